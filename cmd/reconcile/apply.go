@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/reconcile-dev/reconcile/reconcile"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+func (c *cli) applyCmd() *cobra.Command {
+	var (
+		cf               configFlags
+		df               dataFlags
+		autoApprove      bool
+		allowMassDestroy bool
+	)
+	cmd := &cobra.Command{
+		Use:   "apply --config DIR",
+		Short: "Apply the config to the live state, after showing the plan",
+		Long: `Apply plans like "reconcile plan", shows the plan, asks for approval, and
+then applies every change as one atomic, durable command: either all of it
+takes effect or none does.
+
+Only "yes" approves. Without a terminal to ask on, --auto-approve is
+required. A plan with errors is never applied.
+
+Providers whose config names no secret (auth.secretFrom) get a generated
+one, printed once after the apply; only a salted hash is stored, so store
+the secret in the identity provider right away.`,
+		Example: `  reconcile apply --config examples/quickstart
+
+  # Non-interactively, e.g. in CD after the plan was reviewed:
+  reconcile apply --config config/ --auto-approve`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := c.logger()
+			if err != nil {
+				return err
+			}
+			l, err := c.load(&cf)
+			if err != nil {
+				return err
+			}
+			d, err := c.desire(cf.dir, l)
+			if err != nil {
+				return err
+			}
+			store, err := openState(cmd.Context(), df.path(), false, log)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			p, err := makePlan(d, store, allowMassDestroy)
+			if err != nil {
+				return err
+			}
+			if err := p.WriteText(c.stdout); err != nil {
+				return err
+			}
+			if !p.Applyable() {
+				c.printProblems(p)
+				return exitCode(1)
+			}
+			if len(p.Steps) > 0 && !autoApprove {
+				ok, err := c.approve()
+				if err != nil {
+					return err
+				}
+				if !ok {
+					fmt.Fprintln(c.stdout, "\nApply cancelled.")
+					return exitCode(1)
+				}
+			}
+			out, err := reconcile.Apply(cmd.Context(), store, p)
+			if err != nil {
+				return fmt.Errorf("apply failed, nothing was changed: %w", err)
+			}
+			c.printApplied(p, out)
+			return nil
+		},
+	}
+	cf.register(cmd)
+	df.register(cmd)
+	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for approval")
+	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow destroying more than 25% of the organizations or providers")
+	return cmd
+}
+
+// approve asks on the terminal, as Terraform does; only "yes" approves.
+func (c *cli) approve() (bool, error) {
+	f, ok := c.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false, fmt.Errorf("cannot ask for approval: standard input is not a terminal; review the plan above and re-run with --auto-approve to apply it")
+	}
+	fmt.Fprint(c.stdout, `
+Do you want to perform these actions?
+  Reconcile will perform the actions described above.
+  Only 'yes' will be accepted to approve.
+
+  Enter a value: `)
+	answer, err := bufio.NewReader(c.stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return false, err
+	}
+	return strings.TrimSpace(answer) == "yes", nil
+}
+
+func (c *cli) printApplied(p *reconcile.Plan, out *reconcile.Outcome) {
+	w := c.stdout
+	if len(p.Steps) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, s := range p.Steps {
+		done := map[reconcile.Action]string{
+			reconcile.ActionCreate: "Creation complete",
+			reconcile.ActionUpdate: "Modifications complete",
+			reconcile.ActionDelete: "Destruction complete",
+		}[s.Action]
+		fmt.Fprintf(w, "%s: %s\n", s.Address(), done)
+	}
+	add, change, destroy := p.Summary()
+	fmt.Fprintf(w, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
+	fmt.Fprintf(w, "Applied revision: %s\n", p.Revision)
+	for _, cr := range out.Credentials {
+		fmt.Fprintf(w, "\nGenerated credentials for provider.%s. They are shown only this once: only a hash is\nstored. Enter them in the identity provider now.\n", cr.Provider)
+		fmt.Fprintf(w, "  SCIM base URL:  <daemon address>/scim/v2/%s/\n", cr.Provider)
+		if cr.AuthType == "basic" {
+			fmt.Fprintf(w, "  Authentication: Basic (the console's \"API credentials\")\n  Username:       %s\n  Password:       %s\n", cr.Username, cr.Secret)
+		} else {
+			fmt.Fprintf(w, "  Authentication: Bearer (the console's \"OAuth token\")\n  Token:          %s\n", cr.Secret)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/reconcile-dev/reconcile/reconcile"
+	"github.com/reconcile-dev/reconcile/state"
+	"github.com/spf13/cobra"
+)
+
+func (c *cli) planCmd() *cobra.Command {
+	var (
+		cf               configFlags
+		df               dataFlags
+		detailedExitcode bool
+		asJSON           bool
+		allowMassDestroy bool
+	)
+	cmd := &cobra.Command{
+		Use:   "plan --config DIR",
+		Short: "Show what apply would change",
+		Long: `Plan compares the config in DIR with the live state in the data dir and
+prints what apply would do, the way terraform plan does:
+
+  + create          ~ update in-place          - destroy
+
+with "old -> new" for each changed attribute, and the summary line
+"Plan: N to add, M to change, K to destroy." Secrets are never printed.
+
+A plan that must not be applied (destroying a protected organization, one
+that still has users, a provider that still owns users, or more than 25%
+of the organizations or providers at once) is printed with its errors and
+exits 1.
+
+Plan changes nothing. If the data dir does not exist yet, the plan is
+against an empty state.
+
+Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
+1 error, 2 changes present.`,
+		Example: `  reconcile plan --config examples/quickstart
+
+  # In CI: fail on errors, detect changes.
+  reconcile plan --config config/ --detailed-exitcode; echo $?
+
+  # Machine-readable (Terraform's JSON plan keys; see README).
+  reconcile plan --config config/ --json | jq '.resource_changes[].change.actions'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := c.logger()
+			if err != nil {
+				return err
+			}
+			l, err := c.load(&cf)
+			if err != nil {
+				return err
+			}
+			d, err := c.desire(cf.dir, l)
+			if err != nil {
+				return err
+			}
+			store, err := openState(cmd.Context(), df.path(), true, log)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			p, err := makePlan(d, store, allowMassDestroy)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := p.WriteJSON(c.stdout); err != nil {
+					return err
+				}
+			} else {
+				if err := p.WriteText(c.stdout); err != nil {
+					return err
+				}
+				c.printProblems(p)
+			}
+			switch {
+			case !p.Applyable():
+				return exitCode(1)
+			case detailedExitcode && len(p.Steps) > 0:
+				return exitCode(2)
+			}
+			return nil
+		},
+	}
+	cf.register(cmd)
+	df.register(cmd)
+	cmd.Flags().BoolVar(&detailedExitcode, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow destroying more than 25% of the organizations or providers")
+	return cmd
+}
+
+// makePlan diffs the desired state against the store and guards the plan.
+func makePlan(d *reconcile.Desired, store *state.Store, allowMassDestroy bool) (*reconcile.Plan, error) {
+	live := reconcile.LiveFrom(store.View())
+	p := reconcile.Diff(d, live)
+	if err := reconcile.Guard(p, live, store, reconcile.GuardOptions{AllowMassDestroy: allowMassDestroy}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// printProblems prints why a plan cannot be applied.
+func (c *cli) printProblems(p *reconcile.Plan) {
+	for _, pr := range p.Problems {
+		fmt.Fprintf(c.stderr, "\nError: %s\n", pr)
+	}
+	if len(p.Problems) > 0 {
+		fmt.Fprintf(c.stderr, "\nThe plan cannot be applied: %d %s above.\n", len(p.Problems), plural(len(p.Problems), "problem", "problems"))
+	}
+}

@@ -1,0 +1,385 @@
+package schema
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"gopkg.in/yaml.v3"
+)
+
+// IsConfigFile reports whether a slash-separated path below a config
+// directory is read as config: a *.yaml or *.yml file with no hidden
+// (dot-prefixed) element in its path.
+func IsConfigFile(name string) bool {
+	for _, elem := range strings.Split(name, "/") {
+		if strings.HasPrefix(elem, ".") && elem != "." {
+			return false
+		}
+	}
+	ext := path.Ext(name)
+	return ext == ".yaml" || ext == ".yml"
+}
+
+// Load reads every config file below the root of fsys (see IsConfigFile)
+// and returns the config, or Errors listing every problem found. File names
+// in errors and Sources are joined to dir (a slash-separated path, "" for
+// none), so that they can be relative to the user's working directory.
+func Load(fsys fs.FS, dir string) (*Config, error) {
+	sch, err := schemaFor()
+	if err != nil {
+		return nil, err
+	}
+	l := &loader{sch: sch, cfg: &Config{}, bad: make(map[*yaml.Node]bool)}
+	err = fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			l.errorf(path.Join(dir, name), nil, "", "%v", unwrapPathErr(err))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if name != "." && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !IsConfigFile(name) {
+			return nil
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			l.errorf(path.Join(dir, name), nil, "", "%v", unwrapPathErr(err))
+			return nil
+		}
+		l.cfg.Files++
+		l.loadFile(path.Join(dir, name), data)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	l.check()
+	if len(l.errs) > 0 {
+		l.errs.sort()
+		return nil, l.errs
+	}
+	slices.SortFunc(l.cfg.Organizations, func(a, b *Organization) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(l.cfg.Providers, func(a, b *Provider) int { return strings.Compare(a.Name, b.Name) })
+	return l.cfg, nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+type loader struct {
+	sch  *compiled
+	cfg  *Config
+	errs Errors
+	file string // file being loaded
+	// bad holds the nodes already reported, so that the checks across
+	// documents do not report them again (an invalid name is not also an
+	// unknown one).
+	bad map[*yaml.Node]bool
+}
+
+func (l *loader) errorf(file string, n *yaml.Node, path string, format string, args ...any) {
+	e := &Error{File: file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Line, e.Col = n.Line, n.Column
+		l.bad[n] = true
+	}
+	l.errs = append(l.errs, e)
+}
+
+var yamlLineErr = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func (l *loader) loadFile(name string, data []byte) {
+	l.file = name
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			e := &Error{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
+			if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+				e.Line, _ = strconv.Atoi(m[1])
+				e.Msg = m[2]
+			}
+			e.Msg = "invalid YAML: " + e.Msg
+			l.errs = append(l.errs, e)
+			return // the decoder cannot resynchronise after a syntax error
+		}
+		l.loadDocument(&doc)
+	}
+}
+
+func (l *loader) loadDocument(doc *yaml.Node) {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return
+	}
+	root := resolve(doc.Content[0])
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return // an empty document, e.g. after a trailing "---"
+	}
+	if root.Kind != yaml.MappingNode {
+		l.errorf(l.file, root, "", "a document must be a mapping with kind and name, got %s", nodeKind(root))
+		return
+	}
+	kindNode := lookup(root, "kind")
+	if kindNode == nil {
+		l.errorf(l.file, root, "kind", "required field is missing (want one of %s)", strings.Join(kinds, ", "))
+		return
+	}
+	kind := kindNode.Value
+	sh := l.sch.shapes[kind]
+	if kindNode.Kind != yaml.ScalarNode || sh == nil {
+		l.errorf(l.file, kindNode, "kind", "unknown kind %q (want one of %s)%s", kindNode.Value, strings.Join(kinds, ", "), suggest(kind, kinds))
+		return
+	}
+	before := len(l.errs)
+	l.walk(root, sh, "")
+	valid := len(l.errs) == before
+	src := Source{File: l.file, Line: root.Line}
+	// A document with errors is still decoded as far as it goes, so that
+	// the checks across documents (names, references) report their
+	// problems too, in the same run.
+	switch kind {
+	case KindOrganization:
+		o := &Organization{Source: src, node: root}
+		if l.decode(root, o, valid) {
+			l.cfg.Organizations = append(l.cfg.Organizations, o)
+		}
+	case KindProvider:
+		p := &Provider{Source: src, node: root}
+		if l.decode(root, p, valid) {
+			l.cfg.Providers = append(l.cfg.Providers, p)
+		}
+	}
+}
+
+// decode decodes a document into v. A document the walk found errors in
+// is decoded as far as it goes; one it accepted must decode fully.
+func (l *loader) decode(n *yaml.Node, v any, valid bool) bool {
+	err := n.Decode(v)
+	if err != nil && valid {
+		// The walk accepted the document, so config.cue and config.go
+		// disagree: report it rather than panic.
+		l.errorf(l.file, n, "", "internal error: decoding a valid document: %v", err)
+		return false
+	}
+	return true
+}
+
+// walk checks n against s, reporting every problem, and fills in defaults.
+func (l *loader) walk(n *yaml.Node, s *shape, path string) {
+	n = resolve(n)
+	switch s.kind {
+	case 0:
+		return
+	default:
+		l.walkScalar(n, s, path)
+		return
+	case cue.StructKind:
+	case cue.ListKind:
+		if n.Kind != yaml.SequenceNode {
+			l.errorf(l.file, n, path, "must be a list, got %s", nodeKind(n))
+			return
+		}
+		for i, e := range n.Content {
+			l.walk(e, s.elem, fmt.Sprintf("%s[%d]", path, i))
+		}
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		l.errorf(l.file, n, path, "must be a mapping, got %s", nodeKind(n))
+		return
+	}
+	seen := make(map[string]*yaml.Node)
+	var nulls []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		name := k.Value
+		fpath := joinPath(path, name)
+		if k.Kind != yaml.ScalarNode {
+			l.errorf(l.file, k, path, "keys must be strings, got %s", nodeKind(k))
+			continue
+		}
+		if prev, dup := seen[name]; dup {
+			l.errorf(l.file, k, fpath, "duplicate field (first set at line %d)", prev.Line)
+			continue
+		}
+		seen[name] = k
+		f := s.fields[name]
+		if f == nil && s.key != nil {
+			if msg := s.key.checkScalar(l.sch.ctx, name, name); msg != "" {
+				l.errorf(l.file, k, path, "%s", msg)
+			}
+			l.walk(v, s.elem, fpath)
+			continue
+		}
+		if f == nil {
+			l.errorf(l.file, k, fpath, "unknown field%s", suggestField(name, s))
+			continue
+		}
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			if f.required {
+				l.errorf(l.file, v, fpath, "must not be empty")
+				continue
+			}
+			nulls = append(nulls, name) // null means "not set": use the default
+			delete(seen, name)
+			continue
+		}
+		l.walk(v, f.shape, fpath)
+	}
+	for _, name := range nulls {
+		removeKey(n, name)
+	}
+	for _, name := range s.order {
+		f := s.fields[name]
+		if seen[name] != nil {
+			continue
+		}
+		switch {
+		case f.required:
+			l.errorf(l.file, n, joinPath(path, name), "required field is missing")
+		case f.def != nil:
+			def := *f.def
+			def.Line, def.Column = n.Line, n.Column
+			n.Content = append(n.Content, keyNode(name, n), &def)
+		case !f.optional && f.shape.kind == cue.StructKind:
+			m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: n.Line, Column: n.Column}
+			n.Content = append(n.Content, keyNode(name, n), m)
+			l.walk(m, f.shape, joinPath(path, name))
+		}
+	}
+}
+
+func (l *loader) walkScalar(n *yaml.Node, s *shape, path string) {
+	if n.Kind != yaml.ScalarNode {
+		l.errorf(l.file, n, path, "must be %s, got %s", kindName(s.kind), nodeKind(n))
+		return
+	}
+	var val any
+	switch {
+	case s.kind&cue.BoolKind != 0 && n.Tag == "!!bool":
+		b, _ := strconv.ParseBool(strings.ToLower(n.Value))
+		val = b
+	case s.kind&cue.BoolKind != 0:
+		l.errorf(l.file, n, path, "must be true or false, got %q", n.Value)
+		return
+	case n.Tag == "!!bool":
+		l.errorf(l.file, n, path, "must be %s, got %s (quote it to make it a string)", kindName(s.kind), n.Value)
+		return
+	case s.kind&cue.StringKind != 0:
+		// Numbers are fine where text is wanted: `deactivationDelay: 0`,
+		// `username: 12345`.
+		val = n.Value
+		n.Tag = "!!str"
+	default:
+		val = n.Value
+	}
+	if msg := s.checkScalar(l.sch.ctx, val, n.Value); msg != "" {
+		l.errorf(l.file, n, path, "%s", msg)
+	}
+}
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// lookup returns the value of key in mapping n, or nil.
+func lookup(n *yaml.Node, key string) *yaml.Node {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return resolve(n.Content[i+1])
+		}
+	}
+	return nil
+}
+
+// nodeAt returns the node at a path below n, where each element is a key
+// or key[index], or the deepest node found on the way, so that an error can
+// always be positioned.
+func nodeAt(n *yaml.Node, path ...string) *yaml.Node {
+	for _, elem := range path {
+		key, idx := elem, -1
+		if i := strings.IndexByte(elem, '['); i > 0 && strings.HasSuffix(elem, "]") {
+			if v, err := strconv.Atoi(elem[i+1 : len(elem)-1]); err == nil {
+				key, idx = elem[:i], v
+			}
+		}
+		next := lookup(n, key)
+		if next == nil {
+			return n
+		}
+		if idx >= 0 {
+			if next.Kind != yaml.SequenceNode || idx >= len(next.Content) {
+				return next
+			}
+			next = resolve(next.Content[idx])
+		}
+		n = next
+	}
+	return n
+}
+
+func removeKey(n *yaml.Node, key string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			n.Content = append(n.Content[:i], n.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+func keyNode(name string, at *yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name, Line: at.Line, Column: at.Column}
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return strconv.Quote(n.Value)
+	}
+	return "an unexpected YAML node"
+}

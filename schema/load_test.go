@@ -1,0 +1,251 @@
+package schema
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func fsOf(files map[string]string) fstest.MapFS {
+	m := fstest.MapFS{}
+	for name, data := range files {
+		m[name] = &fstest.MapFile{Data: []byte(strings.TrimLeft(data, "\n"))}
+	}
+	return m
+}
+
+const validOrgs = `
+kind: Organization
+name: acme
+displayName: Acme Corp
+protect: true
+---
+kind: Organization
+name: engineering
+displayName: Engineering
+parent: acme
+coldStoragePeriod: 90d
+---
+# an empty document is fine
+---
+`
+
+const validProvider = `
+kind: Provider
+name: pingone
+displayName: PingOne
+auth:
+  type: basic
+  username: code42-scim
+  secretFrom: {env: PINGONE_SECRET}
+organizationMapping:
+  method: fixed
+  organization: engineering
+`
+
+func TestLoadValid(t *testing.T) {
+	cfg, err := Load(fsOf(map[string]string{
+		"orgs.yaml":             validOrgs,
+		"providers/pingone.yml": validProvider,
+		"README.md":             "not config",
+		".hidden/broken.yaml":   "kind: [",
+		"providers/.draft.yaml": "kind: [",
+		"providers/notes.yaml~": "kind: [",
+	}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Config{
+		Files: 2,
+		Organizations: []*Organization{
+			{Name: "acme", DisplayName: "Acme Corp", ColdStoragePeriod: Duration(30 * Day), Protect: true, Source: Source{"orgs.yaml", 1}},
+			{Name: "engineering", DisplayName: "Engineering", Parent: "acme", ColdStoragePeriod: Duration(90 * Day), Source: Source{"orgs.yaml", 6}},
+		},
+		Providers: []*Provider{{
+			Name:                "pingone",
+			DisplayName:         "PingOne",
+			Auth:                Auth{Type: AuthBasic, Username: "code42-scim", SecretFrom: &SecretRef{Env: "PINGONE_SECRET"}},
+			DeactivationDelay:   Duration(15 * time.Minute),
+			OrganizationMapping: OrganizationMapping{Method: MethodFixed, Organization: "engineering"},
+			RoleMapping:         RoleMapping{Method: MethodManual},
+			Attributes:          Attributes{Preset: "pingone-directory"},
+			Source:              Source{"providers/pingone.yml", 1},
+		}},
+	}
+	if diff := cmp.Diff(want, cfg, cmpopts.IgnoreUnexported(Organization{}, Provider{})); diff != "" {
+		t.Errorf("Load mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string
+	}{{
+		name: "issue example",
+		files: map[string]string{"providers/pingone.yaml": `
+kind: Provider
+name: pingone
+displayName: PingOne
+auth:
+  type: bearer
+deactivationDelay: 15 minutes
+organizationMapping: {method: fixed, organization: eng}
+---
+kind: Organization
+name: eng
+displayName: Eng
+`},
+		want: []string{`providers/pingone.yaml:6:20: deactivationDelay: invalid duration "15 minutes" (want whole numbers with units ms, s, m, h or d, e.g. 15m, 1h30m, 30d, or 0)`},
+	}, {
+		name:  "broken yaml",
+		files: map[string]string{"a.yaml": "kind: Organization\nname: [a, b\n", "b.yaml": "kind: Organization\nname: Bad\ndisplayName: x\n"},
+		want: []string{
+			`a.yaml:1: invalid YAML: did not find expected ',' or ']'`,
+			`b.yaml:2:7: name: invalid name "Bad" (want a lowercase slug of a-z, 0-9 and inner hyphens, at most 63 characters, e.g. "pingone-prod")`,
+		},
+	}, {
+		name: "every error in a document at once",
+		files: map[string]string{"o.yaml": `
+kind: Organization
+name: eng
+colour: red
+displayname: Eng
+protect: "yes"
+coldStoragePeriod: 1.5d
+`},
+		want: []string{
+			`o.yaml:1:1: displayName: required field is missing`,
+			`o.yaml:3:1: colour: unknown field (want one of kind, name, displayName, parent, coldStoragePeriod, protect)`,
+			`o.yaml:4:1: displayname: unknown field (did you mean "displayName"?)`,
+			`o.yaml:5:10: protect: must be true or false, got "yes"`,
+			`o.yaml:6:20: coldStoragePeriod: invalid duration "1.5d" (want whole numbers with units ms, s, m, h or d, e.g. 15m, 1h30m, 30d, or 0)`,
+		},
+	}, {
+		name: "kinds and shapes",
+		files: map[string]string{"k.yaml": `
+kind: Org
+name: x
+---
+- a list
+---
+name: nokind
+---
+kind: Provider
+name: p
+displayName: [P]
+auth: bearer
+organizationMapping:
+  method: copy
+  organization: x
+attributes:
+  map:
+    title: jobTitle
+    "not a path": title
+`},
+		want: []string{
+			`k.yaml:1:7: kind: unknown kind "Org" (want one of Organization, Provider)`,
+			`k.yaml:4:1: a document must be a mapping with kind and name, got a list`,
+			`k.yaml:6:1: kind: required field is missing (want one of Organization, Provider)`,
+			`k.yaml:10:14: displayName: must be a string, got a list`,
+			`k.yaml:11:7: auth: must be a mapping, got "bearer"`,
+			`k.yaml:13:11: organizationMapping.method: invalid value "copy" (want one of "fixed", "attribute", "group")`,
+			`k.yaml:14:17: organizationMapping.organization: unknown organization "x"`,
+			`k.yaml:17:12: attributes.map.title: invalid value "jobTitle" (want one of "userName", "email", "firstName", "lastName", "title", "division", "department", "employeeType", "city", "state", "country", "externalId", "ignore")`,
+			`k.yaml:18:5: attributes.map: invalid SCIM attribute path "not a path" (want e.g. title, name.givenName, emails[type eq "work"].value or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department)`,
+		},
+	}, {
+		name: "duplicates",
+		files: map[string]string{
+			"a.yaml":   "kind: Organization\nname: a\ndisplayName: A\n",
+			"b/c.yaml": "kind: Organization\nname: a\ndisplayName: A again\n---\nkind: Provider\nname: a\ndisplayName: P\nauth: {type: bearer}\norganizationMapping: {method: fixed, organization: a}\n",
+		},
+		want: []string{`b/c.yaml:2:7: name: duplicate organization "a" (first defined at a.yaml:1)`},
+	}, {
+		name: "references and cycles",
+		files: map[string]string{
+			"orgs.yaml": `
+kind: Organization
+name: a
+displayName: A
+parent: c
+---
+kind: Organization
+name: b
+displayName: B
+parent: a
+---
+kind: Organization
+name: c
+displayName: C
+parent: b
+---
+kind: Organization
+name: self
+displayName: Self
+parent: self
+---
+kind: Organization
+name: orphan
+displayName: Orphan
+parent: enginering
+---
+kind: Organization
+name: engineering
+displayName: Eng
+`,
+			"p.yaml": `
+kind: Provider
+name: okta
+displayName: Okta
+auth: {type: bearer, username: me, secretFrom: {env: X, file: /y}}
+organizationMapping:
+  method: group
+  organization: nowhere
+  attribute: c42OrgName
+  rules:
+    - {group: Sales, organization: a}
+    - {group: Sales, organization: missing}
+roleMapping:
+  method: group
+  rules:
+    - group: Admins
+      roles: []
+`,
+		},
+		want: []string{
+			`orgs.yaml:4:9: parent: cycle of parents: a -> c -> b -> a`,
+			`orgs.yaml:19:9: parent: an organization cannot be its own parent`,
+			`orgs.yaml:24:9: parent: unknown organization "enginering" (did you mean "engineering"?)`,
+			`p.yaml:4:32: auth.username: only used with type: basic (a bearer token has no username)`,
+			`p.yaml:4:48: auth.secretFrom: set exactly one of env or file`,
+			`p.yaml:7:17: organizationMapping.organization: unknown organization "nowhere"`,
+			`p.yaml:8:14: organizationMapping.attribute: only used with method: attribute`,
+			`p.yaml:11:15: organizationMapping.rules[1].group: group "Sales" already has a rule (rules[0]); only the first would ever match`,
+			`p.yaml:11:36: organizationMapping.rules[1].organization: unknown organization "missing"`,
+			`p.yaml:16:14: roleMapping.rules[0].roles: at least one role is required`,
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(fsOf(tt.files), "")
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("Load: got %v, want Errors", err)
+			}
+			var got []string
+			for _, e := range errs {
+				got = append(got, e.Error())
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("errors mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

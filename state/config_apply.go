@@ -1,0 +1,217 @@
+package state
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Change actions.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+	ActionDelete = "delete"
+)
+
+// Object kinds of a config apply.
+const (
+	KindOrganization = "organization"
+	KindProvider     = "provider"
+)
+
+// ConfigApply applies a reviewed plan of config changes, all or nothing.
+type ConfigApply struct {
+	Revision string         `json:"revision"`
+	Digest   string         `json:"digest"`
+	Changes  []ConfigChange `json:"changes"`
+}
+
+// ConfigChange creates, updates or deletes one config object.
+type ConfigChange struct {
+	Action string `json:"action"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	// ExpectIndex is the ModifyIndex the plan saw: the change is refused
+	// if the object changed since (0 for create: it must not exist).
+	ExpectIndex uint64 `json:"expectIndex,omitempty"`
+
+	// The new object, for create and update.
+	Organization *Organization `json:"organization,omitempty"`
+	Provider     *Provider     `json:"provider,omitempty"`
+}
+
+// Address is the object's address, e.g. "organization.engineering".
+func (c *ConfigChange) Address() string { return c.Kind + "." + c.Name }
+
+func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
+	c := cmd.ConfigApply
+	if c == nil {
+		return fmt.Errorf("config.apply command without payload")
+	}
+	var deletedOrgs, deletedProvs []string
+	var touchedOrgs, touchedProvs []string
+	counts := map[string]int{}
+	var refusals []Refusal
+	refuse := func(addr, format string, args ...any) {
+		refusals = append(refusals, Refusal{Address: addr, Message: fmt.Sprintf(format, args...)})
+	}
+	for i := range c.Changes {
+		ch := &c.Changes[i]
+		if err := checkExpected(tx, ch); err != nil {
+			return err
+		}
+		switch {
+		case ch.Kind == KindOrganization && ch.Action == ActionDelete:
+			cur := first[*Organization](tx, tableOrganizations, indexID, ch.Name)
+			if cur.Protect {
+				refuse(ch.Address(), "cannot be destroyed: it is protected (protect: true in the live state); apply it with protect: false first")
+			}
+			if err := tx.Delete(tableOrganizations, cur); err != nil {
+				return fmt.Errorf("deleting %s: %w", ch.Address(), err)
+			}
+			deletedOrgs = append(deletedOrgs, ch.Name)
+		case ch.Kind == KindProvider && ch.Action == ActionDelete:
+			if err := tx.Delete(tableProviders, first[*Provider](tx, tableProviders, indexID, ch.Name)); err != nil {
+				return fmt.Errorf("deleting %s: %w", ch.Address(), err)
+			}
+			deletedProvs = append(deletedProvs, ch.Name)
+		case ch.Kind == KindOrganization && ch.Organization != nil && ch.Organization.Name == ch.Name:
+			o := *ch.Organization
+			o.CreateIndex, o.ModifyIndex = index, index
+			if cur := first[*Organization](tx, tableOrganizations, indexID, ch.Name); cur != nil {
+				o.CreateIndex = cur.CreateIndex
+			}
+			if err := insertOrganizationTxn(tx, &o); err != nil {
+				return err
+			}
+			touchedOrgs = append(touchedOrgs, o.Name)
+		case ch.Kind == KindProvider && ch.Provider != nil && ch.Provider.Name == ch.Name:
+			p := *ch.Provider
+			if p.Auth.Secret.IsZero() {
+				return fmt.Errorf("%s: no secret hash", ch.Address())
+			}
+			p.CreateIndex, p.ModifyIndex = index, index
+			if cur := first[*Provider](tx, tableProviders, indexID, ch.Name); cur != nil {
+				p.CreateIndex = cur.CreateIndex
+			}
+			if err := insertProviderTxn(tx, &p); err != nil {
+				return err
+			}
+			touchedProvs = append(touchedProvs, p.Name)
+		default:
+			return fmt.Errorf("%s: malformed %s change", ch.Address(), ch.Action)
+		}
+		counts[ch.Action]++
+	}
+	for _, name := range deletedOrgs {
+		addr := KindOrganization + "." + name
+		if n := count(tx, tableUsers, indexOrganization, name); n > 0 {
+			refuse(addr, "cannot be destroyed: it still has %d %s; move them to another organization or deactivate them first", n, plural(n, "user", "users"))
+		}
+		for _, child := range childOrganizationsTxn(tx, name) {
+			refuse(addr, "cannot be destroyed: organization %q is still under it", child.Name)
+		}
+		for _, p := range all[*Provider](tx, tableProviders) {
+			if slices.Contains(p.OrganizationMapping.Organizations(), name) {
+				refuse(addr, "cannot be destroyed: provider %q still maps users to it", p.Name)
+			}
+		}
+	}
+	for _, name := range deletedProvs {
+		if n := count(tx, tableUsers, indexProvider, name); n > 0 {
+			refuse(KindProvider+"."+name, "cannot be destroyed: it still owns %d %s; deprovision them in the identity provider and wait for their deactivation, or move them, first", n, plural(n, "user", "users"))
+		}
+	}
+	for _, name := range touchedOrgs {
+		if msg := checkParentChain(tx, name); msg != "" {
+			refuse(KindOrganization+"."+name, "%s", msg)
+		}
+	}
+	for _, name := range touchedProvs {
+		p := first[*Provider](tx, tableProviders, indexID, name)
+		for _, org := range p.OrganizationMapping.Organizations() {
+			if first[*Organization](tx, tableOrganizations, indexID, org) == nil {
+				refuse(KindProvider+"."+name, "maps users to organization %q, which does not exist", org)
+			}
+		}
+	}
+	if len(refusals) > 0 {
+		return &RefusedError{Refusals: refusals}
+	}
+	if err := setConfigStatusTxn(tx, &ConfigStatus{
+		Revision:  c.Revision,
+		Digest:    c.Digest,
+		AppliedAt: cmd.Time,
+		Index:     index,
+	}); err != nil {
+		return err
+	}
+	ev := &SyncEvent{
+		Time:     cmd.Time,
+		Source:   SourceConfig,
+		Action:   CmdConfigApply,
+		Outcome:  OutcomeOK,
+		Revision: c.Revision,
+		Detail: fmt.Sprintf("%d added, %d changed, %d destroyed",
+			counts[ActionCreate], counts[ActionUpdate], counts[ActionDelete]),
+	}
+	for _, ch := range c.Changes {
+		ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: ch.Action})
+	}
+	return appendSyncEventTxn(tx, ev)
+}
+
+// checkExpected refuses a change planned against a different version of
+// its object.
+func checkExpected(tx *memdb.Txn, ch *ConfigChange) error {
+	var modify uint64
+	var exists bool
+	switch ch.Kind {
+	case KindOrganization:
+		if o := first[*Organization](tx, tableOrganizations, indexID, ch.Name); o != nil {
+			exists, modify = true, o.ModifyIndex
+		}
+	case KindProvider:
+		if p := first[*Provider](tx, tableProviders, indexID, ch.Name); p != nil {
+			exists, modify = true, p.ModifyIndex
+		}
+	default:
+		return fmt.Errorf("%s: unknown kind %q", ch.Address(), ch.Kind)
+	}
+	switch {
+	case ch.Action == ActionCreate && exists:
+		return &StaleError{Address: ch.Address(), Reason: "was created"}
+	case ch.Action != ActionCreate && !exists:
+		return &StaleError{Address: ch.Address(), Reason: "was destroyed"}
+	case ch.Action != ActionCreate && modify != ch.ExpectIndex:
+		return &StaleError{Address: ch.Address(), Reason: fmt.Sprintf("was changed (at index %d)", modify)}
+	}
+	return nil
+}
+
+// checkParentChain checks that an organization's ancestors exist and do not
+// loop back to it.
+func checkParentChain(tx *memdb.Txn, name string) string {
+	seen := map[string]bool{name: true}
+	o := first[*Organization](tx, tableOrganizations, indexID, name)
+	for o != nil && o.Parent != "" {
+		parent := first[*Organization](tx, tableOrganizations, indexID, o.Parent)
+		switch {
+		case parent == nil:
+			return fmt.Sprintf("parent organization %q does not exist", o.Parent)
+		case seen[parent.Name]:
+			return fmt.Sprintf("organization %q is its own ancestor", parent.Name)
+		}
+		seen[parent.Name] = true
+		o = parent
+	}
+	return ""
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,210 @@
+package state
+
+import (
+	"bufio"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/hashicorp/go-memdb"
+	"github.com/hashicorp/raft"
+)
+
+// fsm applies logged commands to memdb. It is Raft's finite state machine
+// and, without Raft, the in-memory store's.
+type fsm struct {
+	db  atomic.Pointer[memdb.MemDB]
+	log *slog.Logger
+}
+
+func newFSM(log *slog.Logger) *fsm {
+	f := &fsm{log: log}
+	f.db.Store(newDB())
+	return f
+}
+
+// fsmResult is what Apply hands back to the writer through Raft's future.
+type fsmResult struct {
+	index uint64
+	err   error
+}
+
+// handlers apply each command type within one write transaction.
+var handlers = map[string]func(tx *memdb.Txn, index uint64, cmd *Command) error{
+	CmdConfigApply: applyConfigTxn,
+}
+
+// Apply implements raft.FSM.
+func (f *fsm) Apply(l *raft.Log) any {
+	if l.Type != raft.LogCommand {
+		return nil
+	}
+	return f.apply(l.Index, l.Data)
+}
+
+// apply decodes and applies one command, all or nothing. A command that is
+// refused changes nothing, now and when the log is replayed.
+func (f *fsm) apply(index uint64, data []byte) *fsmResult {
+	var cmd Command
+	if err := json.Unmarshal(data, &cmd); err != nil {
+		f.log.Error("skipping undecodable command", "index", index, "err", err)
+		return &fsmResult{index: index, err: fmt.Errorf("decoding command: %w", err)}
+	}
+	h := handlers[cmd.Type]
+	if h == nil {
+		f.log.Error("skipping command of unknown type", "index", index, "type", cmd.Type)
+		return &fsmResult{index: index, err: fmt.Errorf("unknown command type %q", cmd.Type)}
+	}
+	tx := f.db.Load().Txn(true)
+	defer tx.Abort()
+	if err := h(tx, index, &cmd); err != nil {
+		return &fsmResult{index: index, err: err}
+	}
+	tx.Commit()
+	return &fsmResult{index: index}
+}
+
+// check runs a command's handler without committing: the same checks the
+// FSM will make, for plans.
+func (f *fsm) check(index uint64, cmd *Command) error {
+	h := handlers[cmd.Type]
+	if h == nil {
+		return fmt.Errorf("unknown command type %q", cmd.Type)
+	}
+	tx := f.db.Load().Txn(true)
+	defer tx.Abort()
+	return h(tx, index, cmd)
+}
+
+// Snapshot format: a gob stream of snapshotHeader, then for each table a
+// tableHeader followed by that many objects.
+const snapshotFormat = 1
+
+type snapshotHeader struct {
+	Format int
+}
+
+type tableHeader struct {
+	Name  string
+	Count int
+}
+
+type tableCodec struct {
+	name   string
+	decode func(*gob.Decoder) (any, error)
+}
+
+func codecFor[T any](name string) tableCodec {
+	return tableCodec{name: name, decode: func(d *gob.Decoder) (any, error) {
+		v := new(T)
+		return v, d.Decode(v)
+	}}
+}
+
+// snapshotTables lists every table with the type of its objects; a test
+// checks it against the schema.
+var snapshotTables = []tableCodec{
+	codecFor[Organization](tableOrganizations),
+	codecFor[Provider](tableProviders),
+	codecFor[User](tableUsers),
+	codecFor[Group](tableGroups),
+	codecFor[SyncEvent](tableSyncLog),
+	codecFor[meta](tableMeta),
+}
+
+// Snapshot implements raft.FSM: a point-in-time view, written out later
+// while writes go on.
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	return &fsmSnapshot{db: f.db.Load().Snapshot()}, nil
+}
+
+// Restore implements raft.FSM: it replaces the whole state.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	db, err := readSnapshot(rc)
+	if err != nil {
+		return err
+	}
+	f.db.Store(db)
+	return nil
+}
+
+type fsmSnapshot struct {
+	db *memdb.MemDB
+}
+
+func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
+	if err := writeSnapshot(sink, s.db); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (s *fsmSnapshot) Release() {}
+
+func writeSnapshot(w io.Writer, db *memdb.MemDB) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	enc := gob.NewEncoder(bw)
+	if err := enc.Encode(snapshotHeader{Format: snapshotFormat}); err != nil {
+		return err
+	}
+	tx := db.Txn(false)
+	for _, t := range snapshotTables {
+		objs := all[any](tx, t.name)
+		if err := enc.Encode(tableHeader{Name: t.name, Count: len(objs)}); err != nil {
+			return fmt.Errorf("writing snapshot of %s: %w", t.name, err)
+		}
+		for _, o := range objs {
+			if err := enc.Encode(o); err != nil {
+				return fmt.Errorf("writing snapshot of %s: %w", t.name, err)
+			}
+		}
+	}
+	return bw.Flush()
+}
+
+func readSnapshot(r io.Reader) (*memdb.MemDB, error) {
+	dec := gob.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	var h snapshotHeader
+	if err := dec.Decode(&h); err != nil {
+		return nil, fmt.Errorf("reading snapshot header: %w", err)
+	}
+	if h.Format != snapshotFormat {
+		return nil, fmt.Errorf("snapshot format %d is not supported (want %d): this data dir was written by another version of reconcile", h.Format, snapshotFormat)
+	}
+	db := newDB()
+	tx := db.Txn(true)
+	defer tx.Abort()
+	codecs := make(map[string]tableCodec)
+	for _, t := range snapshotTables {
+		codecs[t.name] = t
+	}
+	for {
+		var th tableHeader
+		if err := dec.Decode(&th); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("reading snapshot: %w", err)
+		}
+		c, ok := codecs[th.Name]
+		if !ok {
+			return nil, fmt.Errorf("reading snapshot: unknown table %q", th.Name)
+		}
+		for range th.Count {
+			o, err := c.decode(dec)
+			if err != nil {
+				return nil, fmt.Errorf("reading snapshot of %s: %w", th.Name, err)
+			}
+			if err := tx.Insert(th.Name, o); err != nil {
+				return nil, fmt.Errorf("restoring %s: %w", th.Name, err)
+			}
+		}
+	}
+	tx.Commit()
+	return db, nil
+}

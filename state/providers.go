@@ -1,0 +1,98 @@
+package state
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Provider is a SCIM provisioning provider, from config.
+type Provider struct {
+	Name                string              `json:"name"`
+	DisplayName         string              `json:"displayName"`
+	Auth                ProviderAuth        `json:"auth"`
+	DeactivationDelay   time.Duration       `json:"deactivationDelay"`
+	OrganizationMapping OrganizationMapping `json:"organizationMapping"`
+	RoleMapping         RoleMapping         `json:"roleMapping"`
+	Attributes          Attributes          `json:"attributes"`
+
+	CreateIndex uint64 `json:"createIndex"`
+	ModifyIndex uint64 `json:"modifyIndex"`
+}
+
+// ProviderAuth is how a provider authenticates. The secret itself is never
+// stored: only a salted hash of it.
+type ProviderAuth struct {
+	Type     string `json:"type"` // "bearer" or "basic"
+	Username string `json:"username,omitempty"`
+	// SecretSource says where the secret came from: "env:NAME",
+	// "file:/path" or "generated".
+	SecretSource string     `json:"secretSource"`
+	Secret       SecretHash `json:"secret"`
+}
+
+// SecretSourceGenerated marks a secret that apply generated and printed
+// once.
+const SecretSourceGenerated = "generated"
+
+// OrganizationMapping chooses the organization of new users.
+type OrganizationMapping struct {
+	Method       string              `json:"method"`
+	Organization string              `json:"organization"`
+	Attribute    string              `json:"attribute,omitempty"`
+	Rules        []GroupOrganization `json:"rules,omitempty"`
+}
+
+// Organizations lists every organization the mapping refers to.
+func (m OrganizationMapping) Organizations() []string {
+	out := []string{m.Organization}
+	for _, r := range m.Rules {
+		if !slices.Contains(out, r.Organization) {
+			out = append(out, r.Organization)
+		}
+	}
+	return out
+}
+
+// GroupOrganization maps members of a SCIM group to an organization.
+type GroupOrganization struct {
+	Group        string `json:"group"`
+	Organization string `json:"organization"`
+}
+
+// RoleMapping chooses how users get roles.
+type RoleMapping struct {
+	Method string       `json:"method"`
+	Rules  []GroupRoles `json:"rules,omitempty"`
+}
+
+// GroupRoles gives members of a SCIM group roles.
+type GroupRoles struct {
+	Group string   `json:"group"`
+	Roles []string `json:"roles"`
+}
+
+// Attributes chooses which SCIM attributes update which user fields.
+type Attributes struct {
+	Preset string            `json:"preset"`
+	Map    map[string]string `json:"map,omitempty"`
+}
+
+// Providers returns every provider, sorted by name.
+func (v *View) Providers() []*Provider {
+	return all[*Provider](v.tx, tableProviders)
+}
+
+// Provider returns the named provider, or nil.
+func (v *View) Provider(name string) *Provider {
+	return first[*Provider](v.tx, tableProviders, indexID, name)
+}
+
+func insertProviderTxn(tx *memdb.Txn, p *Provider) error {
+	if err := tx.Insert(tableProviders, p); err != nil {
+		return fmt.Errorf("inserting provider %q: %w", p.Name, err)
+	}
+	return nil
+}

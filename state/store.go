@@ -1,0 +1,251 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	wal "github.com/hashicorp/raft-wal"
+	"github.com/hashicorp/raft-wal/metadb"
+)
+
+// Store is the state store. Its methods are safe for concurrent use.
+type Store struct {
+	fsm *fsm
+	now func() time.Time
+	log *slog.Logger
+
+	// Durable stores only.
+	dir  string
+	lock *flock.Flock
+	raft *raft.Raft
+	wal  *wal.WAL
+	meta *metadb.BoltMetaDB
+
+	// In-memory stores only.
+	mu    sync.Mutex
+	index uint64
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Options tune a store; the zero value is fine.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the clock stamped on commands; time.Now by default.
+	Now func() time.Time
+	// SnapshotThreshold is how many log entries trigger a snapshot; 8192
+	// by default.
+	SnapshotThreshold uint64
+}
+
+func (o *Options) defaults() {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.SnapshotThreshold == 0 {
+		o.SnapshotThreshold = 8192
+	}
+}
+
+const serverID = "reconcile-0"
+
+// Open opens the durable store in dir, creating it if needed, and returns
+// once every command logged before is applied. Only one process may have a
+// data dir open; another gets an error wrapping ErrLocked.
+func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
+	opts.defaults()
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := lockDataDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{fsm: newFSM(opts.Logger), now: opts.Now, log: opts.Logger, dir: dir, lock: lock}
+	if err := s.startRaft(ctx, opts); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) startRaft(ctx context.Context, opts Options) error {
+	hlog := hclog.New(&hclog.LoggerOptions{
+		Name:   "raft",
+		Level:  hclog.Error,
+		Output: slogWriter{s.log},
+	})
+	if err := os.MkdirAll(filepath.Join(s.dir, walDir), 0o700); err != nil {
+		return fmt.Errorf("creating log dir: %w", err)
+	}
+	// The WAL does not close a meta store it opened itself, which would
+	// keep the data dir's bolt file locked after Close.
+	s.meta = &metadb.BoltMetaDB{}
+	w, err := wal.Open(filepath.Join(s.dir, walDir), wal.WithLogger(hlog), wal.WithMetaStore(s.meta))
+	if err != nil {
+		return fmt.Errorf("opening log: %w", err)
+	}
+	s.wal = w
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(s.dir, snapDir), 2, hlog)
+	if err != nil {
+		return fmt.Errorf("opening snapshots: %w", err)
+	}
+	addr, trans := raft.NewInmemTransport(serverID)
+	conf := raft.DefaultConfig()
+	conf.LocalID = serverID
+	conf.Logger = hlog
+	// One voter: elections only happen at start, so keep them short.
+	conf.HeartbeatTimeout = 50 * time.Millisecond
+	conf.ElectionTimeout = 50 * time.Millisecond
+	conf.LeaderLeaseTimeout = 50 * time.Millisecond
+	conf.CommitTimeout = 5 * time.Millisecond
+	// Concurrent writers share one append and fsync.
+	conf.BatchApplyCh = true
+	conf.MaxAppendEntries = 1024
+	conf.SnapshotThreshold = opts.SnapshotThreshold
+	conf.TrailingLogs = 1024
+	conf.NoLegacyTelemetry = true
+
+	existing, err := raft.HasExistingState(w, w, snaps)
+	if err != nil {
+		return fmt.Errorf("reading log: %w", err)
+	}
+	if !existing {
+		err := raft.BootstrapCluster(conf, w, w, snaps, trans, raft.Configuration{
+			Servers: []raft.Server{{ID: serverID, Address: addr, Suffrage: raft.Voter}},
+		})
+		if err != nil {
+			return fmt.Errorf("bootstrapping log: %w", err)
+		}
+	}
+	r, err := raft.NewRaft(conf, s.fsm, w, w, snaps, trans)
+	if err != nil {
+		return fmt.Errorf("starting log: %w", err)
+	}
+	s.raft = r
+	return s.waitLeader(ctx)
+}
+
+// waitLeader waits until this voter leads and has applied every entry
+// logged before it started.
+func (s *Store) waitLeader(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for s.raft.State() != raft.Leader {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting to lead the log: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+	if err := s.raft.Barrier(0).Error(); err != nil {
+		return fmt.Errorf("replaying log: %w", err)
+	}
+	return nil
+}
+
+// NewMemory returns a store that keeps nothing on disk, for tests and
+// dry runs. It applies commands through the same encoding and FSM.
+func NewMemory(opts Options) *Store {
+	opts.defaults()
+	return &Store{fsm: newFSM(opts.Logger), now: opts.Now, log: opts.Logger}
+}
+
+// Apply makes cmd durable and applies it; it returns once both are done.
+// A command the FSM refuses (see RefusedError, StaleError) changes nothing.
+func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
+	if cmd.Time.IsZero() {
+		cmd.Time = s.now().UTC()
+	}
+	data, err := json.Marshal(cmd)
+	if err != nil {
+		return Result{}, fmt.Errorf("encoding command: %w", err)
+	}
+	var res *fsmResult
+	if s.raft == nil {
+		s.mu.Lock()
+		s.index++
+		res = s.fsm.apply(s.index, data)
+		s.mu.Unlock()
+	} else {
+		var timeout time.Duration
+		if d, ok := ctx.Deadline(); ok {
+			timeout = max(time.Until(d), time.Millisecond)
+		}
+		f := s.raft.Apply(data, timeout)
+		if err := f.Error(); err != nil {
+			return Result{}, fmt.Errorf("logging command: %w", err)
+		}
+		res = f.Response().(*fsmResult)
+	}
+	return Result{Index: res.index}, res.err
+}
+
+// Check runs the checks that applying cmd would run, changing nothing.
+func (s *Store) Check(cmd *Command) error {
+	if cmd.Time.IsZero() {
+		cmd.Time = s.now().UTC()
+	}
+	return s.fsm.check(0, cmd)
+}
+
+// View returns a consistent read-only view of the current state.
+func (s *Store) View() *View {
+	return &View{tx: s.fsm.db.Load().Txn(false)}
+}
+
+// Close stops the log and releases the data dir.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.raft != nil {
+			errs = append(errs, s.raft.Shutdown().Error())
+		}
+		if s.wal != nil {
+			errs = append(errs, s.wal.Close())
+		}
+		if s.meta != nil {
+			errs = append(errs, s.meta.Close())
+		}
+		if s.lock != nil {
+			errs = append(errs, s.lock.Unlock())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// slogWriter forwards the log lines of Raft and the WAL to slog.
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.log.Error(string(trimNewline(p)), "component", "raft")
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+var _ io.Writer = slogWriter{}

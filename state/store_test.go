@@ -1,0 +1,227 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/go-memdb"
+)
+
+var testTime = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+func testOrg(name, parent string) *Organization {
+	return &Organization{Name: name, DisplayName: "Org " + name, Parent: parent, ColdStoragePeriod: 30 * 24 * time.Hour}
+}
+
+func testProvider(name, org string) *Provider {
+	return &Provider{
+		Name:                name,
+		DisplayName:         "Provider " + name,
+		Auth:                ProviderAuth{Type: "bearer", SecretSource: SecretSourceGenerated, Secret: HashSecret([]byte("s3cret-s3cret-s3cret"))},
+		DeactivationDelay:   15 * time.Minute,
+		OrganizationMapping: OrganizationMapping{Method: "fixed", Organization: org},
+		RoleMapping:         RoleMapping{Method: "manual"},
+		Attributes:          Attributes{Preset: "pingone-directory"},
+	}
+}
+
+func create(o any) ConfigChange {
+	switch o := o.(type) {
+	case *Organization:
+		return ConfigChange{Action: ActionCreate, Kind: KindOrganization, Name: o.Name, Organization: o}
+	case *Provider:
+		return ConfigChange{Action: ActionCreate, Kind: KindProvider, Name: o.Name, Provider: o}
+	}
+	panic("unknown object")
+}
+
+func configCmd(changes ...ConfigChange) *Command {
+	return &Command{Type: CmdConfigApply, Time: testTime, ConfigApply: &ConfigApply{Revision: "sha256:test", Digest: "sha256:test", Changes: changes}}
+}
+
+func mustApply(t *testing.T, s *Store, cmd *Command) Result {
+	t.Helper()
+	res, err := s.Apply(context.Background(), cmd)
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	return res
+}
+
+// insertUser puts a user straight into memdb, standing in for the SCIM
+// commands that create users.
+func insertUser(t *testing.T, s *Store, u *User) {
+	t.Helper()
+	tx := s.fsm.db.Load().Txn(true)
+	if err := tx.Insert(tableUsers, u); err != nil {
+		t.Fatal(err)
+	}
+	tx.Commit()
+}
+
+func TestConfigApply(t *testing.T) {
+	s := NewMemory(Options{})
+	res := mustApply(t, s, configCmd(create(testOrg("acme", "")), create(testOrg("eng", "acme")), create(testProvider("pingone", "eng"))))
+	v := s.View()
+	if got := v.Organization("eng"); got == nil || got.CreateIndex != res.Index || got.ModifyIndex != res.Index || got.Parent != "acme" {
+		t.Fatalf("organization eng = %+v, want created at index %d", got, res.Index)
+	}
+	if got := v.Config(); got == nil || got.Revision != "sha256:test" || got.Index != res.Index || !got.AppliedAt.Equal(testTime) {
+		t.Errorf("Config() = %+v", got)
+	}
+	log := v.SyncLog()
+	if len(log) != 1 || log[0].Detail != "3 added, 0 changed, 0 destroyed" || log[0].Source != SourceConfig {
+		t.Errorf("sync log = %+v", log)
+	}
+
+	// Update with the index the plan saw.
+	upd := testOrg("eng", "acme")
+	upd.DisplayName = "Engineering"
+	res2 := mustApply(t, s, configCmd(ConfigChange{Action: ActionUpdate, Kind: KindOrganization, Name: "eng", ExpectIndex: res.Index, Organization: upd}))
+	got := s.View().Organization("eng")
+	if got.DisplayName != "Engineering" || got.CreateIndex != res.Index || got.ModifyIndex != res2.Index {
+		t.Errorf("after update: %+v", got)
+	}
+
+	// A plan made before that update is stale, and changes nothing.
+	stale := testOrg("eng", "acme")
+	stale.DisplayName = "Stale"
+	_, err := s.Apply(context.Background(), configCmd(
+		create(testOrg("new", "")),
+		ConfigChange{Action: ActionUpdate, Kind: KindOrganization, Name: "eng", ExpectIndex: res.Index, Organization: stale}))
+	var se *StaleError
+	if !errors.As(err, &se) || se.Address != "organization.eng" {
+		t.Fatalf("stale apply: got %v, want StaleError for organization.eng", err)
+	}
+	if s.View().Organization("new") != nil || s.View().Organization("eng").DisplayName != "Engineering" {
+		t.Error("a refused command changed the state")
+	}
+}
+
+func TestConfigApplyRefusals(t *testing.T) {
+	s := NewMemory(Options{})
+	protected := testOrg("legal", "")
+	protected.Protect = true
+	res := mustApply(t, s, configCmd(
+		create(testOrg("acme", "")), create(testOrg("eng", "acme")), create(testOrg("sales", "")), create(protected),
+		create(testProvider("okta", "sales"))))
+	insertUser(t, s, &User{ID: "u1", Provider: "okta", UserName: "a@x", Organization: "sales", State: UserActive})
+	insertUser(t, s, &User{ID: "u2", Provider: "okta", UserName: "b@x", Organization: "sales", State: UserActive})
+
+	del := func(kind, name string) ConfigChange {
+		return ConfigChange{Action: ActionDelete, Kind: kind, Name: name, ExpectIndex: res.Index}
+	}
+	_, err := s.Apply(context.Background(), configCmd(
+		del(KindOrganization, "acme"), del(KindOrganization, "sales"), del(KindOrganization, "legal"), del(KindProvider, "okta"),
+		create(testOrg("orphan", "missing"))))
+	var re *RefusedError
+	if !errors.As(err, &re) {
+		t.Fatalf("got %v, want RefusedError", err)
+	}
+	want := []Refusal{
+		{"organization.legal", "cannot be destroyed: it is protected (protect: true in the live state); apply it with protect: false first"},
+		{"organization.acme", `cannot be destroyed: organization "eng" is still under it`},
+		{"organization.sales", "cannot be destroyed: it still has 2 users; move them to another organization or deactivate them first"},
+		{"provider.okta", "cannot be destroyed: it still owns 2 users; deprovision them in the identity provider and wait for their deactivation, or move them, first"},
+		{"organization.orphan", `parent organization "missing" does not exist`},
+	}
+	if diff := cmp.Diff(want, re.Refusals); diff != "" {
+		t.Errorf("refusals (-want +got):\n%s", diff)
+	}
+	if err := s.Check(configCmd(del(KindOrganization, "legal"))); !errors.As(err, &re) {
+		t.Errorf("Check: got %v, want the same refusal as Apply", err)
+	}
+	if n := len(s.View().Organizations()); n != 4 {
+		t.Errorf("refused command changed the state: %d organizations", n)
+	}
+
+	// A provider still mapping to an organization keeps it alive.
+	_, err = s.Apply(context.Background(), configCmd(del(KindOrganization, "sales")))
+	if !errors.As(err, &re) || len(re.Refusals) != 2 {
+		t.Errorf("got %v, want users and provider refusals", err)
+	}
+}
+
+func TestIndexes(t *testing.T) {
+	s := NewMemory(Options{})
+	tx := s.fsm.db.Load().Txn(true)
+	objs := map[string][]any{
+		tableOrganizations: {testOrg("a", ""), testOrg("b", "a")},
+		tableProviders:     {testProvider("p", "a")},
+		tableUsers: {
+			&User{ID: "u1", Provider: "p", UserName: "Alice@X", Organization: "a"},
+			&User{ID: "u2", UserName: "bob@x", Organization: "b"},
+		},
+		tableGroups:  {&Group{ID: "g1", Provider: "p", DisplayName: "Sales"}},
+		tableSyncLog: {&SyncEvent{Seq: 1, Provider: "p", UserID: "u1"}, &SyncEvent{Seq: 2}},
+		tableMeta:    {&meta{Key: metaConfig, Config: &ConfigStatus{Revision: "r"}}},
+	}
+	for table, os := range objs {
+		for _, o := range os {
+			if err := tx.Insert(table, o); err != nil {
+				t.Fatalf("insert into %s: %v", table, err)
+			}
+		}
+	}
+	tx.Commit()
+	tests := []struct {
+		table, index string
+		args         []any
+		want         int
+	}{
+		{tableOrganizations, indexID, []any{"a"}, 1},
+		{tableOrganizations, indexParent, []any{"a"}, 1},
+		{tableProviders, indexID, []any{"p"}, 1},
+		{tableUsers, indexID, []any{"u2"}, 1},
+		{tableUsers, indexProvider, []any{"p"}, 1},
+		{tableUsers, indexOrganization, []any{"b"}, 1},
+		{tableUsers, indexUserName, []any{"alice@x"}, 1},
+		{tableGroups, indexID, []any{"g1"}, 1},
+		{tableGroups, indexProvider, []any{"p"}, 1},
+		{tableGroups, indexDisplayName, []any{"sales"}, 1},
+		{tableSyncLog, indexID, []any{uint64(2)}, 1},
+		{tableSyncLog, indexProvider, []any{"p"}, 1},
+		{tableSyncLog, indexUser, []any{"u1"}, 1},
+		{tableMeta, indexID, []any{metaConfig}, 1},
+	}
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		covered[tt.table+"."+tt.index] = true
+		if got := count(s.fsm.db.Load().Txn(false), tt.table, tt.index, tt.args...); got != tt.want {
+			t.Errorf("%s.%s %v: %d objects, want %d", tt.table, tt.index, tt.args, got, tt.want)
+		}
+	}
+	for name, table := range dbSchema().Tables {
+		for idx := range table.Indexes {
+			if !covered[name+"."+idx] {
+				t.Errorf("index %s.%s has no test", name, idx)
+			}
+		}
+	}
+
+	// Snapshots carry every table.
+	var buf bytes.Buffer
+	if err := writeSnapshot(&buf, s.fsm.db.Load()); err != nil {
+		t.Fatal(err)
+	}
+	db, err := readSnapshot(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snapshotTables) != len(dbSchema().Tables) {
+		t.Errorf("snapshotTables lists %d tables, schema has %d", len(snapshotTables), len(dbSchema().Tables))
+	}
+	for table := range objs {
+		before := all[any](s.fsm.db.Load().Txn(false), table)
+		after := all[any](db.Txn(false), table)
+		if diff := cmp.Diff(before, after, cmp.AllowUnexported(meta{})); diff != "" {
+			t.Errorf("table %s after snapshot round trip (-before +after):\n%s", table, diff)
+		}
+	}
+}
+
+var _ = memdb.NewMemDB

@@ -1,0 +1,66 @@
+package state
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Sources of sync log events.
+const (
+	SourceConfig = "config"
+	SourceSCIM   = "scim"
+	SourceAdmin  = "admin"
+	SourceTimer  = "timer"
+)
+
+// SyncEvent is one entry of the sync log: a change, or a rejected request,
+// with its cause. Secrets never appear in it.
+type SyncEvent struct {
+	Seq       uint64    `json:"seq"`
+	Time      time.Time `json:"time"`
+	Source    string    `json:"source"`
+	Action    string    `json:"action"`
+	Outcome   string    `json:"outcome"`
+	Provider  string    `json:"provider,omitempty"`
+	UserID    string    `json:"userId,omitempty"`
+	UserName  string    `json:"userName,omitempty"`
+	RequestID string    `json:"requestId,omitempty"`
+	Revision  string    `json:"revision,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+	Changes   []Change  `json:"changes,omitempty"`
+}
+
+// Change is one field of an object that changed, old -> new; for config
+// applies, Field is an object address and New what happened to it.
+type Change struct {
+	Field string `json:"field"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
+}
+
+// Outcomes of sync log events.
+const (
+	OutcomeOK       = "ok"
+	OutcomeRejected = "rejected"
+)
+
+// SyncLog returns the sync log in order.
+func (v *View) SyncLog() []*SyncEvent {
+	return all[*SyncEvent](v.tx, tableSyncLog)
+}
+
+// appendSyncEventTxn appends e with the next sequence number.
+func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
+	e.Seq = 1
+	if last, err := tx.Last(tableSyncLog, indexID); err != nil {
+		return err
+	} else if last != nil {
+		e.Seq = last.(*SyncEvent).Seq + 1
+	}
+	if err := tx.Insert(tableSyncLog, e); err != nil {
+		return fmt.Errorf("appending to the sync log: %w", err)
+	}
+	return nil
+}
