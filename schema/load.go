@@ -194,9 +194,6 @@ func (l *loader) walk(n *yaml.Node, s *shape, path string) {
 	switch s.kind {
 	case 0:
 		return
-	default:
-		l.walkScalar(n, s, path)
-		return
 	case cue.StructKind:
 	case cue.ListKind:
 		if n.Kind != yaml.SequenceNode {
@@ -206,6 +203,9 @@ func (l *loader) walk(n *yaml.Node, s *shape, path string) {
 		for i, e := range n.Content {
 			l.walk(e, s.elem, fmt.Sprintf("%s[%d]", path, i))
 		}
+		return
+	default:
+		l.walkScalar(n, s, path)
 		return
 	}
 	if n.Kind != yaml.MappingNode {
@@ -229,7 +229,7 @@ func (l *loader) walk(n *yaml.Node, s *shape, path string) {
 		seen[name] = k
 		f := s.fields[name]
 		if f == nil && s.key != nil {
-			if msg := s.key.checkScalar(l.sch.ctx, name, name); msg != "" {
+			if msg := l.sch.checkScalar(s.key, name, name); msg != "" {
 				l.errorf(l.file, k, path, "%s", msg)
 			}
 			l.walk(v, s.elem, fpath)
@@ -297,7 +297,7 @@ func (l *loader) walkScalar(n *yaml.Node, s *shape, path string) {
 	default:
 		val = n.Value
 	}
-	if msg := s.checkScalar(l.sch.ctx, val, n.Value); msg != "" {
+	if msg := l.sch.checkScalar(s, val, n.Value); msg != "" {
 		l.errorf(l.file, n, path, "%s", msg)
 	}
 }

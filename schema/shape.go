@@ -159,10 +159,10 @@ func (s *shape) fieldNames() []string {
 	return slices.Clone(s.order)
 }
 
-// checkScalar validates a scalar value against the CUE constraint and
-// returns an error message, or "" when the value is valid. Results are
+// checkScalar validates a scalar value against the CUE constraint of s
+// and returns an error message, or "" when the value is valid. Results are
 // cached: configs repeat values (durations, booleans) a lot.
-func (s *shape) checkScalar(ctx *cue.Context, val any, text string) string {
+func (c *compiled) checkScalar(s *shape, val any, text string) string {
 	key := fmt.Sprintf("%T:%s", val, text)
 	s.mu.Lock()
 	msg, ok := s.cache[key]
@@ -170,7 +170,9 @@ func (s *shape) checkScalar(ctx *cue.Context, val any, text string) string {
 	if ok {
 		return msg
 	}
-	msg = s.explain(ctx, val, text)
+	c.mu.Lock()
+	msg = s.explain(c.ctx, val, text)
+	c.mu.Unlock()
 	s.mu.Lock()
 	s.cache[key] = msg
 	s.mu.Unlock()

@@ -87,7 +87,7 @@ the secret in the identity provider right away.`,
 	cf.register(cmd)
 	df.register(cmd)
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for approval")
-	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow destroying more than 25% of the organizations or providers")
+	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
 	return cmd
 }
 

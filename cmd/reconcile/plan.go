@@ -28,9 +28,9 @@ with "old -> new" for each changed attribute, and the summary line
 "Plan: N to add, M to change, K to destroy." Secrets are never printed.
 
 A plan that must not be applied (destroying a protected organization, one
-that still has users, a provider that still owns users, or more than 25%
-of the organizations or providers at once) is printed with its errors and
-exits 1.
+that still has users, a provider that still owns users, or more than one
+object and more than 25% of the organizations or of the providers at once,
+unless --allow-mass-destroy) is printed with its errors and exits 1.
 
 Plan changes nothing. If the data dir does not exist yet, the plan is
 against an empty state.
@@ -90,7 +90,7 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 	df.register(cmd)
 	cmd.Flags().BoolVar(&detailedExitcode, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
-	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow destroying more than 25% of the organizations or providers")
+	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
 	return cmd
 }
 

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportGraph keeps data flowing one way: source -> schema ->
+// reconcile -> state. The packages at the ends import no other package of
+// this module; reconcile declares the interfaces it consumes.
+func TestImportGraph(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("go command not found")
+	}
+	const module = "github.com/reconcile-dev/reconcile"
+	allowed := map[string][]string{
+		module + "/schema":           nil,
+		module + "/state":            nil,
+		module + "/reconcile/source": nil,
+		module + "/reconcile":        {module + "/schema", module + "/state"},
+	}
+	for pkg, want := range allowed {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == pkg || !strings.HasPrefix(dep, module+"/") {
+				continue
+			}
+			ok := false
+			for _, w := range want {
+				ok = ok || dep == w
+			}
+			if !ok {
+				t.Errorf("%s imports %s; the layering allows only %v", pkg, dep, want)
+			}
+		}
+	}
+}
