@@ -54,6 +54,7 @@ type Provider struct {
 	OrganizationMapping OrganizationMapping `yaml:"organizationMapping"`
 	RoleMapping         RoleMapping         `yaml:"roleMapping"`
 	Attributes          Attributes          `yaml:"attributes"`
+	RateLimit           *RateLimit          `yaml:"rateLimit"`
 	Source              Source              `yaml:"-"`
 
 	node *yaml.Node
@@ -122,6 +123,12 @@ type RoleMapping struct {
 type GroupRoles struct {
 	Group string   `yaml:"group"`
 	Roles []string `yaml:"roles"`
+}
+
+// RateLimit bounds a provider's request rate.
+type RateLimit struct {
+	RequestsPerSecond float64 `yaml:"requestsPerSecond"`
+	Burst             int     `yaml:"burst"`
 }
 
 // Attributes chooses which SCIM attributes update which user fields.

@@ -294,8 +294,23 @@ func (l *loader) walkScalar(n *yaml.Node, s *shape, path string) {
 		// `username: 12345`.
 		val = n.Value
 		n.Tag = "!!str"
+	case n.Tag == "!!int" && s.kind&(cue.IntKind|cue.NumberKind) != 0:
+		i, err := strconv.ParseInt(n.Value, 0, 64)
+		if err != nil {
+			l.errorf(l.file, n, path, "must be %s, got %s", kindName(s.kind), n.Value)
+			return
+		}
+		val = i
+	case (n.Tag == "!!float" || n.Tag == "!!int") && s.kind&cue.FloatKind != 0:
+		f, err := strconv.ParseFloat(n.Value, 64)
+		if err != nil {
+			l.errorf(l.file, n, path, "must be %s, got %s", kindName(s.kind), n.Value)
+			return
+		}
+		val = f
 	default:
-		val = n.Value
+		l.errorf(l.file, n, path, "must be %s, got %q", kindName(s.kind), n.Value)
+		return
 	}
 	if msg := l.sch.checkScalar(s, val, n.Value); msg != "" {
 		l.errorf(l.file, n, path, "%s", msg)

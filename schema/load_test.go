@@ -249,3 +249,44 @@ roleMapping:
 		})
 	}
 }
+
+func TestLoadNumbersAndNulls(t *testing.T) {
+	cfg, err := Load(fsOf(map[string]string{"p.yaml": `
+kind: Provider
+name: p
+displayName: P
+auth: {type: basic, username: 12345}
+deactivationDelay: 0
+rateLimit: {requestsPerSecond: 25}
+organizationMapping: {method: fixed, organization: o}
+roleMapping:
+---
+kind: Organization
+name: o
+displayName: O
+parent: null
+`}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Providers[0]
+	if p.Auth.Username != "12345" || p.DeactivationDelay != 0 || p.RateLimit == nil || p.RateLimit.RequestsPerSecond != 25 || p.RoleMapping.Method != MethodManual {
+		t.Errorf("provider = %+v", p)
+	}
+	_, err = Load(fsOf(map[string]string{"p.yaml": `
+kind: Provider
+name: p
+displayName: P
+auth: {type: bearer}
+rateLimit: {requestsPerSecond: -1, burst: 2.5}
+organizationMapping: {method: fixed, organization: o}
+---
+kind: Organization
+name: o
+displayName: O
+`}), "")
+	want := "p.yaml:5:32: rateLimit.requestsPerSecond: invalid value -1: want >0 & <=1000000\np.yaml:5:43: rateLimit.burst: must be an integer, got \"2.5\""
+	if err == nil || err.Error() != want {
+		t.Errorf("errors:\n%v\nwant:\n%s", err, want)
+	}
+}

@@ -188,7 +188,7 @@ func (s *shape) explain(ctx *cue.Context, val any, text string) string {
 		case hasFormat:
 			return fmt.Sprintf("invalid %s %q (want %s)", f.noun, text, f.want)
 		}
-		return fmt.Sprintf("invalid value %q: %v", text, err)
+		return fmt.Sprintf("invalid value %s: %s", text, constraintOf(s.leaf))
 	}
 	if hasFormat && f.check != nil {
 		if err := f.check(text); err != nil {
@@ -196,6 +196,11 @@ func (s *shape) explain(ctx *cue.Context, val any, text string) string {
 		}
 	}
 	return ""
+}
+
+// constraintOf describes a constraint CUE can print, e.g. ">0 & <=1000".
+func constraintOf(v cue.Value) string {
+	return fmt.Sprintf("want %v", v)
 }
 
 // trimPrefixErr drops the part of a parse error that repeats the value.

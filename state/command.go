@@ -18,6 +18,9 @@ type Command struct {
 	Time time.Time `json:"time"`
 
 	ConfigApply *ConfigApply `json:"configApply,omitempty"`
+	UserWrite   *UserWrite   `json:"userWrite,omitempty"`
+	GroupWrite  *GroupWrite  `json:"groupWrite,omitempty"`
+	SyncEvent   *SyncEvent   `json:"syncEvent,omitempty"`
 }
 
 // Result is what applying a command produced.

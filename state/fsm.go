@@ -36,6 +36,9 @@ type fsmResult struct {
 // handlers apply each command type within one write transaction.
 var handlers = map[string]func(tx *memdb.Txn, index uint64, cmd *Command) error{
 	CmdConfigApply: applyConfigTxn,
+	CmdUserWrite:   applyUserWriteTxn,
+	CmdGroupWrite:  applyGroupWriteTxn,
+	CmdSyncEvent:   applySyncEventTxn,
 }
 
 // Apply implements raft.FSM.
@@ -112,6 +115,7 @@ var snapshotTables = []tableCodec{
 	codecFor[Provider](tableProviders),
 	codecFor[User](tableUsers),
 	codecFor[Group](tableGroups),
+	codecFor[Membership](tableMemberships),
 	codecFor[SyncEvent](tableSyncLog),
 	codecFor[meta](tableMeta),
 }

@@ -17,6 +17,7 @@ type Provider struct {
 	OrganizationMapping OrganizationMapping `json:"organizationMapping"`
 	RoleMapping         RoleMapping         `json:"roleMapping"`
 	Attributes          Attributes          `json:"attributes"`
+	RateLimit           RateLimit           `json:"rateLimit,omitzero"`
 
 	CreateIndex uint64 `json:"createIndex"`
 	ModifyIndex uint64 `json:"modifyIndex"`
@@ -72,6 +73,13 @@ type RoleMapping struct {
 type GroupRoles struct {
 	Group string   `json:"group"`
 	Roles []string `json:"roles"`
+}
+
+// RateLimit bounds how fast a provider may send requests; zero is no
+// limit.
+type RateLimit struct {
+	RequestsPerSecond float64 `json:"requestsPerSecond,omitempty"`
+	Burst             int     `json:"burst,omitempty"`
 }
 
 // Attributes chooses which SCIM attributes update which user fields.

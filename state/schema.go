@@ -13,6 +13,7 @@ var tableSchemas = []func() *memdb.TableSchema{
 	providersTableSchema,
 	usersTableSchema,
 	groupsTableSchema,
+	membershipsTableSchema,
 	syncLogTableSchema,
 	metaTableSchema,
 }

@@ -156,9 +156,10 @@ func TestIndexes(t *testing.T) {
 			&User{ID: "u1", Provider: "p", UserName: "Alice@X", Organization: "a"},
 			&User{ID: "u2", UserName: "bob@x", Organization: "b"},
 		},
-		tableGroups:  {&Group{ID: "g1", Provider: "p", DisplayName: "Sales"}},
-		tableSyncLog: {&SyncEvent{Seq: 1, Provider: "p", UserID: "u1"}, &SyncEvent{Seq: 2}},
-		tableMeta:    {&meta{Key: metaConfig, Config: &ConfigStatus{Revision: "r"}}},
+		tableGroups:      {&Group{ID: "g1", Provider: "p", DisplayName: "Sales"}},
+		tableMemberships: {&Membership{GroupID: "g1", UserID: "u1"}},
+		tableSyncLog:     {&SyncEvent{Seq: 1, Provider: "p", UserID: "u1"}, &SyncEvent{Seq: 2}},
+		tableMeta:        {&meta{Key: metaConfig, Config: &ConfigStatus{Revision: "r"}}},
 	}
 	for table, os := range objs {
 		for _, o := range os {
@@ -183,6 +184,9 @@ func TestIndexes(t *testing.T) {
 		{tableGroups, indexID, []any{"g1"}, 1},
 		{tableGroups, indexProvider, []any{"p"}, 1},
 		{tableGroups, indexDisplayName, []any{"sales"}, 1},
+		{tableMemberships, indexID, []any{"g1", "u1"}, 1},
+		{tableMemberships, indexGroup, []any{"g1"}, 1},
+		{tableMemberships, indexUser, []any{"u1"}, 1},
 		{tableSyncLog, indexID, []any{uint64(2)}, 1},
 		{tableSyncLog, indexProvider, []any{"p"}, 1},
 		{tableSyncLog, indexUser, []any{"u1"}, 1},

@@ -64,3 +64,17 @@ func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
 	}
 	return nil
 }
+
+// SyncLogAfter calls fn for each event after a sequence number, in order,
+// until fn returns false.
+func (v *View) SyncLogAfter(seq uint64, fn func(*SyncEvent) bool) {
+	it, err := v.tx.LowerBound(tableSyncLog, indexID, seq+1)
+	if err != nil {
+		panic(err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !fn(raw.(*SyncEvent)) {
+			return
+		}
+	}
+}

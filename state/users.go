@@ -1,7 +1,12 @@
 package state
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
+
+	"github.com/hashicorp/go-memdb"
 )
 
 // User states.
@@ -36,6 +41,17 @@ type User struct {
 
 	LegalHold    bool      `json:"legalHold,omitempty"`
 	DeactivateAt time.Time `json:"deactivateAt,omitzero"`
+	// OrgPinned is set when an admin moved the user: mappings never move
+	// a pinned user again.
+	OrgPinned bool `json:"orgPinned,omitempty"`
+
+	// SCIM is the user's SCIM resource as the provider last wrote it: the
+	// attributes of the schemas the server declares, without id, meta and
+	// password, as JSON. Provider-owned users only.
+	SCIM json.RawMessage `json:"scim,omitempty"`
+	// SCIMDeleted is set when the provider deleted the SCIM resource: the
+	// user stays (blocked, then deactivated), but SCIM no longer shows it.
+	SCIMDeleted bool `json:"scimDeleted,omitempty"`
 
 	Created     time.Time `json:"created"`
 	Modified    time.Time `json:"modified"`
@@ -61,4 +77,27 @@ func (v *View) CountUsersInOrganization(org string) int {
 // CountUsersOfProvider counts the users a provider owns.
 func (v *View) CountUsersOfProvider(provider string) int {
 	return count(v.tx, tableUsers, indexProvider, provider)
+}
+
+// UsersOfProvider returns the users a provider owns, sorted by id.
+func (v *View) UsersOfProvider(provider string) []*User {
+	return list[*User](v.tx, tableUsers, indexProvider, provider)
+}
+
+// UsersByUserName returns the users with a userName, compared without
+// case, whichever provider owns them.
+func (v *View) UsersByUserName(userName string) []*User {
+	return list[*User](v.tx, tableUsers, indexUserName, strings.ToLower(userName))
+}
+
+// CountUsers counts all users.
+func (v *View) CountUsers() int {
+	return count(v.tx, tableUsers, indexID)
+}
+
+func insertUserTxn(tx *memdb.Txn, u *User) error {
+	if err := tx.Insert(tableUsers, u); err != nil {
+		return fmt.Errorf("inserting user %q: %w", u.ID, err)
+	}
+	return nil
 }

@@ -127,12 +127,19 @@ func (c *cli) printApplied(p *reconcile.Plan, out *reconcile.Outcome) {
 	fmt.Fprintf(w, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
 	fmt.Fprintf(w, "Applied revision: %s\n", p.Revision)
 	for _, cr := range out.Credentials {
-		fmt.Fprintf(w, "\nGenerated credentials for provider.%s. They are shown only this once: only a hash is\nstored. Enter them in the identity provider now.\n", cr.Provider)
-		fmt.Fprintf(w, "  SCIM base URL:  <daemon address>/scim/v2/%s/\n", cr.Provider)
-		if cr.AuthType == "basic" {
-			fmt.Fprintf(w, "  Authentication: Basic (the console's \"API credentials\")\n  Username:       %s\n  Password:       %s\n", cr.Username, cr.Secret)
-		} else {
-			fmt.Fprintf(w, "  Authentication: Bearer (the console's \"OAuth token\")\n  Token:          %s\n", cr.Secret)
-		}
+		c.printCredentials(cr)
+	}
+}
+
+// printCredentials shows generated credentials, the only time they are
+// ever shown: on standard output, never in logs.
+func (c *cli) printCredentials(cr reconcile.Credentials) {
+	w := c.stdout
+	fmt.Fprintf(w, "\nGenerated credentials for provider.%s. They are shown only this once: only a hash is\nstored. Enter them in the identity provider now.\n", cr.Provider)
+	fmt.Fprintf(w, "  SCIM base URL:  <daemon address>/scim/v2/%s/\n", cr.Provider)
+	if cr.AuthType == "basic" {
+		fmt.Fprintf(w, "  Authentication: Basic (the console's \"API credentials\")\n  Username:       %s\n  Password:       %s\n", cr.Username, cr.Secret)
+	} else {
+		fmt.Fprintf(w, "  Authentication: Bearer (the console's \"OAuth token\")\n  Token:          %s\n", cr.Secret)
 	}
 }

@@ -38,18 +38,27 @@ func (c *cli) load(f *configFlags) (*loaded, error) {
 	if f.dir == "" {
 		return nil, usageErrorf("--config is required: the directory holding your config YAML")
 	}
-	snap, err := source.ReadDir(f.dir, schema.IsConfigFile)
+	snap, err := readConfig(f.dir)
 	if err != nil {
 		return nil, err
-	}
-	if len(snap.Files) == 0 {
-		return nil, fmt.Errorf("no *.yaml or *.yml files in %s", f.dir)
 	}
 	cfg, err := schema.Load(snap.FS, filepath.ToSlash(f.dir))
 	if err != nil {
 		return nil, c.configErrors(f.dir, err)
 	}
 	return &loaded{snap: snap, cfg: cfg}, nil
+}
+
+// readConfig reads the config files of a directory.
+func readConfig(dir string) (*source.Snapshot, error) {
+	snap, err := source.ReadDir(dir, schema.IsConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	if len(snap.Files) == 0 {
+		return nil, fmt.Errorf("no *.yaml or *.yml files in %s", dir)
+	}
+	return snap, nil
 }
 
 // configErrors prints positioned config errors, relative to the working

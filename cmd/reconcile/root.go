@@ -41,6 +41,7 @@ Okta, Microsoft Entra) push over SCIM 2.0.`,
 		c.validateCmd(),
 		c.planCmd(),
 		c.applyCmd(),
+		c.serveCmd(),
 		c.versionCmd(),
 	)
 	return root

@@ -1,0 +1,558 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/state"
+	filter "github.com/scim2/filter-parser/v2"
+)
+
+func visibleGroup(v *state.View, r *request, id string) (*state.Group, *Error) {
+	g := v.Group(id)
+	if g == nil || g.Provider != r.provider.Name {
+		return nil, errNotFound("Group %q not found", id)
+	}
+	return g, nil
+}
+
+func (s *Server) groupJSON(r *request, v *state.View, g *state.Group, withMembers bool) map[string]any {
+	res := map[string]any{
+		"schemas":     []any{URNGroup},
+		"id":          g.ID,
+		"displayName": g.DisplayName,
+		"meta": map[string]any{
+			"resourceType": "Group",
+			"created":      g.Created.UTC().Format(time.RFC3339Nano),
+			"lastModified": g.Modified.UTC().Format(time.RFC3339Nano),
+			"location":     r.base + "/Groups/" + g.ID,
+			"version":      etag(g.ModifyIndex),
+		},
+	}
+	if g.ExternalID != "" {
+		res["externalId"] = g.ExternalID
+	}
+	if withMembers {
+		s.addMembers(r, v, res)
+	}
+	return res
+}
+
+func (s *Server) addMembers(r *request, v *state.View, res map[string]any) {
+	id, _ := res["id"].(string)
+	var members []any
+	for _, m := range v.Memberships(id) {
+		member := map[string]any{"value": m.UserID, "$ref": r.base + "/Users/" + m.UserID, "type": "User"}
+		if m.Display != "" {
+			member["display"] = m.Display
+		}
+		members = append(members, member)
+	}
+	if members != nil {
+		res["members"] = members
+	}
+}
+
+// wantsMembers reports whether a projection returns members, which can be
+// many: they are only read when needed.
+func (p projection) wantsMembers() bool {
+	for _, t := range p.excluded {
+		if strings.EqualFold(strings.SplitN(t, ".", 2)[0], "members") {
+			return false
+		}
+	}
+	if len(p.attrs) == 0 {
+		return true
+	}
+	for _, t := range p.attrs {
+		if strings.HasPrefix(strings.ToLower(t), "members") {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) findGroups(r *request, v *state.View, expr filter.Expression, q query) ([]map[string]any, *Error) {
+	candidates := v.GroupsOfProvider(r.provider.Name)
+	if name, ok := displayNameEquality(expr); ok {
+		candidates = v.GroupsByDisplayName(name)
+	}
+	slices.SortFunc(candidates, func(a, b *state.Group) int { return int(a.CreateIndex) - int(b.CreateIndex) })
+	withMembers := expr != nil && strings.Contains(strings.ToLower(q.Filter), "members")
+	m := matcher{rt: groupType}
+	var out []map[string]any
+	for _, g := range candidates {
+		if g.Provider != r.provider.Name {
+			continue
+		}
+		res := s.groupJSON(r, v, g, withMembers)
+		if expr != nil {
+			ok, err := m.match(expr, res)
+			if err != nil {
+				return nil, asError(err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+func (s *Server) completeGroup(r *request, v *state.View, res map[string]any, p projection) map[string]any {
+	if _, done := res["members"]; !done && p.wantsMembers() {
+		s.addMembers(r, v, res)
+	}
+	return res
+}
+
+func displayNameEquality(e filter.Expression) (string, bool) {
+	if ae, ok := e.(*filter.AttributeExpression); ok && ae.Operator == filter.EQ &&
+		strings.EqualFold(ae.AttributePath.AttributeName, "displayName") && ae.AttributePath.SubAttribute == nil {
+		if s, ok := ae.CompareValue.(string); ok {
+			return stringOf(s), true
+		}
+	}
+	return "", false
+}
+
+func (s *Server) getGroup(r *request, id string) *Error {
+	v := s.store.View()
+	g, err := visibleGroup(v, r, id)
+	if err != nil {
+		return err
+	}
+	tag := etag(g.ModifyIndex)
+	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, tag) {
+		r.w.Header().Set("ETag", tag)
+		r.w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	p := queryFromURL(r.URL.Query()).projection()
+	r.w.Header().Set("ETag", tag)
+	writeJSON(r.w, http.StatusOK, p.apply(groupType, s.groupJSON(r, v, g, p.wantsMembers())))
+	return nil
+}
+
+// readGroupBody decodes and normalizes a Group. A member's "displayName"
+// is taken as its "display", as Entra's tests send it.
+func (s *Server) readGroupBody(r *request) (map[string]any, *Error) {
+	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
+	if e != nil {
+		return nil, asError(e)
+	}
+	raw, e := decodeObject(body)
+	if e != nil {
+		return nil, asError(e)
+	}
+	aliasMemberDisplay(raw)
+	res, e := groupType.normalize(raw)
+	if e != nil {
+		return nil, asError(e)
+	}
+	if name, _ := res["displayName"].(string); name == "" {
+		return nil, errInvalidValue("displayName is required")
+	}
+	return res, nil
+}
+
+func aliasMemberDisplay(raw map[string]any) {
+	for k, v := range raw {
+		if !strings.EqualFold(k, "members") {
+			continue
+		}
+		for _, m := range flatten(v) {
+			if obj, ok := m.(map[string]any); ok {
+				if dn, ok := getFold(obj, "displayName"); ok {
+					if _, has := getFold(obj, "display"); !has {
+						obj["display"] = dn
+					}
+				}
+			}
+		}
+	}
+}
+
+// members reads member values into members of this provider; ids that
+// are not its users are dropped and returned.
+func members(v *state.View, provider string, value any) ([]state.Member, []string) {
+	var out []state.Member
+	var dropped []string
+	seen := map[string]bool{}
+	for _, e := range flatten(value) {
+		var id, display string
+		switch e := e.(type) {
+		case string: // a bare id, as Entra's tests send it
+			id = e
+		case map[string]any:
+			vv, _ := getFold(e, "value")
+			id, _ = vv.(string)
+			d, ok := getFold(e, "display")
+			if !ok {
+				d, _ = getFold(e, "displayName")
+			}
+			display, _ = d.(string)
+		}
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		if u := v.User(id); u == nil || u.Provider != provider || u.SCIMDeleted {
+			dropped = append(dropped, id)
+			continue
+		}
+		out = append(out, state.Member{UserID: id, Display: display})
+	}
+	return out, dropped
+}
+
+// groupChange is a group write under construction.
+type groupChange struct {
+	write *state.GroupWrite
+	event *state.SyncEvent
+}
+
+func (s *Server) writeGroup(r *request, build func(v *state.View) (*groupChange, *Error)) (*state.Result, *Error) {
+	for range maxWriteAttempts {
+		v := s.store.View()
+		c, err := build(v)
+		if err != nil || c == nil {
+			return nil, err
+		}
+		c.event.Source, c.event.Provider, c.event.RequestID, c.event.Outcome = state.SourceSCIM, r.provider.Name, r.id, state.OutcomeOK
+		c.write.Provider, c.write.Event = r.provider.Name, c.event
+		res, applyErr := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{Type: state.CmdGroupWrite, Time: r.now, GroupWrite: c.write})
+		var stale *state.StaleError
+		var refused *state.RefusedError
+		switch {
+		case applyErr == nil:
+			return &res, nil
+		case errors.As(applyErr, &stale), errors.As(applyErr, &refused):
+			continue // a member went away meanwhile: build again from a fresh view
+		default:
+			s.log.Error("scim: writing a group", "provider", r.provider.Name, "err", applyErr)
+			return nil, newError(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
+		}
+	}
+	return nil, newError(http.StatusConflict, "", "the group kept changing while this request was applied; retry")
+}
+
+func droppedDetail(dropped []string) string {
+	if len(dropped) == 0 {
+		return ""
+	}
+	if len(dropped) > 5 {
+		return fmt.Sprintf("ignored %d members that are not users of this provider (%s, ...)", len(dropped), strings.Join(dropped[:5], ", "))
+	}
+	return fmt.Sprintf("ignored members that are not users of this provider: %s", strings.Join(dropped, ", "))
+}
+
+func (s *Server) createGroup(r *request) *Error {
+	res, err := s.readGroupBody(r)
+	if err != nil {
+		return err
+	}
+	id := newID()
+	result, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
+		add, dropped := members(v, r.provider.Name, res["members"])
+		g := &state.Group{ID: id, Provider: r.provider.Name, DisplayName: res["displayName"].(string), ExternalID: strAttr(res, "externalId")}
+		return &groupChange{
+			write: &state.GroupWrite{Group: g, Add: add},
+			event: &state.SyncEvent{Action: "group.create", Detail: droppedDetail(dropped), Changes: []state.Change{{Field: "group", New: g.DisplayName}}},
+		}, nil
+	})
+	if err != nil {
+		return err
+	}
+	v := s.store.View()
+	g, _ := visibleGroup(v, r, id)
+	if g == nil {
+		return errNotFound("Group %q was deleted meanwhile", id)
+	}
+	p := queryFromURL(r.URL.Query()).projection()
+	r.w.Header().Set("Location", r.base+"/Groups/"+id)
+	r.w.Header().Set("ETag", etag(result.Index))
+	writeJSON(r.w, http.StatusCreated, p.apply(groupType, s.groupJSON(r, v, g, p.wantsMembers())))
+	return nil
+}
+
+func (s *Server) putGroup(r *request, id string) *Error {
+	res, err := s.readGroupBody(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
+		cur, err := visibleGroup(v, r, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+			return nil, err
+		}
+		replace, dropped := members(v, r.provider.Name, res["members"])
+		g := *cur
+		g.DisplayName, g.ExternalID = res["displayName"].(string), strAttr(res, "externalId")
+		return &groupChange{
+			write: &state.GroupWrite{Group: &g, ExpectIndex: cur.ModifyIndex, ReplaceMembers: true, Members: replace},
+			event: &state.SyncEvent{Action: "group.update", Detail: droppedDetail(dropped), Changes: groupChanges(cur, &g)},
+		}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.respondGroup(r, id, http.StatusOK)
+}
+
+func groupChanges(old, next *state.Group) []state.Change {
+	var out []state.Change
+	if old.DisplayName != next.DisplayName {
+		out = append(out, state.Change{Field: "displayName", Old: old.DisplayName, New: next.DisplayName})
+	}
+	if old.ExternalID != next.ExternalID {
+		out = append(out, state.Change{Field: "externalId", Old: old.ExternalID, New: next.ExternalID})
+	}
+	return out
+}
+
+func (s *Server) respondGroup(r *request, id string, status int) *Error {
+	v := s.store.View()
+	g, err := visibleGroup(v, r, id)
+	if err != nil {
+		return err
+	}
+	p := queryFromURL(r.URL.Query()).projection()
+	r.w.Header().Set("ETag", etag(g.ModifyIndex))
+	writeJSON(r.w, status, p.apply(groupType, s.groupJSON(r, v, g, p.wantsMembers())))
+	return nil
+}
+
+// memberPlan accumulates the member changes of a PATCH as deltas, so that
+// adding one member to a large group never reads the others.
+type memberPlan struct {
+	replace bool
+	base    map[string]state.Member // with replace: the new members
+	add     map[string]state.Member
+	remove  map[string]bool
+	dropped []string
+}
+
+func (m *memberPlan) doAdd(ms []state.Member) {
+	for _, x := range ms {
+		if m.replace {
+			m.base[x.UserID] = x
+			continue
+		}
+		delete(m.remove, x.UserID)
+		m.add[x.UserID] = x
+	}
+}
+
+func (m *memberPlan) doRemove(ids []string) {
+	for _, id := range ids {
+		if m.replace {
+			delete(m.base, id)
+			continue
+		}
+		delete(m.add, id)
+		m.remove[id] = true
+	}
+}
+
+func (m *memberPlan) doReplace(ms []state.Member) {
+	m.replace, m.base, m.add, m.remove = true, map[string]state.Member{}, map[string]state.Member{}, map[string]bool{}
+	m.doAdd(ms)
+}
+
+func (s *Server) patchGroup(r *request, id string) *Error {
+	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
+	if e != nil {
+		return asError(e)
+	}
+	ops, e := decodePatch(body)
+	if e != nil {
+		return asError(e)
+	}
+	_, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
+		cur, err := visibleGroup(v, r, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+			return nil, err
+		}
+		plan := &memberPlan{add: map[string]state.Member{}, remove: map[string]bool{}}
+		doc := map[string]any{"displayName": cur.DisplayName}
+		if cur.ExternalID != "" {
+			doc["externalId"] = cur.ExternalID
+		}
+		var other []decodedOp
+		for _, o := range ops {
+			handled, err := s.patchMembers(v, r, cur, plan, o)
+			if err != nil {
+				return nil, err
+			}
+			if !handled {
+				other = append(other, o)
+			}
+		}
+		if err := groupType.applyPatch(doc, other); err != nil {
+			return nil, asError(err)
+		}
+		doc, e := groupType.normalize(doc)
+		if e != nil {
+			return nil, asError(e)
+		}
+		name, _ := doc["displayName"].(string)
+		if name == "" {
+			return nil, errInvalidValue("displayName is required")
+		}
+		g := *cur
+		g.DisplayName, g.ExternalID = name, strAttr(doc, "externalId")
+		w := &state.GroupWrite{Group: &g, ExpectIndex: cur.ModifyIndex, ReplaceMembers: plan.replace}
+		if plan.replace {
+			for _, uid := range sortedKeys(plan.base) {
+				w.Members = append(w.Members, plan.base[uid])
+			}
+		} else {
+			for _, uid := range sortedKeys(plan.add) {
+				w.Add = append(w.Add, plan.add[uid])
+			}
+			w.Remove = sortedKeys(plan.remove)
+		}
+		changes := groupChanges(cur, &g)
+		if n := len(w.Add); n > 0 {
+			changes = append(changes, state.Change{Field: "members", New: fmt.Sprintf("+%d", n)})
+		}
+		if n := len(w.Remove); n > 0 {
+			changes = append(changes, state.Change{Field: "members", Old: fmt.Sprintf("-%d", n)})
+		}
+		return &groupChange{write: w, event: &state.SyncEvent{Action: "group.update", Detail: droppedDetail(plan.dropped), Changes: changes}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if q.Get("attributes") == "" && q.Get("excludedAttributes") == "" {
+		r.w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	return s.respondGroup(r, id, http.StatusOK)
+}
+
+// patchMembers applies an operation on members to plan; it reports false
+// for operations on other attributes. No-path operations are split: their
+// members go here, the rest back to the caller.
+func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *memberPlan, o decodedOp) (bool, *Error) {
+	if o.path == "" {
+		obj, _ := o.value.(map[string]any)
+		mv, ok := getFold(obj, "members")
+		if !ok {
+			return false, nil
+		}
+		deleteFold(obj, "members")
+		aliasMemberDisplay(map[string]any{"members": mv})
+		ms, dropped := members(v, r.provider.Name, mv)
+		plan.dropped = append(plan.dropped, dropped...)
+		if o.op == "replace" {
+			plan.doReplace(ms)
+		} else {
+			plan.doAdd(ms)
+		}
+		return len(obj) == 0, nil
+	}
+	t, err := groupType.resolvePath(o.path)
+	if err != nil {
+		return false, asError(err)
+	}
+	if t == nil || !strings.EqualFold(t.attr.Name, "members") {
+		return false, nil
+	}
+	switch {
+	case t.filter != nil && t.sub != nil:
+		return true, nil // e.g. members[value eq "x"].display: labels only, ignored
+	case t.filter != nil:
+		if o.op != "remove" {
+			return true, errInvalidPath("%s on a filtered members path is not supported: add members by value", o.op)
+		}
+		plan.doRemove(selectMembers(v, g, t.filter))
+	case o.op == "remove" && o.value != nil:
+		var ids []string
+		for _, m := range flatten(o.value) {
+			switch m := m.(type) {
+			case string:
+				ids = append(ids, m)
+			case map[string]any:
+				if id, ok := getFold(m, "value"); ok {
+					ids = append(ids, fmt.Sprint(id))
+				}
+			}
+		}
+		plan.doRemove(ids)
+	case o.op == "remove":
+		plan.doReplace(nil)
+	default:
+		aliasMemberDisplay(map[string]any{"members": o.value})
+		ms, dropped := members(v, r.provider.Name, o.value)
+		plan.dropped = append(plan.dropped, dropped...)
+		if o.op == "replace" {
+			plan.doReplace(ms)
+		} else {
+			plan.doAdd(ms)
+		}
+	}
+	return true, nil
+}
+
+// selectMembers returns the ids of the members a value filter selects;
+// `value eq "id"` is answered without reading the others.
+func selectMembers(v *state.View, g *state.Group, f filter.Expression) []string {
+	if ae, ok := f.(*filter.AttributeExpression); ok && ae.Operator == filter.EQ && strings.EqualFold(ae.AttributePath.AttributeName, "value") {
+		return []string{stringOf(ae.CompareValue)}
+	}
+	membersAttr := groupType.core.attr("members")
+	m := matcher{rt: &resourceType{core: &Schema{Attributes: membersAttr.SubAttributes}}}
+	var ids []string
+	for _, ms := range v.Memberships(g.ID) {
+		obj := map[string]any{"value": ms.UserID, "display": ms.Display, "type": "User"}
+		if ok, _ := m.match(f, obj); ok {
+			ids = append(ids, ms.UserID)
+		}
+	}
+	return ids
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (s *Server) deleteGroup(r *request, id string) *Error {
+	_, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
+		cur, err := visibleGroup(v, r, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+			return nil, err
+		}
+		return &groupChange{
+			write: &state.GroupWrite{Group: &state.Group{ID: id}, ExpectIndex: cur.ModifyIndex, Delete: true},
+			event: &state.SyncEvent{Action: "group.delete", Changes: []state.Change{{Field: "group", Old: cur.DisplayName}}},
+		}, nil
+	})
+	if err != nil {
+		return err
+	}
+	r.w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,62 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// contentType is SCIM's media type (RFC 7644 §8.1).
+const contentType = "application/scim+json"
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		buf.Reset()
+		fmt.Fprintf(&buf, `{"schemas":[%q],"status":"500","detail":"encoding the response failed"}`+"\n", URNError)
+	}
+	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// decodeValue decodes any JSON value.
+func decodeValue(b []byte) (any, error) {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// readBody reads a request body of at most limit bytes.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, newError(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", limit)
+	case err != nil:
+		return nil, errInvalidSyntax("reading the request body: %v", err)
+	}
+	return body, nil
+}
+
+// decodeObject decodes a request body that must be a JSON object.
+func decodeObject(body []byte) (map[string]any, error) {
+	v, err := decodeValue(body)
+	if err != nil {
+		return nil, errInvalidSyntax("the body is not valid JSON: %v", err)
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, errInvalidSyntax("the body must be a JSON object")
+	}
+	return obj, nil
+}

@@ -1,0 +1,296 @@
+package scim
+
+import (
+	"cmp"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/reconcile-dev/reconcile/state"
+	filter "github.com/scim2/filter-parser/v2"
+)
+
+// query is a list request: the URL parameters of GET, or the body of
+// POST /.search (RFC 7644 §3.4.2, §3.4.3).
+type query struct {
+	Schemas            []string `json:"schemas"`
+	Attributes         []string `json:"attributes"`
+	ExcludedAttributes []string `json:"excludedAttributes"`
+	Filter             string   `json:"filter"`
+	SortBy             string   `json:"sortBy"`
+	SortOrder          string   `json:"sortOrder"`
+	StartIndex         *int     `json:"startIndex"`
+	Count              *int     `json:"count"`
+}
+
+// param reads a query parameter, matching its name without case.
+func param(q url.Values, name string) (string, bool) {
+	if v, ok := q[name]; ok && len(v) > 0 {
+		return v[0], true
+	}
+	for k, v := range q {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0], true
+		}
+	}
+	return "", false
+}
+
+func queryFromURL(q url.Values) query {
+	var out query
+	if v, ok := param(q, "attributes"); ok {
+		out.Attributes = splitList(v)
+	}
+	if v, ok := param(q, "excludedAttributes"); ok {
+		out.ExcludedAttributes = splitList(v)
+	}
+	out.Filter, _ = param(q, "filter")
+	out.SortBy, _ = param(q, "sortBy")
+	out.SortOrder, _ = param(q, "sortOrder")
+	for name, dst := range map[string]**int{"startIndex": &out.StartIndex, "count": &out.Count} {
+		if v, ok := param(q, name); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				n = -1 << 31 // reported by validate
+			}
+			*dst = &n
+		}
+	}
+	return out
+}
+
+// splitList splits a comma-separated list, ignoring commas inside value
+// filters and quotes.
+func splitList(s string) []string {
+	var out []string
+	depth, inQuote, start := 0, false, 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) {
+			switch c := s[i]; {
+			case c == '"':
+				inQuote = !inQuote
+			case inQuote:
+			case c == '[':
+				depth++
+			case c == ']':
+				depth--
+			}
+			if s[i] != ',' || depth > 0 || inQuote {
+				continue
+			}
+		}
+		if item := strings.TrimSpace(s[start:i]); item != "" {
+			out = append(out, item)
+		}
+		start = i + 1
+	}
+	return out
+}
+
+// page works out the slice of n results a query asks for.
+func (q query) page(n, maxResults int) (start, end int, err *Error) {
+	startIndex := 1
+	if q.StartIndex != nil {
+		if *q.StartIndex == -1<<31 {
+			return 0, 0, errInvalidValue("startIndex must be an integer")
+		}
+		startIndex = max(*q.StartIndex, 1) // RFC 7644 §3.4.2.4: values below 1 mean 1
+	}
+	count := maxResults
+	if q.Count != nil {
+		if *q.Count == -1<<31 {
+			return 0, 0, errInvalidValue("count must be an integer")
+		}
+		count = min(max(*q.Count, 0), maxResults)
+	}
+	start = min(startIndex-1, n)
+	end = min(start+count, n)
+	return start, end, nil
+}
+
+func (q query) projection() projection {
+	return projection{attrs: q.Attributes, excluded: q.ExcludedAttributes}
+}
+
+// listResponse is a ListResponse message (RFC 7644 §3.4.2).
+type listResponse struct {
+	Schemas      []string `json:"schemas"`
+	TotalResults int      `json:"totalResults"`
+	StartIndex   int      `json:"startIndex"`
+	ItemsPerPage int      `json:"itemsPerPage"`
+	Resources    []any    `json:"Resources"`
+}
+
+func (s *Server) search(r *request, rt *resourceType) *Error {
+	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
+	if e != nil {
+		return asError(e)
+	}
+	var q query
+	if err := json.Unmarshal(body, &q); err != nil {
+		return errInvalidSyntax("the body is not a SearchRequest: %v", err)
+	}
+	return s.list(r, rt, q)
+}
+
+// list answers a query with a ListResponse of the provider's resources.
+func (s *Server) list(r *request, rt *resourceType, q query) *Error {
+	var expr filter.Expression
+	if strings.TrimSpace(q.Filter) != "" {
+		var err error
+		if expr, err = parseFilter(q.Filter); err != nil {
+			return asError(err)
+		}
+	}
+	v := s.store.View()
+	var results []map[string]any
+	if rt == userType {
+		users, err := s.findUsers(r, v, expr)
+		if err != nil {
+			return err
+		}
+		results = users
+	} else {
+		groups, err := s.findGroups(r, v, expr, q)
+		if err != nil {
+			return err
+		}
+		results = groups
+	}
+	if q.SortBy != "" {
+		if err := sortResources(rt, results, q.SortBy, q.SortOrder); err != nil {
+			return err
+		}
+	}
+	start, end, err := q.page(len(results), s.opts.MaxResults)
+	if err != nil {
+		return err
+	}
+	proj := q.projection()
+	resp := listResponse{
+		Schemas:      []string{URNListResponse},
+		TotalResults: len(results),
+		StartIndex:   start + 1,
+		ItemsPerPage: end - start,
+		Resources:    []any{},
+	}
+	for _, res := range results[start:end] {
+		if rt == userType {
+			res = s.completeUser(r, v, res)
+		} else {
+			res = s.completeGroup(r, v, res, proj)
+		}
+		resp.Resources = append(resp.Resources, proj.apply(rt, res))
+	}
+	writeJSON(r.w, http.StatusOK, resp)
+	return nil
+}
+
+// findUsers returns the provider's users a filter selects, in a stable
+// order (creation), as SCIM JSON without their groups.
+func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression) ([]map[string]any, *Error) {
+	var candidates []*state.User
+	if name, ok := userNameEquality(expr); ok {
+		candidates = v.UsersByUserName(name) // the common lookup: an index, not a scan
+	} else {
+		candidates = v.UsersOfProvider(r.provider.Name)
+	}
+	slices.SortFunc(candidates, func(a, b *state.User) int { return cmp.Compare(a.CreateIndex, b.CreateIndex) })
+	m := matcher{rt: userType}
+	var out []map[string]any
+	for _, u := range candidates {
+		if u.Provider != r.provider.Name || u.SCIMDeleted {
+			continue
+		}
+		res := s.userJSON(r, v, u, false)
+		if expr != nil {
+			ok, err := m.match(expr, res)
+			if err != nil {
+				return nil, asError(err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// completeUser adds what findUsers leaves out to a user on a page.
+func (s *Server) completeUser(r *request, v *state.View, res map[string]any) map[string]any {
+	id, _ := res["id"].(string)
+	var groups []any
+	for _, g := range v.GroupsOfUser(id) {
+		groups = append(groups, map[string]any{"value": g.ID, "display": g.DisplayName, "$ref": r.base + "/Groups/" + g.ID, "type": "direct"})
+	}
+	if groups != nil {
+		res["groups"] = groups
+	}
+	return res
+}
+
+// userNameEquality recognises `userName eq "x"`, alone or and-ed with
+// other terms, which an index answers.
+func userNameEquality(e filter.Expression) (string, bool) {
+	switch e := e.(type) {
+	case *filter.AttributeExpression:
+		p := e.AttributePath
+		if e.Operator == filter.EQ && strings.EqualFold(p.AttributeName, "userName") && p.SubAttribute == nil &&
+			(p.URIPrefix == nil || strings.EqualFold(p.URI(), URNUser)) {
+			if s, ok := e.CompareValue.(string); ok {
+				return stringOf(s), true
+			}
+		}
+	case *filter.LogicalExpression:
+		if e.Operator == filter.AND {
+			if s, ok := userNameEquality(e.Left); ok {
+				return s, true
+			}
+			return userNameEquality(e.Right)
+		}
+	}
+	return "", false
+}
+
+// sortResources orders results by an attribute (RFC 7644 §3.4.2.3):
+// resources without it sort last, ascending or descending.
+func sortResources(rt *resourceType, results []map[string]any, sortBy, order string) *Error {
+	t, err := rt.resolvePath(sortBy)
+	if err != nil || t == nil || t.filter != nil {
+		return errInvalidValue("cannot sort by %q: not an attribute", sortBy)
+	}
+	desc := strings.EqualFold(order, "descending")
+	if order != "" && !desc && !strings.EqualFold(order, "ascending") {
+		return errInvalidValue("sortOrder must be ascending or descending, not %q", order)
+	}
+	key := func(res map[string]any) string {
+		v := rt.valueAt(res, sortBy)
+		attr := t.attr
+		if t.sub != nil {
+			attr = t.sub
+		}
+		if !attr.CaseExact {
+			return strings.ToLower(v)
+		}
+		return v
+	}
+	slices.SortStableFunc(results, func(a, b map[string]any) int {
+		ka, kb := key(a), key(b)
+		switch {
+		case ka == kb:
+			return 0
+		case ka == "":
+			return 1
+		case kb == "":
+			return -1
+		case desc:
+			return strings.Compare(kb, ka)
+		}
+		return strings.Compare(ka, kb)
+	})
+	return nil
+}

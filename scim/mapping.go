@@ -1,0 +1,207 @@
+package scim
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// A preset lists, for each user field it updates, the SCIM attribute paths
+// to read it from, first non-empty wins.
+type preset map[string][]string
+
+const (
+	pathWorkEmail    = `emails[type eq "work"].value`
+	pathPrimaryEmail = `emails[primary eq true].value`
+	pathAnyEmail     = `emails.value`
+)
+
+var directoryFields = preset{
+	"email":     {pathWorkEmail, pathPrimaryEmail, pathAnyEmail},
+	"firstName": {"name.givenName"},
+	"lastName":  {"name.familyName"},
+	"title":     {"title"},
+}
+
+var directoryAndADFields = func() preset {
+	p := preset{
+		"division":     {URNEnterpriseUser + ":division"},
+		"department":   {URNEnterpriseUser + ":department"},
+		"employeeType": {"userType"},
+		"city":         {`addresses[type eq "work"].locality`, "addresses.locality"},
+		"state":        {`addresses[type eq "work"].region`, "addresses.region"},
+		"country":      {`addresses[type eq "work"].country`, "addresses.country"},
+		"externalId":   {"externalId"},
+	}
+	for k, v := range directoryFields {
+		p[k] = v
+	}
+	return p
+}()
+
+// presets are the named attribute mappings of config.cue. Okta and Entra
+// send the same SCIM attributes PingOne's AD Connect flattens its fields
+// into, so they share its mapping.
+var presets = map[string]preset{
+	"pingone-directory":  directoryFields,
+	"pingone-ad-connect": directoryAndADFields,
+	"okta":               directoryAndADFields,
+	"entra":              directoryAndADFields,
+}
+
+// fieldsFor returns the mapping of a provider: its preset with its map
+// applied (a path mapped to a field replaces the preset's paths for that
+// field; "ignore" removes a path).
+func fieldsFor(a state.Attributes) preset {
+	base := presets[a.Preset]
+	if base == nil {
+		base = directoryFields
+	}
+	out := make(preset, len(base))
+	for f, paths := range base {
+		out[f] = append([]string(nil), paths...)
+	}
+	for path, field := range a.Map {
+		if field == "ignore" {
+			for f, paths := range out {
+				var kept []string
+				for _, p := range paths {
+					if !strings.EqualFold(p, path) {
+						kept = append(kept, p)
+					}
+				}
+				out[f] = kept
+			}
+			continue
+		}
+		if field != "userName" {
+			out[field] = []string{path}
+		}
+	}
+	return out
+}
+
+// applyFields sets the user fields a provider's mapping updates from a
+// SCIM resource; fields it does not map are left alone. It returns the
+// fields that changed.
+func applyFields(u *state.User, res map[string]any, mapping preset) []state.Change {
+	var changes []state.Change
+	set := func(field string, dst *string, v string) {
+		if *dst != v {
+			changes = append(changes, state.Change{Field: field, Old: *dst, New: v})
+			*dst = v
+		}
+	}
+	set("userName", &u.UserName, strAttr(res, "userName"))
+	targets := map[string]*string{
+		"email": &u.Email, "firstName": &u.GivenName, "lastName": &u.FamilyName, "title": &u.Title,
+		"division": &u.Division, "department": &u.Department, "employeeType": &u.EmployeeType,
+		"city": &u.City, "state": &u.Region, "country": &u.Country, "externalId": &u.ExternalID,
+	}
+	for _, field := range fieldOrder {
+		paths, ok := mapping[field]
+		if !ok {
+			continue
+		}
+		v := ""
+		for _, p := range paths {
+			if v = userType.valueAt(res, p); v != "" {
+				break
+			}
+		}
+		set(field, targets[field], v)
+	}
+	return changes
+}
+
+var fieldOrder = []string{"email", "firstName", "lastName", "title", "division", "department", "employeeType", "city", "state", "country", "externalId"}
+
+// valueAt returns the first string value at a SCIM attribute path in a
+// resource, or "".
+func (rt *resourceType) valueAt(res map[string]any, path string) string {
+	t, err := rt.resolvePath(path)
+	if err != nil || t == nil {
+		return ""
+	}
+	container := res
+	if t.ext != nil {
+		container, _ = res[t.ext.ID].(map[string]any)
+	}
+	v, ok := getFold(container, t.attr.Name)
+	if !ok {
+		return ""
+	}
+	elems := flatten(v)
+	if t.filter != nil {
+		m := matcher{rt: &resourceType{core: &Schema{Attributes: t.attr.SubAttributes}}}
+		var kept []any
+		for _, e := range elems {
+			if obj, ok := e.(map[string]any); ok {
+				if hit, _ := m.match(t.filter, obj); hit {
+					kept = append(kept, e)
+				}
+			}
+		}
+		elems = kept
+	}
+	for _, e := range elems {
+		if t.sub != nil {
+			obj, _ := e.(map[string]any)
+			e, _ = getFold(obj, t.sub.Name)
+		}
+		if s, ok := e.(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// organizationFor picks the organization of a new user (RFC-level input:
+// the request body as sent, so that custom attributes such as c42OrgName
+// count). It returns the organization and, when it fell back, why.
+func organizationFor(p *state.Provider, raw, res map[string]any, v interface {
+	Organization(string) *state.Organization
+	Organizations() []*state.Organization
+}) (string, string) {
+	m := p.OrganizationMapping
+	if m.Method != "attribute" {
+		return m.Organization, "" // fixed; group mappings apply when memberships change
+	}
+	name := rawValue(raw, m.Attribute)
+	if name == "" {
+		name = userType.valueAt(res, m.Attribute)
+	}
+	if name == "" {
+		return m.Organization, fmt.Sprintf("no %s attribute: used the fallback organization", m.Attribute)
+	}
+	if o := v.Organization(name); o != nil {
+		return o.Name, ""
+	}
+	for _, o := range v.Organizations() {
+		if strings.EqualFold(o.DisplayName, name) || strings.EqualFold(o.Name, name) {
+			return o.Name, ""
+		}
+	}
+	return m.Organization, fmt.Sprintf("%s names organization %q, which does not exist: used the fallback organization", m.Attribute, name)
+}
+
+// rawValue reads a simple attribute, possibly URN-qualified or inside an
+// extension object, from a request body as sent.
+func rawValue(raw map[string]any, path string) string {
+	if v, ok := getFold(raw, path); ok {
+		s, _ := v.(string)
+		return s
+	}
+	if i := strings.LastIndexByte(path, ':'); i > 0 {
+		if ext, ok := getFold(raw, path[:i]); ok {
+			if obj, ok := ext.(map[string]any); ok {
+				if v, ok := getFold(obj, path[i+1:]); ok {
+					s, _ := v.(string)
+					return s
+				}
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,398 @@
+package scim
+
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+
+	filter "github.com/scim2/filter-parser/v2"
+)
+
+// maxPatchOperations bounds one PATCH request.
+const maxPatchOperations = 1000
+
+// patchRequest is a PatchOp message (RFC 7644 §3.5.2). encoding/json
+// matches keys without case, so "Operations" and "operations" both work.
+type patchRequest struct {
+	Schemas    []string  `json:"schemas"`
+	Operations []patchOp `json:"Operations"`
+}
+
+type patchOp struct {
+	Op    string          `json:"op"`
+	Path  string          `json:"path"`
+	Value json.RawMessage `json:"value"`
+}
+
+// decodedOp is a patch operation with its op lowercased (Entra sends
+// "Replace") and its value decoded.
+type decodedOp struct {
+	op    string
+	path  string
+	value any
+}
+
+func decodePatch(body []byte) ([]decodedOp, error) {
+	var req patchRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, errInvalidSyntax("the body is not a PatchOp message: %v", err)
+	}
+	if len(req.Operations) == 0 {
+		return nil, errInvalidSyntax("the PatchOp message has no Operations")
+	}
+	if len(req.Operations) > maxPatchOperations {
+		return nil, errInvalidSyntax("the PatchOp message has %d operations; at most %d are allowed", len(req.Operations), maxPatchOperations)
+	}
+	ops := make([]decodedOp, 0, len(req.Operations))
+	for i, o := range req.Operations {
+		d := decodedOp{op: strings.ToLower(o.Op), path: strings.TrimSpace(o.Path)}
+		switch d.op {
+		case "add", "replace", "remove":
+		default:
+			return nil, errInvalidSyntax("Operations[%d]: op %q is not add, replace or remove", i, o.Op)
+		}
+		if len(o.Value) > 0 {
+			v, err := decodeValue(o.Value)
+			if err != nil {
+				return nil, errInvalidSyntax("Operations[%d]: value: %v", i, err)
+			}
+			d.value = v
+		}
+		if d.op != "remove" && d.value == nil {
+			return nil, errInvalidValue("Operations[%d]: %s needs a value", i, d.op)
+		}
+		if d.op == "remove" && d.path == "" {
+			return nil, errNoTarget("Operations[%d]: remove needs a path", i)
+		}
+		ops = append(ops, d)
+	}
+	return ops, nil
+}
+
+// applyPatch applies operations to res, a resource in its stored form
+// (changed in place). Attributes no schema declares are ignored, like in
+// PUT; the caller normalizes the result.
+func (rt *resourceType) applyPatch(res map[string]any, ops []decodedOp) error {
+	for _, o := range ops {
+		if o.path != "" {
+			if err := rt.applyPath(res, o.op, o.path, o.value); err != nil {
+				return err
+			}
+			continue
+		}
+		obj, ok := o.value.(map[string]any)
+		if !ok {
+			return errInvalidValue("%s without a path needs an object value", o.op)
+		}
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
+			v := obj[k]
+			if ext := rt.extension(k); ext != nil {
+				sub, ok := v.(map[string]any)
+				if !ok {
+					return errInvalidValue("%s must be an object", ext.ID)
+				}
+				for _, sk := range slices.Sorted(maps.Keys(sub)) {
+					if err := rt.applyPath(res, o.op, ext.ID+":"+sk, sub[sk]); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			// Keys may be dotted ("name.givenName") or URN-qualified, as
+			// Entra sends them.
+			if err := rt.applyPath(res, o.op, k, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// target is what a PATCH path designates.
+type target struct {
+	attr   *Attr
+	ext    *Schema
+	filter filter.Expression // a value filter on a multi-valued attribute
+	sub    *Attr             // a sub-attribute
+}
+
+func (rt *resourceType) resolvePath(path string) (*target, error) {
+	urn, rest := rt.splitURN(path)
+	p, err := filter.ParsePath([]byte(rest))
+	if err != nil {
+		return nil, errInvalidPath("cannot parse path %q", path)
+	}
+	uri := urn
+	if uri == "" {
+		uri = p.AttributePath.URI()
+	}
+	a, ext := rt.attr(uri, p.AttributePath.AttributeName)
+	if a == nil {
+		return nil, nil
+	}
+	t := &target{attr: a, ext: ext, filter: p.ValueExpression}
+	subName := p.AttributePath.SubAttributeName()
+	if p.SubAttribute != nil {
+		subName = *p.SubAttribute
+	}
+	if subName != "" {
+		if t.sub = a.sub(subName); t.sub == nil {
+			return nil, nil
+		}
+	}
+	if t.filter != nil && (!a.MultiValued || a.Type != typeComplex) {
+		return nil, errInvalidPath("%s is not a multi-valued complex attribute: it takes no value filter", a.Name)
+	}
+	return t, nil
+}
+
+func (rt *resourceType) applyPath(res map[string]any, op, path string, value any) error {
+	t, err := rt.resolvePath(path)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return nil // an attribute no schema declares: ignored
+	}
+	if t.attr.Mutability == "readOnly" || t.sub != nil && t.sub.Mutability == "readOnly" {
+		if strings.EqualFold(t.attr.Name, "id") || strings.EqualFold(t.attr.Name, "meta") {
+			return nil // clients echo these back; RFC 7644 §3.5.2 lets us ignore them
+		}
+		return errMutability("%s is read-only", path)
+	}
+	container := res
+	if t.ext != nil {
+		m, _ := res[t.ext.ID].(map[string]any)
+		if m == nil {
+			if op == "remove" {
+				return nil
+			}
+			m = make(map[string]any)
+			res[t.ext.ID] = m
+		}
+		container = m
+	}
+	name := t.attr.Name
+	current, _ := getFold(container, name)
+	deleteFold(container, name)
+	if t.filter != nil {
+		next, err := patchFiltered(t, op, current, value)
+		if err != nil {
+			return err
+		}
+		setIfAny(container, name, next)
+		return nil
+	}
+	if t.sub != nil {
+		setIfAny(container, name, patchSub(t, op, current, value))
+		return nil
+	}
+	switch {
+	case op == "remove" && t.attr.MultiValued && value != nil:
+		// Entra removes members as {"path": "members", "value": [{"value": id}]}.
+		setIfAny(container, name, removeValues(current, value))
+	case op == "remove":
+	case t.attr.MultiValued && op == "add":
+		setIfAny(container, name, appendValues(current, value))
+	case t.attr.MultiValued:
+		setIfAny(container, name, flatten(value))
+	case t.attr.Type == typeComplex:
+		// Sub-attributes not in the value are left unchanged.
+		merged := map[string]any{}
+		if cur, ok := current.(map[string]any); ok {
+			maps.Copy(merged, cur)
+		}
+		if v, ok := value.(map[string]any); ok {
+			for k, sv := range v {
+				deleteFold(merged, k)
+				merged[k] = sv
+			}
+		} else {
+			merged["value"] = value // a manager given as an id
+		}
+		setIfAny(container, name, merged)
+	default:
+		setIfAny(container, name, value)
+	}
+	return nil
+}
+
+// patchFiltered applies an operation to the elements of a multi-valued
+// attribute that a value filter selects.
+func patchFiltered(t *target, op string, current, value any) (any, error) {
+	elems := flatten(current)
+	if current == nil {
+		elems = nil
+	}
+	m := matcher{rt: &resourceType{core: &Schema{Attributes: t.attr.SubAttributes}}}
+	var out []any
+	matched := false
+	for _, e := range elems {
+		obj, ok := e.(map[string]any)
+		if !ok {
+			out = append(out, e)
+			continue
+		}
+		hit, err := m.match(t.filter, obj)
+		if err != nil {
+			return nil, err
+		}
+		if !hit {
+			out = append(out, e)
+			continue
+		}
+		matched = true
+		switch {
+		case op == "remove" && t.sub == nil:
+			// drop the element
+		case op == "remove":
+			c := maps.Clone(obj)
+			deleteFold(c, t.sub.Name)
+			out = append(out, c)
+		case t.sub != nil:
+			c := maps.Clone(obj)
+			deleteFold(c, t.sub.Name)
+			c[t.sub.Name] = value
+			out = append(out, c)
+		default:
+			c := maps.Clone(obj)
+			if v, ok := value.(map[string]any); ok {
+				for k, sv := range v {
+					deleteFold(c, k)
+					c[k] = sv
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	if !matched && op != "remove" {
+		// Like Entra's and Okta's own targets: `emails[type eq "work"].value`
+		// with no work email yet adds one.
+		seed, ok := equalitySeed(t.filter)
+		if !ok {
+			return nil, errNoTarget("no value matches %v", t.filter)
+		}
+		if t.sub != nil {
+			seed[t.sub.Name] = value
+		} else if v, ok := value.(map[string]any); ok {
+			maps.Copy(seed, v)
+		}
+		out = append(out, seed)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// equalitySeed returns the element a filter of equalities (joined by and)
+// describes, e.g. {"type": "work"} for `type eq "work"`.
+func equalitySeed(e filter.Expression) (map[string]any, bool) {
+	switch e := e.(type) {
+	case *filter.AttributeExpression:
+		if e.Operator != filter.EQ || e.AttributePath.SubAttribute != nil {
+			return nil, false
+		}
+		return map[string]any{e.AttributePath.AttributeName: e.CompareValue}, true
+	case *filter.LogicalExpression:
+		if e.Operator != filter.AND {
+			return nil, false
+		}
+		l, ok1 := equalitySeed(e.Left)
+		r, ok2 := equalitySeed(e.Right)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		maps.Copy(l, r)
+		return l, true
+	}
+	return nil, false
+}
+
+// patchSub applies an operation to a sub-attribute of a complex attribute
+// (of every element, for a multi-valued one).
+func patchSub(t *target, op string, current, value any) any {
+	apply := func(obj map[string]any) map[string]any {
+		c := maps.Clone(obj)
+		if c == nil {
+			c = map[string]any{}
+		}
+		deleteFold(c, t.sub.Name)
+		if op != "remove" {
+			c[t.sub.Name] = value
+		}
+		return c
+	}
+	if t.attr.MultiValued {
+		var out []any
+		for _, e := range flatten(current) {
+			if obj, ok := e.(map[string]any); ok {
+				out = append(out, apply(obj))
+			}
+		}
+		return out
+	}
+	obj, _ := current.(map[string]any)
+	return apply(obj)
+}
+
+func appendValues(current, value any) any {
+	out := slices.Clone(flatten(current))
+	if current == nil {
+		out = nil
+	}
+	for _, v := range flatten(value) {
+		if !slices.ContainsFunc(out, func(e any) bool { return sameValue(e, v) }) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func removeValues(current, value any) any {
+	var out []any
+	for _, e := range flatten(current) {
+		if current == nil || slices.ContainsFunc(flatten(value), func(v any) bool { return sameValue(e, v) }) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// sameValue compares two elements of a multi-valued attribute by their
+// "value" sub-attribute (or whole, for simple values).
+func sameValue(a, b any) bool {
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if aok && bok {
+		av, _ := getFold(am, "value")
+		bv, _ := getFold(bm, "value")
+		if av != nil || bv != nil {
+			return stringOf(av) == stringOf(bv)
+		}
+		ja, _ := json.Marshal(am)
+		jb, _ := json.Marshal(bm)
+		return string(ja) == string(jb)
+	}
+	return stringOf(a) == stringOf(b)
+}
+
+func setIfAny(m map[string]any, k string, v any) {
+	if isEmpty(v) {
+		return
+	}
+	if l, ok := v.([]any); ok && len(l) == 0 {
+		return
+	}
+	m[k] = v
+}
+
+func deleteFold(m map[string]any, key string) {
+	for k := range m {
+		if strings.EqualFold(k, key) {
+			delete(m, k)
+		}
+	}
+}

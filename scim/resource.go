@@ -1,0 +1,260 @@
+package scim
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// resourceType is a kind of SCIM resource: its endpoint and schemas.
+type resourceType struct {
+	name       string // "User"
+	endpoint   string // "Users"
+	core       *Schema
+	extensions []*Schema
+}
+
+var (
+	userType  = &resourceType{name: "User", endpoint: "Users", core: userSchema, extensions: []*Schema{enterpriseSchema}}
+	groupType = &resourceType{name: "Group", endpoint: "Groups", core: groupSchema}
+)
+
+func (rt *resourceType) extension(urn string) *Schema {
+	for _, s := range rt.extensions {
+		if strings.EqualFold(s.ID, urn) {
+			return s
+		}
+	}
+	return nil
+}
+
+// attr finds the attribute a (possibly URN-qualified) name refers to, and
+// the extension holding it (nil for the core schema and common attributes).
+func (rt *resourceType) attr(uri, name string) (*Attr, *Schema) {
+	if uri == "" || strings.EqualFold(uri, rt.core.ID) {
+		if a := rt.core.attr(name); a != nil {
+			return a, nil
+		}
+		if a := findAttr(commonAttrs, name); a != nil {
+			return a, nil
+		}
+		if uri != "" {
+			return nil, nil
+		}
+		// An unqualified name the core schema lacks may be an extension's
+		// (clients send "department" as well as the URN form).
+		for _, ext := range rt.extensions {
+			if a := ext.attr(name); a != nil {
+				return a, ext
+			}
+		}
+		return nil, nil
+	}
+	if ext := rt.extension(uri); ext != nil {
+		return ext.attr(name), ext
+	}
+	return nil, nil
+}
+
+// lookup returns an attribute's definition and its values in res
+// (multi-valued attributes give one value per element).
+func (rt *resourceType) lookup(res map[string]any, uri, name string) (*Attr, []any) {
+	a, ext := rt.attr(uri, name)
+	if a == nil {
+		return nil, nil
+	}
+	obj := res
+	if ext != nil {
+		m, _ := res[ext.ID].(map[string]any)
+		obj = m
+	}
+	v, ok := getFold(obj, a.Name)
+	if !ok || v == nil {
+		return a, nil
+	}
+	return a, flatten(v)
+}
+
+// splitURN splits "urn:...:User:name.sub" into its schema URN and the
+// rest, when the URN is one of rt's schemas.
+func (rt *resourceType) splitURN(path string) (urn, rest string) {
+	for _, s := range append([]*Schema{rt.core}, rt.extensions...) {
+		if len(path) > len(s.ID) && strings.EqualFold(path[:len(s.ID)], s.ID) && path[len(s.ID)] == ':' {
+			return s.ID, path[len(s.ID)+1:]
+		}
+	}
+	return "", path
+}
+
+// normalize turns a resource as a client sent it into the form the server
+// stores: attribute names as the schemas spell them, values of the
+// declared types (accepting Entra's "True"/"False"), extension attributes
+// under their schema URN. Read-only attributes (id, meta, groups), the
+// write-only password and attributes no schema declares are dropped, as
+// RFC 7644 §3.3 allows.
+func (rt *resourceType) normalize(in map[string]any) (map[string]any, error) {
+	out := make(map[string]any)
+	set := func(ext *Schema, a *Attr, v any) error {
+		if a.Mutability == "readOnly" || a.Mutability == "writeOnly" {
+			return nil
+		}
+		cv, err := coerce(a, v, a.Name)
+		if err != nil || cv == nil {
+			return err
+		}
+		if ext == nil {
+			out[a.Name] = cv
+			return nil
+		}
+		m, _ := out[ext.ID].(map[string]any)
+		if m == nil {
+			m = make(map[string]any)
+			out[ext.ID] = m
+		}
+		m[a.Name] = cv
+		return nil
+	}
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys) // deterministic: a flat URN key and an object both set a value
+	for _, k := range keys {
+		v := in[k]
+		if strings.EqualFold(k, "schemas") {
+			continue
+		}
+		if ext := rt.extension(k); ext != nil {
+			obj, ok := v.(map[string]any)
+			if !ok {
+				if v == nil {
+					continue
+				}
+				return nil, errInvalidValue("%s must be an object", ext.ID)
+			}
+			for sk, sv := range obj {
+				if a := ext.attr(sk); a != nil {
+					if err := set(ext, a, sv); err != nil {
+						return nil, err
+					}
+				}
+			}
+			continue
+		}
+		urn, rest := rt.splitURN(k)
+		a, ext := rt.attr(urn, rest)
+		if a == nil {
+			continue // not in any schema: ignored
+		}
+		if err := set(ext, a, v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// coerce checks and converts one value to the attribute's type. nil (and
+// empty multi-valued lists) mean "no value".
+func coerce(a *Attr, v any, path string) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	if a.MultiValued {
+		list, ok := v.([]any)
+		if !ok {
+			list = []any{v}
+		}
+		var out []any
+		for _, e := range list {
+			ce, err := coerceSingle(a, e, path)
+			if err != nil {
+				return nil, err
+			}
+			if ce != nil {
+				out = append(out, ce)
+			}
+		}
+		if len(out) == 0 {
+			return nil, nil
+		}
+		return out, nil
+	}
+	if l, ok := v.([]any); ok && len(l) == 1 {
+		v = l[0] // a single value sent as a one-element list
+	}
+	return coerceSingle(a, v, path)
+}
+
+func coerceSingle(a *Attr, v any, path string) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch a.Type {
+	case typeComplex:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			// Entra sends a manager as its id alone.
+			if s, isStr := v.(string); isStr && a.sub("value") != nil {
+				obj = map[string]any{"value": s}
+			} else {
+				return nil, errInvalidValue("%s must be an object", path)
+			}
+		}
+		out := make(map[string]any)
+		for k, sv := range obj {
+			sa := a.sub(k)
+			if sa == nil || sa.Mutability == "readOnly" {
+				continue
+			}
+			cv, err := coerceSingle(sa, sv, path+"."+sa.Name)
+			if err != nil {
+				return nil, err
+			}
+			if cv != nil {
+				out[sa.Name] = cv
+			}
+		}
+		if len(out) == 0 {
+			return nil, nil
+		}
+		return out, nil
+	case typeBoolean:
+		b, ok := asBool(v)
+		if !ok {
+			return nil, errInvalidValue("%s must be a boolean (true or false), not %s", path, describe(v))
+		}
+		return b, nil
+	case typeInteger, typeDecimal:
+		f, ok := asFloat(v)
+		if !ok {
+			return nil, errInvalidValue("%s must be a number, not %s", path, describe(v))
+		}
+		return f, nil
+	}
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case float64, json.Number, bool:
+		return fmt.Sprint(v), nil
+	}
+	return nil, errInvalidValue("%s must be a string, not %s", path, describe(v))
+}
+
+func describe(v any) string {
+	switch v := v.(type) {
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	case string:
+		return fmt.Sprintf("%q", v)
+	}
+	return fmt.Sprint(v)
+}
+
+// str returns a string attribute of a stored resource.
+func strAttr(res map[string]any, name string) string {
+	s, _ := res[name].(string)
+	return s
+}

@@ -1,0 +1,317 @@
+package scim
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/state"
+	"golang.org/x/time/rate"
+)
+
+// Store is the state the server reads and writes; *state.Store
+// implements it.
+type Store interface {
+	View() *state.View
+	Apply(ctx context.Context, cmd *state.Command) (state.Result, error)
+}
+
+// Options tune a Server; the zero value is fine.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+	// MaxBodyBytes bounds request bodies (413 beyond); 1 MiB by default.
+	MaxBodyBytes int64
+	// MaxResults caps the count of a list page (filter.maxResults); 1000
+	// by default.
+	MaxResults int
+	// ExternalURL is the daemon's URL as clients reach it (e.g.
+	// https://scim.example.com), for meta.location; by default it is
+	// derived from each request.
+	ExternalURL string
+}
+
+// Server serves SCIM 2.0 for every provider at /scim/v2/{provider}/.
+type Server struct {
+	store Store
+	opts  Options
+	log   *slog.Logger
+
+	mu       sync.Mutex
+	limiters map[string]*limiter
+}
+
+type limiter struct {
+	rps   float64
+	burst int
+	lim   *rate.Limiter
+}
+
+// New returns a SCIM server over store.
+func New(store Store, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.MaxResults == 0 {
+		opts.MaxResults = 1000
+	}
+	opts.ExternalURL = strings.TrimSuffix(opts.ExternalURL, "/")
+	return &Server{store: store, opts: opts, log: opts.Logger, limiters: make(map[string]*limiter)}
+}
+
+// Prefix is where the SCIM service is mounted.
+const Prefix = "/scim/v2/"
+
+// request is one authenticated SCIM request.
+type request struct {
+	*http.Request
+	w        http.ResponseWriter
+	provider *state.Provider
+	base     string // the provider's SCIM base URL, without a trailing slash
+	id       string // request id, for the sync log
+	now      time.Time
+}
+
+// ServeHTTP routes /scim/v2/{provider}/{resource}[/{id}]. Resource names
+// match without case and a trailing slash is ignored, as Entra's clients
+// expect.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, Prefix)
+	if !ok {
+		writeError(w, errNotFound("not a SCIM path"))
+		return
+	}
+	rest = strings.TrimSuffix(rest, "/")
+	parts := strings.Split(rest, "/")
+	if parts[0] == "" {
+		writeError(w, errNotFound("the SCIM base URL is %s{provider}/", Prefix))
+		return
+	}
+	p, err := s.authenticate(r, parts[0])
+	if err != nil {
+		s.log.Warn("scim: authentication failed", "provider", parts[0], "remote", r.RemoteAddr, "reason", err.Detail)
+		writeError(w, err)
+		return
+	}
+	if err := s.allow(p); err != nil {
+		writeError(w, err)
+		return
+	}
+	req := &request{Request: r, w: w, provider: p, base: s.baseURL(r, p.Name), id: requestID(r), now: s.opts.Now().UTC()}
+	w.Header().Set("X-Request-Id", req.id)
+	s.route(req, parts[1:])
+}
+
+func (s *Server) route(r *request, parts []string) {
+	if len(parts) == 0 {
+		writeError(r.w, errNotFound("no resource named: try %s/Users", r.base))
+		return
+	}
+	resource := strings.ToLower(parts[0])
+	id := ""
+	if len(parts) > 1 {
+		id = parts[1]
+	}
+	if len(parts) > 2 {
+		writeError(r.w, errNotFound("no such resource"))
+		return
+	}
+	var err *Error
+	switch resource {
+	case "users", "groups":
+		rt := userType
+		if resource == "groups" {
+			rt = groupType
+		}
+		err = s.resource(r, rt, id)
+	case "serviceproviderconfig", "serviceconfiguration":
+		err = s.serviceProviderConfig(r, id)
+	case "resourcetypes":
+		err = s.resourceTypes(r, id)
+	case "schemas":
+		err = s.schemas(r, id)
+	case "bulk":
+		err = newError(http.StatusNotImplemented, "", "bulk operations are not supported (see ServiceProviderConfig)")
+	case "me":
+		err = newError(http.StatusNotImplemented, "", "/Me is not supported: providers act on behalf of no user")
+	default:
+		err = errNotFound("no resource %q: this service has Users, Groups, ServiceProviderConfig, ResourceTypes and Schemas", parts[0])
+	}
+	if err != nil {
+		s.reject(r, err)
+	}
+}
+
+func (s *Server) resource(r *request, rt *resourceType, id string) *Error {
+	users := rt == userType
+	switch {
+	case id == "" && r.Method == http.MethodGet:
+		return s.list(r, rt, queryFromURL(r.URL.Query()))
+	case id == "" && r.Method == http.MethodPost && users:
+		return s.createUser(r)
+	case id == "" && r.Method == http.MethodPost:
+		return s.createGroup(r)
+	case id == ".search" && r.Method == http.MethodPost:
+		return s.search(r, rt)
+	case id == "" || id == ".search":
+		return methodNotAllowed(r, "GET, POST")
+	case r.Method == http.MethodGet && users:
+		return s.getUser(r, id)
+	case r.Method == http.MethodGet:
+		return s.getGroup(r, id)
+	case r.Method == http.MethodPut && users:
+		return s.putUser(r, id)
+	case r.Method == http.MethodPut:
+		return s.putGroup(r, id)
+	case r.Method == http.MethodPatch && users:
+		return s.patchUser(r, id)
+	case r.Method == http.MethodPatch:
+		return s.patchGroup(r, id)
+	case r.Method == http.MethodDelete && users:
+		return s.deleteUser(r, id)
+	case r.Method == http.MethodDelete:
+		return s.deleteGroup(r, id)
+	}
+	return methodNotAllowed(r, "GET, PUT, PATCH, DELETE")
+}
+
+func methodNotAllowed(r *request, allow string) *Error {
+	r.w.Header().Set("Allow", allow)
+	return newError(http.StatusMethodNotAllowed, "", "%s is not allowed here (allowed: %s)", r.Method, allow)
+}
+
+// reject answers with a SCIM error and records rejected writes (and
+// rejected queries) in the sync log.
+func (s *Server) reject(r *request, e *Error) {
+	writeError(r.w, e)
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead
+	if e.Status == http.StatusTooManyRequests || (!write && e.Status != http.StatusBadRequest) {
+		return
+	}
+	action := strings.ToLower(r.Method) + " " + strings.TrimPrefix(r.URL.Path, Prefix+r.provider.Name)
+	ev := &state.SyncEvent{
+		Source: state.SourceSCIM, Action: "request.rejected", Outcome: state.OutcomeRejected,
+		Provider: r.provider.Name, RequestID: r.id, Detail: action + ": " + e.Error(),
+	}
+	if _, err := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{Type: state.CmdSyncEvent, Time: r.now, SyncEvent: ev}); err != nil {
+		s.log.Error("scim: recording a rejected request", "err", err)
+	}
+}
+
+// authenticate checks the request's credentials against the provider's
+// stored hash. Every failure looks the same to the client and costs about
+// the same time, so that it tells nothing about which providers exist.
+func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *Error) {
+	p := s.store.View().Provider(name)
+	var hash state.SecretHash
+	var scheme, user string
+	if p != nil {
+		hash, scheme, user = p.Auth.Secret, p.Auth.Type, p.Auth.Username
+	} else {
+		hash, scheme = dummyHash, "bearer"
+	}
+	ok := false
+	auth := r.Header.Get("Authorization")
+	switch kind, cred, _ := strings.Cut(auth, " "); {
+	case scheme == "bearer" && strings.EqualFold(kind, "Bearer"):
+		ok = hash.Verify([]byte(strings.TrimSpace(cred)))
+	case scheme == "basic":
+		u, pw, basicOK := r.BasicAuth()
+		userOK := subtleEqual(u, user)
+		ok = hash.Verify([]byte(pw)) && userOK && basicOK
+	default:
+		hash.Verify([]byte(cred)) // same work as a real check
+	}
+	if p == nil || !ok {
+		challenge := `Bearer realm="reconcile SCIM"`
+		if p != nil && p.Auth.Type == "basic" {
+			challenge = `Basic realm="reconcile SCIM", charset="UTF-8"`
+		}
+		e := newError(http.StatusUnauthorized, "", "authentication failed: send the provider's credentials (Authorization: Bearer or Basic)")
+		if auth == "" {
+			e.Detail = "authentication required: send the provider's credentials (Authorization: Bearer or Basic)"
+		}
+		e.Challenge = challenge
+		return nil, e
+	}
+	return p, nil
+}
+
+var dummyHash = state.HashSecret([]byte("no provider has this secret"))
+
+func subtleEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// allow applies the provider's rate limit.
+func (s *Server) allow(p *state.Provider) *Error {
+	rps, burst := p.RateLimit.RequestsPerSecond, p.RateLimit.Burst
+	if rps <= 0 {
+		return nil
+	}
+	if burst <= 0 {
+		burst = max(1, int(rps))
+	}
+	s.mu.Lock()
+	l := s.limiters[p.Name]
+	if l == nil || l.rps != rps || l.burst != burst {
+		l = &limiter{rps: rps, burst: burst, lim: rate.NewLimiter(rate.Limit(rps), burst)}
+		s.limiters[p.Name] = l
+	}
+	s.mu.Unlock()
+	res := l.lim.Reserve()
+	if delay := res.Delay(); delay > 0 {
+		res.Cancel()
+		e := newError(http.StatusTooManyRequests, "", "provider %s is over its rate limit of %g requests per second; retry later", p.Name, rps)
+		e.RetryAfter = delay
+		return e
+	}
+	return nil
+}
+
+func (s *Server) baseURL(r *http.Request, provider string) string {
+	if s.opts.ExternalURL != "" {
+		return s.opts.ExternalURL + Prefix + provider
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + Prefix + provider
+}
+
+// requestID is the client's request id (Entra sends client-request-id),
+// or a new one.
+func requestID(r *http.Request) string {
+	for _, h := range []string{"X-Request-Id", "Client-Request-Id"} {
+		if v := r.Header.Get(h); v != "" && len(v) <= 128 {
+			return v
+		}
+	}
+	b := make([]byte, 12)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// newID returns a new resource id: a random UUID.
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

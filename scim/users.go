@@ -1,0 +1,421 @@
+package scim
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// maxWriteAttempts bounds retries of a write that raced another write to
+// the same resource.
+const maxWriteAttempts = 5
+
+// etag is a resource's version: its last modify index in the log.
+func etag(index uint64) string { return fmt.Sprintf(`W/"%d"`, index) }
+
+// visibleUser returns a user this provider may see: its own, not deleted.
+func visibleUser(v *state.View, r *request, id string) (*state.User, *Error) {
+	u := v.User(id)
+	if u == nil || u.Provider != r.provider.Name || u.SCIMDeleted {
+		return nil, errNotFound("User %q not found", id)
+	}
+	return u, nil
+}
+
+func storedResource(u *state.User) map[string]any {
+	res := map[string]any{}
+	if len(u.SCIM) > 0 {
+		if err := json.Unmarshal(u.SCIM, &res); err != nil {
+			res = map[string]any{}
+		}
+	}
+	res["userName"] = u.UserName
+	return res
+}
+
+// userJSON is a user as SCIM returns it, before projection.
+func (s *Server) userJSON(r *request, v *state.View, u *state.User, withGroups bool) map[string]any {
+	res := storedResource(u)
+	if _, ok := res["active"]; !ok {
+		res["active"] = u.State == state.UserActive
+	}
+	res["id"] = u.ID
+	schemas := []any{URNUser}
+	for _, ext := range userType.extensions {
+		if _, ok := res[ext.ID]; ok {
+			schemas = append(schemas, ext.ID)
+		}
+	}
+	res["schemas"] = schemas
+	if withGroups {
+		var groups []any
+		for _, g := range v.GroupsOfUser(u.ID) {
+			groups = append(groups, map[string]any{"value": g.ID, "display": g.DisplayName, "$ref": r.base + "/Groups/" + g.ID, "type": "direct"})
+		}
+		if groups != nil {
+			res["groups"] = groups
+		}
+	}
+	res["meta"] = map[string]any{
+		"resourceType": "User",
+		"created":      u.Created.UTC().Format(time.RFC3339Nano),
+		"lastModified": u.Modified.UTC().Format(time.RFC3339Nano),
+		"location":     r.base + "/Users/" + u.ID,
+		"version":      etag(u.ModifyIndex),
+	}
+	return res
+}
+
+func (s *Server) getUser(r *request, id string) *Error {
+	v := s.store.View()
+	u, err := visibleUser(v, r, id)
+	if err != nil {
+		return err
+	}
+	tag := etag(u.ModifyIndex)
+	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, tag) {
+		r.w.Header().Set("ETag", tag)
+		r.w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	q := queryFromURL(r.URL.Query())
+	r.w.Header().Set("ETag", tag)
+	writeJSON(r.w, http.StatusOK, q.projection().apply(userType, s.userJSON(r, v, u, true)))
+	return nil
+}
+
+// userChange is a user write under construction.
+type userChange struct {
+	user        *state.User
+	expect      uint64
+	event       *state.SyncEvent
+	leaveGroups bool
+}
+
+// writeUser applies the change build computes from a fresh view, retrying
+// when another write to the same user got in first. build returns nil
+// when there is nothing to write.
+func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *Error)) (*state.User, *Error) {
+	for range maxWriteAttempts {
+		v := s.store.View()
+		c, err := build(v)
+		if err != nil || c == nil {
+			return nil, err
+		}
+		c.event.Source, c.event.Provider, c.event.RequestID = state.SourceSCIM, r.provider.Name, r.id
+		if c.event.Outcome == "" {
+			c.event.Outcome = state.OutcomeOK
+		}
+		res, applyErr := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{
+			Type: state.CmdUserWrite, Time: r.now,
+			UserWrite: &state.UserWrite{Provider: r.provider.Name, User: c.user, ExpectIndex: c.expect, Event: c.event, LeaveGroups: c.leaveGroups},
+		})
+		var stale *state.StaleError
+		var conflict *state.ConflictError
+		var refused *state.RefusedError
+		switch {
+		case applyErr == nil:
+			u := *c.user
+			u.ModifyIndex = res.Index
+			if c.expect == 0 {
+				u.CreateIndex, u.Created = res.Index, r.now
+			}
+			u.Modified = r.now
+			return &u, nil
+		case errors.As(applyErr, &stale):
+			continue
+		case errors.As(applyErr, &conflict):
+			return nil, conflictError(conflict.Owner, r.provider.Name, conflict.Value)
+		case errors.As(applyErr, &refused):
+			return nil, newError(http.StatusConflict, "", "%s", refused.Refusals[0].Message)
+		default:
+			s.log.Error("scim: writing a user", "provider", r.provider.Name, "err", applyErr)
+			return nil, newError(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
+		}
+	}
+	return nil, newError(http.StatusConflict, "", "the user kept changing while this request was applied; retry")
+}
+
+func conflictError(owner, provider, userName string) *Error {
+	switch owner {
+	case provider:
+		return errUniqueness("a user with userName %q already exists", userName)
+	case "":
+		return errUniqueness("userName %q belongs to a local user: local users are managed only in the admin API, never through SCIM", userName)
+	}
+	return errUniqueness("userName %q is already provisioned by another provider", userName)
+}
+
+// readUserBody decodes and normalizes a User from the request body.
+func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *Error) {
+	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
+	if e != nil {
+		return nil, nil, asError(e)
+	}
+	raw, e = decodeObject(body)
+	if e != nil {
+		return nil, nil, asError(e)
+	}
+	res, e = userType.normalize(raw)
+	if e != nil {
+		return nil, nil, asError(e)
+	}
+	if err := requireUserName(res); err != nil {
+		return nil, nil, err
+	}
+	return raw, res, nil
+}
+
+func requireUserName(res map[string]any) *Error {
+	if name, _ := res["userName"].(string); name == "" {
+		return errInvalidValue("userName is required")
+	}
+	return nil
+}
+
+func (s *Server) createUser(r *request) *Error {
+	raw, res, err := s.readUserBody(r)
+	if err != nil {
+		return err
+	}
+	if _, ok := res["active"]; !ok {
+		res["active"] = true
+	}
+	p := r.provider
+	userName := res["userName"].(string)
+	u, err := s.writeUser(r, func(v *state.View) (*userChange, *Error) {
+		var existing *state.User
+		for _, other := range v.UsersByUserName(userName) {
+			if other.Provider != p.Name || !other.SCIMDeleted {
+				return nil, conflictError(other.Provider, p.Name, userName)
+			}
+			existing = other // deleted through SCIM and now created again
+		}
+		c := &userChange{event: &state.SyncEvent{Action: "user.create"}}
+		u := &state.User{ID: newID(), Provider: p.Name}
+		if existing != nil {
+			copyUser := *existing
+			u, c.expect = &copyUser, existing.ModifyIndex
+			u.SCIMDeleted = false
+			c.event.Detail = "created again after a SCIM delete: same user, same id"
+		} else {
+			org, why := organizationFor(p, raw, res, v)
+			u.Organization = org
+			c.event.Detail = why
+		}
+		c.event.Changes = applyFields(u, res, fieldsFor(p.Attributes))
+		if action, ch := lifecycle(u, res["active"] == true, r.now, p.DeactivationDelay); ch != nil {
+			c.event.Changes = append(c.event.Changes, *ch)
+			if existing != nil {
+				c.event.Action = action
+			}
+		}
+		u.SCIM = encodeResource(res)
+		c.user = u
+		return c, nil
+	})
+	if err != nil {
+		return err
+	}
+	v := s.store.View()
+	r.w.Header().Set("Location", r.base+"/Users/"+u.ID)
+	r.w.Header().Set("ETag", etag(u.ModifyIndex))
+	writeJSON(r.w, http.StatusCreated, queryFromURL(r.URL.Query()).projection().apply(userType, s.userJSON(r, v, u, true)))
+	return nil
+}
+
+// lifecycle moves a user between active and blocked as the provider's
+// active flag says, and reports the action and the change of state.
+func lifecycle(u *state.User, active bool, now time.Time, delay time.Duration) (string, *state.Change) {
+	old := u.State
+	switch {
+	case active && u.State != state.UserActive:
+		u.State, u.DeactivateAt = state.UserActive, time.Time{}
+		if old == "" {
+			return "user.create", &state.Change{Field: "state", New: state.UserActive}
+		}
+		return "user.reactivate", &state.Change{Field: "state", Old: old, New: state.UserActive}
+	case !active && (u.State == state.UserActive || u.State == ""):
+		// Blocked at once; deactivated when the delay is over.
+		u.State, u.DeactivateAt = state.UserBlocked, now.Add(delay)
+		return "user.deprovision", &state.Change{Field: "state", Old: old, New: state.UserBlocked}
+	}
+	return "", nil
+}
+
+func encodeResource(res map[string]any) json.RawMessage {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(res)
+	return json.RawMessage(bytes.TrimSpace(buf.Bytes()))
+}
+
+// checkIfMatch enforces If-Match (RFC 7644 §3.14).
+func checkIfMatch(r *request, index uint64) *Error {
+	match := r.Header.Get("If-Match")
+	if match == "" || etagMatches(match, etag(index)) {
+		return nil
+	}
+	return errPrecondition("the resource changed: its version is %s, not %s", etag(index), match)
+}
+
+// etagMatches compares a list of entity tags weakly (RFC 9110 §8.8.3.2).
+func etagMatches(header, tag string) bool {
+	for _, t := range splitList(header) {
+		if t == "*" || weak(t) == weak(tag) {
+			return true
+		}
+	}
+	return false
+}
+
+func weak(t string) string {
+	if len(t) > 2 && t[:2] == "W/" {
+		return t[2:]
+	}
+	return t
+}
+
+// replaceUser writes a new SCIM resource for an existing user (PUT, and
+// PATCH after its operations).
+func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (map[string]any, *Error)) (*state.User, *Error) {
+	p := r.provider
+	return s.writeUser(r, func(v *state.View) (*userChange, *Error) {
+		cur, err := visibleUser(v, r, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+			return nil, err
+		}
+		res, err := next(cur)
+		if err != nil {
+			return nil, err
+		}
+		if err := requireUserName(res); err != nil {
+			return nil, err
+		}
+		if _, ok := res["active"]; !ok {
+			// A PUT that leaves out active does not deprovision anyone.
+			res["active"] = storedResource(cur)["active"] != false
+		}
+		u := *cur
+		c := &userChange{user: &u, expect: cur.ModifyIndex, event: &state.SyncEvent{Action: "user.update"}}
+		c.event.Changes = applyFields(&u, res, fieldsFor(p.Attributes))
+		if action, ch := lifecycle(&u, res["active"] == true, r.now, p.DeactivationDelay); ch != nil {
+			c.event.Action = action
+			c.event.Changes = append(c.event.Changes, *ch)
+		}
+		u.SCIM = encodeResource(res)
+		if bytes.Equal(u.SCIM, cur.SCIM) && len(c.event.Changes) == 0 {
+			return nil, nil // nothing changed: nothing to log or store
+		}
+		return c, nil
+	})
+}
+
+func (s *Server) putUser(r *request, id string) *Error {
+	_, res, err := s.readUserBody(r)
+	if err != nil {
+		return err
+	}
+	u, err := s.replaceUser(r, id, func(*state.User) (map[string]any, *Error) { return res, nil })
+	if err != nil {
+		return err
+	}
+	return s.respondUser(r, id, u, http.StatusOK)
+}
+
+func (s *Server) patchUser(r *request, id string) *Error {
+	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
+	if e != nil {
+		return asError(e)
+	}
+	ops, e := decodePatch(body)
+	if e != nil {
+		return asError(e)
+	}
+	u, err := s.replaceUser(r, id, func(cur *state.User) (map[string]any, *Error) {
+		res := storedResource(cur)
+		if err := userType.applyPatch(res, ops); err != nil {
+			return nil, asError(err)
+		}
+		out, err := userType.normalize(res)
+		if err != nil {
+			return nil, asError(err)
+		}
+		return out, nil
+	})
+	if err != nil {
+		return err
+	}
+	// RFC 7644 §3.5.2: 204, unless the client asked for attributes.
+	q := r.URL.Query()
+	if q.Get("attributes") == "" && q.Get("excludedAttributes") == "" {
+		if u != nil {
+			r.w.Header().Set("ETag", etag(u.ModifyIndex))
+		}
+		r.w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	return s.respondUser(r, id, u, http.StatusOK)
+}
+
+// respondUser answers with the user as written (u), or as stored when the
+// write changed nothing (u nil).
+func (s *Server) respondUser(r *request, id string, u *state.User, status int) *Error {
+	v := s.store.View()
+	if u == nil {
+		var err *Error
+		if u, err = visibleUser(v, r, id); err != nil {
+			return err
+		}
+	}
+	r.w.Header().Set("ETag", etag(u.ModifyIndex))
+	writeJSON(r.w, status, queryFromURL(r.URL.Query()).projection().apply(userType, s.userJSON(r, v, u, true)))
+	return nil
+}
+
+// deleteUser deprovisions: the user is blocked at once, deactivated after
+// the provider's delay, and gone from SCIM. Nothing is hard-deleted.
+func (s *Server) deleteUser(r *request, id string) *Error {
+	p := r.provider
+	_, err := s.writeUser(r, func(v *state.View) (*userChange, *Error) {
+		cur, err := visibleUser(v, r, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+			return nil, err
+		}
+		u := *cur
+		u.SCIMDeleted = true
+		c := &userChange{user: &u, expect: cur.ModifyIndex, leaveGroups: true, event: &state.SyncEvent{
+			Action: "user.delete", Detail: "deleted through SCIM: blocked, and deactivated after the provider's delay",
+		}}
+		if _, ch := lifecycle(&u, false, r.now, p.DeactivationDelay); ch != nil {
+			c.event.Changes = append(c.event.Changes, *ch)
+		}
+		return c, nil
+	})
+	if err != nil {
+		return err
+	}
+	r.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return errInvalidValue("%v", err)
+}

@@ -1,0 +1,122 @@
+package state
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// CmdUserWrite creates or replaces one user.
+const CmdUserWrite = "user.write"
+
+// UserWrite creates or replaces one user, for a provider (SCIM) or an
+// admin (Provider ""). The writer computes the whole new record; the FSM
+// checks that nothing changed since it was read, that the user belongs to
+// the writer, and that the userName stays unique.
+type UserWrite struct {
+	Provider string `json:"provider,omitempty"`
+	User     *User  `json:"user"`
+	// ExpectIndex is the ModifyIndex the writer read; 0 creates.
+	ExpectIndex uint64 `json:"expectIndex,omitempty"`
+	// LeaveGroups removes the user from every group (a SCIM DELETE).
+	LeaveGroups bool `json:"leaveGroups,omitempty"`
+	// Event is recorded in the sync log with the change (its Time, Seq and
+	// UserID are filled in).
+	Event *SyncEvent `json:"event,omitempty"`
+}
+
+// ConflictError reports that a write would break a uniqueness rule, such
+// as a userName already taken; nothing was applied.
+type ConflictError struct {
+	Field string
+	Value string
+	// Owner is the provider owning the conflicting object, "" for a local
+	// user.
+	Owner string
+	ID    string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s %q is already taken", e.Field, e.Value)
+}
+
+func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
+	w := cmd.UserWrite
+	if w == nil || w.User == nil || w.User.ID == "" {
+		return fmt.Errorf("user.write command without a user")
+	}
+	u := *w.User
+	if u.Provider != w.Provider {
+		return fmt.Errorf("user.write: user of provider %q written for provider %q", u.Provider, w.Provider)
+	}
+	cur := first[*User](tx, tableUsers, indexID, u.ID)
+	if err := checkOwned("user."+u.ID, w.Provider, w.ExpectIndex, cur, func(u *User) (string, uint64) { return u.Provider, u.ModifyIndex }); err != nil {
+		return err
+	}
+	for _, other := range list[*User](tx, tableUsers, indexUserName, strings.ToLower(u.UserName)) {
+		if other.ID != u.ID {
+			return &ConflictError{Field: "userName", Value: u.UserName, Owner: other.Provider, ID: other.ID}
+		}
+	}
+	if first[*Organization](tx, tableOrganizations, indexID, u.Organization) == nil {
+		return &RefusedError{Refusals: []Refusal{{Address: "user." + u.ID, Message: fmt.Sprintf("organization %q does not exist", u.Organization)}}}
+	}
+	u.CreateIndex, u.ModifyIndex = index, index
+	u.Created, u.Modified = cmd.Time, cmd.Time
+	if cur != nil {
+		u.CreateIndex, u.Created = cur.CreateIndex, cur.Created
+	}
+	u.Roles = slices.Clip(u.Roles)
+	if err := insertUserTxn(tx, &u); err != nil {
+		return err
+	}
+	if w.Event != nil {
+		ev := *w.Event
+		ev.Time, ev.UserID = cmd.Time, u.ID
+		if ev.UserName == "" {
+			ev.UserName = u.UserName
+		}
+		if err := appendSyncEventTxn(tx, &ev); err != nil {
+			return err
+		}
+	}
+	if w.LeaveGroups {
+		groups, err := removeMembershipsOfUserTxn(tx, u.ID)
+		if err != nil || len(groups) == 0 {
+			return err
+		}
+		return remapTxn(tx, index, cmd, u.Provider, []string{u.ID})
+	}
+	return nil
+}
+
+// checkOwned checks that a write made against version expect of an object
+// still applies: the object is as read (or absent, for expect 0) and is
+// owned by the writer.
+func checkOwned[T any](addr, provider string, expect uint64, cur *T, owner func(*T) (string, uint64)) error {
+	switch {
+	case expect == 0 && cur != nil:
+		return &StaleError{Address: addr, Reason: "was created"}
+	case expect == 0:
+		return nil
+	case cur == nil:
+		return &StaleError{Address: addr, Reason: "was deleted"}
+	}
+	p, modify := owner(cur)
+	switch {
+	case p != provider:
+		return &RefusedError{Refusals: []Refusal{{Address: addr, Message: "is not managed by " + managerName(provider)}}}
+	case modify != expect:
+		return &StaleError{Address: addr, Reason: fmt.Sprintf("was changed (at index %d)", modify)}
+	}
+	return nil
+}
+
+func managerName(provider string) string {
+	if provider == "" {
+		return "the admin API"
+	}
+	return "provider " + provider
+}

@@ -1,0 +1,134 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func userWrite(provider string, u *User, expect uint64) *Command {
+	return &Command{Type: CmdUserWrite, Time: testTime, UserWrite: &UserWrite{
+		Provider: provider, User: u, ExpectIndex: expect,
+		Event: &SyncEvent{Source: SourceSCIM, Action: "user.write", Outcome: OutcomeOK, Provider: provider},
+	}}
+}
+
+func groupWrite(w *GroupWrite) *Command {
+	return &Command{Type: CmdGroupWrite, Time: testTime, GroupWrite: w}
+}
+
+func TestUserWrite(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemory(Options{})
+	mustApply(t, s, configCmd(create(testOrg("eng", "")), create(testProvider("okta", "eng")), create(testProvider("entra", "eng"))))
+
+	res := mustApply(t, s, userWrite("okta", &User{ID: "u1", Provider: "okta", UserName: "Alice@Example.com", Organization: "eng", State: UserActive}, 0))
+	u := s.View().User("u1")
+	if u == nil || u.CreateIndex != res.Index || !u.Created.Equal(testTime) {
+		t.Fatalf("created user = %+v", u)
+	}
+	if ev := s.View().SyncLog(); ev[len(ev)-1].UserID != "u1" || ev[len(ev)-1].UserName != "Alice@Example.com" {
+		t.Errorf("sync event = %+v", ev[len(ev)-1])
+	}
+
+	tests := []struct {
+		name string
+		cmd  *Command
+		want any
+	}{
+		{"userName taken, any case", userWrite("okta", &User{ID: "u2", Provider: "okta", UserName: "alice@EXAMPLE.com", Organization: "eng"}, 0), &ConflictError{}},
+		{"userName taken by another provider", userWrite("entra", &User{ID: "u3", Provider: "entra", UserName: "alice@example.com", Organization: "eng"}, 0), &ConflictError{}},
+		{"create over an existing id", userWrite("okta", &User{ID: "u1", Provider: "okta", UserName: "x", Organization: "eng"}, 0), &StaleError{}},
+		{"stale update", userWrite("okta", &User{ID: "u1", Provider: "okta", UserName: "x", Organization: "eng"}, res.Index-1), &StaleError{}},
+		{"another provider's user", userWrite("entra", &User{ID: "u1", Provider: "entra", UserName: "x", Organization: "eng"}, res.Index), &RefusedError{}},
+		{"unknown organization", userWrite("okta", &User{ID: "u4", Provider: "okta", UserName: "y", Organization: "nope"}, 0), &RefusedError{}},
+	}
+	for _, tt := range tests {
+		before := s.View().Users()
+		_, err := s.Apply(ctx, tt.cmd)
+		var ok bool
+		switch tt.want.(type) {
+		case *ConflictError:
+			var e *ConflictError
+			ok = errors.As(err, &e)
+		case *StaleError:
+			var e *StaleError
+			ok = errors.As(err, &e)
+		case *RefusedError:
+			var e *RefusedError
+			ok = errors.As(err, &e)
+		}
+		if !ok {
+			t.Errorf("%s: got %v, want %T", tt.name, err, tt.want)
+		}
+		if diff := cmp.Diff(before, s.View().Users()); diff != "" {
+			t.Errorf("%s: a refused write changed users:\n%s", tt.name, diff)
+		}
+	}
+
+	// A local user (no provider) cannot be written by a provider.
+	mustApply(t, s, userWrite("", &User{ID: "l1", UserName: "admin@example.com", Organization: "eng", State: UserActive}, 0))
+	_, err := s.Apply(ctx, userWrite("okta", &User{ID: "l1", Provider: "okta", UserName: "admin@example.com", Organization: "eng"}, s.View().User("l1").ModifyIndex))
+	var re *RefusedError
+	if !errors.As(err, &re) {
+		t.Errorf("provider writing a local user: got %v, want RefusedError", err)
+	}
+}
+
+func TestGroupMappings(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemory(Options{})
+	p := testProvider("entra", "fallback")
+	p.OrganizationMapping = OrganizationMapping{Method: "group", Organization: "fallback", Rules: []GroupOrganization{
+		{Group: "Sales EMEA", Organization: "sales"}, {Group: "Everyone", Organization: "everyone"},
+	}}
+	p.RoleMapping = RoleMapping{Method: "group", Rules: []GroupRoles{{Group: "Everyone", Roles: []string{"Desktop User"}}, {Group: "Sales EMEA", Roles: []string{"Sales", "Desktop User"}}}}
+	mustApply(t, s, configCmd(create(testOrg("fallback", "")), create(testOrg("sales", "")), create(testOrg("everyone", "")), create(p), create(testProvider("okta", "fallback"))))
+	for _, id := range []string{"u1", "u2"} {
+		mustApply(t, s, userWrite("entra", &User{ID: id, Provider: "entra", UserName: id, Organization: "fallback", State: UserActive}, 0))
+	}
+	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g-all", Provider: "entra", DisplayName: "Everyone"}, Add: []Member{{UserID: "u1"}, {UserID: "u2"}}}))
+	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g-sales", Provider: "entra", DisplayName: "sales emea"}, Add: []Member{{UserID: "u1"}}}))
+
+	check := func(id, org string, roles ...string) {
+		t.Helper()
+		u := s.View().User(id)
+		if u.Organization != org || !cmp.Equal(u.Roles, roles) {
+			t.Errorf("%s: organization %q roles %q; want %q %q", id, u.Organization, u.Roles, org, roles)
+		}
+	}
+	check("u1", "sales", "Desktop User", "Sales")
+	check("u2", "everyone", "Desktop User")
+
+	// Pinned users keep their organization; roles still follow groups.
+	u2 := *s.View().User("u2")
+	u2.OrgPinned, u2.Organization = true, "fallback"
+	mustApply(t, s, userWrite("entra", &u2, u2.ModifyIndex))
+	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: s.View().Group("g-sales"), ExpectIndex: s.View().Group("g-sales").ModifyIndex, ReplaceMembers: true, Members: []Member{{UserID: "u2"}}}))
+	check("u1", "everyone", "Desktop User")
+	check("u2", "fallback", "Desktop User", "Sales")
+	if got := s.View().Members("g-sales"); !cmp.Equal(got, []string{"u2"}) {
+		t.Errorf("members after replace = %v", got)
+	}
+
+	// Deleting a group drops its memberships and remaps its members.
+	g := s.View().Group("g-all")
+	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g-all"}, ExpectIndex: g.ModifyIndex, Delete: true}))
+	check("u1", "fallback")
+	if s.View().CountMembers("g-all") != 0 || s.View().Group("g-all") != nil {
+		t.Error("group or memberships left after delete")
+	}
+
+	// Members must be users of the same provider.
+	mustApply(t, s, userWrite("okta", &User{ID: "o1", Provider: "okta", UserName: "o1", Organization: "fallback"}, 0))
+	_, err := s.Apply(ctx, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g2", Provider: "entra", DisplayName: "X"}, Add: []Member{{UserID: "o1"}, {UserID: "missing"}}}))
+	var re *RefusedError
+	if !errors.As(err, &re) || len(re.Refusals) != 2 {
+		t.Errorf("foreign members: got %v, want 2 refusals", err)
+	}
+	if s.View().Group("g2") != nil {
+		t.Error("a refused group write created the group")
+	}
+}
