@@ -110,7 +110,13 @@ func applyFields(u *state.User, res map[string]any, mapping preset) []state.Chan
 				break
 			}
 		}
-		set(field, targets[field], v)
+		// The sync log names address fields apart from the user's
+		// lifecycle state.
+		logged := field
+		if field == "city" || field == "state" || field == "country" {
+			logged = "address." + field
+		}
+		set(logged, targets[field], v)
 	}
 	return changes
 }

@@ -249,12 +249,15 @@ func lifecycle(u *state.User, active bool, now time.Time, delay time.Duration) (
 	return "", nil
 }
 
+// encodeResource encodes a resource for storage the way json.Marshal does,
+// which is also how it comes back out of the log: an unchanged resource
+// encodes to the same bytes.
 func encodeResource(res map[string]any) json.RawMessage {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.Encode(res)
-	return json.RawMessage(bytes.TrimSpace(buf.Bytes()))
+	b, err := json.Marshal(res)
+	if err != nil {
+		panic(err) // res holds only values decoded from JSON
+	}
+	return b
 }
 
 // checkIfMatch enforces If-Match (RFC 7644 §3.14).

@@ -42,6 +42,7 @@ Okta, Microsoft Entra) push over SCIM 2.0.`,
 		c.planCmd(),
 		c.applyCmd(),
 		c.serveCmd(),
+		c.logCmd(),
 		c.versionCmd(),
 	)
 	return root

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// scriptCmds are the testscript commands that drive a running daemon:
+//
+//	freeport NAME              set $NAME to a free loopback port
+//	waitready URL              wait until URL answers (up to 20s)
+//	scim [-H k:v]... METHOD PATH [FILE]
+//	                           call $SCIM_URL+PATH with $SCIM_AUTH, the body
+//	                           read from FILE with $VARs expanded; print the
+//	                           status, headers that matter and the JSON body
+//	capture NAME PATH          set $NAME from the last JSON body (e.g. id,
+//	                           Resources.0.id)
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"freeport":  cmdFreePort,
+	"waitready": cmdWaitReady,
+	"scim":      cmdSCIM,
+	"capture":   cmdCapture,
+}
+
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport NAME")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	ts.Setenv(args[0], strconv.Itoa(port))
+}
+
+func cmdWaitReady(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitready URL")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(args[0])
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Fatalf("%s did not answer within 20s", args[0])
+}
+
+func cmdSCIM(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("scim does not support !: check the printed status")
+	}
+	headers := http.Header{}
+	for len(args) >= 2 && args[0] == "-H" {
+		k, v, ok := strings.Cut(args[1], ":")
+		if !ok {
+			ts.Fatalf("-H wants name:value")
+		}
+		headers.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+		args = args[2:]
+	}
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: scim [-H name:value]... METHOD PATH [BODYFILE]")
+	}
+	var body io.Reader
+	if len(args) == 3 {
+		body = strings.NewReader(os.Expand(ts.ReadFile(args[2]), ts.Getenv))
+	}
+	req, err := http.NewRequest(args[0], ts.Getenv("SCIM_URL")+args[1], body)
+	ts.Check(err)
+	if auth := ts.Getenv("SCIM_AUTH"); auth != "" {
+		if user, pass, ok := strings.Cut(strings.TrimPrefix(auth, "Basic "), ":"); strings.HasPrefix(auth, "Basic ") && ok {
+			req.SetBasicAuth(user, pass)
+		} else {
+			req.Header.Set("Authorization", auth)
+		}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	for k, vs := range headers {
+		req.Header[k] = vs
+	}
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	ts.Check(err)
+	out := ts.Stdout()
+	fmt.Fprintf(out, "HTTP %d\n", resp.StatusCode)
+	for _, h := range []string{"Content-Type", "ETag", "Location", "WWW-Authenticate", "Retry-After"} {
+		if v := resp.Header.Get(h); v != "" {
+			fmt.Fprintf(out, "%s: %s\n", h, v)
+		}
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, data, "", "  ") == nil {
+		out.Write(pretty.Bytes())
+	} else {
+		out.Write(data)
+	}
+	ts.Check(os.WriteFile(filepath.Join(ts.Getenv("WORK"), ".last-response"), data, 0o644))
+}
+
+func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: capture NAME PATH")
+	}
+	var v any
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(".last-response")), &v))
+	for _, part := range strings.Split(args[1], ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[part]
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i >= len(x) {
+				ts.Fatalf("capture: no element %s", part)
+			}
+			v = x[i]
+		default:
+			ts.Fatalf("capture: nothing at %s", args[1])
+		}
+	}
+	s, ok := v.(string)
+	if !ok {
+		ts.Fatalf("capture: %s is %v, not a string", args[1], v)
+	}
+	ts.Setenv(args[0], s)
+}

@@ -1,0 +1,155 @@
+package scim
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPatch(t *testing.T) {
+	base := `{"userName": "bjensen", "active": true, "title": "Guide",
+		"name": {"givenName": "Barbara", "familyName": "Jensen"},
+		"emails": [{"value": "b@work.com", "type": "work", "primary": true}, {"value": "b@home.org", "type": "home"}],
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tours"}}`
+	tests := []struct {
+		name string
+		ops  string
+		want string // the changed attributes, merged over base
+		drop []string
+	}{{
+		name: "Okta deactivates with a no-path replace",
+		ops:  `[{"op":"replace","value":{"active":false}}]`,
+		want: `{"active": false}`,
+	}, {
+		name: "Entra: capitalised op and a string boolean",
+		ops:  `[{"op":"Replace","path":"active","value":"False"}]`,
+		want: `{"active": false}`,
+	}, {
+		name: "Entra: dotted keys and a URN key in a no-path replace",
+		ops:  `[{"op":"Replace","value":{"name.givenName":"Babs","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"Sales"}}]`,
+		want: `{"name": {"givenName": "Babs", "familyName": "Jensen"}, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Sales"}}`,
+	}, {
+		name: "an extension object in a no-path add",
+		ops:  `[{"op":"add","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"division":"EMEA"}}}]`,
+		want: `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tours", "division": "EMEA"}}`,
+	}, {
+		name: "a URN path; a manager given as its id",
+		ops:  `[{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"m-1"}]`,
+		want: `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tours", "manager": {"value": "m-1"}}}`,
+	}, {
+		name: "value filter with a sub-attribute",
+		ops:  `[{"op":"replace","path":"emails[type eq \"work\"].value","value":"new@work.com"}]`,
+		want: `{"emails": [{"value": "new@work.com", "type": "work", "primary": true}, {"value": "b@home.org", "type": "home"}]}`,
+	}, {
+		name: "value filter matching nothing adds the element it describes",
+		ops:  `[{"op":"add","path":"phoneNumbers[type eq \"mobile\"].value","value":"+1 555"}]`,
+		want: `{"phoneNumbers": [{"type": "mobile", "value": "+1 555"}]}`,
+	}, {
+		name: "remove by value filter",
+		ops:  `[{"op":"remove","path":"emails[type eq \"home\"]"}]`,
+		want: `{"emails": [{"value": "b@work.com", "type": "work", "primary": true}]}`,
+	}, {
+		name: "add to a multi-valued attribute appends, without duplicates",
+		ops:  `[{"op":"add","path":"emails","value":[{"value":"b@home.org","type":"home"},{"value":"x@y.z","type":"other"}]}]`,
+		want: `{"emails": [{"value": "b@work.com", "type": "work", "primary": true}, {"value": "b@home.org", "type": "home"}, {"value": "x@y.z", "type": "other"}]}`,
+	}, {
+		name: "remove a simple attribute; a sub-attribute",
+		ops:  `[{"op":"remove","path":"title"},{"op":"remove","path":"name.familyName"}]`,
+		want: `{"name": {"givenName": "Barbara"}}`,
+		drop: []string{"title"},
+	}, {
+		name: "unknown attributes are ignored; id and meta too",
+		ops:  `[{"op":"replace","path":"favouriteColour","value":"teal"},{"op":"replace","value":{"id":"x","meta":{"version":"1"},"nickName":"B"}}]`,
+		want: `{"nickName": "B"}`,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := resource(t, base)
+			want := resource(t, base)
+			for k, v := range resource(t, tt.want) {
+				want[k] = v
+			}
+			for _, k := range tt.drop {
+				delete(want, k)
+			}
+			ops, err := decodePatch([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":` + tt.ops + `}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := userType.applyPatch(res, ops); err != nil {
+				t.Fatal(err)
+			}
+			got, err := userType.normalize(res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Compare as JSON, so numbers and nesting compare alike.
+			var g, w any
+			gb, _ := json.Marshal(got)
+			wb, _ := json.Marshal(want)
+			json.Unmarshal(gb, &g)
+			json.Unmarshal(wb, &w)
+			if diff := cmp.Diff(w, g); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPatchErrors(t *testing.T) {
+	tests := map[string]string{
+		`{"Operations":[]}`:                                                 "invalidSyntax",
+		`{"Operations":[{"op":"move","path":"title"}]}`:                     "invalidSyntax",
+		`{"Operations":[{"op":"remove"}]}`:                                  "noTarget",
+		`{"Operations":[{"op":"replace","path":"title"}]}`:                  "invalidValue",
+		`{"Operations":[{"op":"replace","value":"not an object"}]}`:         "invalidValue",
+		`{"Operations":[{"op":"replace","path":"[[","value":"x"}]}`:         "invalidPath",
+		`{"Operations":[{"op":"replace","path":"groups","value":[]}]}`:      "mutability",
+		`{"Operations":[{"op":"replace","path":"active","value":"maybe"}]}`: "invalidValue",
+		`not json`: "invalidSyntax",
+	}
+	for body, want := range tests {
+		res := resource(t, `{"userName":"u"}`)
+		ops, err := decodePatch([]byte(body))
+		if err == nil {
+			err = userType.applyPatch(res, ops)
+		}
+		if err == nil {
+			_, err = userType.normalize(res)
+		}
+		if e := asError(err); err == nil || e.ScimType != want {
+			t.Errorf("%s: got %v, want %s", body, err, want)
+		}
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	in := resource(t, `{
+		"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+		"id": "client-id", "meta": {"created": "2019-01-01T00:00:00Z"}, "password": "secret", "groups": [{"value": "g"}],
+		"USERNAME": "u", "active": "True", "unknown": 1,
+		"emails": [{"Value": "a@b.c", "Primary": "true", "type": "work"}, null],
+		"name": {"givenName": "G", "honorificPrefix": null},
+		"roles": [],
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"Department": "D", "Manager": {"Value": "m", "displayName": "ro"}}
+	}`)
+	got, err := userType.normalize(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := resource(t, `{
+		"userName": "u", "active": true,
+		"emails": [{"value": "a@b.c", "primary": true, "type": "work"}],
+		"name": {"givenName": "G"},
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "D", "manager": {"value": "m"}}
+	}`)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("normalize (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{`{"userName": {"a": 1}}`, `{"userName":"u","name":"x"}`, `{"userName":"u","active":"yes"}`, `{"userName":"u","emails":[{"primary":[]}]}`} {
+		if _, err := userType.normalize(resource(t, bad)); asError(err).ScimType != "invalidValue" {
+			t.Errorf("normalize(%s): got %v, want invalidValue", bad, err)
+		}
+	}
+}

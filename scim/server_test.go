@@ -1,0 +1,193 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+const token = "token-0123456789abcdef"
+
+// testServer is a SCIM server over an in-memory store with organizations
+// eng, sales and fallback, and a provider "p" using the given mapping.
+func testServer(t *testing.T, mapping state.OrganizationMapping) (*httptest.Server, *state.Store) {
+	t.Helper()
+	store := state.NewMemory(state.Options{})
+	var changes []state.ConfigChange
+	for _, o := range []string{"eng", "sales", "fallback"} {
+		changes = append(changes, state.ConfigChange{Action: state.ActionCreate, Kind: state.KindOrganization, Name: o,
+			Organization: &state.Organization{Name: o, DisplayName: strings.ToUpper(o[:1]) + o[1:]}})
+	}
+	changes = append(changes, state.ConfigChange{Action: state.ActionCreate, Kind: state.KindProvider, Name: "p", Provider: &state.Provider{
+		Name: "p", Auth: state.ProviderAuth{Type: "bearer", Secret: state.HashSecret([]byte(token))},
+		DeactivationDelay: time.Hour, OrganizationMapping: mapping, RoleMapping: state.RoleMapping{Method: "manual"},
+		Attributes: state.Attributes{Preset: "okta"},
+	}})
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: changes}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(store, Options{}))
+	t.Cleanup(srv.Close)
+	return srv, store
+}
+
+func call(t *testing.T, srv *httptest.Server, method, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+"/scim/v2/p"+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	return resp.StatusCode, m
+}
+
+func TestOrganizationByAttribute(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "attribute", Attribute: "c42OrgName", Organization: "fallback"})
+	for userName, body := range map[string]string{
+		"a": `{"userName":"a","c42OrgName":"Sales"}`, // by display name
+		"b": `{"userName":"b","c42OrgName":"eng"}`,   // by name
+		"c": `{"userName":"c","c42OrgName":"nowhere"}`,
+		"d": `{"userName":"d"}`,
+	} {
+		if code, _ := call(t, srv, "POST", "/Users", body); code != 201 {
+			t.Fatalf("POST %s: %d", userName, code)
+		}
+	}
+	want := map[string]string{"a": "sales", "b": "eng", "c": "fallback", "d": "fallback"}
+	for _, u := range store.View().Users() {
+		if u.Organization != want[u.UserName] {
+			t.Errorf("%s: organization %q, want %q", u.UserName, u.Organization, want[u.UserName])
+		}
+	}
+}
+
+func TestListSearchSortAndPages(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	for _, n := range []string{"carol", "alice", "bob", "dave"} {
+		call(t, srv, "POST", "/Users", `{"userName":"`+n+`","title":"T `+n+`"}`)
+	}
+	names := func(m map[string]any) string {
+		var out []string
+		for _, r := range m["Resources"].([]any) {
+			out = append(out, r.(map[string]any)["userName"].(string))
+		}
+		return strings.Join(out, ",")
+	}
+	tests := []struct {
+		method, path, body string
+		total              float64
+		names              string
+	}{
+		{"GET", "/Users", "", 4, "carol,alice,bob,dave"}, // creation order
+		{"GET", "/Users?sortBy=userName", "", 4, "alice,bob,carol,dave"},
+		{"GET", "/Users?sortBy=userName&sortOrder=descending&startIndex=2&count=2", "", 4, "carol,bob"},
+		{"GET", "/Users?startIndex=0&count=-5", "", 4, ""},
+		{"GET", "/Users?startIndex=9", "", 4, ""},
+		{"POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"title sw \"T b\" or userName eq \"dave\"","sortBy":"userName","count":10}`, 2, "bob,dave"},
+		{"GET", "/Users?filter=userName%20eq%20%22ALICE%22&attributes=userName", "", 1, "alice"},
+	}
+	for _, tt := range tests {
+		code, m := call(t, srv, tt.method, tt.path, tt.body)
+		if code != 200 || m["totalResults"] != tt.total || names(m) != tt.names {
+			t.Errorf("%s %s: %d, total %v, names %q; want 200, %v, %q", tt.method, tt.path, code, m["totalResults"], names(m), tt.total, tt.names)
+		}
+	}
+	// attributes projects, but id and schemas always come back.
+	_, m := call(t, srv, "GET", "/Users?attributes=userName&count=1", "")
+	r := m["Resources"].([]any)[0].(map[string]any)
+	if _, ok := r["title"]; ok || r["id"] == nil || r["schemas"] == nil {
+		t.Errorf("projected resource = %v", r)
+	}
+	_, m = call(t, srv, "GET", "/Users?excludedAttributes=title,meta&count=1", "")
+	r = m["Resources"].([]any)[0].(map[string]any)
+	if _, ok := r["title"]; ok || r["meta"] != nil || r["userName"] == nil {
+		t.Errorf("excluded resource = %v", r)
+	}
+	if code, m := call(t, srv, "GET", "/Users?sortBy=emails[type%20eq%20%22work%22]", ""); code != 400 {
+		t.Errorf("sortBy a filter: %d %v", code, m)
+	}
+}
+
+func TestDeleteAndCreateAgain(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, m := call(t, srv, "POST", "/Users", `{"userName":"erin","title":"A"}`)
+	id := m["id"].(string)
+	if code, _ := call(t, srv, "DELETE", "/Users/"+id, ""); code != 204 {
+		t.Fatalf("DELETE: %d", code)
+	}
+	u := store.View().User(id)
+	if u == nil || u.State != state.UserBlocked || u.DeactivateAt.IsZero() || !u.SCIMDeleted {
+		t.Fatalf("after DELETE: %+v; want kept, blocked, with a deadline", u)
+	}
+	if code, _ := call(t, srv, "GET", "/Users/"+id, ""); code != 404 {
+		t.Errorf("GET after DELETE: %d, want 404", code)
+	}
+	if _, m := call(t, srv, "GET", "/Users", ""); m["totalResults"] != 0.0 {
+		t.Errorf("list after DELETE: %v", m["totalResults"])
+	}
+	code, m := call(t, srv, "POST", "/Users", `{"userName":"ERIN","title":"B"}`)
+	if code != 201 || m["id"] != id {
+		t.Fatalf("POST again: %d %v; want 201 with the same id %s", code, m["id"], id)
+	}
+	if u := store.View().User(id); u.State != state.UserActive || !u.DeactivateAt.IsZero() || u.Title != "B" {
+		t.Errorf("created again: %+v; want active, no deadline, new title", u)
+	}
+}
+
+func TestLocalUsersAreUntouchable(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserWrite, UserWrite: &state.UserWrite{
+		User: &state.User{ID: "local-1", UserName: "admin@acme.com", Organization: "eng", State: state.UserActive},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	code, m := call(t, srv, "POST", "/Users", `{"userName":"Admin@Acme.com"}`)
+	if code != 409 || !strings.Contains(m["detail"].(string), "local user") {
+		t.Errorf("POST over a local user: %d %v", code, m)
+	}
+	for _, method := range []string{"GET", "PUT", "PATCH", "DELETE"} {
+		if code, _ := call(t, srv, method, "/Users/local-1", `{"userName":"x","Operations":[{"op":"replace","path":"title","value":"x"}]}`); code != 404 {
+			t.Errorf("%s a local user: %d, want 404", method, code)
+		}
+	}
+	if u := store.View().User("local-1"); u.UserName != "admin@acme.com" || u.State != state.UserActive {
+		t.Errorf("local user changed: %+v", u)
+	}
+}
+
+func TestDiscovery(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	for _, path := range []string{"/ServiceProviderConfig", "/serviceConfiguration", "/serviceproviderconfig/"} {
+		code, m := call(t, srv, "GET", path, "")
+		if code != 200 || m["patch"].(map[string]any)["supported"] != true || m["filter"].(map[string]any)["maxResults"] != 1000.0 {
+			t.Errorf("%s: %d %v", path, code, m)
+		}
+	}
+	_, m := call(t, srv, "GET", "/ResourceTypes", "")
+	if r := m["Resources"].([]any); r[0].(map[string]any)["endpoint"] != "/Users" || r[1].(map[string]any)["endpoint"] != "/Groups" {
+		t.Errorf("ResourceTypes = %v", r)
+	}
+	_, m = call(t, srv, "GET", "/Schemas", "")
+	var ids []string
+	for _, r := range m["Resources"].([]any) {
+		ids = append(ids, r.(map[string]any)["id"].(string))
+	}
+	if strings.Join(ids, " ") != URNUser+" "+URNEnterpriseUser+" "+URNGroup {
+		t.Errorf("Schemas = %v", ids)
+	}
+	if code, m := call(t, srv, "GET", "/Schemas/"+URNEnterpriseUser, ""); code != 200 || m["name"] != "EnterpriseUser" {
+		t.Errorf("Schemas/enterprise: %d %v", code, m)
+	}
+}
