@@ -1,0 +1,135 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/reconcile-dev/reconcile/schema"
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// attr is one attribute of an object as plans show it: a dotted path named
+// as in the config, and a value that encodes as JSON (nil = not set).
+type attr struct {
+	path  string
+	value any
+	// keep shows the attribute even when zero: 0 is a setting there.
+	keep bool
+}
+
+// Attribute paths, in the order plans list them.
+const secretPath = "auth.secret"
+
+func organizationAttrs(o *state.Organization) []attr {
+	return compact([]attr{
+		{path: "displayName", value: o.DisplayName},
+		{path: "parent", value: o.Parent},
+		{path: "coldStoragePeriod", value: schema.Duration(o.ColdStoragePeriod).String()},
+		{path: "protect", value: o.Protect},
+	})
+}
+
+func providerAttrs(p *state.Provider) []attr {
+	attrs := []attr{
+		{path: "displayName", value: p.DisplayName},
+		{path: "auth.type", value: p.Auth.Type},
+		{path: "auth.username", value: p.Auth.Username},
+		{path: "auth.secretFrom", value: secretFrom(p.Auth.SecretSource)},
+		{path: "deactivationDelay", value: schema.Duration(p.DeactivationDelay).String()},
+		{path: "organizationMapping.method", value: p.OrganizationMapping.Method},
+		{path: "organizationMapping.organization", value: p.OrganizationMapping.Organization},
+		{path: "organizationMapping.attribute", value: p.OrganizationMapping.Attribute},
+		{path: "organizationMapping.rules", value: p.OrganizationMapping.Rules},
+		{path: "roleMapping.method", value: p.RoleMapping.Method},
+		{path: "roleMapping.rules", value: p.RoleMapping.Rules},
+		{path: "attributes.preset", value: p.Attributes.Preset},
+		{path: "attributes.map", value: p.Attributes.Map},
+		{path: "deactivationGuard.window", value: schema.Duration(p.DeactivationGuard.Window).String()},
+		{path: "deactivationGuard.maxCount", value: p.DeactivationGuard.MaxCount, keep: true},
+		{path: "deactivationGuard.maxPercent", value: p.DeactivationGuard.MaxPercent, keep: true},
+		{path: "rateLimit.requestsPerSecond", value: p.RateLimit.RequestsPerSecond},
+		{path: "rateLimit.burst", value: p.RateLimit.Burst},
+	}
+	return compact(attrs)
+}
+
+// secretFrom shows a secret source as the config spells it.
+func secretFrom(source string) string {
+	if source == state.SecretSourceGenerated {
+		return ""
+	}
+	return source
+}
+
+// compact drops attributes that are not set, and normalises values so that
+// equal settings compare equal.
+func compact(attrs []attr) []attr {
+	out := attrs[:0]
+	for _, a := range attrs {
+		if a.keep {
+			out = append(out, a)
+			continue
+		}
+		switch v := a.value.(type) {
+		case string:
+			if v == "" {
+				continue
+			}
+		case []state.GroupOrganization:
+			if len(v) == 0 {
+				continue
+			}
+		case []state.GroupRoles:
+			if len(v) == 0 {
+				continue
+			}
+		case map[string]string:
+			if len(v) == 0 {
+				continue
+			}
+		case float64:
+			if v == 0 {
+				continue
+			}
+		case int:
+			if v == 0 {
+				continue
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// render shows a value as plans print it.
+func render(v any) string {
+	if v == nil {
+		return "null"
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "(unprintable)"
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// nest turns attributes into a nested JSON object, for --json plans.
+func nest(attrs []attr) map[string]any {
+	out := make(map[string]any)
+	for _, a := range attrs {
+		m := out
+		parts := strings.Split(a.path, ".")
+		for _, p := range parts[:len(parts)-1] {
+			sub, ok := m[p].(map[string]any)
+			if !ok {
+				sub = make(map[string]any)
+				m[p] = sub
+			}
+			m = sub
+		}
+		m[parts[len(parts)-1]] = a.value
+	}
+	return out
+}

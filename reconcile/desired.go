@@ -1,0 +1,156 @@
+package reconcile
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/reconcile-dev/reconcile/schema"
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// MinSecretLength is the shortest secret accepted from env or file.
+const MinSecretLength = 16
+
+// Desired is a config as the state would hold it, with its secrets read.
+type Desired struct {
+	Revision      string
+	Digest        string
+	Organizations []*state.Organization // sorted by name
+	Providers     []*DesiredProvider    // sorted by name
+}
+
+// DesiredProvider is a provider and the secret its config names.
+type DesiredProvider struct {
+	*state.Provider // Auth.Secret is not set
+	// Secret is the secret read from env or file; nil when the config
+	// names none, so that one is generated (once).
+	Secret []byte
+}
+
+// SecretReader reads the secret a provider's secretFrom names.
+type SecretReader func(ref *schema.SecretRef) ([]byte, error)
+
+// OSSecrets reads secrets from the environment and files of this process.
+func OSSecrets(ref *schema.SecretRef) ([]byte, error) {
+	if ref.Env != "" {
+		v, ok := os.LookupEnv(ref.Env)
+		if !ok {
+			return nil, fmt.Errorf("environment variable %s is not set", ref.Env)
+		}
+		return []byte(v), nil
+	}
+	b, err := os.ReadFile(ref.File)
+	if err != nil {
+		return nil, fmt.Errorf("reading secret: %w", err)
+	}
+	return b, nil
+}
+
+// Desire converts a loaded config to desired state, reading the secrets it
+// names. Secrets that cannot be read or are too short are returned as
+// schema.Errors positioned at their secretFrom.
+func Desire(cfg *schema.Config, revision, digest string, read SecretReader) (*Desired, error) {
+	d := &Desired{Revision: revision, Digest: digest}
+	for _, o := range cfg.Organizations {
+		d.Organizations = append(d.Organizations, &state.Organization{
+			Name:              o.Name,
+			DisplayName:       o.DisplayName,
+			Parent:            o.Parent,
+			ColdStoragePeriod: o.ColdStoragePeriod.Std(),
+			Protect:           o.Protect,
+		})
+	}
+	var errs schema.Errors
+	for _, p := range cfg.Providers {
+		dp := &DesiredProvider{Provider: desiredProvider(p)}
+		if ref := p.Auth.SecretFrom; ref != nil {
+			field := "auth.secretFrom.env"
+			if ref.File != "" {
+				field = "auth.secretFrom.file"
+			}
+			secret, err := read(ref)
+			secret = []byte(strings.TrimSpace(string(secret)))
+			switch {
+			case err != nil:
+				errs = append(errs, p.Errorf(field, "%v", err))
+				continue
+			case len(secret) < MinSecretLength:
+				errs = append(errs, p.Errorf(field, "the secret is %d characters; at least %d are required", len(secret), MinSecretLength))
+				continue
+			}
+			dp.Secret = secret
+		}
+		d.Providers = append(d.Providers, dp)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return d, nil
+}
+
+func desiredProvider(p *schema.Provider) *state.Provider {
+	sp := &state.Provider{
+		Name:        p.Name,
+		DisplayName: p.DisplayName,
+		Auth: state.ProviderAuth{
+			Type:         p.Auth.Type,
+			Username:     p.Auth.Username,
+			SecretSource: state.SecretSourceGenerated,
+		},
+		DeactivationDelay: p.DeactivationDelay.Std(),
+		OrganizationMapping: state.OrganizationMapping{
+			Method:       p.OrganizationMapping.Method,
+			Organization: p.OrganizationMapping.Organization,
+			Attribute:    p.OrganizationMapping.Attribute,
+		},
+		RoleMapping: state.RoleMapping{Method: p.RoleMapping.Method},
+		Attributes:  state.Attributes{Preset: p.Attributes.Preset},
+	}
+	if ref := p.Auth.SecretFrom; ref != nil {
+		sp.Auth.SecretSource = ref.String()
+	}
+	sp.DeactivationGuard = state.DeactivationGuard{
+		Window:     p.DeactivationGuard.Window.Std(),
+		MaxCount:   p.DeactivationGuard.MaxCount,
+		MaxPercent: p.DeactivationGuard.MaxPercent,
+	}
+	if rl := p.RateLimit; rl != nil {
+		sp.RateLimit = state.RateLimit{RequestsPerSecond: rl.RequestsPerSecond, Burst: rl.Burst}
+	}
+	for _, r := range p.OrganizationMapping.Rules {
+		sp.OrganizationMapping.Rules = append(sp.OrganizationMapping.Rules, state.GroupOrganization{Group: r.Group, Organization: r.Organization})
+	}
+	for _, r := range p.RoleMapping.Rules {
+		sp.RoleMapping.Rules = append(sp.RoleMapping.Rules, state.GroupRoles{Group: r.Group, Roles: append([]string(nil), r.Roles...)})
+	}
+	if len(p.Attributes.Map) > 0 {
+		sp.Attributes.Map = make(map[string]string, len(p.Attributes.Map))
+		for k, v := range p.Attributes.Map {
+			sp.Attributes.Map[k] = v
+		}
+	}
+	return sp
+}
+
+// Live is the part of the live state that config manages.
+type Live struct {
+	Organizations []*state.Organization // sorted by name
+	Providers     []*state.Provider     // sorted by name
+	Config        *state.ConfigStatus   // the last applied config, or nil
+	// PendingDeactivations counts, per provider, the users whose
+	// deactivation is scheduled (they keep their deadline when the
+	// provider's delay changes).
+	PendingDeactivations map[string]int
+}
+
+// LiveFrom reads the config-managed objects of a state view.
+func LiveFrom(v *state.View) *Live {
+	l := &Live{Organizations: v.Organizations(), Providers: v.Providers(), Config: v.Config(), PendingDeactivations: map[string]int{}}
+	for _, p := range l.Providers {
+		if n := v.CountPendingDeactivations(p.Name); n > 0 {
+			l.PendingDeactivations[p.Name] = n
+		}
+	}
+	return l
+}

@@ -1,0 +1,81 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// DefaultMassDestroyShare is the largest share of a kind's live objects a
+// plan may destroy without GuardOptions.AllowMassDestroy, unless it destroys
+// only one.
+const DefaultMassDestroyShare = 0.25
+
+// GuardOptions tune Guard.
+type GuardOptions struct {
+	// AllowMassDestroy lifts the limit on how many objects one plan may
+	// destroy (--allow-mass-destroy).
+	AllowMassDestroy bool
+	// MassDestroyShare overrides DefaultMassDestroyShare.
+	MassDestroyShare float64
+}
+
+// Checker runs the checks applying a command would, changing nothing.
+// *state.Store implements it.
+type Checker interface {
+	Check(cmd *state.Command) error
+}
+
+// Guard records in p.Problems every reason p must not be applied: a plan
+// that would destroy too much at once, and whatever the state would refuse
+// (destroying a protected organization, or one that still has users, ...).
+func Guard(p *Plan, live *Live, c Checker, opts GuardOptions) error {
+	p.Problems = nil
+	share := opts.MassDestroyShare
+	if share == 0 {
+		share = DefaultMassDestroyShare
+	}
+	if !opts.AllowMassDestroy {
+		p.massDestroy(state.KindOrganization, "organizations", len(live.Organizations), share)
+		p.massDestroy(state.KindProvider, "providers", len(live.Providers), share)
+	}
+	err := c.Check(command(p, placeholderSecrets))
+	var refused *state.RefusedError
+	var stale *state.StaleError
+	switch {
+	case errors.As(err, &refused):
+		for _, r := range refused.Refusals {
+			p.Problems = append(p.Problems, Problem{Address: r.Address, Message: r.Message})
+		}
+	case errors.As(err, &stale):
+		p.Problems = append(p.Problems, Problem{Message: err.Error()})
+	case err != nil:
+		return fmt.Errorf("checking plan: %w", err)
+	}
+	return nil
+}
+
+func (p *Plan) massDestroy(kind, plural string, live int, share float64) {
+	n := 0
+	for _, s := range p.Steps {
+		if s.Kind == kind && s.Action == ActionDelete {
+			n++
+		}
+	}
+	// One destroy is never a mass destroy, even of the only object of a
+	// kind: what protects such an object is protect: true and the refusal
+	// to destroy anything that still has users.
+	if n <= 1 || float64(n) <= share*float64(live) {
+		return
+	}
+	p.Problems = append(p.Problems, Problem{Message: fmt.Sprintf(
+		"would destroy %d of %d %s (%.0f%%), more than the %.0f%% allowed at once; if that is intended, re-run with --allow-mass-destroy",
+		n, live, plural, 100*float64(n)/float64(live), 100*share)})
+}
+
+// placeholderSecrets hashes nothing real: Guard's dry run needs hashes in
+// place, not the secrets, and must not generate any.
+func placeholderSecrets(*Step) state.SecretHash {
+	return state.SecretHash{Salt: []byte{0}, Sum: []byte{0}}
+}

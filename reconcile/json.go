@@ -1,0 +1,116 @@
+package reconcile
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// JSONFormatVersion is the format_version of --json plans. It changes
+// major version only when a key is removed or changes meaning.
+const JSONFormatVersion = "1.0"
+
+// JSONPlan is the machine-readable plan of `reconcile plan --json`. Its
+// keys follow Terraform's JSON plan format so that scripts carry over; the
+// README documents it.
+type JSONPlan struct {
+	FormatVersion   string       `json:"format_version"`
+	ConfigRevision  string       `json:"config_revision"`
+	ConfigDigest    string       `json:"config_digest"`
+	LiveRevision    string       `json:"live_revision"`
+	ResourceChanges []JSONChange `json:"resource_changes"`
+	Summary         JSONSummary  `json:"summary"`
+	Applyable       bool         `json:"applyable"`
+	Errors          []Problem    `json:"errors"`
+}
+
+// JSONChange is one object of the plan, changed or not.
+type JSONChange struct {
+	Address      string         `json:"address"`
+	Type         string         `json:"type"`
+	Name         string         `json:"name"`
+	ActionReason string         `json:"action_reason,omitempty"`
+	Change       JSONChangeBody `json:"change"`
+	// Notes is ours, not Terraform's: what else the change means.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// JSONChangeBody is the before and after of an object. Sensitive values
+// are left out of before/after and flagged true in *_sensitive.
+type JSONChangeBody struct {
+	Actions         []Action       `json:"actions"`
+	Before          map[string]any `json:"before"`
+	After           map[string]any `json:"after"`
+	BeforeSensitive map[string]any `json:"before_sensitive"`
+	AfterSensitive  map[string]any `json:"after_sensitive"`
+}
+
+// JSONSummary counts the changes.
+type JSONSummary struct {
+	Add     int `json:"add"`
+	Change  int `json:"change"`
+	Destroy int `json:"destroy"`
+}
+
+// JSON returns the machine-readable form of the plan.
+func (p *Plan) JSON() *JSONPlan {
+	add, change, destroy := p.Summary()
+	jp := &JSONPlan{
+		FormatVersion:   JSONFormatVersion,
+		ConfigRevision:  p.Revision,
+		ConfigDigest:    p.Digest,
+		LiveRevision:    p.LiveRevision,
+		ResourceChanges: []JSONChange{},
+		Summary:         JSONSummary{Add: add, Change: change, Destroy: destroy},
+		Applyable:       p.Applyable(),
+		Errors:          append([]Problem{}, p.Problems...),
+	}
+	steps := append(append([]*Step(nil), p.Steps...), p.NoOps...)
+	for _, s := range steps {
+		jc := JSONChange{
+			Address: s.Address(), Type: s.Kind, Name: s.Name,
+			Change: JSONChangeBody{
+				Actions:         []Action{s.Action},
+				BeforeSensitive: map[string]any{},
+				AfterSensitive:  map[string]any{},
+			},
+		}
+		if s.Action == ActionDelete {
+			jc.ActionReason = "delete_because_no_resource_config"
+		}
+		jc.Notes = s.Notes
+		if s.Before != nil {
+			jc.Change.Before = nest(objectAttrs(s.Before))
+			if s.Kind == state.KindProvider {
+				jc.Change.BeforeSensitive = map[string]any{"auth": map[string]any{"secret": true}}
+			}
+		}
+		if s.After != nil {
+			jc.Change.After = nest(objectAttrs(s.After))
+			if s.Kind == state.KindProvider {
+				jc.Change.AfterSensitive = map[string]any{"auth": map[string]any{"secret": true}}
+			}
+		}
+		jp.ResourceChanges = append(jp.ResourceChanges, jc)
+	}
+	return jp
+}
+
+// WriteJSON writes the plan as indented JSON.
+func (p *Plan) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p.JSON())
+}
+
+func objectAttrs(o any) []attr {
+	switch o := o.(type) {
+	case *state.Organization:
+		return organizationAttrs(o)
+	case *state.Provider:
+		return providerAttrs(o)
+	}
+	return nil
+}

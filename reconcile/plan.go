@@ -1,0 +1,143 @@
+package reconcile
+
+import (
+	"fmt"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// Action is what a step does to its object.
+type Action string
+
+// Actions, named as in Terraform's JSON plans.
+const (
+	ActionCreate Action = "create"
+	ActionUpdate Action = "update"
+	ActionDelete Action = "delete"
+	ActionNoOp   Action = "no-op"
+)
+
+// Plan is what applying a config would change.
+type Plan struct {
+	Revision     string // the config's revision
+	Digest       string // the config's content digest
+	LiveRevision string // the revision applied last, or ""
+
+	Steps []*Step // the changes, in the order of phases, kinds and names
+	NoOps []*Step // objects that are already as configured
+
+	// Problems are the reasons the plan must not be applied (see Guard).
+	Problems []Problem
+}
+
+// Problem is a reason a plan must not be applied.
+type Problem struct {
+	Address string `json:"address,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	if p.Address == "" {
+		return p.Message
+	}
+	return p.Address + " " + p.Message
+}
+
+// Step changes one object.
+type Step struct {
+	Action Action
+	Kind   string // state.KindOrganization or state.KindProvider
+	Name   string
+	Reason string // why, for destroys
+
+	// Before is the live object (nil for create); After the desired one
+	// (nil for delete): *state.Organization or *state.Provider.
+	Before, After any
+	// Changes are the attributes that differ (all of them for create and
+	// delete), in the order plans list them; Unchanged counts the others.
+	Changes   []AttrChange
+	Unchanged int
+	// Notes say what else the step means, e.g. for deactivations already
+	// scheduled.
+	Notes []string
+
+	// Providers only: what happens to the secret, and the new one.
+	Secret    SecretAction
+	newSecret []byte
+}
+
+// AttrChange is one attribute of a step, before and after. A nil value is
+// not set.
+type AttrChange struct {
+	Path      string
+	Before    any
+	After     any
+	Sensitive bool
+}
+
+// SecretAction is what a step does to a provider's secret.
+type SecretAction int
+
+// Secret actions.
+const (
+	SecretKeep     SecretAction = iota // unchanged
+	SecretSet                          // replaced by the one read from env or file
+	SecretGenerate                     // replaced by a new generated one, printed once
+)
+
+// Address is the step's object address, e.g. "provider.pingone".
+func (s *Step) Address() string { return s.Kind + "." + s.Name }
+
+// String is the step in one line, as logs and plans print it.
+func (s *Step) String() string {
+	switch s.Action {
+	case ActionCreate:
+		return s.Address() + " will be created"
+	case ActionUpdate:
+		return s.Address() + " will be updated in-place"
+	case ActionDelete:
+		return s.Address() + " will be destroyed"
+	}
+	return s.Address() + " is up to date"
+}
+
+// phase orders steps: organizations are created before the providers that
+// map to them, and destroyed after.
+func (s *Step) phase() int {
+	switch {
+	case s.Action != ActionDelete && s.Kind == state.KindOrganization:
+		return 0
+	case s.Action != ActionDelete:
+		return 1
+	case s.Kind == state.KindProvider:
+		return 2
+	}
+	return 3
+}
+
+// Summary counts the steps the way Terraform's summary line does.
+func (p *Plan) Summary() (add, change, destroy int) {
+	for _, s := range p.Steps {
+		switch s.Action {
+		case ActionCreate:
+			add++
+		case ActionUpdate:
+			change++
+		case ActionDelete:
+			destroy++
+		}
+	}
+	return add, change, destroy
+}
+
+// SummaryLine is Terraform's exact summary line, or its "No changes." line.
+func (p *Plan) SummaryLine() string {
+	if len(p.Steps) == 0 {
+		return "No changes. The live state matches the configuration."
+	}
+	add, change, destroy := p.Summary()
+	return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", add, change, destroy)
+}
+
+// Applyable reports whether the plan may be applied.
+func (p *Plan) Applyable() bool { return len(p.Problems) == 0 }

@@ -1,0 +1,122 @@
+package reconcile
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Symbols of Terraform's plans.
+var symbols = map[Action]string{ActionCreate: "+", ActionUpdate: "~", ActionDelete: "-"}
+
+var legend = []struct {
+	action Action
+	text   string
+}{
+	{ActionCreate, "create"},
+	{ActionUpdate, "update in-place"},
+	{ActionDelete, "destroy"},
+}
+
+// WriteText writes the plan the way `terraform plan` does: the legend of
+// the actions present, a block per step and the summary line. Sensitive
+// values are never printed.
+func (p *Plan) WriteText(w io.Writer) error {
+	var b strings.Builder
+	live := p.LiveRevision
+	if live == "" {
+		live = "none"
+	}
+	fmt.Fprintf(&b, "Config revision: %s (last applied: %s)\n\n", p.Revision, live)
+	if len(p.Steps) == 0 {
+		b.WriteString(p.SummaryLine())
+		b.WriteString("\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	b.WriteString("Resource actions are indicated with the following symbols:\n")
+	for _, l := range legend {
+		if p.has(l.action) {
+			fmt.Fprintf(&b, "  %s %s\n", symbols[l.action], l.text)
+		}
+	}
+	b.WriteString("\nReconcile will perform the following actions:\n")
+	for _, s := range p.Steps {
+		b.WriteString("\n")
+		s.writeText(&b)
+	}
+	b.WriteString("\n")
+	b.WriteString(p.SummaryLine())
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (p *Plan) has(a Action) bool {
+	for _, s := range p.Steps {
+		if s.Action == a {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Step) writeText(b *strings.Builder) {
+	fmt.Fprintf(b, "  # %s\n", s)
+	if s.Reason != "" {
+		fmt.Fprintf(b, "  # (%s)\n", s.Reason)
+	}
+	fmt.Fprintf(b, "  %s %s %q {\n", symbols[s.Action], s.Kind, s.Name)
+	width := 0
+	for _, c := range s.Changes {
+		width = max(width, len(c.Path))
+	}
+	for _, c := range s.Changes {
+		sym := symbols[s.Action]
+		if s.Action == ActionUpdate {
+			switch {
+			case c.Before == nil:
+				sym = "+"
+			case c.After == nil:
+				sym = "-"
+			}
+		}
+		fmt.Fprintf(b, "      %s %-*s = %s\n", sym, width, c.Path, s.value(c))
+	}
+	if s.Unchanged > 0 && s.Action == ActionUpdate {
+		fmt.Fprintf(b, "        # (%d unchanged %s hidden)\n", s.Unchanged, plural(s.Unchanged, "attribute", "attributes"))
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(b, "        # (%s)\n", n)
+	}
+	b.WriteString("    }\n")
+}
+
+// value renders an attribute change: "new" for creates, "old -> null" for
+// destroys and "old -> new" for updates, masking secrets.
+func (s *Step) value(c AttrChange) string {
+	before, after := render(c.Before), render(c.After)
+	if c.Sensitive {
+		before, after = "*** (sensitive)", "*** (sensitive)"
+		if s.Action == ActionUpdate {
+			before, after = "*** (before)", "*** (after)"
+		}
+		if s.Secret == SecretGenerate {
+			after = "(generated on apply, shown once)"
+		}
+	}
+	switch {
+	case s.Action == ActionCreate || c.Before == nil:
+		return after
+	case s.Action == ActionDelete || c.After == nil:
+		return before + " -> null"
+	}
+	return before + " -> " + after
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
