@@ -5,6 +5,7 @@
 package admin
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
@@ -16,9 +17,11 @@ import (
 	"github.com/reconcile-dev/reconcile/state"
 )
 
-// Store is the state the API reads; *state.Store implements it.
+// Store is the state the API reads and writes; *state.Store implements
+// it.
 type Store interface {
 	View() *state.View
+	Apply(ctx context.Context, cmd *state.Command) (state.Result, error)
 }
 
 // Options configure the API.
@@ -43,6 +46,15 @@ func New(store Store, opts Options) *API {
 	}
 	a := &API{store: store, opts: opts, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /api/v1/sync-log", a.syncLog)
+	a.mux.HandleFunc("GET /api/v1/organizations", a.organizations)
+	a.mux.HandleFunc("GET /api/v1/users", a.listUsers)
+	a.mux.HandleFunc("POST /api/v1/users", a.createUser)
+	a.mux.HandleFunc("GET /api/v1/users/{id}", a.getUser)
+	a.mux.HandleFunc("PATCH /api/v1/users/{id}", a.updateUser)
+	a.mux.HandleFunc("POST /api/v1/users/{id}/{action}", a.userAction)
+	a.mux.HandleFunc("PUT /api/v1/users/{id}/roles", a.setRoles)
+	a.mux.HandleFunc("GET /api/v1/deactivations", a.deactivations)
+	a.mux.HandleFunc("POST /api/v1/deactivations/{provider}/{action}", a.resolveDeactivations)
 	a.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such admin endpoint: "+r.Method+" "+r.URL.Path)
 	})

@@ -54,6 +54,7 @@ type Provider struct {
 	OrganizationMapping OrganizationMapping `yaml:"organizationMapping"`
 	RoleMapping         RoleMapping         `yaml:"roleMapping"`
 	Attributes          Attributes          `yaml:"attributes"`
+	DeactivationGuard   DeactivationGuard   `yaml:"deactivationGuard"`
 	RateLimit           *RateLimit          `yaml:"rateLimit"`
 	Source              Source              `yaml:"-"`
 
@@ -123,6 +124,13 @@ type RoleMapping struct {
 type GroupRoles struct {
 	Group string   `yaml:"group"`
 	Roles []string `yaml:"roles"`
+}
+
+// DeactivationGuard is a provider's mass-deactivation guard.
+type DeactivationGuard struct {
+	Window     Duration `yaml:"window"`
+	MaxCount   int      `yaml:"maxCount"`
+	MaxPercent int      `yaml:"maxPercent"`
 }
 
 // RateLimit bounds a provider's request rate.

@@ -74,6 +74,7 @@ func TestLoadValid(t *testing.T) {
 			OrganizationMapping: OrganizationMapping{Method: MethodFixed, Organization: "engineering"},
 			RoleMapping:         RoleMapping{Method: MethodManual},
 			Attributes:          Attributes{Preset: "pingone-directory"},
+			DeactivationGuard:   DeactivationGuard{Window: Duration(time.Hour), MaxCount: 100, MaxPercent: 25},
 			Source:              Source{"providers/pingone.yml", 1},
 		}},
 	}

@@ -148,8 +148,8 @@ func TestDeleteAndCreateAgain(t *testing.T) {
 
 func TestLocalUsersAreUntouchable(t *testing.T) {
 	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
-	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserWrite, UserWrite: &state.UserWrite{
-		User: &state.User{ID: "local-1", UserName: "admin@acme.com", Organization: "eng", State: state.UserActive},
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{
+		Action: state.AdminCreate, UserID: "local-1", Organization: "eng", User: &state.User{UserName: "admin@acme.com"},
 	}}); err != nil {
 		t.Fatal(err)
 	}

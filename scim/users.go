@@ -95,6 +95,7 @@ type userChange struct {
 	user        *state.User
 	expect      uint64
 	event       *state.SyncEvent
+	active      bool // the provider's active flag: the FSM runs the lifecycle
 	leaveGroups bool
 }
 
@@ -114,7 +115,7 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 		}
 		res, applyErr := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{
 			Type: state.CmdUserWrite, Time: r.now,
-			UserWrite: &state.UserWrite{Provider: r.provider.Name, User: c.user, ExpectIndex: c.expect, Event: c.event, LeaveGroups: c.leaveGroups},
+			UserWrite: &state.UserWrite{Provider: r.provider.Name, User: c.user, ExpectIndex: c.expect, Event: c.event, Active: c.active, LeaveGroups: c.leaveGroups},
 		})
 		var stale *state.StaleError
 		var conflict *state.ConflictError
@@ -210,12 +211,7 @@ func (s *Server) createUser(r *request) *Error {
 			c.event.Detail = why
 		}
 		c.event.Changes = applyFields(u, res, fieldsFor(p.Attributes))
-		if action, ch := lifecycle(u, res["active"] == true, r.now, p.DeactivationDelay); ch != nil {
-			c.event.Changes = append(c.event.Changes, *ch)
-			if existing != nil {
-				c.event.Action = action
-			}
-		}
+		c.active = res["active"] == true
 		u.SCIM = encodeResource(res)
 		c.user = u
 		return c, nil
@@ -228,25 +224,6 @@ func (s *Server) createUser(r *request) *Error {
 	r.w.Header().Set("ETag", etag(u.ModifyIndex))
 	writeJSON(r.w, http.StatusCreated, queryFromURL(r.URL.Query()).projection().apply(userType, s.userJSON(r, v, u, true)))
 	return nil
-}
-
-// lifecycle moves a user between active and blocked as the provider's
-// active flag says, and reports the action and the change of state.
-func lifecycle(u *state.User, active bool, now time.Time, delay time.Duration) (string, *state.Change) {
-	old := u.State
-	switch {
-	case active && u.State != state.UserActive:
-		u.State, u.DeactivateAt = state.UserActive, time.Time{}
-		if old == "" {
-			return "user.create", &state.Change{Field: "state", New: state.UserActive}
-		}
-		return "user.reactivate", &state.Change{Field: "state", Old: old, New: state.UserActive}
-	case !active && (u.State == state.UserActive || u.State == ""):
-		// Blocked at once; deactivated when the delay is over.
-		u.State, u.DeactivateAt = state.UserBlocked, now.Add(delay)
-		return "user.deprovision", &state.Change{Field: "state", Old: old, New: state.UserBlocked}
-	}
-	return "", nil
 }
 
 // encodeResource encodes a resource for storage the way json.Marshal does,
@@ -310,12 +287,8 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 			res["active"] = storedResource(cur)["active"] != false
 		}
 		u := *cur
-		c := &userChange{user: &u, expect: cur.ModifyIndex, event: &state.SyncEvent{Action: "user.update"}}
+		c := &userChange{user: &u, expect: cur.ModifyIndex, event: &state.SyncEvent{Action: "user.update"}, active: res["active"] == true}
 		c.event.Changes = applyFields(&u, res, fieldsFor(p.Attributes))
-		if action, ch := lifecycle(&u, res["active"] == true, r.now, p.DeactivationDelay); ch != nil {
-			c.event.Action = action
-			c.event.Changes = append(c.event.Changes, *ch)
-		}
 		u.SCIM = encodeResource(res)
 		if bytes.Equal(u.SCIM, cur.SCIM) && len(c.event.Changes) == 0 {
 			return nil, nil // nothing changed: nothing to log or store
@@ -389,7 +362,6 @@ func (s *Server) respondUser(r *request, id string, u *state.User, status int) *
 // deleteUser deprovisions: the user is blocked at once, deactivated after
 // the provider's delay, and gone from SCIM. Nothing is hard-deleted.
 func (s *Server) deleteUser(r *request, id string) *Error {
-	p := r.provider
 	_, err := s.writeUser(r, func(v *state.View) (*userChange, *Error) {
 		cur, err := visibleUser(v, r, id)
 		if err != nil {
@@ -400,13 +372,9 @@ func (s *Server) deleteUser(r *request, id string) *Error {
 		}
 		u := *cur
 		u.SCIMDeleted = true
-		c := &userChange{user: &u, expect: cur.ModifyIndex, leaveGroups: true, event: &state.SyncEvent{
+		return &userChange{user: &u, expect: cur.ModifyIndex, leaveGroups: true, active: false, event: &state.SyncEvent{
 			Action: "user.delete", Detail: "deleted through SCIM: blocked, and deactivated after the provider's delay",
-		}}
-		if _, ch := lifecycle(&u, false, r.now, p.DeactivationDelay); ch != nil {
-			c.event.Changes = append(c.event.Changes, *ch)
-		}
-		return c, nil
+		}}, nil
 	})
 	if err != nil {
 		return err

@@ -21,6 +21,9 @@ type Command struct {
 	UserWrite   *UserWrite   `json:"userWrite,omitempty"`
 	GroupWrite  *GroupWrite  `json:"groupWrite,omitempty"`
 	SyncEvent   *SyncEvent   `json:"syncEvent,omitempty"`
+
+	UserAdmin            *UserAdmin            `json:"userAdmin,omitempty"`
+	DeactivationsResolve *DeactivationsResolve `json:"deactivationsResolve,omitempty"`
 }
 
 // Result is what applying a command produced.

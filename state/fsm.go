@@ -39,6 +39,10 @@ var handlers = map[string]func(tx *memdb.Txn, index uint64, cmd *Command) error{
 	CmdUserWrite:   applyUserWriteTxn,
 	CmdGroupWrite:  applyGroupWriteTxn,
 	CmdSyncEvent:   applySyncEventTxn,
+
+	CmdUserAdmin:            applyUserAdminTxn,
+	CmdLifecycleTick:        applyLifecycleTickTxn,
+	CmdDeactivationsResolve: applyDeactivationsResolveTxn,
 }
 
 // Apply implements raft.FSM.
@@ -118,6 +122,7 @@ var snapshotTables = []tableCodec{
 	codecFor[Membership](tableMemberships),
 	codecFor[SyncEvent](tableSyncLog),
 	codecFor[meta](tableMeta),
+	codecFor[Guard](tableGuards),
 }
 
 // Snapshot implements raft.FSM: a point-in-time view, written out later

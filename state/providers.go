@@ -18,6 +18,7 @@ type Provider struct {
 	RoleMapping         RoleMapping         `json:"roleMapping"`
 	Attributes          Attributes          `json:"attributes"`
 	RateLimit           RateLimit           `json:"rateLimit,omitzero"`
+	DeactivationGuard   DeactivationGuard   `json:"deactivationGuard,omitzero"`
 
 	CreateIndex uint64 `json:"createIndex"`
 	ModifyIndex uint64 `json:"modifyIndex"`

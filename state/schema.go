@@ -16,6 +16,7 @@ var tableSchemas = []func() *memdb.TableSchema{
 	membershipsTableSchema,
 	syncLogTableSchema,
 	metaTableSchema,
+	guardsTableSchema,
 }
 
 // dbSchema assembles the tables; it panics on a duplicate table name, a

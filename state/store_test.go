@@ -153,13 +153,14 @@ func TestIndexes(t *testing.T) {
 		tableOrganizations: {testOrg("a", ""), testOrg("b", "a")},
 		tableProviders:     {testProvider("p", "a")},
 		tableUsers: {
-			&User{ID: "u1", Provider: "p", UserName: "Alice@X", Organization: "a"},
+			&User{ID: "u1", Provider: "p", UserName: "Alice@X", Organization: "a", Due: 42},
 			&User{ID: "u2", UserName: "bob@x", Organization: "b"},
 		},
 		tableGroups:      {&Group{ID: "g1", Provider: "p", DisplayName: "Sales"}},
 		tableMemberships: {&Membership{GroupID: "g1", UserID: "u1"}},
 		tableSyncLog:     {&SyncEvent{Seq: 1, Provider: "p", UserID: "u1"}, &SyncEvent{Seq: 2}},
 		tableMeta:        {&meta{Key: metaConfig, Config: &ConfigStatus{Revision: "r"}}},
+		tableGuards:      {&Guard{Provider: "p", Tripped: true}},
 	}
 	for table, os := range objs {
 		for _, o := range os {
@@ -181,6 +182,8 @@ func TestIndexes(t *testing.T) {
 		{tableUsers, indexProvider, []any{"p"}, 1},
 		{tableUsers, indexOrganization, []any{"b"}, 1},
 		{tableUsers, indexUserName, []any{"alice@x"}, 1},
+		{tableUsers, indexDue, []any{int64(42)}, 1},
+		{tableGuards, indexID, []any{"p"}, 1},
 		{tableGroups, indexID, []any{"g1"}, 1},
 		{tableGroups, indexProvider, []any{"p"}, 1},
 		{tableGroups, indexDisplayName, []any{"sales"}, 1},

@@ -39,8 +39,30 @@ type User struct {
 	Country      string   `json:"country,omitempty"`
 	Roles        []string `json:"roles,omitempty"`
 
-	LegalHold    bool      `json:"legalHold,omitempty"`
+	// The lifecycle (lifecycle.go): State follows from these.
+
+	// Deprovisioned: the provider says the user is inactive (active: false
+	// or DELETE).
+	Deprovisioned bool `json:"deprovisioned,omitempty"`
+	// AdminBlocked: an admin blocked the user.
+	AdminBlocked bool `json:"adminBlocked,omitempty"`
+	// LegalHold: the user's data is held; they are never deactivated or
+	// purged while it lasts.
+	LegalHold bool `json:"legalHold,omitempty"`
+	// DeactivateAt is when a deprovisioned user is deactivated; zero when
+	// no deactivation is pending.
 	DeactivateAt time.Time `json:"deactivateAt,omitzero"`
+	// DeactivationPaused: the provider's mass-deactivation guard holds the
+	// pending deactivation until an admin approves or cancels it.
+	DeactivationPaused bool      `json:"deactivationPaused,omitempty"`
+	DeactivatedAt      time.Time `json:"deactivatedAt,omitzero"`
+	// PurgeAt is when a deactivated user's archives leave cold storage and
+	// are deleted for good.
+	PurgeAt time.Time `json:"purgeAt,omitzero"`
+	// Due is the time of the user's next timer event (a deactivation or a
+	// purge) in Unix nanoseconds, 0 for none; indexed for the scheduler.
+	Due int64 `json:"due,omitempty"`
+
 	// OrgPinned is set when an admin moved the user: mappings never move
 	// a pinned user again.
 	OrgPinned bool `json:"orgPinned,omitempty"`
@@ -100,4 +122,16 @@ func insertUserTxn(tx *memdb.Txn, u *User) error {
 		return fmt.Errorf("inserting user %q: %w", u.ID, err)
 	}
 	return nil
+}
+
+// CountPendingDeactivations counts a provider's users whose deactivation
+// is scheduled.
+func (v *View) CountPendingDeactivations(provider string) int {
+	n := 0
+	for _, u := range list[*User](v.tx, tableUsers, indexProvider, provider) {
+		if u.State == UserBlocked && !u.DeactivateAt.IsZero() {
+			n++
+		}
+	}
+	return n
 }

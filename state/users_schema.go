@@ -1,12 +1,18 @@
 package state
 
-import "github.com/hashicorp/go-memdb"
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/hashicorp/go-memdb"
+)
 
 const (
 	tableUsers        = "users"
 	indexProvider     = "provider"
 	indexOrganization = "organization"
 	indexUserName     = "username"
+	indexDue          = "due"
 )
 
 func usersTableSchema() *memdb.TableSchema {
@@ -35,6 +41,47 @@ func usersTableSchema() *memdb.TableSchema {
 				Name:    indexUserName,
 				Indexer: &memdb.StringFieldIndex{Field: "UserName", Lowercase: true},
 			},
+			// Users with a timer event pending, by its time.
+			indexDue: {
+				Name:         indexDue,
+				AllowMissing: true,
+				Indexer:      dueIndexer{},
+			},
 		},
 	}
+}
+
+// dueIndexer indexes users by Due, in time order, leaving out those with
+// nothing due.
+type dueIndexer struct{}
+
+func (dueIndexer) FromObject(obj any) (bool, []byte, error) {
+	u, ok := obj.(*User)
+	if !ok {
+		return false, nil, fmt.Errorf("not a user: %T", obj)
+	}
+	if u.Due <= 0 {
+		return false, nil, nil
+	}
+	return true, binary.BigEndian.AppendUint64(nil, uint64(u.Due)), nil
+}
+
+func (dueIndexer) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("due: want one argument")
+	}
+	due, ok := args[0].(int64)
+	if !ok || due < 0 {
+		return nil, fmt.Errorf("due: want a non-negative int64, got %v", args[0])
+	}
+	return binary.BigEndian.AppendUint64(nil, uint64(due)), nil
+}
+
+// PrefixFromArgs with no arguments selects the whole index, so that a
+// watch on it fires on any change of what is due.
+func (d dueIndexer) PrefixFromArgs(args ...any) ([]byte, error) {
+	if len(args) == 0 {
+		return []byte{}, nil
+	}
+	return d.FromArgs(args...)
 }

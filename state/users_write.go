@@ -20,6 +20,9 @@ type UserWrite struct {
 	User     *User  `json:"user"`
 	// ExpectIndex is the ModifyIndex the writer read; 0 creates.
 	ExpectIndex uint64 `json:"expectIndex,omitempty"`
+	// Active is the provider's active flag: false deprovisions, true
+	// reactivates (lifecycle.go).
+	Active bool `json:"active"`
 	// LeaveGroups removes the user from every group (a SCIM DELETE).
 	LeaveGroups bool `json:"leaveGroups,omitempty"`
 	// Event is recorded in the sync log with the change (its Time, Seq and
@@ -48,8 +51,12 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		return fmt.Errorf("user.write command without a user")
 	}
 	u := *w.User
-	if u.Provider != w.Provider {
+	if u.Provider != w.Provider || w.Provider == "" {
 		return fmt.Errorf("user.write: user of provider %q written for provider %q", u.Provider, w.Provider)
+	}
+	p := first[*Provider](tx, tableProviders, indexID, w.Provider)
+	if p == nil {
+		return &NotFoundError{Address: "provider." + w.Provider}
 	}
 	cur := first[*User](tx, tableUsers, indexID, u.ID)
 	if err := checkOwned("user."+u.ID, w.Provider, w.ExpectIndex, cur, func(u *User) (string, uint64) { return u.Provider, u.ModifyIndex }); err != nil {
@@ -63,6 +70,22 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	if first[*Organization](tx, tableOrganizations, indexID, u.Organization) == nil {
 		return &RefusedError{Refusals: []Refusal{{Address: "user." + u.ID, Message: fmt.Sprintf("organization %q does not exist", u.Organization)}}}
 	}
+	copyLifecycle(&u, cur)
+	if cur == nil && first[*Organization](tx, tableOrganizations, indexID, w.User.Organization) != nil {
+		u.Organization = w.User.Organization
+	}
+	action, lifecycle, err := providerSetActive(tx, &u, p, w.Active, cmd.Time)
+	if err != nil {
+		return err
+	}
+	if cur == nil { // a new user: its state changes from nothing
+		if len(lifecycle) > 0 && lifecycle[0].Field == "state" {
+			lifecycle[0].Old = ""
+		} else {
+			lifecycle = append([]Change{{Field: "state", New: u.State}}, lifecycle...)
+		}
+	}
+	u.settle()
 	u.CreateIndex, u.ModifyIndex = index, index
 	u.Created, u.Modified = cmd.Time, cmd.Time
 	if cur != nil {
@@ -78,6 +101,10 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		if ev.UserName == "" {
 			ev.UserName = u.UserName
 		}
+		if action != "" && ev.Action == "user.update" {
+			ev.Action = action // a PUT or PATCH that deprovisions or reactivates
+		}
+		ev.Changes = append(ev.Changes, lifecycle...)
 		if err := appendSyncEventTxn(tx, &ev); err != nil {
 			return err
 		}

@@ -69,7 +69,7 @@ func TestUserWrite(t *testing.T) {
 	}
 
 	// A local user (no provider) cannot be written by a provider.
-	mustApply(t, s, userWrite("", &User{ID: "l1", UserName: "admin@example.com", Organization: "eng", State: UserActive}, 0))
+	mustApply(t, s, &Command{Type: CmdUserAdmin, Time: testTime, UserAdmin: &UserAdmin{Action: AdminCreate, UserID: "l1", Organization: "eng", User: &User{UserName: "admin@example.com"}}})
 	_, err := s.Apply(ctx, userWrite("okta", &User{ID: "l1", Provider: "okta", UserName: "admin@example.com", Organization: "eng"}, s.View().User("l1").ModifyIndex))
 	var re *RefusedError
 	if !errors.As(err, &re) {
@@ -102,10 +102,9 @@ func TestGroupMappings(t *testing.T) {
 	check("u1", "sales", "Desktop User", "Sales")
 	check("u2", "everyone", "Desktop User")
 
-	// Pinned users keep their organization; roles still follow groups.
-	u2 := *s.View().User("u2")
-	u2.OrgPinned, u2.Organization = true, "fallback"
-	mustApply(t, s, userWrite("entra", &u2, u2.ModifyIndex))
+	// Users an admin moved keep their organization; roles still follow
+	// groups.
+	mustApply(t, s, &Command{Type: CmdUserAdmin, Time: testTime, UserAdmin: &UserAdmin{Action: AdminMove, UserID: "u2", Organization: "fallback"}})
 	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: s.View().Group("g-sales"), ExpectIndex: s.View().Group("g-sales").ModifyIndex, ReplaceMembers: true, Members: []Member{{UserID: "u2"}}}))
 	check("u1", "everyone", "Desktop User")
 	check("u2", "fallback", "Desktop User", "Sales")

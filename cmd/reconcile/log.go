@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,8 +29,29 @@ func (f *serverFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.tokenFile, "admin-token-file", "", "file holding the admin API token (default: $RECONCILE_ADMIN_TOKEN)")
 }
 
+// registerDefault is register for commands that always need a daemon:
+// --server defaults to $RECONCILE_SERVER, else http://127.0.0.1:8080.
+func (f *serverFlags) registerDefault(cmd *cobra.Command) {
+	def := os.Getenv("RECONCILE_SERVER")
+	if def == "" {
+		def = "http://127.0.0.1:8080"
+	}
+	f.register(cmd)
+	cmd.Flags().Lookup("server").DefValue = def
+	f.url = def
+}
+
 // get calls the admin API of a daemon and decodes its JSON answer.
 func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out any) error {
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return f.call(ctx, http.MethodGet, path, nil, out)
+}
+
+// call sends a request to the admin API of a daemon and decodes its JSON
+// answer into out.
+func (f *serverFlags) call(ctx context.Context, method, path string, in, out any) error {
 	token, err := readAdminToken(f.tokenFile)
 	if err != nil {
 		return err
@@ -36,35 +59,42 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 	if token == "" {
 		return usageErrorf("--server needs the admin token: set RECONCILE_ADMIN_TOKEN or --admin-token-file")
 	}
-	u := strings.TrimSuffix(f.url, "/") + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(f.url, "/")+path, body)
 	if err != nil {
 		return usageErrorf("--server: %v", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("calling the daemon: %w", err)
+		return fmt.Errorf("calling the daemon at %s: %w", f.url, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("reading the daemon's answer: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		var e struct {
 			Error string `json:"error"`
 		}
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+		if json.Unmarshal(answer, &e) == nil && e.Error != "" {
 			return fmt.Errorf("the daemon answered %s: %s", resp.Status, e.Error)
 		}
 		return fmt.Errorf("the daemon answered %s", resp.Status)
 	}
-	return json.Unmarshal(body, out)
+	return json.Unmarshal(answer, out)
 }
 
 func (c *cli) logCmd() *cobra.Command {
@@ -85,8 +115,8 @@ SCIM (create, update with old -> new per field, deprovision, reactivate,
 group changes), every rejected request, and every config apply, with the
 time, provider, user, request id and outcome. Secrets never appear in it.
 
-With --server it asks a running daemon (which holds the data dir); without,
-it reads the data dir directly.`,
+With --server (or $RECONCILE_SERVER) it asks a running daemon, which holds
+the data dir; without, it reads the data dir directly.`,
 		Example: `  reconcile log --server http://127.0.0.1:8080 --provider pingone --since 24h
   reconcile log --user alice@example.com --json | jq .`,
 		Args: cobra.NoArgs,
@@ -100,6 +130,9 @@ it reads the data dir directly.`,
 				f.Since = t
 			}
 			var page admin.SyncLogPage
+			if sf.url == "" {
+				sf.url = os.Getenv("RECONCILE_SERVER")
+			}
 			if sf.url != "" {
 				q := url.Values{}
 				for k, v := range map[string]string{"provider": provider, "user": user} {

@@ -43,6 +43,9 @@ Okta, Microsoft Entra) push over SCIM 2.0.`,
 		c.applyCmd(),
 		c.serveCmd(),
 		c.logCmd(),
+		c.usersCmd(),
+		c.deactivationsCmd(),
+		c.organizationsCmd(),
 		c.versionCmd(),
 	)
 	return root

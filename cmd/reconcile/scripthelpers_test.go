@@ -26,11 +26,44 @@ import (
 //	                           status, headers that matter and the JSON body
 //	capture NAME PATH          set $NAME from the last JSON body (e.g. id,
 //	                           Resources.0.id)
+//	waitstate URL ID STATE     poll the admin API at URL (token from
+//	                           $RECONCILE_ADMIN_TOKEN) until user ID is in
+//	                           STATE, or "paused" (up to 20s)
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"freeport":  cmdFreePort,
 	"waitready": cmdWaitReady,
 	"scim":      cmdSCIM,
 	"capture":   cmdCapture,
+	"waitstate": cmdWaitState,
+}
+
+func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: waitstate URL ID STATE")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	last := ""
+	for time.Now().Before(deadline) {
+		req, err := http.NewRequest("GET", args[0]+"/api/v1/users/"+args[1], nil)
+		ts.Check(err)
+		req.Header.Set("Authorization", "Bearer "+ts.Getenv("RECONCILE_ADMIN_TOKEN"))
+		resp, err := http.DefaultClient.Do(req)
+		ts.Check(err)
+		var u struct {
+			State  string `json:"state"`
+			Paused bool   `json:"deactivationPaused"`
+		}
+		json.NewDecoder(resp.Body).Decode(&u)
+		resp.Body.Close()
+		if last = u.State; u.Paused {
+			last = "paused"
+		}
+		if last == args[2] {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("user %s is %q after 20s, want %q", args[1], last, args[2])
 }
 
 func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reconcile-dev/reconcile/admin"
+	"github.com/reconcile-dev/reconcile/lifecycle"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/scim"
@@ -97,6 +98,16 @@ func (c *cli) serve(ctx context.Context, f *serveFlags) error {
 
 	c.reconcileOnce(ctx, log, store, f)
 
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sched := lifecycle.New(store, log, nil)
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		sched.Run(ctx)
+	}()
+	defer func() { <-schedDone }()
+
 	mux := http.NewServeMux()
 	mux.Handle(scim.Prefix, scim.New(store, scim.Options{Logger: log, ExternalURL: f.externalURL, MaxBodyBytes: f.maxBody}))
 	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken}))
@@ -122,12 +133,11 @@ func (c *cli) serve(ctx context.Context, f *serveFlags) error {
 	}
 	fmt.Fprintf(c.stdout, "reconcile is serving on %s\n", base)
 
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		stop()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
