@@ -2,8 +2,10 @@ package reconcile
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/state"
@@ -40,12 +42,30 @@ func OSSecrets(ref *schema.SecretRef) ([]byte, error) {
 		}
 		return []byte(v), nil
 	}
-	b, err := os.ReadFile(ref.File)
+	f, err := os.Open(ref.File)
 	if err != nil {
 		return nil, fmt.Errorf("reading secret: %w", err)
 	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading secret: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("reading secret: %s is not a regular file", ref.File)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading secret: %w", err)
+	}
+	if len(b) > maxSecretFile {
+		return nil, fmt.Errorf("reading secret: %s is larger than %d bytes", ref.File, maxSecretFile)
+	}
 	return b, nil
 }
+
+// maxSecretFile bounds a secret file.
+const maxSecretFile = 64 << 10
 
 // Desire converts a loaded config to desired state, reading the secrets it
 // names. Secrets that cannot be read or are too short are returned as
@@ -75,8 +95,8 @@ func Desire(cfg *schema.Config, revision, digest string, read SecretReader) (*De
 			case err != nil:
 				errs = append(errs, p.Errorf(field, "%v", err))
 				continue
-			case len(secret) < MinSecretLength:
-				errs = append(errs, p.Errorf(field, "the secret is %d characters; at least %d are required", len(secret), MinSecretLength))
+			case utf8.RuneCount(secret) < MinSecretLength:
+				errs = append(errs, p.Errorf(field, "the secret is %d characters; at least %d are required", utf8.RuneCount(secret), MinSecretLength))
 				continue
 			}
 			dp.Secret = secret

@@ -114,3 +114,13 @@ func objectAttrs(o any) []attr {
 	}
 	return nil
 }
+
+// ConfigErrorsJSON is the --json answer when the config is invalid: a plan
+// that has no changes, is not applyable, and lists every error.
+func ConfigErrorsJSON(w io.Writer, revision string, errs []Problem) error {
+	jp := &JSONPlan{FormatVersion: JSONFormatVersion, ConfigRevision: revision, ResourceChanges: []JSONChange{}, Errors: errs}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(jp)
+}

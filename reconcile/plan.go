@@ -30,10 +30,15 @@ type Plan struct {
 	Problems []Problem
 }
 
-// Problem is a reason a plan must not be applied.
+// Problem is a reason a plan must not be applied: a guard's, or an error
+// in the config, positioned in its file.
 type Problem struct {
 	Address string `json:"address,omitempty"`
 	Message string `json:"message"`
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Path    string `json:"path,omitempty"`
 }
 
 func (p Problem) String() string {

@@ -140,6 +140,45 @@ func (l *loader) checkProvider(p *Provider, orgRef func(file string, doc *yaml.N
 		seenGroups[r.Group] = i
 	}
 
+	mappedFrom := make(map[string]string) // user field -> SCIM path
+	paths := make(map[string]string)      // lowercased path -> as written
+	var keys []string                     // in the order they are written
+	if m := nodeAt(doc, "attributes", "map"); m.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if _, ok := p.Attributes.Map[m.Content[i].Value]; ok {
+				keys = append(keys, m.Content[i].Value)
+			}
+		}
+	}
+	for _, k := range keys {
+		field := p.Attributes.Map[k]
+		at := "attributes.map"
+		atKey := func(format string, args ...any) {
+			e := &Error{File: file, Path: at + "." + k, Msg: fmt.Sprintf(format, args...)}
+			if m := nodeAt(doc, "attributes", "map"); m != nil {
+				for i := 0; i+1 < len(m.Content); i += 2 {
+					if m.Content[i].Value == k {
+						e.Line, e.Col = m.Content[i].Line, m.Content[i].Column
+					}
+				}
+			}
+			l.errs = append(l.errs, e)
+		}
+		if other, dup := paths[strings.ToLower(k)]; dup {
+			atKey("%q and %q name the same SCIM attribute (paths compare without case)", other, k)
+			continue
+		}
+		paths[strings.ToLower(k)] = k
+		if field == "ignore" {
+			continue
+		}
+		if other, dup := mappedFrom[field]; dup {
+			atKey("user field %s is already mapped from %q: map each user field from one SCIM attribute", field, other)
+			continue
+		}
+		mappedFrom[field] = k
+	}
+
 	rm := p.RoleMapping
 	switch {
 	case rm.Method == MethodGroup && len(rm.Rules) == 0:

@@ -17,7 +17,7 @@ var formats = map[string]format{
 	},
 	"displayName": {
 		noun: "display name",
-		want: "non-blank text of at most 200 characters",
+		want: "text of at most 200 characters with at least one visible character and no control characters",
 	},
 	"duration": {
 		noun: "duration",

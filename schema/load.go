@@ -95,6 +95,8 @@ type loader struct {
 	// documents do not report them again (an invalid name is not also an
 	// unknown one).
 	bad map[*yaml.Node]bool
+	// budget is how many more nodes the document being walked may have.
+	budget int
 }
 
 func (l *loader) errorf(file string, n *yaml.Node, path string, format string, args ...any) {
@@ -155,6 +157,7 @@ func (l *loader) loadDocument(doc *yaml.Node) {
 		return
 	}
 	before := len(l.errs)
+	l.budget = maxNodes
 	l.walk(root, sh, "")
 	valid := len(l.errs) == before
 	src := Source{File: l.file, Line: root.Line}
@@ -188,9 +191,19 @@ func (l *loader) decode(n *yaml.Node, v any, valid bool) bool {
 	return true
 }
 
+// maxNodes bounds the YAML nodes of one document, aliases expanded, so
+// that a few kilobytes of aliases cannot make validation work for minutes.
+const maxNodes = 200_000
+
 // walk checks n against s, reporting every problem, and fills in defaults.
 func (l *loader) walk(n *yaml.Node, s *shape, path string) {
 	n = resolve(n)
+	if l.budget--; l.budget < 0 {
+		if l.budget == -1 {
+			l.errorf(l.file, n, path, "the document is too large: more than %d YAML nodes with its aliases expanded", maxNodes)
+		}
+		return
+	}
 	switch s.kind {
 	case 0:
 		return
@@ -212,18 +225,26 @@ func (l *loader) walk(n *yaml.Node, s *shape, path string) {
 		l.errorf(l.file, n, path, "must be a mapping, got %s", nodeKind(n))
 		return
 	}
-	seen := make(map[string]*yaml.Node)
-	var nulls []string
+	seen := make(map[string]*yaml.Node) // every key, for duplicates
+	present := make(map[string]bool)    // keys with a value, for defaults
+	var drop []int                      // pairs decoding must not see
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		name := k.Value
 		fpath := joinPath(path, name)
-		if k.Kind != yaml.ScalarNode {
+		switch {
+		case k.Kind != yaml.ScalarNode || k.Tag == "!!null":
 			l.errorf(l.file, k, path, "keys must be strings, got %s", nodeKind(k))
+			drop = append(drop, i)
+			continue
+		case k.Tag == "!!merge":
+			l.errorf(l.file, k, path, "merge keys (<<) are not supported: write the fields out")
+			drop = append(drop, i)
 			continue
 		}
 		if prev, dup := seen[name]; dup {
 			l.errorf(l.file, k, fpath, "duplicate field (first set at line %d)", prev.Line)
+			drop = append(drop, i) // so the rest of the document still decodes
 			continue
 		}
 		seen[name] = k
@@ -244,18 +265,18 @@ func (l *loader) walk(n *yaml.Node, s *shape, path string) {
 				l.errorf(l.file, v, fpath, "must not be empty")
 				continue
 			}
-			nulls = append(nulls, name) // null means "not set": use the default
-			delete(seen, name)
+			drop = append(drop, i) // null means "not set": the default applies
 			continue
 		}
+		present[name] = true
 		l.walk(v, f.shape, fpath)
 	}
-	for _, name := range nulls {
-		removeKey(n, name)
+	for j := len(drop) - 1; j >= 0; j-- {
+		n.Content = append(n.Content[:drop[j]], n.Content[drop[j]+2:]...)
 	}
 	for _, name := range s.order {
 		f := s.fields[name]
-		if seen[name] != nil {
+		if present[name] || (seen[name] != nil && f.required) {
 			continue
 		}
 		switch {
@@ -281,7 +302,11 @@ func (l *loader) walkScalar(n *yaml.Node, s *shape, path string) {
 	var val any
 	switch {
 	case s.kind&cue.BoolKind != 0 && n.Tag == "!!bool":
-		b, _ := strconv.ParseBool(strings.ToLower(n.Value))
+		b, err := strconv.ParseBool(strings.ToLower(n.Value))
+		if err != nil { // e.g. `!!bool yes`
+			l.errorf(l.file, n, path, "must be true or false, got %q", n.Value)
+			return
+		}
 		val = b
 	case s.kind&cue.BoolKind != 0:
 		l.errorf(l.file, n, path, "must be true or false, got %q", n.Value)
@@ -362,15 +387,6 @@ func nodeAt(n *yaml.Node, path ...string) *yaml.Node {
 		n = next
 	}
 	return n
-}
-
-func removeKey(n *yaml.Node, key string) {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			n.Content = append(n.Content[:i], n.Content[i+2:]...)
-			return
-		}
-	}
 }
 
 func keyNode(name string, at *yaml.Node) *yaml.Node {

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -158,7 +159,7 @@ attributes:
 			`k.yaml:11:7: auth: must be a mapping, got "bearer"`,
 			`k.yaml:13:11: organizationMapping.method: invalid value "copy" (want one of "fixed", "attribute", "group")`,
 			`k.yaml:14:17: organizationMapping.organization: unknown organization "x"`,
-			`k.yaml:17:12: attributes.map.title: invalid value "jobTitle" (want one of "userName", "email", "firstName", "lastName", "title", "division", "department", "employeeType", "city", "state", "country", "externalId", "ignore")`,
+			`k.yaml:17:12: attributes.map.title: invalid value "jobTitle" (want one of "email", "firstName", "lastName", "title", "division", "department", "employeeType", "city", "state", "country", "externalId", "ignore")`,
 			`k.yaml:18:5: attributes.map: invalid SCIM attribute path "not a path" (want e.g. title, name.givenName, emails[type eq "work"].value or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department)`,
 		},
 	}, {
@@ -289,5 +290,63 @@ displayName: O
 	want := "p.yaml:5:32: rateLimit.requestsPerSecond: invalid value -1: want >0 & <=1000000\np.yaml:5:43: rateLimit.burst: must be an integer, got \"2.5\""
 	if err == nil || err.Error() != want {
 		t.Errorf("errors:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+func TestLoadMappingAndYAMLEdgeCases(t *testing.T) {
+	_, err := Load(fsOf(map[string]string{"p.yaml": `
+kind: Provider
+name: p
+displayName: P
+displayName: Again
+auth: {type: basic}
+organizationMapping:
+  <<: {method: fixed}
+  method: fixed
+  organization: o
+protect: !!bool maybe
+attributes:
+  map:
+    title: title
+    Title: ignore
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": title
+    nickName: userName
+---
+kind: Organization
+name: o
+displayName: O
+parent:
+parent: o
+`}), "")
+	want := []string{
+		`p.yaml:4:1: displayName: duplicate field (first set at line 3)`,
+		`p.yaml:5:7: auth.username: required with type: basic`,
+		`p.yaml:7:3: organizationMapping: merge keys (<<) are not supported: write the fields out`,
+		`p.yaml:10:1: protect: unknown field (want one of kind, name, displayName, auth, deactivationDelay, organizationMapping, roleMapping, attributes, deactivationGuard, rateLimit)`,
+		`p.yaml:14:5: attributes.map.Title: "title" and "Title" name the same SCIM attribute (paths compare without case)`,
+		`p.yaml:15:5: attributes.map.urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department: user field title is already mapped from "title": map each user field from one SCIM attribute`,
+		`p.yaml:16:15: attributes.map.nickName: invalid value "userName" (want one of "email", "firstName", "lastName", "title", "division", "department", "employeeType", "city", "state", "country", "externalId", "ignore")`,
+		`p.yaml:22:1: parent: duplicate field (first set at line 21)`,
+	}
+	var got []string
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("got %v", err)
+	}
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestDisplayNames(t *testing.T) {
+	for name, ok := range map[string]bool{"R&D": true, "Ünïcödé": true, "- ": true, "\u00a0": false, "\u200b": false, "a\tb": false, " ": false} {
+		doc := "kind: Organization\nname: o\ndisplayName: " + strconv.Quote(name) + "\n"
+		_, err := Load(fsOf(map[string]string{"o.yaml": doc}), "")
+		if (err == nil) != ok {
+			t.Errorf("displayName %q: err %v, want ok=%v", name, err, ok)
+		}
 	}
 }

@@ -62,7 +62,8 @@ func fieldsFor(a state.Attributes) preset {
 	for f, paths := range base {
 		out[f] = append([]string(nil), paths...)
 	}
-	for path, field := range a.Map {
+	for _, path := range sortedKeys(a.Map) {
+		field := a.Map[path]
 		if field == "ignore" {
 			for f, paths := range out {
 				var kept []string

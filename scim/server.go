@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -263,7 +264,7 @@ func (s *Server) allow(p *state.Provider) *Error {
 		return nil
 	}
 	if burst <= 0 {
-		burst = max(1, int(rps))
+		burst = max(1, int(math.Ceil(rps))) // the rate rounded up, as config.cue says
 	}
 	s.mu.Lock()
 	l := s.limiters[p.Name]

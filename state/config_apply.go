@@ -106,8 +106,10 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	}
 	for _, name := range deletedOrgs {
 		addr := KindOrganization + "." + name
-		if n := count(tx, tableUsers, indexOrganization, name); n > 0 {
-			refuse(addr, "cannot be destroyed: it still has %d %s; move them to another organization or deactivate them first", n, plural(n, "user", "users"))
+		// Users keep their organization until purged: a deactivated
+		// user's archives are in its cold storage.
+		if n := countUsers(tx, indexOrganization, name, func(u *User) bool { return u.State != UserPurged }); n > 0 {
+			refuse(addr, "cannot be destroyed: it still has %d %s (purged users do not count); move them to another organization first (reconcile users move)", n, plural(n, "user", "users"))
 		}
 		for _, child := range childOrganizationsTxn(tx, name) {
 			refuse(addr, "cannot be destroyed: organization %q is still under it", child.Name)
@@ -119,8 +121,10 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		}
 	}
 	for _, name := range deletedProvs {
-		if n := count(tx, tableUsers, indexProvider, name); n > 0 {
-			refuse(KindProvider+"."+name, "cannot be destroyed: it still owns %d %s; deprovision them in the identity provider and wait for their deactivation, or move them, first", n, plural(n, "user", "users"))
+		// A provider is needed while it manages users that may still sign
+		// in: active or blocked ones.
+		if n := countUsers(tx, indexProvider, name, func(u *User) bool { return u.State == UserActive || u.State == UserBlocked }); n > 0 {
+			refuse(KindProvider+"."+name, "cannot be destroyed: it still manages %d active or blocked %s; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first", n, plural(n, "user", "users"))
 		}
 	}
 	for _, name := range touchedOrgs {
@@ -207,6 +211,17 @@ func checkParentChain(tx *memdb.Txn, name string) string {
 		o = parent
 	}
 	return ""
+}
+
+// countUsers counts the users of an index lookup that keep passes.
+func countUsers(tx *memdb.Txn, index, value string, keep func(*User) bool) int {
+	n := 0
+	for _, u := range list[*User](tx, tableUsers, index, value) {
+		if keep(u) {
+			n++
+		}
+	}
+	return n
 }
 
 func plural(n int, one, many string) string {

@@ -2,8 +2,12 @@ package state
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -53,4 +57,68 @@ func TestDurableReopen(t *testing.T) {
 	if last := want[len(want)-1]; res.Index <= last.ModifyIndex {
 		t.Errorf("index after reopen %d, want > %d", res.Index, last.ModifyIndex)
 	}
+}
+
+func TestOpenReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	// No state yet: empty, and nothing is created.
+	ro, err := OpenReadOnly(filepath.Join(dir, "missing"), Options{})
+	if err != nil || len(ro.View().Organizations()) != 0 {
+		t.Fatalf("OpenReadOnly of a missing dir: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("OpenReadOnly created the data dir")
+	}
+
+	s, err := Open(ctx, dir, Options{SnapshotThreshold: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		mustApply(t, s, configCmd(create(testOrg(fmt.Sprintf("org-%02d", i), ""))))
+	}
+	if err := s.raft.Snapshot().Error(); err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, s, configCmd(create(testOrg("after-snapshot", ""))))
+	want := s.View().Organizations()
+	if _, err := OpenReadOnly(dir, Options{}); !errors.Is(err, ErrLocked) {
+		t.Errorf("OpenReadOnly while a store is open: %v, want ErrLocked", err)
+	}
+	s.Close()
+
+	before := dirHash(t, dir)
+	ro, err = OpenReadOnly(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, ro.View().Organizations()); diff != "" {
+		t.Errorf("read-only state (-want +got):\n%s", diff)
+	}
+	if _, err := ro.Apply(ctx, configCmd()); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("Apply on a read-only store: %v", err)
+	}
+	if after := dirHash(t, dir); after != before {
+		t.Error("OpenReadOnly changed the data dir")
+	}
+}
+
+// dirHash hashes the names and contents of the files below dir.
+func dirHash(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == pidFile {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		fmt.Fprintf(h, "%s %d\n", path, len(b))
+		h.Write(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
 }

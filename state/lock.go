@@ -16,6 +16,7 @@ import (
 // Data dir layout.
 const (
 	lockFile   = "LOCK"
+	pidFile    = "LOCK.pid"
 	formatFile = "FORMAT"
 	walDir     = "raft/wal"
 	snapDir    = "raft"
@@ -28,9 +29,11 @@ const dataFormat = "reconcile-state 1\n"
 // lockDataDir takes an exclusive lock on dir, creating it if needed, and
 // records the pid of the holder so that a refused process can say who
 // holds it.
-func lockDataDir(dir string) (*flock.Flock, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating data dir: %w", err)
+func lockDataDir(dir string, write bool) (*flock.Flock, error) {
+	if write {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("creating data dir: %w", err)
+		}
 	}
 	path := filepath.Join(dir, lockFile)
 	l := flock.New(path, flock.SetPermissions(0o600))
@@ -40,14 +43,19 @@ func lockDataDir(dir string) (*flock.Flock, error) {
 	}
 	if !ok {
 		holder := "another process"
-		if b, err := os.ReadFile(path); err == nil {
+		if b, err := os.ReadFile(filepath.Join(dir, pidFile)); err == nil {
 			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
 				holder = fmt.Sprintf("another process (pid %d)", pid)
 			}
 		}
 		return nil, fmt.Errorf("%w: %s is held by %s; stop it, or use another --data-dir", ErrLocked, dir, holder)
 	}
-	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+	if !write {
+		return l, nil
+	}
+	// The holder's pid goes in a file of its own: on Windows the locked
+	// file cannot be written through another handle.
+	if err := os.WriteFile(filepath.Join(dir, pidFile), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 		l.Unlock()
 		return nil, fmt.Errorf("locking data dir: %w", err)
 	}

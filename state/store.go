@@ -33,8 +33,9 @@ type Store struct {
 	meta *metadb.BoltMetaDB
 
 	// In-memory stores only.
-	mu    sync.Mutex
-	index uint64
+	mu       sync.Mutex
+	index    uint64
+	readOnly bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -73,7 +74,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	lock, err := lockDataDir(dir)
+	lock, err := lockDataDir(dir, true)
 	if err != nil {
 		return nil, err
 	}
@@ -180,6 +181,9 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		return Result{}, fmt.Errorf("encoding command: %w", err)
 	}
 	var res *fsmResult
+	if s.readOnly {
+		return Result{}, ErrReadOnly
+	}
 	if s.raft == nil {
 		s.mu.Lock()
 		s.index++

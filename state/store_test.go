@@ -111,6 +111,10 @@ func TestConfigApplyRefusals(t *testing.T) {
 		create(testProvider("okta", "sales"))))
 	insertUser(t, s, &User{ID: "u1", Provider: "okta", UserName: "a@x", Organization: "sales", State: UserActive})
 	insertUser(t, s, &User{ID: "u2", Provider: "okta", UserName: "b@x", Organization: "sales", State: UserActive})
+	// Purged users count for neither; deactivated ones only for their
+	// organization.
+	insertUser(t, s, &User{ID: "u3", Provider: "okta", UserName: "c@x", Organization: "sales", State: UserPurged})
+	insertUser(t, s, &User{ID: "u4", Provider: "okta", UserName: "d@x", Organization: "legal", State: UserDeactivated})
 
 	del := func(kind, name string) ConfigChange {
 		return ConfigChange{Action: ActionDelete, Kind: kind, Name: name, ExpectIndex: res.Index}
@@ -125,8 +129,9 @@ func TestConfigApplyRefusals(t *testing.T) {
 	want := []Refusal{
 		{"organization.legal", "cannot be destroyed: it is protected (protect: true in the live state); apply it with protect: false first"},
 		{"organization.acme", `cannot be destroyed: organization "eng" is still under it`},
-		{"organization.sales", "cannot be destroyed: it still has 2 users; move them to another organization or deactivate them first"},
-		{"provider.okta", "cannot be destroyed: it still owns 2 users; deprovision them in the identity provider and wait for their deactivation, or move them, first"},
+		{"organization.sales", "cannot be destroyed: it still has 2 users (purged users do not count); move them to another organization first (reconcile users move)"},
+		{"organization.legal", "cannot be destroyed: it still has 1 user (purged users do not count); move them to another organization first (reconcile users move)"},
+		{"provider.okta", "cannot be destroyed: it still manages 2 active or blocked users; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first"},
 		{"organization.orphan", `parent organization "missing" does not exist`},
 	}
 	if diff := cmp.Diff(want, re.Refusals); diff != "" {

@@ -42,6 +42,9 @@ the secret in the identity provider right away.`,
 			if err != nil {
 				return err
 			}
+			if err := df.check(cmd); err != nil {
+				return err
+			}
 			l, err := c.load(&cf)
 			if err != nil {
 				return err

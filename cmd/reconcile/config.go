@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/reconcile/source"
@@ -68,6 +67,15 @@ func (c *cli) configErrors(dir string, err error) error {
 	if !errors.As(err, &errs) {
 		return err
 	}
+	if c.jsonErrors {
+		var problems []reconcile.Problem
+		for _, e := range errs {
+			problems = append(problems, reconcile.Problem{Message: e.Msg, File: e.File, Line: e.Line, Column: e.Col, Path: e.Path})
+		}
+		if err := reconcile.ConfigErrorsJSON(c.stdout, "", problems); err != nil {
+			return err
+		}
+	}
 	for _, e := range errs {
 		fmt.Fprintln(c.stderr, e)
 	}
@@ -100,15 +108,25 @@ func (f *dataFlags) path() string {
 	return defaultDataDir()
 }
 
-// openState opens the state in the data dir. With readOnly, a data dir
-// that does not exist yet is not created: the state is empty then.
-func openState(ctx context.Context, dir string, readOnly bool, log *slog.Logger) (*state.Store, error) {
-	if readOnly {
-		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			return state.NewMemory(state.Options{Logger: log}), nil
-		}
+// check refuses an explicitly empty --data-dir, which would silently mean
+// the default.
+func (f *dataFlags) check(cmd *cobra.Command) error {
+	if cmd.Flags().Changed("data-dir") && strings.TrimSpace(f.dir) == "" {
+		return usageErrorf("--data-dir is empty: give a directory, or leave the flag out for the default (%s)", defaultDataDir())
 	}
-	s, err := state.Open(ctx, dir, state.Options{Logger: log})
+	return nil
+}
+
+// openState opens the state in the data dir. With readOnly nothing is
+// written (not even the data dir created): the state is read into memory.
+func openState(ctx context.Context, dir string, readOnly bool, log *slog.Logger) (*state.Store, error) {
+	var s *state.Store
+	var err error
+	if readOnly {
+		s, err = state.OpenReadOnly(dir, state.Options{Logger: log})
+	} else {
+		s, err = state.Open(ctx, dir, state.Options{Logger: log})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening state: %w", err)
 	}

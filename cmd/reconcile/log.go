@@ -121,6 +121,12 @@ the data dir; without, it reads the data dir directly.`,
   reconcile log --user alice@example.com --json | jq .`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 1 || limit > 10000 {
+				return usageErrorf("--limit: want a number from 1 to 10000")
+			}
+			if err := df.check(cmd); err != nil {
+				return err
+			}
 			f := admin.SyncLogFilter{Provider: provider, User: user, Limit: limit}
 			if since != "" {
 				t, err := admin.ParseSince(since, time.Now())
@@ -151,6 +157,9 @@ the data dir; without, it reads the data dir directly.`,
 				log, err := c.logger()
 				if err != nil {
 					return err
+				}
+				if !state.Exists(df.path()) {
+					return fmt.Errorf("no state in %s: nothing was ever applied there (or use --server for a running daemon)", df.path())
 				}
 				store, err := openState(cmd.Context(), df.path(), true, log)
 				if err != nil {

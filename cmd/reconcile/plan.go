@@ -50,6 +50,10 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 			if err != nil {
 				return err
 			}
+			if err := df.check(cmd); err != nil {
+				return err
+			}
+			c.jsonErrors = asJSON
 			l, err := c.load(&cf)
 			if err != nil {
 				return err

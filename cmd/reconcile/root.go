@@ -14,6 +14,8 @@ type cli struct {
 	stdout, stderr io.Writer
 	logLevel       string
 	logFormat      string
+	// jsonErrors prints config errors as a JSON plan too (plan --json).
+	jsonErrors bool
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {

@@ -58,7 +58,7 @@ Secrets generated for providers are printed once on standard output.`,
       --external-url https://scim.example.com --data-dir /var/lib/reconcile`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return c.serve(cmd.Context(), &f)
+			return c.serve(cmd, &f)
 		},
 	}
 	f.cf.register(cmd)
@@ -71,13 +71,17 @@ Secrets generated for providers are printed once on standard output.`,
 	return cmd
 }
 
-func (c *cli) serve(ctx context.Context, f *serveFlags) error {
+func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
+	ctx := cmd.Context()
 	log, err := c.logger()
 	if err != nil {
 		return err
 	}
 	if f.cf.dir == "" {
 		return usageErrorf("--config is required: the directory holding your config YAML")
+	}
+	if err := f.df.check(cmd); err != nil {
+		return err
 	}
 	adminToken, err := readAdminToken(f.adminTokenFile)
 	if err != nil {
@@ -197,9 +201,6 @@ func (c *cli) applyDesired(ctx context.Context, log *slog.Logger, store *state.S
 		stall("the plan failed its guards", "revision", d.Revision)
 		return
 	}
-	for _, s := range p.Steps {
-		log.Info("plan", "step", s.String())
-	}
 	out, err := reconcile.Apply(ctx, store, p)
 	if err != nil {
 		stall(err.Error(), "revision", d.Revision)
@@ -207,6 +208,15 @@ func (c *cli) applyDesired(ctx context.Context, log *slog.Logger, store *state.S
 	}
 	add, change, destroy := p.Summary()
 	log.Info("config applied", "revision", d.Revision, "added", add, "changed", change, "destroyed", destroy)
+	// What changed is shown whatever the log level: nothing is applied
+	// unseen.
+	if len(p.Steps) > 0 {
+		fmt.Fprintf(c.stdout, "Applied config %s:\n", d.Revision)
+		for _, s := range p.Steps {
+			fmt.Fprintf(c.stdout, "  %s\n", s)
+		}
+		fmt.Fprintf(c.stdout, "Apply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
+	}
 	for _, cr := range out.Credentials {
 		c.printCredentials(cr)
 	}

@@ -25,6 +25,9 @@ It reads no state and contacts nothing. Exit status: 0 valid, 1 invalid.`,
   reconcile validate --config config/ || exit 1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := c.logger(); err != nil {
+				return err
+			}
 			l, err := c.load(&cf)
 			if err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -42,39 +43,7 @@ func ReadDir(dir string, include func(name string) bool) (*Snapshot, error) {
 		return nil, fmt.Errorf("reading config: %s is not a directory", dir)
 	}
 	files := fstest.MapFS{}
-	root := os.DirFS(dir)
-	err = fs.WalkDir(root, ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if name != "." && strings.HasPrefix(d.Name(), ".") {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !include(name) {
-			return nil
-		}
-		if d.Type()&fs.ModeSymlink != 0 { // e.g. Kubernetes ConfigMap mounts
-			fi, err := fs.Stat(root, name)
-			if err != nil {
-				return err
-			}
-			if !fi.Mode().IsRegular() {
-				return nil
-			}
-		} else if !d.Type().IsRegular() {
-			return nil
-		}
-		data, err := fs.ReadFile(root, name)
-		if err != nil {
-			return err
-		}
-		files[name] = &fstest.MapFile{Data: data, Mode: 0o444}
-		return nil
-	})
-	if err != nil {
+	if err := readTree(dir, ".", include, files, map[string]bool{}); err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
 	s := &Snapshot{FS: files}
@@ -88,6 +57,57 @@ func ReadDir(dir string, include func(name string) bool) (*Snapshot, error) {
 		s.Revision = rev
 	}
 	return s, nil
+}
+
+// maxFileSize bounds one config file.
+const maxFileSize = 16 << 20
+
+// readTree reads the files below dir (named rel within the tree) into
+// files. Symlinks are followed, to files and to directories alike
+// (Kubernetes mounts ConfigMaps through them); a symlink loop is an
+// error, and so is a dangling symlink, rather than a file silently
+// missing from the plan.
+func readTree(dir, rel string, include func(string) bool, files fstest.MapFS, onPath map[string]bool) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	if onPath[real] {
+		return fmt.Errorf("%s: symlink loop", rel)
+	}
+	onPath[real] = true
+	defer delete(onPath, real)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue // hidden, like ..data of a ConfigMap mount
+		}
+		full, r := filepath.Join(dir, name), path.Join(rel, name)
+		info, err := os.Stat(full) // follows symlinks
+		if err != nil {
+			return fmt.Errorf("%s: %w", r, err)
+		}
+		switch {
+		case info.IsDir():
+			if err := readTree(full, r, include, files, onPath); err != nil {
+				return err
+			}
+		case !include(r) || !info.Mode().IsRegular():
+		case info.Size() > maxFileSize:
+			return fmt.Errorf("%s: %d bytes is too large for a config file (at most %d)", r, info.Size(), maxFileSize)
+		default:
+			data, err := os.ReadFile(full)
+			if err != nil {
+				return err
+			}
+			files[r] = &fstest.MapFile{Data: data, Mode: 0o444}
+		}
+	}
+	return nil
 }
 
 func digest(files fstest.MapFS, names []string) string {

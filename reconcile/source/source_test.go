@@ -106,3 +106,36 @@ func TestGitRevision(t *testing.T) {
 		t.Errorf("detached revision = %q, want sha1:%s", s.Revision, hash)
 	}
 }
+
+func TestReadDirFollowsSymlinks(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	write(t, other, "pingone.yaml", "p")
+	write(t, dir, "..2026_11_22/orgs.yaml", "o") // a ConfigMap mount
+	for old, new := range map[string]string{
+		other:                                  filepath.Join(dir, "providers"),
+		filepath.Join(dir, "..2026_11_22"):     filepath.Join(dir, "..data"),
+		filepath.Join(dir, "..data/orgs.yaml"): filepath.Join(dir, "orgs.yaml"),
+	} {
+		if err := os.Symlink(old, new); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := ReadDir(dir, yamlOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(s.Files, ","); got != "orgs.yaml,providers/pingone.yaml" {
+		t.Errorf("files = %s", got)
+	}
+	if err := os.Symlink(dir, filepath.Join(other, "loop")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadDir(dir, yamlOnly); err == nil || !strings.Contains(err.Error(), "symlink loop") {
+		t.Errorf("a symlink loop: got %v", err)
+	}
+	os.Remove(filepath.Join(other, "loop"))
+	os.Symlink(filepath.Join(dir, "missing.yaml"), filepath.Join(dir, "dangling.yaml"))
+	if _, err := ReadDir(dir, yamlOnly); err == nil || !strings.Contains(err.Error(), "dangling.yaml") {
+		t.Errorf("a dangling symlink: got %v", err)
+	}
+}
