@@ -80,7 +80,7 @@ func (e *env) push(id string, active bool) {
 		expect = u.ModifyIndex
 	}
 	err := e.apply(&state.Command{Type: state.CmdUserWrite, UserWrite: &state.UserWrite{
-		Provider: "okta", ExpectIndex: expect, Active: active,
+		Provider: "okta", ExpectIndex: expect, Active: &active,
 		User: &state.User{ID: id, Provider: "okta", UserName: id, Organization: "eng"},
 	}})
 	if err != nil {

@@ -14,7 +14,7 @@ type Error struct {
 	ScimType   string
 	Detail     string
 	RetryAfter time.Duration // 429 only
-	Challenge  string        // 401 only: the WWW-Authenticate header
+	Challenge  []string      // 401 only: the WWW-Authenticate headers
 }
 
 func (e *Error) Error() string {
@@ -74,8 +74,8 @@ type errorBody struct {
 }
 
 func writeError(w http.ResponseWriter, e *Error) {
-	if e.Challenge != "" {
-		w.Header().Set("WWW-Authenticate", e.Challenge)
+	for _, c := range e.Challenge {
+		w.Header().Add("WWW-Authenticate", c)
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))

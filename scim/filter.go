@@ -24,6 +24,9 @@ func parseFilter(s string) (filter.Expression, error) {
 	if len(s) > maxFilterLength {
 		return nil, errInvalidFilter("the filter is %d characters long; at most %d are allowed", len(s), maxFilterLength)
 	}
+	if depth := parenDepth(s); depth > maxFilterDepth {
+		return nil, errInvalidFilter("the filter nests %d levels deep; at most %d are allowed", depth, maxFilterDepth)
+	}
 	s = liftValuePathComparisons(quoteBareValues(s))
 	expr, err := filter.ParseFilter([]byte(s))
 	if err != nil {
@@ -37,6 +40,27 @@ func parseFilter(s string) (filter.Expression, error) {
 		return nil, errInvalidFilter("the filter has %d comparisons; at most %d are allowed", terms, maxFilterTerms)
 	}
 	return expr, nil
+}
+
+// parenDepth is the deepest nesting of parentheses and brackets outside
+// quotes, measured before parsing so that deep nesting costs nothing.
+func parenDepth(s string) int {
+	depth, deepest, inQuote := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case inQuote && c == '\\':
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case c == '(' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ')' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
 
 func firstLine(s string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -219,7 +220,7 @@ type groupChange struct {
 }
 
 func (s *Server) writeGroup(r *request, build func(v *state.View) (*groupChange, *Error)) (*state.Result, *Error) {
-	for range maxWriteAttempts {
+	for attempt := range maxWriteAttempts {
 		v := s.store.View()
 		c, err := build(v)
 		if err != nil || c == nil {
@@ -227,14 +228,15 @@ func (s *Server) writeGroup(r *request, build func(v *state.View) (*groupChange,
 		}
 		c.event.Source, c.event.Provider, c.event.RequestID, c.event.Outcome = state.SourceSCIM, r.provider.Name, r.id, state.OutcomeOK
 		c.write.Provider, c.write.Event = r.provider.Name, c.event
-		res, applyErr := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{Type: state.CmdGroupWrite, Time: r.now, GroupWrite: c.write})
+		res, applyErr := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{Type: state.CmdGroupWrite, GroupWrite: c.write})
 		var stale *state.StaleError
 		var refused *state.RefusedError
 		switch {
 		case applyErr == nil:
 			return &res, nil
 		case errors.As(applyErr, &stale), errors.As(applyErr, &refused):
-			continue // a member went away meanwhile: build again from a fresh view
+			backoff(attempt) // a member went away or the group changed: build again
+			continue
 		default:
 			s.log.Error("scim: writing a group", "provider", r.provider.Name, "err", applyErr)
 			return nil, newError(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
@@ -292,7 +294,7 @@ func (s *Server) putGroup(r *request, id string) *Error {
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+		if err := checkIfMatch(r, etag(cur.ModifyIndex)); err != nil {
 			return nil, err
 		}
 		replace, dropped := members(v, r.provider.Name, res["members"])
@@ -378,30 +380,27 @@ func (s *Server) patchGroup(r *request, id string) *Error {
 	if e != nil {
 		return asError(e)
 	}
+	memberOps, otherOps := splitGroupOps(ops)
+	ifMatch := r.Header.Get("If-Match") != ""
 	_, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
 		cur, err := visibleGroup(v, r, id)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+		if err := checkIfMatch(r, etag(cur.ModifyIndex)); err != nil {
 			return nil, err
 		}
 		plan := &memberPlan{add: map[string]state.Member{}, remove: map[string]bool{}}
+		for _, o := range memberOps {
+			if err := s.patchMembers(v, r, cur, plan, o); err != nil {
+				return nil, err
+			}
+		}
 		doc := map[string]any{"displayName": cur.DisplayName}
 		if cur.ExternalID != "" {
 			doc["externalId"] = cur.ExternalID
 		}
-		var other []decodedOp
-		for _, o := range ops {
-			handled, err := s.patchMembers(v, r, cur, plan, o)
-			if err != nil {
-				return nil, err
-			}
-			if !handled {
-				other = append(other, o)
-			}
-		}
-		if err := groupType.applyPatch(doc, other); err != nil {
+		if err := groupType.applyPatch(doc, otherOps); err != nil {
 			return nil, asError(err)
 		}
 		doc, e := groupType.normalize(doc)
@@ -414,18 +413,33 @@ func (s *Server) patchGroup(r *request, id string) *Error {
 		}
 		g := *cur
 		g.DisplayName, g.ExternalID = name, strAttr(doc, "externalId")
+		changes := groupChanges(cur, &g)
 		w := &state.GroupWrite{Group: &g, ExpectIndex: cur.ModifyIndex, ReplaceMembers: plan.replace}
 		if plan.replace {
 			for _, uid := range sortedKeys(plan.base) {
 				w.Members = append(w.Members, plan.base[uid])
 			}
 		} else {
+			// Only real changes: adding a member twice changes nothing.
 			for _, uid := range sortedKeys(plan.add) {
-				w.Add = append(w.Add, plan.add[uid])
+				if m := v.Membership(id, uid); m == nil || m.Display != plan.add[uid].Display {
+					w.Add = append(w.Add, plan.add[uid])
+				}
 			}
-			w.Remove = sortedKeys(plan.remove)
+			for _, uid := range sortedKeys(plan.remove) {
+				if v.IsMember(id, uid) {
+					w.Remove = append(w.Remove, uid)
+				}
+			}
+			if len(changes) == 0 && !ifMatch {
+				// Members only: deltas commute, so concurrent changes to
+				// the same group need not retry each other.
+				w.MembersOnly = true
+			}
 		}
-		changes := groupChanges(cur, &g)
+		if len(changes) == 0 && !plan.replace && len(w.Add) == 0 && len(w.Remove) == 0 {
+			return nil, nil
+		}
 		if n := len(w.Add); n > 0 {
 			changes = append(changes, state.Change{Field: "members", New: fmt.Sprintf("+%d", n)})
 		}
@@ -445,40 +459,45 @@ func (s *Server) patchGroup(r *request, id string) *Error {
 	return s.respondGroup(r, id, http.StatusOK)
 }
 
-// patchMembers applies an operation on members to plan; it reports false
-// for operations on other attributes. No-path operations are split: their
-// members go here, the rest back to the caller.
-func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *memberPlan, o decodedOp) (bool, *Error) {
-	if o.path == "" {
+// splitGroupOps separates the operations on members from the others, once
+// for all attempts of a write: a no-path operation with members and other
+// attributes becomes one of each. The decoded ops are never changed.
+func splitGroupOps(ops []decodedOp) (memberOps, otherOps []decodedOp) {
+	for _, o := range ops {
+		if o.path != "" {
+			if t, err := groupType.resolvePath(o.path); err == nil && t != nil && strings.EqualFold(t.attr.Name, "members") {
+				memberOps = append(memberOps, o)
+			} else {
+				otherOps = append(otherOps, o)
+			}
+			continue
+		}
 		obj, _ := o.value.(map[string]any)
-		mv, ok := getFold(obj, "members")
-		if !ok {
-			return false, nil
+		rest := maps.Clone(obj)
+		if mv, ok := getFold(obj, "members"); ok {
+			memberOps = append(memberOps, decodedOp{op: o.op, path: "members", value: mv})
+			deleteFold(rest, "members")
 		}
-		deleteFold(obj, "members")
-		aliasMemberDisplay(map[string]any{"members": mv})
-		ms, dropped := members(v, r.provider.Name, mv)
-		plan.dropped = append(plan.dropped, dropped...)
-		if o.op == "replace" {
-			plan.doReplace(ms)
-		} else {
-			plan.doAdd(ms)
+		if len(rest) > 0 || obj == nil {
+			otherOps = append(otherOps, decodedOp{op: o.op, value: rest})
 		}
-		return len(obj) == 0, nil
 	}
+	return memberOps, otherOps
+}
+
+// patchMembers applies an operation on members (a path operation, see
+// splitGroupOps) to plan.
+func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *memberPlan, o decodedOp) *Error {
 	t, err := groupType.resolvePath(o.path)
 	if err != nil {
-		return false, asError(err)
-	}
-	if t == nil || !strings.EqualFold(t.attr.Name, "members") {
-		return false, nil
+		return asError(err)
 	}
 	switch {
 	case t.filter != nil && t.sub != nil:
-		return true, nil // e.g. members[value eq "x"].display: labels only, ignored
+		return nil // e.g. members[value eq "x"].display: labels only, ignored
 	case t.filter != nil:
 		if o.op != "remove" {
-			return true, errInvalidPath("%s on a filtered members path is not supported: add members by value", o.op)
+			return errInvalidPath("%s on a filtered members path is not supported: add members by value", o.op)
 		}
 		plan.doRemove(selectMembers(v, g, t.filter))
 	case o.op == "remove" && o.value != nil:
@@ -497,7 +516,6 @@ func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *m
 	case o.op == "remove":
 		plan.doReplace(nil)
 	default:
-		aliasMemberDisplay(map[string]any{"members": o.value})
 		ms, dropped := members(v, r.provider.Name, o.value)
 		plan.dropped = append(plan.dropped, dropped...)
 		if o.op == "replace" {
@@ -506,7 +524,7 @@ func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *m
 			plan.doAdd(ms)
 		}
 	}
-	return true, nil
+	return nil
 }
 
 // selectMembers returns the ids of the members a value filter selects;
@@ -542,7 +560,7 @@ func (s *Server) deleteGroup(r *request, id string) *Error {
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+		if err := checkIfMatch(r, etag(cur.ModifyIndex)); err != nil {
 			return nil, err
 		}
 		return &groupChange{

@@ -148,7 +148,7 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 	v := s.store.View()
 	var results []map[string]any
 	if rt == userType {
-		users, err := s.findUsers(r, v, expr)
+		users, err := s.findUsers(r, v, expr, q.Filter)
 		if err != nil {
 			return err
 		}
@@ -191,7 +191,7 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 
 // findUsers returns the provider's users a filter selects, in a stable
 // order (creation), as SCIM JSON without their groups.
-func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression) ([]map[string]any, *Error) {
+func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, filterText string) ([]map[string]any, *Error) {
 	var candidates []*state.User
 	if name, ok := userNameEquality(expr); ok {
 		candidates = v.UsersByUserName(name) // the common lookup: an index, not a scan
@@ -200,12 +200,13 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression) ([
 	}
 	slices.SortFunc(candidates, func(a, b *state.User) int { return cmp.Compare(a.CreateIndex, b.CreateIndex) })
 	m := matcher{rt: userType}
+	withGroups := expr != nil && strings.Contains(strings.ToLower(filterText), "groups")
 	var out []map[string]any
 	for _, u := range candidates {
 		if u.Provider != r.provider.Name || u.SCIMDeleted {
 			continue
 		}
-		res := s.userJSON(r, v, u, false)
+		res := s.userJSON(r, v, u, withGroups)
 		if expr != nil {
 			ok, err := m.match(expr, res)
 			if err != nil {
@@ -222,6 +223,9 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression) ([
 
 // completeUser adds what findUsers leaves out to a user on a page.
 func (s *Server) completeUser(r *request, v *state.View, res map[string]any) map[string]any {
+	if _, done := res["groups"]; done {
+		return res
+	}
 	id, _ := res["id"].(string)
 	var groups []any
 	for _, g := range v.GroupsOfUser(id) {

@@ -338,45 +338,50 @@ func patchSub(t *target, op string, current, value any) any {
 }
 
 func appendValues(current, value any) any {
-	out := slices.Clone(flatten(current))
-	if current == nil {
-		out = nil
-	}
-	for _, v := range flatten(value) {
-		if !slices.ContainsFunc(out, func(e any) bool { return sameValue(e, v) }) {
-			out = append(out, v)
+	var out []any
+	seen := map[string]bool{}
+	for _, e := range append(flattenOrNil(current), flatten(value)...) {
+		if k := valueKey(e); !seen[k] {
+			seen[k] = true
+			out = append(out, e)
 		}
 	}
 	return out
 }
 
 func removeValues(current, value any) any {
+	drop := map[string]bool{}
+	for _, v := range flatten(value) {
+		drop[valueKey(v)] = true
+	}
 	var out []any
-	for _, e := range flatten(current) {
-		if current == nil || slices.ContainsFunc(flatten(value), func(v any) bool { return sameValue(e, v) }) {
-			continue
+	for _, e := range flattenOrNil(current) {
+		if !drop[valueKey(e)] {
+			out = append(out, e)
 		}
-		out = append(out, e)
 	}
 	return out
 }
 
-// sameValue compares two elements of a multi-valued attribute by their
-// "value" sub-attribute (or whole, for simple values).
-func sameValue(a, b any) bool {
-	am, aok := a.(map[string]any)
-	bm, bok := b.(map[string]any)
-	if aok && bok {
-		av, _ := getFold(am, "value")
-		bv, _ := getFold(bm, "value")
-		if av != nil || bv != nil {
-			return stringOf(av) == stringOf(bv)
-		}
-		ja, _ := json.Marshal(am)
-		jb, _ := json.Marshal(bm)
-		return string(ja) == string(jb)
+func flattenOrNil(v any) []any {
+	if v == nil {
+		return nil
 	}
-	return stringOf(a) == stringOf(b)
+	return flatten(v)
+}
+
+// valueKey identifies an element of a multi-valued attribute by its
+// "value" sub-attribute (or whole, for simple values and elements without
+// one), so that duplicates are found in linear time.
+func valueKey(e any) string {
+	if m, ok := e.(map[string]any); ok {
+		if v, ok := getFold(m, "value"); ok && v != nil {
+			return "v:" + stringOf(v)
+		}
+		b, _ := json.Marshal(m)
+		return "o:" + string(b)
+	}
+	return "v:" + stringOf(e)
 }
 
 func setIfAny(m map[string]any, k string, v any) {

@@ -154,6 +154,11 @@ func (rt *resourceType) normalize(in map[string]any) (map[string]any, error) {
 	return out, nil
 }
 
+// maxValues bounds the values of a multi-valued attribute of a user
+// (emails, phone numbers, ...): enough for any person, and it keeps
+// patching them cheap. Group members are not bounded this way.
+const maxValues = 100
+
 // coerce checks and converts one value to the attribute's type. nil (and
 // empty multi-valued lists) mean "no value".
 func coerce(a *Attr, v any, path string) (any, error) {
@@ -164,6 +169,9 @@ func coerce(a *Attr, v any, path string) (any, error) {
 		list, ok := v.([]any)
 		if !ok {
 			list = []any{v}
+		}
+		if len(list) > maxValues && a.Name != "members" {
+			return nil, errInvalidValue("%s has %d values; at most %d are allowed", path, len(list), maxValues)
 		}
 		var out []any
 		for _, e := range list {

@@ -223,7 +223,11 @@ var (
 					a.CanonicalValues, a.Mutability = []string{"User"}, "immutable"
 					return a
 				}(),
-				readOnly(str("display", "A human-readable name for the member.")),
+				func() *Attr {
+					a := str("display", "A human-readable name for the member, as the client labelled it.")
+					a.Mutability = "immutable"
+					return a
+				}(),
 			),
 		},
 	}

@@ -47,6 +47,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	limiters map[string]*limiter
+	authLog  *rate.Limiter
 }
 
 type limiter struct {
@@ -70,7 +71,7 @@ func New(store Store, opts Options) *Server {
 		opts.MaxResults = 1000
 	}
 	opts.ExternalURL = strings.TrimSuffix(opts.ExternalURL, "/")
-	return &Server{store: store, opts: opts, log: opts.Logger, limiters: make(map[string]*limiter)}
+	return &Server{store: store, opts: opts, log: opts.Logger, limiters: make(map[string]*limiter), authLog: rate.NewLimiter(5, 20)}
 }
 
 // Prefix is where the SCIM service is mounted.
@@ -103,7 +104,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := s.authenticate(r, parts[0])
 	if err != nil {
-		s.log.Warn("scim: authentication failed", "provider", parts[0], "remote", r.RemoteAddr, "reason", err.Detail)
+		if s.authLog.Allow() { // at most a few a second, whatever a client sends
+			name := parts[0]
+			if len(name) > 64 {
+				name = name[:64] + "..."
+			}
+			s.log.Warn("scim: authentication failed", "provider", name, "remote", r.RemoteAddr, "reason", err.Detail)
+		}
 		writeError(w, err)
 		return
 	}
@@ -207,7 +214,7 @@ func (s *Server) reject(r *request, e *Error) {
 		Source: state.SourceSCIM, Action: "request.rejected", Outcome: state.OutcomeRejected,
 		Provider: r.provider.Name, RequestID: r.id, Detail: action + ": " + e.Error(),
 	}
-	if _, err := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{Type: state.CmdSyncEvent, Time: r.now, SyncEvent: ev}); err != nil {
+	if _, err := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{Type: state.CmdSyncEvent, SyncEvent: ev}); err != nil {
 		s.log.Error("scim: recording a rejected request", "err", err)
 	}
 }
@@ -237,21 +244,21 @@ func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *E
 		hash.Verify([]byte(cred)) // same work as a real check
 	}
 	if p == nil || !ok {
-		challenge := `Bearer realm="reconcile SCIM"`
-		if p != nil && p.Auth.Type == "basic" {
-			challenge = `Basic realm="reconcile SCIM", charset="UTF-8"`
-		}
 		e := newError(http.StatusUnauthorized, "", "authentication failed: send the provider's credentials (Authorization: Bearer or Basic)")
 		if auth == "" {
 			e.Detail = "authentication required: send the provider's credentials (Authorization: Bearer or Basic)"
 		}
-		e.Challenge = challenge
+		// The same challenges whatever the provider: a 401 tells nothing
+		// about which providers exist or how they authenticate.
+		e.Challenge = challenges
 		return nil, e
 	}
 	return p, nil
 }
 
 var dummyHash = state.HashSecret([]byte("no provider has this secret"))
+
+var challenges = []string{`Bearer realm="reconcile SCIM"`, `Basic realm="reconcile SCIM", charset="UTF-8"`}
 
 func subtleEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1

@@ -33,9 +33,13 @@ func testServer(t *testing.T, mapping state.OrganizationMapping) (*httptest.Serv
 	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: changes}}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(New(store, Options{}))
+	return httpServer(t, New(store, Options{})), store
+}
+
+func httpServer(t *testing.T, h http.Handler) *httptest.Server {
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv, store
+	return srv
 }
 
 func call(t *testing.T, srv *httptest.Server, method, path, body string) (int, map[string]any) {

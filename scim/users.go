@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	mrand "math/rand/v2"
 	"net/http"
 	"time"
 
@@ -18,6 +20,21 @@ const maxWriteAttempts = 5
 
 // etag is a resource's version: its last modify index in the log.
 func etag(index uint64) string { return fmt.Sprintf(`W/"%d"`, index) }
+
+// userETag is a user's version. A user's representation lists their
+// groups, which change without the user record changing, so the versions
+// of their groups count too.
+func userETag(v *state.View, u *state.User) string {
+	groups := v.GroupsOfUser(u.ID)
+	if len(groups) == 0 {
+		return etag(u.ModifyIndex)
+	}
+	h := fnv.New64a()
+	for _, g := range groups {
+		fmt.Fprintf(h, "%s/%d;", g.ID, g.ModifyIndex)
+	}
+	return fmt.Sprintf(`W/"%d-%x"`, u.ModifyIndex, h.Sum64())
+}
 
 // visibleUser returns a user this provider may see: its own, not deleted.
 func visibleUser(v *state.View, r *request, id string) (*state.User, *Error) {
@@ -67,7 +84,7 @@ func (s *Server) userJSON(r *request, v *state.View, u *state.User, withGroups b
 		"created":      u.Created.UTC().Format(time.RFC3339Nano),
 		"lastModified": u.Modified.UTC().Format(time.RFC3339Nano),
 		"location":     r.base + "/Users/" + u.ID,
-		"version":      etag(u.ModifyIndex),
+		"version":      userETag(v, u),
 	}
 	return res
 }
@@ -78,7 +95,7 @@ func (s *Server) getUser(r *request, id string) *Error {
 	if err != nil {
 		return err
 	}
-	tag := etag(u.ModifyIndex)
+	tag := userETag(v, u)
 	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, tag) {
 		r.w.Header().Set("ETag", tag)
 		r.w.WriteHeader(http.StatusNotModified)
@@ -103,7 +120,7 @@ type userChange struct {
 // when another write to the same user got in first. build returns nil
 // when there is nothing to write.
 func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *Error)) (*state.User, *Error) {
-	for range maxWriteAttempts {
+	for attempt := range maxWriteAttempts {
 		v := s.store.View()
 		c, err := build(v)
 		if err != nil || c == nil {
@@ -113,9 +130,10 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 		if c.event.Outcome == "" {
 			c.event.Outcome = state.OutcomeOK
 		}
+		now := s.opts.Now().UTC() // each attempt is stamped when it is made
 		res, applyErr := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{
-			Type: state.CmdUserWrite, Time: r.now,
-			UserWrite: &state.UserWrite{Provider: r.provider.Name, User: c.user, ExpectIndex: c.expect, Event: c.event, Active: c.active, LeaveGroups: c.leaveGroups},
+			Type: state.CmdUserWrite, Time: now,
+			UserWrite: &state.UserWrite{Provider: r.provider.Name, User: c.user, ExpectIndex: c.expect, Event: c.event, Active: &c.active, LeaveGroups: c.leaveGroups},
 		})
 		var stale *state.StaleError
 		var conflict *state.ConflictError
@@ -125,11 +143,12 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 			u := *c.user
 			u.ModifyIndex = res.Index
 			if c.expect == 0 {
-				u.CreateIndex, u.Created = res.Index, r.now
+				u.CreateIndex, u.Created = res.Index, now
 			}
-			u.Modified = r.now
+			u.Modified = now
 			return &u, nil
 		case errors.As(applyErr, &stale):
+			backoff(attempt)
 			continue
 		case errors.As(applyErr, &conflict):
 			return nil, conflictError(conflict.Owner, r.provider.Name, conflict.Value)
@@ -143,6 +162,12 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 	return nil, newError(http.StatusConflict, "", "the user kept changing while this request was applied; retry")
 }
 
+// backoff waits a little, more with each attempt and at random, so that
+// writers racing for the same resource do not race again.
+func backoff(attempt int) {
+	time.Sleep(time.Duration(1+attempt*attempt) * time.Duration(1+mrand.IntN(5)) * time.Millisecond)
+}
+
 func conflictError(owner, provider, userName string) *Error {
 	switch owner {
 	case provider:
@@ -150,7 +175,8 @@ func conflictError(owner, provider, userName string) *Error {
 	case "":
 		return errUniqueness("userName %q belongs to a local user: local users are managed only in the admin API, never through SCIM", userName)
 	}
-	return errUniqueness("userName %q is already provisioned by another provider", userName)
+	// Which provider has it is not this provider's business.
+	return errUniqueness("userName %q is not available", userName)
 }
 
 // readUserBody decodes and normalizes a User from the request body.
@@ -196,7 +222,13 @@ func (s *Server) createUser(r *request) *Error {
 			if other.Provider != p.Name || !other.SCIMDeleted {
 				return nil, conflictError(other.Provider, p.Name, userName)
 			}
-			existing = other // deleted through SCIM and now created again
+			// Deleted through SCIM and now created again: the same person
+			// only if the externalIds agree. A recycled address must not
+			// inherit someone else's account and archives.
+			if a, b := strAttr(storedResource(other), "externalId"), strAttr(res, "externalId"); a != b {
+				return nil, errUniqueness("userName %q belongs to a user this provider deleted, with another externalId; it is kept until purged. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
+			}
+			existing = other
 		}
 		c := &userChange{event: &state.SyncEvent{Action: "user.create"}}
 		u := &state.User{ID: newID(), Provider: p.Name}
@@ -221,7 +253,7 @@ func (s *Server) createUser(r *request) *Error {
 	}
 	v := s.store.View()
 	r.w.Header().Set("Location", r.base+"/Users/"+u.ID)
-	r.w.Header().Set("ETag", etag(u.ModifyIndex))
+	r.w.Header().Set("ETag", userETag(v, u))
 	writeJSON(r.w, http.StatusCreated, queryFromURL(r.URL.Query()).projection().apply(userType, s.userJSON(r, v, u, true)))
 	return nil
 }
@@ -237,13 +269,14 @@ func encodeResource(res map[string]any) json.RawMessage {
 	return b
 }
 
-// checkIfMatch enforces If-Match (RFC 7644 §3.14).
-func checkIfMatch(r *request, index uint64) *Error {
+// checkIfMatch enforces If-Match (RFC 7644 §3.14) against the resource's
+// current version.
+func checkIfMatch(r *request, tag string) *Error {
 	match := r.Header.Get("If-Match")
-	if match == "" || etagMatches(match, etag(index)) {
+	if match == "" || etagMatches(match, tag) {
 		return nil
 	}
-	return errPrecondition("the resource changed: its version is %s, not %s", etag(index), match)
+	return errPrecondition("the resource changed: its version is %s, not %s", tag, match)
 }
 
 // etagMatches compares a list of entity tags weakly (RFC 9110 §8.8.3.2).
@@ -272,7 +305,7 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+		if err := checkIfMatch(r, userETag(v, cur)); err != nil {
 			return nil, err
 		}
 		res, err := next(cur)
@@ -336,7 +369,7 @@ func (s *Server) patchUser(r *request, id string) *Error {
 	q := r.URL.Query()
 	if q.Get("attributes") == "" && q.Get("excludedAttributes") == "" {
 		if u != nil {
-			r.w.Header().Set("ETag", etag(u.ModifyIndex))
+			r.w.Header().Set("ETag", userETag(s.store.View(), u))
 		}
 		r.w.WriteHeader(http.StatusNoContent)
 		return nil
@@ -354,7 +387,7 @@ func (s *Server) respondUser(r *request, id string, u *state.User, status int) *
 			return err
 		}
 	}
-	r.w.Header().Set("ETag", etag(u.ModifyIndex))
+	r.w.Header().Set("ETag", userETag(v, u))
 	writeJSON(r.w, status, queryFromURL(r.URL.Query()).projection().apply(userType, s.userJSON(r, v, u, true)))
 	return nil
 }
@@ -367,7 +400,7 @@ func (s *Server) deleteUser(r *request, id string) *Error {
 		if err != nil {
 			return nil, err
 		}
-		if err := checkIfMatch(r, cur.ModifyIndex); err != nil {
+		if err := checkIfMatch(r, userETag(v, cur)); err != nil {
 			return nil, err
 		}
 		u := *cur

@@ -2,7 +2,9 @@ package state
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -50,7 +52,7 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		return fmt.Errorf("config.apply command without payload")
 	}
 	var deletedOrgs, deletedProvs []string
-	var touchedOrgs, touchedProvs []string
+	var touchedOrgs, touchedProvs, remapProvs []string
 	counts := map[string]int{}
 	var refusals []Refusal
 	refuse := func(addr, format string, args ...any) {
@@ -94,6 +96,9 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 			p.CreateIndex, p.ModifyIndex = index, index
 			if cur := first[*Provider](tx, tableProviders, indexID, ch.Name); cur != nil {
 				p.CreateIndex = cur.CreateIndex
+				if !reflect.DeepEqual(cur.OrganizationMapping, p.OrganizationMapping) || !reflect.DeepEqual(cur.RoleMapping, p.RoleMapping) {
+					remapProvs = append(remapProvs, p.Name)
+				}
 			}
 			if err := insertProviderTxn(tx, &p); err != nil {
 				return err
@@ -142,6 +147,24 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	}
 	if len(refusals) > 0 {
 		return &RefusedError{Refusals: refusals}
+	}
+	// Group mappings apply to every user of a provider whose rules changed.
+	for _, name := range remapProvs {
+		var ids []string
+		for _, u := range list[*User](tx, tableUsers, indexProvider, name) {
+			ids = append(ids, u.ID)
+		}
+		if err := remapTxn(tx, index, cmd, name, ids); err != nil {
+			return err
+		}
+	}
+	// A destroyed provider's remaining users (deactivated or purged) become
+	// local users and its groups go: a provider created later under the
+	// same name starts with nothing.
+	for _, name := range deletedProvs {
+		if err := detachProviderTxn(tx, index, cmd.Time, name); err != nil {
+			return err
+		}
 	}
 	if err := setConfigStatusTxn(tx, &ConfigStatus{
 		Revision:  c.Revision,
@@ -211,6 +234,33 @@ func checkParentChain(tx *memdb.Txn, name string) string {
 		o = parent
 	}
 	return ""
+}
+
+func detachProviderTxn(tx *memdb.Txn, index uint64, now time.Time, provider string) error {
+	for _, g := range list[*Group](tx, tableGroups, indexProvider, provider) {
+		for _, m := range list[*Membership](tx, tableMemberships, indexGroup, g.ID) {
+			if err := tx.Delete(tableMemberships, m); err != nil {
+				return err
+			}
+		}
+		if err := tx.Delete(tableGroups, g); err != nil {
+			return err
+		}
+	}
+	for _, cur := range list[*User](tx, tableUsers, indexProvider, provider) {
+		u := *cur
+		u.Provider, u.SCIM, u.SCIMDeleted, u.Deprovisioned = "", nil, false, false
+		u.ModifyIndex, u.Modified = index, now
+		if err := insertUserTxn(tx, &u); err != nil {
+			return err
+		}
+		if err := appendSyncEventTxn(tx, &SyncEvent{Time: now, Source: SourceConfig, Action: "user.detach", Outcome: OutcomeOK,
+			Provider: provider, UserID: u.ID, UserName: u.UserName,
+			Detail: "provider " + provider + " was destroyed: the user is now a local user"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // countUsers counts the users of an index lookup that keep passes.

@@ -21,6 +21,9 @@ type GroupWrite struct {
 	// ExpectIndex is the ModifyIndex the writer read; 0 creates.
 	ExpectIndex uint64 `json:"expectIndex,omitempty"`
 	Delete      bool   `json:"delete,omitempty"`
+	// MembersOnly changes only members, as deltas: ExpectIndex is not
+	// checked (deltas commute) and Group's attributes are ignored.
+	MembersOnly bool `json:"membersOnly,omitempty"`
 	// ReplaceMembers replaces the members by Members; otherwise Add and
 	// Remove are applied (Remove first).
 	ReplaceMembers bool       `json:"replaceMembers,omitempty"`
@@ -37,7 +40,15 @@ func applyGroupWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	}
 	id := w.Group.ID
 	cur := first[*Group](tx, tableGroups, indexID, id)
-	if err := checkOwned("group."+id, w.Provider, w.ExpectIndex, cur, func(g *Group) (string, uint64) { return g.Provider, g.ModifyIndex }); err != nil {
+	expect := w.ExpectIndex
+	if w.MembersOnly && cur != nil {
+		if w.ReplaceMembers {
+			return fmt.Errorf("group.write: members-only writes are deltas")
+		}
+		expect = cur.ModifyIndex
+		w.Group = cur
+	}
+	if err := checkOwned("group."+id, w.Provider, expect, cur, func(g *Group) (string, uint64) { return g.Provider, g.ModifyIndex }); err != nil {
 		return err
 	}
 	affected := make(map[string]bool)
@@ -63,6 +74,13 @@ func applyGroupWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		g.Created, g.Modified = cmd.Time, cmd.Time
 		if cur != nil {
 			g.CreateIndex, g.Created = cur.CreateIndex, cur.Created
+			if !strings.EqualFold(cur.DisplayName, g.DisplayName) {
+				// Mapping rules match group names: every member may map
+				// differently now.
+				for _, m := range list[*Membership](tx, tableMemberships, indexGroup, id) {
+					affected[m.UserID] = true
+				}
+			}
 		}
 		if err := tx.Insert(tableGroups, &g); err != nil {
 			return fmt.Errorf("inserting group: %w", err)

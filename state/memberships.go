@@ -2,6 +2,7 @@ package state
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -31,6 +32,11 @@ func (v *View) Memberships(groupID string) []*Membership {
 // CountMembers counts a group's members.
 func (v *View) CountMembers(groupID string) int {
 	return count(v.tx, tableMemberships, indexGroup, groupID)
+}
+
+// Membership returns a user's membership of a group, or nil.
+func (v *View) Membership(groupID, userID string) *Membership {
+	return first[*Membership](v.tx, tableMemberships, indexID, groupID, userID)
 }
 
 // IsMember reports whether a user is a member of a group.
@@ -72,15 +78,31 @@ type Member struct {
 	Display string `json:"display,omitempty"`
 }
 
-func removeMembershipsOfUserTxn(tx *memdb.Txn, userID string) ([]string, error) {
+// removeMembershipsOfUserTxn takes a user out of every group; the groups
+// get a new version, since their members changed.
+func removeMembershipsOfUserTxn(tx *memdb.Txn, index uint64, now time.Time, userID string) ([]string, error) {
 	var groups []string
 	for _, m := range list[*Membership](tx, tableMemberships, indexUser, userID) {
 		if err := tx.Delete(tableMemberships, m); err != nil {
 			return nil, fmt.Errorf("removing member: %w", err)
 		}
 		groups = append(groups, m.GroupID)
+		if err := touchGroupTxn(tx, index, now, m.GroupID); err != nil {
+			return nil, err
+		}
 	}
 	return groups, nil
+}
+
+// touchGroupTxn gives a group a new version.
+func touchGroupTxn(tx *memdb.Txn, index uint64, now time.Time, id string) error {
+	g := first[*Group](tx, tableGroups, indexID, id)
+	if g == nil || g.ModifyIndex == index {
+		return nil
+	}
+	c := *g
+	c.ModifyIndex, c.Modified = index, now
+	return tx.Insert(tableGroups, &c)
 }
 
 func removeMemberTxn(tx *memdb.Txn, groupID, userID string) (bool, error) {

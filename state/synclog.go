@@ -51,7 +51,12 @@ func (v *View) SyncLog() []*SyncEvent {
 	return all[*SyncEvent](v.tx, tableSyncLog)
 }
 
-// appendSyncEventTxn appends e with the next sequence number.
+// SyncLogRetention is how many events the sync log keeps: the oldest go
+// as new ones come, so that a noisy provider cannot grow it without bound.
+const SyncLogRetention = 250_000
+
+// appendSyncEventTxn appends e with the next sequence number, dropping
+// the oldest event when the log is full.
 func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
 	e.Seq = 1
 	if last, err := tx.Last(tableSyncLog, indexID); err != nil {
@@ -61,6 +66,11 @@ func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
 	}
 	if err := tx.Insert(tableSyncLog, e); err != nil {
 		return fmt.Errorf("appending to the sync log: %w", err)
+	}
+	if e.Seq > SyncLogRetention {
+		if _, err := tx.DeleteAll(tableSyncLog, indexID, e.Seq-SyncLogRetention); err != nil {
+			return fmt.Errorf("trimming the sync log: %w", err)
+		}
 	}
 	return nil
 }

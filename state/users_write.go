@@ -21,8 +21,8 @@ type UserWrite struct {
 	// ExpectIndex is the ModifyIndex the writer read; 0 creates.
 	ExpectIndex uint64 `json:"expectIndex,omitempty"`
 	// Active is the provider's active flag: false deprovisions, true
-	// reactivates (lifecycle.go).
-	Active bool `json:"active"`
+	// reactivates (lifecycle.go); nil leaves the lifecycle alone.
+	Active *bool `json:"active,omitempty"`
 	// LeaveGroups removes the user from every group (a SCIM DELETE).
 	LeaveGroups bool `json:"leaveGroups,omitempty"`
 	// Event is recorded in the sync log with the change (its Time, Seq and
@@ -74,9 +74,13 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	if cur == nil && first[*Organization](tx, tableOrganizations, indexID, w.User.Organization) != nil {
 		u.Organization = w.User.Organization
 	}
-	action, lifecycle, err := providerSetActive(tx, &u, p, w.Active, cmd.Time)
-	if err != nil {
-		return err
+	var action string
+	var lifecycle []Change
+	if w.Active != nil {
+		var err error
+		if action, lifecycle, err = providerSetActive(tx, &u, p, *w.Active, cmd.Time); err != nil {
+			return err
+		}
 	}
 	if cur == nil { // a new user: its state changes from nothing
 		if len(lifecycle) > 0 && lifecycle[0].Field == "state" {
@@ -110,7 +114,7 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		}
 	}
 	if w.LeaveGroups {
-		groups, err := removeMembershipsOfUserTxn(tx, u.ID)
+		groups, err := removeMembershipsOfUserTxn(tx, index, cmd.Time, u.ID)
 		if err != nil || len(groups) == 0 {
 			return err
 		}

@@ -138,7 +138,7 @@ func cmdSCIM(ts *testscript.TestScript, neg bool, args []string) {
 	out := ts.Stdout()
 	fmt.Fprintf(out, "HTTP %d\n", resp.StatusCode)
 	for _, h := range []string{"Content-Type", "ETag", "Location", "WWW-Authenticate", "Retry-After"} {
-		if v := resp.Header.Get(h); v != "" {
+		for _, v := range resp.Header.Values(h) {
 			fmt.Fprintf(out, "%s: %s\n", h, v)
 		}
 	}

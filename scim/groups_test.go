@@ -1,0 +1,128 @@
+package scim
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// staleOnce makes the first group write fail as if another write got in
+// first, to exercise the retry.
+type staleOnce struct {
+	*state.Store
+	once sync.Once
+}
+
+func (s *staleOnce) Apply(ctx context.Context, cmd *state.Command) (state.Result, error) {
+	stale := false
+	if cmd.Type == state.CmdGroupWrite {
+		s.once.Do(func() { stale = true })
+	}
+	if stale {
+		return state.Result{}, &state.StaleError{Address: "group.x", Reason: "was changed"}
+	}
+	return s.Store.Apply(ctx, cmd)
+}
+
+func TestGroupPatchRetryKeepsMembers(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, u := call(t, srv, "POST", "/Users", `{"userName":"u"}`)
+	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G"}`)
+	retrying := httpServer(t, New(&staleOnce{Store: store}, Options{}))
+	code, _ := call(t, retrying, "PATCH", "/Groups/"+g["id"].(string), `{"Operations":[{"op":"add","value":{"members":[{"value":"`+u["id"].(string)+`"}],"displayName":"G2"}}]}`)
+	if code != 204 {
+		t.Fatalf("PATCH: %d", code)
+	}
+	if got := store.View().Members(g["id"].(string)); len(got) != 1 {
+		t.Errorf("members after a retried PATCH: %v", got)
+	}
+	if got := store.View().Group(g["id"].(string)).DisplayName; got != "G2" {
+		t.Errorf("displayName after a retried PATCH: %q", got)
+	}
+}
+
+func TestConcurrentMemberAdds(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G"}`)
+	gid := g["id"].(string)
+	var ids []string
+	for i := range 40 {
+		_, u := call(t, srv, "POST", "/Users", fmt.Sprintf(`{"userName":"u%d"}`, i))
+		ids = append(ids, u["id"].(string))
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, len(ids))
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _ = call(t, srv, "PATCH", "/Groups/"+gid, `{"Operations":[{"op":"add","path":"members","value":[{"value":"`+id+`"}]}]}`)
+		}()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 204 {
+			t.Errorf("PATCH %d: %d", i, c)
+		}
+	}
+	if n := store.View().CountMembers(gid); n != len(ids) {
+		t.Errorf("%d members, want %d", n, len(ids))
+	}
+	// Adding a member twice changes nothing: no new version.
+	before := store.View().Group(gid).ModifyIndex
+	call(t, srv, "PATCH", "/Groups/"+gid, `{"Operations":[{"op":"add","path":"members","value":[{"value":"`+ids[0]+`"}]}]}`)
+	if after := store.View().Group(gid).ModifyIndex; after != before {
+		t.Errorf("a no-op PATCH wrote: version %d -> %d", before, after)
+	}
+}
+
+func TestVersionsFollowMemberships(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, u := call(t, srv, "POST", "/Users", `{"userName":"u"}`)
+	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G"}`)
+	uid, gid := u["id"].(string), g["id"].(string)
+	version := func(path string) string {
+		_, m := call(t, srv, "GET", path, "")
+		return m["meta"].(map[string]any)["version"].(string)
+	}
+	u1, g1 := version("/Users/"+uid), version("/Groups/"+gid)
+	call(t, srv, "PATCH", "/Groups/"+gid, `{"Operations":[{"op":"add","path":"members","value":[{"value":"`+uid+`"}]}]}`)
+	u2, g2 := version("/Users/"+uid), version("/Groups/"+gid)
+	if u1 == u2 || g1 == g2 {
+		t.Errorf("joining a group kept the versions: user %s %s, group %s %s", u1, u2, g1, g2)
+	}
+	call(t, srv, "DELETE", "/Users/"+uid, "")
+	if g3 := version("/Groups/" + gid); g3 == g2 {
+		t.Errorf("a member's deletion kept the group's version %s", g3)
+	}
+}
+
+func TestCreateAgainNeedsTheSameExternalID(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, u := call(t, srv, "POST", "/Users", `{"userName":"pat","externalId":"e1"}`)
+	call(t, srv, "DELETE", "/Users/"+u["id"].(string), "")
+	code, m := call(t, srv, "POST", "/Users", `{"userName":"pat","externalId":"e2"}`)
+	if code != 409 || !strings.Contains(m["detail"].(string), "another externalId") {
+		t.Errorf("a new person with a recycled userName: %d %v", code, m)
+	}
+	if code, m := call(t, srv, "POST", "/Users", `{"userName":"pat","externalId":"e1"}`); code != 201 || m["id"] != u["id"] {
+		t.Errorf("the same person again: %d %v", code, m["id"])
+	}
+}
+
+func TestMultiValuedBound(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	var emails []string
+	for i := range maxValues + 1 {
+		emails = append(emails, fmt.Sprintf(`{"value":"e%d@x"}`, i))
+	}
+	code, m := call(t, srv, "POST", "/Users", `{"userName":"many","emails":[`+strings.Join(emails, ",")+`]}`)
+	if code != http.StatusBadRequest || m["scimType"] != "invalidValue" {
+		t.Errorf("%d emails: %d %v", len(emails), code, m)
+	}
+}
