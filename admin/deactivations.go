@@ -22,10 +22,11 @@ type Organization struct {
 
 func (a *API) organizations(w http.ResponseWriter, r *http.Request) {
 	v := a.store.View()
+	counts := v.UsersPerOrganization()
 	out := []Organization{}
 	for _, o := range v.Organizations() {
 		out = append(out, Organization{Name: o.Name, DisplayName: o.DisplayName, Parent: o.Parent,
-			ColdStoragePeriod: formatDuration(o.ColdStoragePeriod), Protect: o.Protect, Users: v.CountUsersInOrganization(o.Name)})
+			ColdStoragePeriod: formatDuration(o.ColdStoragePeriod), Protect: o.Protect, Users: counts[o.Name]})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"organizations": out})
 }

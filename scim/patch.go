@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	filter "github.com/scim2/filter-parser/v2"
 )
@@ -117,7 +119,41 @@ type target struct {
 	sub    *Attr             // a sub-attribute
 }
 
+// resolvePath resolves a PATCH, mapping or sort path. The parser is slow,
+// and the same few paths come with every write (the attribute mappings),
+// so results are cached.
 func (rt *resourceType) resolvePath(path string) (*target, error) {
+	key := pathKey{rt, path}
+	if c, ok := pathCache.Load(key); ok {
+		r := c.(resolved)
+		return r.t, r.err
+	}
+	t, err := rt.parseTarget(path)
+	if pathCacheSize.Add(1) <= maxPathCache {
+		pathCache.Store(key, resolved{t, err})
+	}
+	return t, err
+}
+
+type pathKey struct {
+	rt   *resourceType
+	path string
+}
+
+type resolved struct {
+	t   *target
+	err error
+}
+
+// maxPathCache bounds the cache: clients choose PATCH paths.
+const maxPathCache = 4096
+
+var (
+	pathCache     sync.Map
+	pathCacheSize atomic.Int64
+)
+
+func (rt *resourceType) parseTarget(path string) (*target, error) {
 	urn, rest := rt.splitURN(path)
 	p, err := filter.ParsePath([]byte(rest))
 	if err != nil {

@@ -242,7 +242,10 @@ func (s *Server) createUser(r *request) *Error {
 			u.Organization = org
 			c.event.Detail = why
 		}
-		c.event.Changes = applyFields(u, res, fieldsFor(p.Attributes))
+		changes := applyFields(u, res, fieldsFor(p.Attributes))
+		if existing != nil {
+			c.event.Changes = changes // a create has no old values worth keeping
+		}
 		c.active = res["active"] == true
 		u.SCIM = encodeResource(res)
 		c.user = u

@@ -109,11 +109,20 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		}
 		counts[ch.Action]++
 	}
+	var inOrg map[string]int // users not purged, per organization; read once, if needed
+	if len(deletedOrgs) > 0 {
+		inOrg = make(map[string]int)
+		for _, u := range all[*User](tx, tableUsers) {
+			// Users keep their organization until purged: a deactivated
+			// user's archives are in its cold storage.
+			if u.State != UserPurged {
+				inOrg[u.Organization]++
+			}
+		}
+	}
 	for _, name := range deletedOrgs {
 		addr := KindOrganization + "." + name
-		// Users keep their organization until purged: a deactivated
-		// user's archives are in its cold storage.
-		if n := countUsers(tx, indexOrganization, name, func(u *User) bool { return u.State != UserPurged }); n > 0 {
+		if n := inOrg[name]; n > 0 {
 			refuse(addr, "cannot be destroyed: it still has %d %s (purged users do not count); move them to another organization first (reconcile users move)", n, plural(n, "user", "users"))
 		}
 		for _, child := range childOrganizationsTxn(tx, name) {

@@ -5,6 +5,7 @@ import "github.com/hashicorp/go-memdb"
 const (
 	tableMemberships = "memberships"
 	indexGroup       = "group"
+	indexUser        = "user"
 )
 
 // Memberships are a table of their own, not a list in each group, so that

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -39,6 +40,9 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	failed  atomic.Pointer[error]
+	onFatal func(error)
 }
 
 // Options tune a store; the zero value is fine.
@@ -49,6 +53,13 @@ type Options struct {
 	// SnapshotThreshold is how many log entries trigger a snapshot; 8192
 	// by default.
 	SnapshotThreshold uint64
+	// OnFatal is called once when the log cannot be written for a reason
+	// other than a full or read-only data dir (e.g. an fsync error): the
+	// daemon should stop. Writes fail with ErrUnavailable either way.
+	OnFatal func(error)
+
+	// wrapLog lets tests inject log faults.
+	wrapLog func(raft.LogStore) raft.LogStore
 }
 
 func (o *Options) defaults() {
@@ -78,7 +89,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{fsm: newFSM(opts.Logger), now: opts.Now, log: opts.Logger, dir: dir, lock: lock}
+	s := &Store{fsm: newFSM(opts.Logger), now: opts.Now, log: opts.Logger, dir: dir, lock: lock, onFatal: opts.OnFatal}
 	if err := s.startRaft(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
@@ -135,7 +146,12 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 			return fmt.Errorf("bootstrapping log: %w", err)
 		}
 	}
-	r, err := raft.NewRaft(conf, s.fsm, w, w, snaps, trans)
+	var logs raft.LogStore = w
+	if opts.wrapLog != nil {
+		logs = opts.wrapLog(logs)
+	}
+	logs = &guardedLogStore{LogStore: logs, onFailure: s.failLog}
+	r, err := raft.NewRaft(conf, s.fsm, logs, w, snaps, trans)
 	if err != nil {
 		return fmt.Errorf("starting log: %w", err)
 	}
@@ -184,6 +200,9 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 	if s.readOnly {
 		return Result{}, ErrReadOnly
 	}
+	if err := s.Failed(); err != nil {
+		return Result{}, err
+	}
 	if s.raft == nil {
 		s.mu.Lock()
 		s.index++
@@ -195,6 +214,9 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 			timeout = max(time.Until(d), time.Millisecond)
 		}
 		f := s.raft.Apply(data, timeout)
+		if ackEarly {
+			return Result{}, nil // deliberately broken: see ackearly_off.go
+		}
 		if err := f.Error(); err != nil {
 			return Result{}, fmt.Errorf("logging command: %w", err)
 		}

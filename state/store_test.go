@@ -185,7 +185,6 @@ func TestIndexes(t *testing.T) {
 		{tableProviders, indexID, []any{"p"}, 1},
 		{tableUsers, indexID, []any{"u2"}, 1},
 		{tableUsers, indexProvider, []any{"p"}, 1},
-		{tableUsers, indexOrganization, []any{"b"}, 1},
 		{tableUsers, indexUserName, []any{"alice@x"}, 1},
 		{tableUsers, indexDue, []any{int64(42)}, 1},
 		{tableGuards, indexID, []any{"p"}, 1},
@@ -196,8 +195,6 @@ func TestIndexes(t *testing.T) {
 		{tableMemberships, indexGroup, []any{"g1"}, 1},
 		{tableMemberships, indexUser, []any{"u1"}, 1},
 		{tableSyncLog, indexID, []any{uint64(2)}, 1},
-		{tableSyncLog, indexProvider, []any{"p"}, 1},
-		{tableSyncLog, indexUser, []any{"u1"}, 1},
 		{tableMeta, indexID, []any{metaConfig}, 1},
 	}
 	covered := map[string]bool{}

@@ -64,6 +64,7 @@ func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
 	} else if last != nil {
 		e.Seq = last.(*SyncEvent).Seq + 1
 	}
+	internEvent(e)
 	if err := tx.Insert(tableSyncLog, e); err != nil {
 		return fmt.Errorf("appending to the sync log: %w", err)
 	}

@@ -91,9 +91,15 @@ func (v *View) Users() []*User {
 	return all[*User](v.tx, tableUsers)
 }
 
-// CountUsersInOrganization counts the users of an organization.
-func (v *View) CountUsersInOrganization(org string) int {
-	return count(v.tx, tableUsers, indexOrganization, org)
+// UsersPerOrganization counts the users of each organization. There is no
+// index by organization (it would cost every user a few hundred bytes):
+// this reads every user once.
+func (v *View) UsersPerOrganization() map[string]int {
+	out := make(map[string]int)
+	for _, u := range v.Users() {
+		out[u.Organization]++
+	}
+	return out
 }
 
 // CountUsersOfProvider counts the users a provider owns.
@@ -118,6 +124,7 @@ func (v *View) CountUsers() int {
 }
 
 func insertUserTxn(tx *memdb.Txn, u *User) error {
+	internUser(u)
 	if err := tx.Insert(tableUsers, u); err != nil {
 		return fmt.Errorf("inserting user %q: %w", u.ID, err)
 	}

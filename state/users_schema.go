@@ -8,11 +8,10 @@ import (
 )
 
 const (
-	tableUsers        = "users"
-	indexProvider     = "provider"
-	indexOrganization = "organization"
-	indexUserName     = "username"
-	indexDue          = "due"
+	tableUsers    = "users"
+	indexProvider = "provider"
+	indexUserName = "username"
+	indexDue      = "due"
 )
 
 func usersTableSchema() *memdb.TableSchema {
@@ -29,10 +28,6 @@ func usersTableSchema() *memdb.TableSchema {
 				Name:         indexProvider,
 				AllowMissing: true,
 				Indexer:      &memdb.StringFieldIndex{Field: "Provider"},
-			},
-			indexOrganization: {
-				Name:    indexOrganization,
-				Indexer: &memdb.StringFieldIndex{Field: "Organization"},
 			},
 			// userName is unique per provider and compared without case
 			// (RFC 7643 §4.1.1); memdb does not enforce uniqueness on

@@ -48,6 +48,7 @@ Okta, Microsoft Entra) push over SCIM 2.0.`,
 		c.usersCmd(),
 		c.deactivationsCmd(),
 		c.organizationsCmd(),
+		c.benchCmd(),
 		c.versionCmd(),
 	)
 	return root

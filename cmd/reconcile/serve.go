@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +31,7 @@ type serveFlags struct {
 	adminTokenFile   string
 	allowMassDestroy bool
 	maxBody          int64
+	tlsCert, tlsKey  string
 }
 
 func (c *cli) serveCmd() *cobra.Command {
@@ -68,6 +70,8 @@ Secrets generated for providers are printed once on standard output.`,
 	cmd.Flags().StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the admin API bearer token (or set RECONCILE_ADMIN_TOKEN)")
 	cmd.Flags().BoolVar(&f.allowMassDestroy, "allow-mass-destroy", false, "let the config destroy more than one object and more than 25% of a kind at once")
 	cmd.Flags().Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest SCIM request body accepted (413 beyond)")
+	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 or later) with this PEM certificate chain (with --tls-key)")
+	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	return cmd
 }
 
@@ -87,13 +91,29 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return usageErrorf("--tls-cert and --tls-key go together")
+	}
+	var tlsConfig *tls.Config
+	if f.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			return fmt.Errorf("loading --tls-cert/--tls-key: %w", err)
+		}
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", f.listen, err)
 	}
 	defer ln.Close()
 
-	store, err := state.Open(ctx, f.df.path(), state.Options{Logger: log})
+	store, err := state.Open(ctx, f.df.path(), state.Options{Logger: log, OnFatal: func(err error) {
+		// An fsync error: carrying on could acknowledge writes that are
+		// not on disk. Stop; a restart recovers what is.
+		log.Error("stopping: the state can no longer be trusted to be durable", "err", err)
+		os.Exit(3)
+	}})
 	if err != nil {
 		return fmt.Errorf("opening state: %w", err)
 	}
@@ -116,7 +136,13 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	mux.Handle(scim.Prefix, scim.New(store, scim.Options{Logger: log, ExternalURL: f.externalURL, MaxBodyBytes: f.maxBody}))
 	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ready") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := store.Failed(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -124,11 +150,15 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 
 	base := f.externalURL
 	if base == "" {
 		base = "http://" + ln.Addr().String()
+		if tlsConfig != nil {
+			base = "https://" + ln.Addr().String()
+		}
 	}
 	base = strings.TrimSuffix(base, "/")
 	log.Info("serving", "listen", ln.Addr().String(), "admin", adminToken != "")
@@ -138,7 +168,13 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	fmt.Fprintf(c.stdout, "reconcile is serving on %s\n", base)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		stop()

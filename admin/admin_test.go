@@ -1,0 +1,68 @@
+package admin
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+func TestAuthAndErrors(t *testing.T) {
+	store := state.NewMemory(state.Options{})
+	store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
+		{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "o", Organization: &state.Organization{Name: "o", DisplayName: "O"}},
+	}}})
+	const token = "admin-token-0123456789"
+	on := httptest.NewServer(New(store, Options{Token: token}))
+	defer on.Close()
+	off := httptest.NewServer(New(store, Options{}))
+	defer off.Close()
+	call := func(srv *httptest.Server, auth, method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	tests := []struct {
+		srv                      *httptest.Server
+		auth, method, path, body string
+		code                     int
+		want                     string
+	}{
+		{off, "Bearer " + token, "GET", "/api/v1/users", "", 503, "the admin API is disabled"},
+		{on, "", "GET", "/api/v1/users", "", 401, "authentication failed"},
+		{on, "Bearer wrong-token-0123456789", "GET", "/api/v1/users", "", 401, "authentication failed"},
+		{on, "Basic " + token, "GET", "/api/v1/users", "", 401, "authentication failed"},
+		{on, "Bearer " + token, "GET", "/api/v1/users", "", 200, `"users": []`},
+		{on, "Bearer " + token, "GET", "/api/v1/users?state=asleep", "", 400, "state: want active"},
+		{on, "Bearer " + token, "GET", "/api/v1/users?limit=0", "", 400, "limit"},
+		{on, "Bearer " + token, "GET", "/api/v1/users/nope", "", 404, `no user \"nope\"`},
+		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"a"}`, 400, "userName and organization are required"},
+		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"a","organization":"o","colour":"x"}`, 400, `unknown field \"colour\"`},
+		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"a","organization":"nowhere"}`, 409, `organization \"nowhere\" does not exist`},
+		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"a","organization":"o"}`, 201, `"state": "active"`},
+		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"A","organization":"o"}`, 409, `already taken by a local user`},
+		{on, "Bearer " + token, "POST", "/api/v1/users/nope/hold", "", 404, "does not exist"},
+		{on, "Bearer " + token, "POST", "/api/v1/users/nope/dance", "", 404, `no user action \"dance\"`},
+		{on, "Bearer " + token, "POST", "/api/v1/deactivations/nope/approve", "", 404, `no provider \"nope\"`},
+		{on, "Bearer " + token, "GET", "/api/v1/nothing", "", 404, "no such admin endpoint"},
+		{on, "Bearer " + token, "GET", "/api/v1/sync-log?since=yesterday", "", 400, "since: want an RFC 3339 time"},
+	}
+	for _, tt := range tests {
+		code, body := call(tt.srv, tt.auth, tt.method, tt.path, tt.body)
+		if code != tt.code || !strings.Contains(body, tt.want) {
+			t.Errorf("%s %s: %d %s; want %d with %q", tt.method, tt.path, code, body, tt.code, tt.want)
+		}
+	}
+}

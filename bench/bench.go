@@ -1,0 +1,354 @@
+// Package bench is a load generator for the SCIM endpoint of a running
+// daemon. It drives the daemon the way PingOne does (a userName lookup,
+// then a POST; PUT updates; active: false) or with pure GET-by-id and
+// filter loads, from N concurrent workers, for a fixed duration or at a
+// fixed rate. In the same run it starts a bare net/http baseline server
+// doing the same JSON work without storage, so that results are reported
+// as a ratio that holds on a noisy machine. It only ever targets loopback.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Scenarios.
+const (
+	ScenarioSync   = "sync"        // per user: GET ?filter=userName eq, then POST
+	ScenarioPost   = "post"        // POST new users
+	ScenarioGet    = "get"         // GET /Users/{id} of existing users
+	ScenarioFilter = "filter"      // GET ?filter=userName eq of existing users
+	ScenarioPut    = "put"         // PUT an update of existing users
+	ScenarioOff    = "deprovision" // PUT active: false of existing users
+)
+
+// Scenarios lists them, for help texts.
+var Scenarios = []string{ScenarioSync, ScenarioPost, ScenarioGet, ScenarioFilter, ScenarioPut, ScenarioOff}
+
+// Config is one run.
+type Config struct {
+	BaseURL  string // the provider's SCIM base URL, e.g. http://127.0.0.1:8080/scim/v2/okta
+	Auth     string // the Authorization header
+	Scenario string
+	Workers  int
+	// Duration bounds the run; Users bounds it too (a sync of N users
+	// stops after N). At least one is set.
+	Duration time.Duration
+	Users    int
+	// Rate, when set, issues that many operations a second (open loop:
+	// latency counts from when an operation was due).
+	Rate float64
+	// Prefix makes the userNames of this run unique.
+	Prefix string
+}
+
+// Result is what a run measured.
+type Result struct {
+	Target     string
+	Ops        int
+	Errors     int
+	Elapsed    time.Duration
+	Latencies  []time.Duration // sorted
+	FirstError string
+}
+
+// Throughput is operations per second.
+func (r *Result) Throughput() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Ops) / r.Elapsed.Seconds()
+}
+
+// Percentile returns the latency at p (0..1).
+func (r *Result) Percentile(p float64) time.Duration {
+	if len(r.Latencies) == 0 {
+		return 0
+	}
+	i := int(p * float64(len(r.Latencies)-1))
+	return r.Latencies[i]
+}
+
+// CheckLoopback refuses any target that is not on this machine.
+func CheckLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("target %q: %w", raw, err)
+	}
+	ips, err := net.LookupIP(u.Hostname())
+	if err != nil {
+		return fmt.Errorf("target %q: %w", raw, err)
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			return fmt.Errorf("target %q is not a loopback address: bench only loads this machine", raw)
+		}
+	}
+	return nil
+}
+
+// Client is a SCIM client for one run.
+type Client struct {
+	cfg   Config
+	http  *http.Client
+	ids   []string // existing users, for get/put/filter
+	names []string
+	seq   atomic.Int64
+}
+
+// NewClient returns a client for cfg.
+func NewClient(cfg Config) *Client {
+	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}
+	return &Client{cfg: cfg, http: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+}
+
+// User is the ~1 KB body the load sends, shaped like PingOne's AD Connect
+// pushes.
+func User(userName string, active bool) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"schemas":      []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
+		"userName":     userName,
+		"externalId":   "ext-" + userName,
+		"name":         map[string]any{"givenName": "Bench", "familyName": "User " + userName, "formatted": "Bench User"},
+		"emails":       []any{map[string]any{"value": userName, "type": "work", "primary": true}},
+		"title":        "Load Generator",
+		"userType":     "Employee",
+		"active":       active,
+		"addresses":    []any{map[string]any{"type": "work", "locality": "Minneapolis", "region": "MN", "country": "US", "streetAddress": "100 Washington Ave S", "postalCode": "55401"}},
+		"phoneNumbers": []any{map[string]any{"value": "+1 612 555 0100", "type": "work"}},
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{
+			"division": "Research and Development", "department": "Backup and Restore", "employeeNumber": "E-12345",
+			"costCenter": "CC-42", "organization": "Acme Corporation",
+		},
+	})
+	return b
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.cfg.BaseURL+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", c.cfg.Auth)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+func (c *Client) userName(i int64) string {
+	return fmt.Sprintf("%s-%d@bench.example", c.cfg.Prefix, i)
+}
+
+func filterPath(userName string) string {
+	return "/Users?filter=" + url.QueryEscape(`userName eq "`+userName+`"`)
+}
+
+var errStatus = errors.New("unexpected status")
+
+// op runs one operation of the scenario.
+func (c *Client) op(ctx context.Context) error {
+	check := func(code int, want ...int) error {
+		if !slices.Contains(want, code) {
+			return fmt.Errorf("%w %d", errStatus, code)
+		}
+		return nil
+	}
+	switch c.cfg.Scenario {
+	case ScenarioSync:
+		name := c.userName(c.seq.Add(1))
+		code, _, err := c.do(ctx, "GET", filterPath(name), nil)
+		if err != nil {
+			return err
+		}
+		if err := check(code, 200); err != nil {
+			return err
+		}
+		code, _, err = c.do(ctx, "POST", "/Users", User(name, true))
+		if err != nil {
+			return err
+		}
+		return check(code, 201)
+	case ScenarioPost:
+		code, _, err := c.do(ctx, "POST", "/Users", User(c.userName(c.seq.Add(1)), true))
+		if err != nil {
+			return err
+		}
+		return check(code, 201)
+	case ScenarioGet:
+		code, _, err := c.do(ctx, "GET", "/Users/"+c.ids[rand.IntN(len(c.ids))], nil)
+		if err != nil {
+			return err
+		}
+		return check(code, 200)
+	case ScenarioFilter:
+		code, _, err := c.do(ctx, "GET", filterPath(c.names[rand.IntN(len(c.names))]), nil)
+		if err != nil {
+			return err
+		}
+		return check(code, 200)
+	case ScenarioPut, ScenarioOff:
+		i := rand.IntN(len(c.ids))
+		body := User(c.names[i], c.cfg.Scenario == ScenarioPut)
+		if c.cfg.Scenario == ScenarioPut { // a change, so that the PUT writes
+			body = bytes.Replace(body, []byte("Load Generator"), fmt.Appendf(nil, "Load Generator %d", c.seq.Add(1)), 1)
+		}
+		code, _, err := c.do(ctx, "PUT", "/Users/"+c.ids[i], body)
+		if err != nil {
+			return err
+		}
+		return check(code, 200)
+	}
+	return fmt.Errorf("unknown scenario %q", c.cfg.Scenario)
+}
+
+// Prepare creates n users for the scenarios that read or change existing
+// ones (not measured).
+func (c *Client) Prepare(ctx context.Context, n int) error {
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				name := fmt.Sprintf("%s-prep-%d@bench.example", c.cfg.Prefix, i)
+				code, body, err := c.do(ctx, "POST", "/Users", User(name, true))
+				if err == nil && code != 201 {
+					err = fmt.Errorf("preparing users: POST got %d: %s", code, body)
+				}
+				var u struct {
+					ID string `json:"id"`
+				}
+				if err == nil {
+					err = json.Unmarshal(body, &u)
+				}
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				c.ids, c.names = append(c.ids, u.ID), append(c.names, name)
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// Run runs the scenario and measures it.
+func (c *Client) Run(ctx context.Context, target string) *Result {
+	cfg := c.cfg
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
+	res := &Result{Target: target}
+	var mu sync.Mutex
+	var remaining atomic.Int64
+	remaining.Store(int64(cfg.Users))
+	var ticks <-chan time.Time
+	var due chan time.Time
+	if cfg.Rate > 0 {
+		due = make(chan time.Time, 1<<16)
+		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
+		defer t.Stop()
+		ticks = t.C
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case at := <-ticks:
+					select {
+					case due <- at:
+					default: // the workers cannot keep up: counted as late
+					}
+				}
+			}
+		}()
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			ops, errs := 0, 0
+			first := ""
+			for ctx.Err() == nil {
+				if cfg.Users > 0 && remaining.Add(-1) < 0 {
+					break
+				}
+				began := time.Now()
+				if due != nil {
+					select {
+					case <-ctx.Done():
+						continue
+					case began = <-due:
+					}
+				}
+				err := c.op(ctx)
+				if ctx.Err() != nil && err != nil {
+					break // cut off by the deadline: not an error of the target
+				}
+				lat = append(lat, time.Since(began))
+				ops++
+				if err != nil {
+					errs++
+					if first == "" {
+						first = err.Error()
+					}
+				}
+			}
+			mu.Lock()
+			res.Ops += ops
+			res.Errors += errs
+			res.Latencies = append(res.Latencies, lat...)
+			if res.FirstError == "" {
+				res.FirstError = first
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	slices.Sort(res.Latencies)
+	return res
+}

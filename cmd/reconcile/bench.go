@@ -1,0 +1,152 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/bench"
+	"github.com/spf13/cobra"
+)
+
+func (c *cli) benchCmd() *cobra.Command {
+	var (
+		cfg        bench.Config
+		tokenEnv   string
+		basicUser  string
+		prepare    int
+		noBaseline bool
+	)
+	cmd := &cobra.Command{
+		Use:   "bench --target URL --scenario S",
+		Short: "Load a running daemon's SCIM endpoint and compare it with a bare baseline",
+		Long: `Bench drives the SCIM endpoint of a daemon on this machine (it refuses any
+other target) the way identity providers do, and runs the same load
+against a bare net/http server doing the same JSON work without storage,
+started for the run. It reports throughput, p50/p99/p99.9 latency and the
+ratio of the daemon's throughput to the baseline's.
+
+Scenarios:
+  sync         per user, PingOne's pattern: GET ?filter=userName eq, then POST
+  post         POST new users
+  get          GET /Users/{id} of --prepare users
+  filter       GET ?filter=userName eq of --prepare users
+  put          PUT an update of --prepare users
+  deprovision  PUT active: false of --prepare users
+
+A run ends after --duration, or after --users users (sync, post), whichever
+comes first. --rate issues operations at a fixed rate (open loop) instead
+of as fast as --workers can.`,
+		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
+  reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
+  reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario get --prepare 1000 --duration 10s
+  reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario post --rate 1000 --duration 20s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cfg.BaseURL == "" {
+				return usageErrorf("--target is required: the provider's SCIM base URL on this machine")
+			}
+			if err := bench.CheckLoopback(cfg.BaseURL); err != nil {
+				return usageErrorf("%v", err)
+			}
+			valid := false
+			for _, s := range bench.Scenarios {
+				valid = valid || s == cfg.Scenario
+			}
+			if !valid {
+				return usageErrorf("--scenario: want one of %s", strings.Join(bench.Scenarios, ", "))
+			}
+			if cfg.Duration <= 0 && cfg.Users <= 0 {
+				return usageErrorf("give --duration or --users")
+			}
+			needsUsers := cfg.Scenario != bench.ScenarioSync && cfg.Scenario != bench.ScenarioPost
+			if needsUsers && prepare <= 0 {
+				return usageErrorf("--scenario %s reads existing users: give --prepare N", cfg.Scenario)
+			}
+			secret := os.Getenv(tokenEnv)
+			if secret == "" {
+				return usageErrorf("$%s is empty: set it to the provider's token (or password, with --basic-user)", tokenEnv)
+			}
+			cfg.Auth = "Bearer " + secret
+			if basicUser != "" {
+				cfg.Auth = basicAuth(basicUser, secret)
+			}
+			cfg.Prefix = fmt.Sprintf("b%d", time.Now().UnixNano())
+			ctx := cmd.Context()
+
+			var results []*bench.Result
+			runOn := func(target string, c bench.Config) error {
+				client := bench.NewClient(c)
+				if needsUsers {
+					fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", prepare, target)
+					if err := client.Prepare(ctx, prepare); err != nil {
+						return err
+					}
+				}
+				fmt.Fprintf(c2(cmd), "running %s on the %s...\n", c.Scenario, target)
+				results = append(results, client.Run(ctx, target))
+				return nil
+			}
+			if !noBaseline {
+				b, err := bench.StartBaseline()
+				if err != nil {
+					return err
+				}
+				defer b.Close()
+				bc := cfg
+				bc.BaseURL = b.URL
+				if err := runOn("baseline", bc); err != nil {
+					return err
+				}
+			}
+			if err := runOn("daemon", cfg); err != nil {
+				return err
+			}
+			printBench(c, cfg, results)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.BaseURL, "target", "", "the provider's SCIM base URL, on this machine")
+	f.StringVar(&tokenEnv, "token-env", "BENCH_TOKEN", "environment variable holding the provider's secret")
+	f.StringVar(&basicUser, "basic-user", "", "authenticate with Basic and this username (default: Bearer)")
+	f.StringVar(&cfg.Scenario, "scenario", bench.ScenarioSync, "what to send: "+strings.Join(bench.Scenarios, ", "))
+	f.IntVar(&cfg.Workers, "workers", 16, "concurrent clients")
+	f.DurationVar(&cfg.Duration, "duration", 0, "how long to run")
+	f.IntVar(&cfg.Users, "users", 0, "how many operations to run at most (users, for sync and post)")
+	f.Float64Var(&cfg.Rate, "rate", 0, "operations per second (open loop); 0 is as fast as possible")
+	f.IntVar(&prepare, "prepare", 0, "users to create before a get, filter, put or deprovision run")
+	f.BoolVar(&noBaseline, "no-baseline", false, "skip the baseline run")
+	return cmd
+}
+
+func c2(*cobra.Command) *os.File { return os.Stderr }
+
+func basicAuth(user, pass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
+}
+
+func printBench(c *cli, cfg bench.Config, results []*bench.Result) {
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "target\tscenario\tworkers\tops\terrors\tseconds\tops/s\tp50\tp99\tp99.9\t\n")
+	byTarget := map[string]*bench.Result{}
+	for _, r := range results {
+		byTarget[r.Target] = r
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%.1f\t%.0f\t%s\t%s\t%s\t\n", r.Target, cfg.Scenario, cfg.Workers, r.Ops, r.Errors,
+			r.Elapsed.Seconds(), r.Throughput(), ms(r.Percentile(0.5)), ms(r.Percentile(0.99)), ms(r.Percentile(0.999)))
+	}
+	tw.Flush()
+	for _, r := range results {
+		if r.FirstError != "" {
+			fmt.Fprintf(c.stdout, "first error on the %s: %s\n", r.Target, r.FirstError)
+		}
+	}
+	if b, d := byTarget["baseline"], byTarget["daemon"]; b != nil && d != nil && b.Throughput() > 0 {
+		fmt.Fprintf(c.stdout, "daemon/baseline throughput: %.2f\n", d.Throughput()/b.Throughput())
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }

@@ -1,0 +1,129 @@
+package state
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sync"
+	"testing"
+	"time"
+)
+
+var benchUsers = flag.Int("bench.users", 100_000, "users for BenchmarkMemoryPerUser and BenchmarkRestart")
+
+// benchUser is a user as a provider's push leaves it: product fields and
+// a SCIM resource of about 600 bytes.
+func benchUser(i int) *User {
+	name := fmt.Sprintf("user-%07d@bench.example", i)
+	return &User{
+		ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Provider: "p", UserName: name, ExternalID: "ext-" + name,
+		Organization: "o", GivenName: "Bench", FamilyName: "User", Email: name, Title: "Load Generator",
+		Division: "Research and Development", Department: "Backup and Restore", EmployeeType: "Employee",
+		City: "Minneapolis", Region: "MN", Country: "US",
+		SCIM: []byte(`{"active":true,"addresses":[{"country":"US","locality":"Minneapolis","region":"MN","type":"work"}],"emails":[{"primary":true,"type":"work","value":"` + name + `"}],"externalId":"ext-` + name + `","name":{"familyName":"User","givenName":"Bench"},"title":"Load Generator","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Backup and Restore","division":"Research and Development"},"userName":"` + name + `","userType":"Employee"}`),
+	}
+}
+
+func benchStore(b *testing.B, s *Store) {
+	b.Helper()
+	if _, err := s.Apply(context.Background(), configCmd(create(testOrg("o", "")), create(testProvider("p", "o")))); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// fill writes n users through the FSM's write path, from 16 writers.
+func fill(b *testing.B, s *Store, n int) {
+	b.Helper()
+	var wg sync.WaitGroup
+	next := make(chan int, 1024)
+	go func() {
+		for i := range n {
+			next <- i
+		}
+		close(next)
+	}()
+	active := true
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				_, err := s.Apply(context.Background(), &Command{Type: CmdUserWrite, UserWrite: &UserWrite{
+					Provider: "p", User: benchUser(i), Active: &active,
+					Event: &SyncEvent{Source: SourceSCIM, Action: "user.create", Outcome: OutcomeOK, Provider: "p"},
+				}})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// BenchmarkMemoryPerUser reports the live heap per stored user (the
+// users table with its indexes, and one sync log event each).
+func BenchmarkMemoryPerUser(b *testing.B) {
+	for range b.N {
+		s := NewMemory(Options{})
+		benchStore(b, s)
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		fill(b, s, *benchUsers)
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(*benchUsers), "bytes/user")
+		if f := os.Getenv("BENCH_HEAP_PROFILE"); f != "" {
+			out, _ := os.Create(f)
+			pprof.WriteHeapProfile(out)
+			out.Close()
+		}
+		runtime.KeepAlive(s)
+	}
+}
+
+// BenchmarkRestart reports how long a durable store with -bench.users
+// users takes to open: the latest snapshot plus the log after it.
+func BenchmarkRestart(b *testing.B) {
+	dir := b.TempDir()
+	s, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchStore(b, s)
+	start := time.Now()
+	fill(b, s, *benchUsers)
+	b.Logf("wrote %d users in %v", *benchUsers, time.Since(start))
+	s.Close()
+	b.ResetTimer()
+	for range b.N {
+		s, err := Open(context.Background(), dir, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := s.View().CountUsers(); n != *benchUsers {
+			b.Fatalf("%d users after a restart, want %d", n, *benchUsers)
+		}
+		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkDurableApply is one durable command per op from 16 writers.
+func BenchmarkDurableApply(b *testing.B) {
+	s, err := Open(context.Background(), b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	benchStore(b, s)
+	b.ResetTimer()
+	fill(b, s, b.N)
+}
