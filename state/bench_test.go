@@ -127,3 +127,21 @@ func BenchmarkDurableApply(b *testing.B) {
 	b.ResetTimer()
 	fill(b, s, b.N)
 }
+
+// BenchmarkApplyMemory is the FSM's share of a write: encoding, decoding
+// and applying a user.write, without the log.
+func BenchmarkApplyMemory(b *testing.B) {
+	s := NewMemory(Options{})
+	benchStore(b, s)
+	active := true
+	b.ResetTimer()
+	for i := range b.N {
+		_, err := s.Apply(context.Background(), &Command{Type: CmdUserWrite, UserWrite: &UserWrite{
+			Provider: "p", User: benchUser(i), Active: &active,
+			Event: &SyncEvent{Source: SourceSCIM, Action: "user.create", Outcome: OutcomeOK, Provider: "p"},
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -27,6 +27,10 @@ type ConfigApply struct {
 	Revision string         `json:"revision"`
 	Digest   string         `json:"digest"`
 	Changes  []ConfigChange `json:"changes"`
+	// Edit marks an admin's change of config objects outside of config
+	// (drift): what config applied last is kept, to tell the drift, and
+	// the applied revision stays.
+	Edit bool `json:"edit,omitempty"`
 }
 
 // ConfigChange creates, updates or deletes one config object.
@@ -41,6 +45,8 @@ type ConfigChange struct {
 	// The new object, for create and update.
 	Organization *Organization `json:"organization,omitempty"`
 	Provider     *Provider     `json:"provider,omitempty"`
+	// Corrects says the update reverts changes made outside of config.
+	Corrects bool `json:"corrects,omitempty"`
 }
 
 // Address is the object's address, e.g. "organization.engineering".
@@ -78,8 +84,14 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 				return fmt.Errorf("deleting %s: %w", ch.Address(), err)
 			}
 			deletedProvs = append(deletedProvs, ch.Name)
+		case c.Edit && ch.Action != ActionUpdate:
+			return fmt.Errorf("%s: an edit outside of config can only update", ch.Address())
 		case ch.Kind == KindOrganization && ch.Organization != nil && ch.Organization.Name == ch.Name:
-			o := *ch.Organization
+			o := *withApplied(ch.Organization)
+			if c.Edit {
+				o = *ch.Organization
+				o.Applied = first[*Organization](tx, tableOrganizations, indexID, ch.Name).Applied
+			}
 			o.CreateIndex, o.ModifyIndex = index, index
 			if cur := first[*Organization](tx, tableOrganizations, indexID, ch.Name); cur != nil {
 				o.CreateIndex = cur.CreateIndex
@@ -89,7 +101,11 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 			}
 			touchedOrgs = append(touchedOrgs, o.Name)
 		case ch.Kind == KindProvider && ch.Provider != nil && ch.Provider.Name == ch.Name:
-			p := *ch.Provider
+			p := *withApplied(ch.Provider)
+			if c.Edit {
+				p = *ch.Provider
+				p.Applied = first[*Provider](tx, tableProviders, indexID, ch.Name).Applied
+			}
 			if p.Auth.Secret.IsZero() {
 				return fmt.Errorf("%s: no secret hash", ch.Address())
 			}
@@ -175,6 +191,14 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 			return err
 		}
 	}
+	if c.Edit {
+		ev := &SyncEvent{Time: cmd.Time, Source: SourceAdmin, Action: "config.edit", Outcome: OutcomeOK,
+			Detail: "changed outside of config: drift until the config says the same, or a reconcile corrects it"}
+		for _, ch := range c.Changes {
+			ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: "edited"})
+		}
+		return appendSyncEventTxn(tx, ev)
+	}
 	if err := setConfigStatusTxn(tx, &ConfigStatus{
 		Revision:  c.Revision,
 		Digest:    c.Digest,
@@ -193,7 +217,11 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 			counts[ActionCreate], counts[ActionUpdate], counts[ActionDelete]),
 	}
 	for _, ch := range c.Changes {
-		ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: ch.Action})
+		action := ch.Action
+		if ch.Corrects {
+			action += " (drift corrected)"
+		}
+		ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: action})
 	}
 	return appendSyncEventTxn(tx, ev)
 }

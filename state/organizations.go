@@ -16,6 +16,10 @@ type Organization struct {
 	ColdStoragePeriod time.Duration `json:"coldStoragePeriod"`
 	Protect           bool          `json:"protect"`
 
+	// Applied is the organization as config last set it; the fields that
+	// differ from it were changed outside of config (drift).
+	Applied *Organization `json:"applied,omitempty"`
+
 	CreateIndex uint64 `json:"createIndex"`
 	ModifyIndex uint64 `json:"modifyIndex"`
 }

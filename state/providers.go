@@ -20,6 +20,10 @@ type Provider struct {
 	RateLimit           RateLimit           `json:"rateLimit,omitzero"`
 	DeactivationGuard   DeactivationGuard   `json:"deactivationGuard,omitzero"`
 
+	// Applied is the provider as config last set it; the fields that
+	// differ from it were changed outside of config (drift).
+	Applied *Provider `json:"applied,omitempty"`
+
 	CreateIndex uint64 `json:"createIndex"`
 	ModifyIndex uint64 `json:"modifyIndex"`
 }

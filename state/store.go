@@ -50,8 +50,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock stamped on commands; time.Now by default.
 	Now func() time.Time
-	// SnapshotThreshold is how many log entries trigger a snapshot; 8192
-	// by default.
+	// SnapshotThreshold is how many log entries trigger a snapshot; 65536
+	// by default. A snapshot writes the whole state, so with many users
+	// frequent ones cost more than the longer log they save on a restart.
 	SnapshotThreshold uint64
 	// OnFatal is called once when the log cannot be written for a reason
 	// other than a full or read-only data dir (e.g. an fsync error): the
@@ -70,7 +71,7 @@ func (o *Options) defaults() {
 		o.Now = time.Now
 	}
 	if o.SnapshotThreshold == 0 {
-		o.SnapshotThreshold = 8192
+		o.SnapshotThreshold = 65536
 	}
 }
 

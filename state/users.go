@@ -66,6 +66,10 @@ type User struct {
 	// OrgPinned is set when an admin moved the user: mappings never move
 	// a pinned user again.
 	OrgPinned bool `json:"orgPinned,omitempty"`
+	// ProviderValues holds, for each attribute an admin changed since the
+	// provider's last push, the provider's value (the seeds' "out of
+	// sync"): the next push overwrites the admin's.
+	ProviderValues map[string]string `json:"providerValues,omitempty"`
 
 	// SCIM is the user's SCIM resource as the provider last wrote it: the
 	// attributes of the schemas the server declares, without id, meta and

@@ -69,6 +69,18 @@ func applyUserAdminTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		if len(changes) == 0 {
 			return nil
 		}
+		if u.Provider != "" {
+			pv := make(map[string]string, len(u.ProviderValues)+len(changes))
+			for k, v := range u.ProviderValues {
+				pv[k] = v
+			}
+			for _, ch := range changes {
+				if _, seen := pv[ch.Field]; !seen {
+					pv[ch.Field] = ch.Old // what the provider last pushed
+				}
+			}
+			u.ProviderValues = pv
+		}
 		for _, other := range list[*User](tx, tableUsers, indexUserName, strings.ToLower(u.UserName)) {
 			if other.ID != u.ID {
 				return &ConflictError{Field: "userName", Value: u.UserName, Owner: other.Provider, ID: other.ID}

@@ -71,6 +71,7 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		return &RefusedError{Refusals: []Refusal{{Address: "user." + u.ID, Message: fmt.Sprintf("organization %q does not exist", u.Organization)}}}
 	}
 	copyLifecycle(&u, cur)
+	u.ProviderValues = nil // a push makes the user as the provider says
 	if cur == nil && first[*Organization](tx, tableOrganizations, indexID, w.User.Organization) != nil {
 		u.Organization = w.User.Organization
 	}
