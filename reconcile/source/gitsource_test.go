@@ -1,0 +1,148 @@
+package source
+
+import (
+	"context"
+	"encoding/pem"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+)
+
+// gitRepo is a bare repository with a work clone to commit from.
+type gitRepo struct {
+	t           *testing.T
+	bare, clone string
+}
+
+func newGitRepo(t *testing.T) *gitRepo {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	r := &gitRepo{t: t, bare: filepath.Join(t.TempDir(), "config.git"), clone: t.TempDir()}
+	r.git("", "init", "-q", "--bare", "-b", "main", r.bare)
+	r.git(r.clone, "init", "-q", "-b", "main")
+	r.git(r.clone, "remote", "add", "origin", r.bare)
+	return r
+}
+
+func (r *gitRepo) git(dir string, args ...string) string {
+	r.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		r.t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// commit writes files (name -> content, "" removes) and pushes; it
+// returns the commit.
+func (r *gitRepo) commit(files map[string]string) string {
+	r.t.Helper()
+	for name, content := range files {
+		if content == "" {
+			os.Remove(filepath.Join(r.clone, name))
+			continue
+		}
+		write(r.t, r.clone, name, content)
+	}
+	r.git(r.clone, "add", "-A")
+	r.git(r.clone, "commit", "-q", "-m", "change")
+	r.git(r.clone, "push", "-q", "origin", "main")
+	return r.git(r.clone, "rev-parse", "HEAD")
+}
+
+func TestGitFetch(t *testing.T) {
+	r := newGitRepo(t)
+	first := r.commit(map[string]string{"config/a.yaml": "a", "config/.hidden/x.yaml": "x", "README.md": "r", "other/b.yaml": "b"})
+	g := &Git{URL: r.bare, Branch: "main", Path: "config/", Cache: filepath.Join(t.TempDir(), "cache"), Include: yamlOnly}
+	s, err := g.Fetch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Revision != "main@sha1:"+first || strings.Join(s.Files, ",") != "a.yaml" {
+		t.Fatalf("revision %s files %v", s.Revision, s.Files)
+	}
+	second := r.commit(map[string]string{"config/a.yaml": "A", "config/sub/c.yaml": "c"})
+	s2, err := g.Fetch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.Revision != "main@sha1:"+second || strings.Join(s2.Files, ",") != "a.yaml,sub/c.yaml" || s2.Digest == s.Digest {
+		t.Errorf("after a push: revision %s files %v", s2.Revision, s2.Files)
+	}
+	// A commit that changes nothing below the path keeps the digest.
+	third := r.commit(map[string]string{"README.md": "changed"})
+	s3, _ := g.Fetch(context.Background())
+	if s3.Revision != "main@sha1:"+third || s3.Digest != s2.Digest {
+		t.Errorf("an unrelated commit: revision %s, digest changed %v", s3.Revision, s3.Digest != s2.Digest)
+	}
+	// A force-push rewinding the branch is followed.
+	r.git(r.clone, "reset", "-q", "--hard", first)
+	r.git(r.clone, "push", "-q", "-f", "origin", "main")
+	s4, err := g.Fetch(context.Background())
+	if err != nil || s4.Revision != "main@sha1:"+first {
+		t.Errorf("after a force push: %v %v", s4, err)
+	}
+	// Errors say what failed.
+	bad := &Git{URL: r.bare, Branch: "nope", Cache: filepath.Join(t.TempDir(), "c2"), Include: yamlOnly}
+	if _, err := bad.Fetch(context.Background()); err == nil {
+		t.Error("fetching a missing branch: no error")
+	}
+	missing := &Git{URL: r.bare, Branch: "main", Path: "nowhere", Cache: filepath.Join(t.TempDir(), "c3"), Include: yamlOnly}
+	if _, err := missing.Fetch(context.Background()); err == nil || !strings.Contains(err.Error(), `path "nowhere"`) {
+		t.Errorf("a missing path: %v", err)
+	}
+}
+
+// TestGitHTTPSToken fetches over HTTPS from git's own smart HTTP server,
+// which takes only the right token.
+func TestGitHTTPSToken(t *testing.T) {
+	r := newGitRepo(t)
+	head := r.commit(map[string]string{"a.yaml": "a"})
+	backend := filepath.Join(strings.TrimSpace(runGit(t, "--exec-path")), "git-http-backend")
+	const token = "ghp_0123456789abcdef"
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if _, pass, ok := req.BasicAuth(); !ok || pass != token {
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + filepath.Dir(r.bare), "GIT_HTTP_EXPORT_ALL=1"}}
+		h.ServeHTTP(w, req)
+	}))
+	defer srv.Close()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	url := srv.URL + "/" + filepath.Base(r.bare)
+	for _, tt := range []struct {
+		token string
+		ok    bool
+	}{{"wrong", false}, {token, true}} {
+		g := &Git{URL: url, Branch: "main", Cache: filepath.Join(t.TempDir(), "cache"), Include: yamlOnly, CABundle: ca,
+			Auth: &githttp.BasicAuth{Username: "git", Password: tt.token}}
+		s, err := g.Fetch(context.Background())
+		if tt.ok && (err != nil || s.Revision != "main@sha1:"+head) {
+			t.Errorf("with the token: %v %v", s, err)
+		}
+		if !tt.ok && err == nil {
+			t.Error("a wrong token fetched")
+		}
+	}
+}
+
+func runGit(t *testing.T, args ...string) string {
+	out, err := exec.Command("git", args...).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
