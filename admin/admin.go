@@ -30,6 +30,20 @@ type Options struct {
 	// Token is the admin bearer token; with none, the API refuses every
 	// request and says how to enable it.
 	Token string
+
+	// Status and Drift answer GET /api/v1/status and /api/v1/drift; the
+	// endpoints answer 404 without them.
+	Status func() any
+	Drift  func() any
+	// DriftText renders the drift for people (GET /api/v1/drift?format=text).
+	DriftText func() string
+	// EditConfig turns an admin's change of a config object (kind
+	// state.KindOrganization or state.KindProvider) into an update,
+	// validated by the config's schema; an *InvalidEditError is the
+	// admin's fault. ConfigObject renders the object after it. Without
+	// EditConfig, PATCH of config objects answers 404.
+	EditConfig   func(v *state.View, kind, name string, patch map[string]any) (*state.ConfigChange, error)
+	ConfigObject func(v *state.View, kind, name string) any
 }
 
 // API serves /api/v1/.
@@ -55,6 +69,10 @@ func New(store Store, opts Options) *API {
 	a.mux.HandleFunc("PUT /api/v1/users/{id}/roles", a.setRoles)
 	a.mux.HandleFunc("GET /api/v1/deactivations", a.deactivations)
 	a.mux.HandleFunc("POST /api/v1/deactivations/{provider}/{action}", a.resolveDeactivations)
+	a.mux.HandleFunc("GET /api/v1/status", a.status)
+	a.mux.HandleFunc("GET /api/v1/drift", a.drift)
+	a.mux.HandleFunc("PATCH /api/v1/organizations/{name}", a.editConfig(state.KindOrganization))
+	a.mux.HandleFunc("PATCH /api/v1/providers/{name}", a.editConfig(state.KindProvider))
 	a.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such admin endpoint: "+r.Method+" "+r.URL.Path)
 	})

@@ -75,8 +75,10 @@ func command(p *Plan, newHash func(*Step) state.SecretHash) *state.Command {
 		switch before := s.Before.(type) {
 		case *state.Organization:
 			ch.ExpectIndex = before.ModifyIndex
+			ch.Corrects = s.Action == ActionUpdate && len(state.DriftedFields(before)) > 0
 		case *state.Provider:
 			ch.ExpectIndex = before.ModifyIndex
+			ch.Corrects = s.Action == ActionUpdate && len(state.DriftedFields(before)) > 0
 		}
 		switch after := s.After.(type) {
 		case *state.Organization:

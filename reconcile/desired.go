@@ -73,17 +73,11 @@ const maxSecretFile = 64 << 10
 func Desire(cfg *schema.Config, revision, digest string, read SecretReader) (*Desired, error) {
 	d := &Desired{Revision: revision, Digest: digest}
 	for _, o := range cfg.Organizations {
-		d.Organizations = append(d.Organizations, &state.Organization{
-			Name:              o.Name,
-			DisplayName:       o.DisplayName,
-			Parent:            o.Parent,
-			ColdStoragePeriod: o.ColdStoragePeriod.Std(),
-			Protect:           o.Protect,
-		})
+		d.Organizations = append(d.Organizations, OrganizationFromConfig(o))
 	}
 	var errs schema.Errors
 	for _, p := range cfg.Providers {
-		dp := &DesiredProvider{Provider: desiredProvider(p)}
+		dp := &DesiredProvider{Provider: ProviderFromConfig(p)}
 		if ref := p.Auth.SecretFrom; ref != nil {
 			field := "auth.secretFrom.env"
 			if ref.File != "" {
@@ -109,7 +103,20 @@ func Desire(cfg *schema.Config, revision, digest string, read SecretReader) (*De
 	return d, nil
 }
 
-func desiredProvider(p *schema.Provider) *state.Provider {
+// OrganizationFromConfig is an organization as the state holds it.
+func OrganizationFromConfig(o *schema.Organization) *state.Organization {
+	return &state.Organization{
+		Name:              o.Name,
+		DisplayName:       o.DisplayName,
+		Parent:            o.Parent,
+		ColdStoragePeriod: o.ColdStoragePeriod.Std(),
+		Protect:           o.Protect,
+	}
+}
+
+// ProviderFromConfig is a provider as the state holds it, without its
+// secret's hash.
+func ProviderFromConfig(p *schema.Provider) *state.Provider {
 	sp := &state.Provider{
 		Name:        p.Name,
 		DisplayName: p.DisplayName,

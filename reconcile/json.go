@@ -20,6 +20,7 @@ type JSONPlan struct {
 	ConfigDigest    string       `json:"config_digest"`
 	LiveRevision    string       `json:"live_revision"`
 	ResourceChanges []JSONChange `json:"resource_changes"`
+	ResourceDrift   []JSONDrift  `json:"resource_drift"`
 	Summary         JSONSummary  `json:"summary"`
 	Applyable       bool         `json:"applyable"`
 	Errors          []Problem    `json:"errors"`
@@ -62,6 +63,7 @@ func (p *Plan) JSON() *JSONPlan {
 		ConfigDigest:    p.Digest,
 		LiveRevision:    p.LiveRevision,
 		ResourceChanges: []JSONChange{},
+		ResourceDrift:   DriftJSON(p.Drift),
 		Summary:         JSONSummary{Add: add, Change: change, Destroy: destroy},
 		Applyable:       p.Applyable(),
 		Errors:          append([]Problem{}, p.Problems...),
@@ -123,4 +125,32 @@ func ConfigErrorsJSON(w io.Writer, revision string, errs []Problem) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(jp)
+}
+
+// JSONDrift is one object of `resource_drift`, as in Terraform's JSON
+// plans: before is what config last applied, after what is live.
+type JSONDrift struct {
+	Address string         `json:"address"`
+	Type    string         `json:"type"`
+	Name    string         `json:"name"`
+	Change  JSONChangeBody `json:"change"`
+}
+
+// DriftJSON returns the machine-readable form of drift entries.
+func DriftJSON(entries []*DriftEntry) []JSONDrift {
+	out := []JSONDrift{}
+	for _, e := range entries {
+		var applied any
+		switch o := e.Live.(type) {
+		case *state.Organization:
+			applied = o.Applied
+		case *state.Provider:
+			applied = o.Applied
+		}
+		out = append(out, JSONDrift{Address: e.Address(), Type: e.Kind, Name: e.Name, Change: JSONChangeBody{
+			Actions: []Action{ActionUpdate}, Before: nest(objectAttrs(applied)), After: nest(objectAttrs(e.Live)),
+			BeforeSensitive: map[string]any{}, AfterSensitive: map[string]any{},
+		}})
+	}
+	return out
 }

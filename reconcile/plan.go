@@ -3,6 +3,7 @@ package reconcile
 import (
 	"fmt"
 
+	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -28,6 +29,12 @@ type Plan struct {
 
 	// Problems are the reasons the plan must not be applied (see Guard).
 	Problems []Problem
+
+	// Drift lists the objects changed outside of config, shown before
+	// the plan as Terraform does (see PlanFor).
+	Drift []*DriftEntry
+	// DriftMode is what the plan does to them: DriftReport or DriftCorrect.
+	DriftMode string
 }
 
 // Problem is a reason a plan must not be applied: a guard's, or an error
@@ -42,10 +49,23 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	if p.Address == "" {
+	switch {
+	case p.File != "":
+		e := schema.Error{File: p.File, Line: p.Line, Col: p.Column, Path: p.Path, Msg: p.Message}
+		return e.Error()
+	case p.Address == "":
 		return p.Message
 	}
 	return p.Address + " " + p.Message
+}
+
+// ConfigProblems turns positioned config errors into problems.
+func ConfigProblems(errs schema.Errors) []Problem {
+	out := make([]Problem, len(errs))
+	for i, e := range errs {
+		out[i] = Problem{Message: e.Msg, File: e.File, Line: e.Line, Column: e.Col, Path: e.Path}
+	}
+	return out
 }
 
 // Step changes one object.
@@ -104,6 +124,19 @@ func (s *Step) String() string {
 		return s.Address() + " will be destroyed"
 	}
 	return s.Address() + " is up to date"
+}
+
+// Done says what the step did, once applied: "organization.eng created".
+func (s *Step) Done() string {
+	switch s.Action {
+	case ActionCreate:
+		return s.Address() + " created"
+	case ActionUpdate:
+		return s.Address() + " updated in-place"
+	case ActionDelete:
+		return s.Address() + " destroyed"
+	}
+	return s.Address() + " unchanged"
 }
 
 // phase orders steps: organizations are created before the providers that

@@ -28,6 +28,16 @@ func (p *Plan) WriteText(w io.Writer) error {
 		live = "none"
 	}
 	fmt.Fprintf(&b, "Config revision: %s (last applied: %s)\n\n", p.Revision, live)
+	if len(p.Drift) > 0 {
+		WriteDriftText(&b, p.Drift)
+		if p.DriftMode == DriftCorrect {
+			b.WriteString("\nThe plan below reverts these changes (--drift=correct).\n")
+		} else {
+			b.WriteString("\nThese changes are kept (--drift=report): the plan below changes only what the\nconfig changed since it was last applied.\n")
+		}
+		b.WriteString(strings.Repeat("─", 77))
+		b.WriteString("\n\n")
+	}
 	if len(p.Steps) == 0 {
 		b.WriteString(p.SummaryLine())
 		b.WriteString("\n")
@@ -119,4 +129,34 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// WriteDriftText writes changes made outside of config the way Terraform
+// reports drift before a plan.
+func WriteDriftText(w io.Writer, entries []*DriftEntry) error {
+	var b strings.Builder
+	b.WriteString("Note: Objects have changed outside of config\n\n")
+	b.WriteString("Reconcile detected the following changes made outside of config since it was last applied:\n")
+	for _, e := range entries {
+		s := &Step{Action: ActionUpdate, Kind: e.Kind, Name: e.Name, Changes: e.Changes}
+		fmt.Fprintf(&b, "\n  # %s has changed\n", e.Address())
+		fmt.Fprintf(&b, "  ~ %s %q {\n", e.Kind, e.Name)
+		width := 0
+		for _, c := range s.Changes {
+			width = max(width, len(c.Path))
+		}
+		for _, c := range s.Changes {
+			sym := "~"
+			switch {
+			case c.Before == nil:
+				sym = "+"
+			case c.After == nil:
+				sym = "-"
+			}
+			fmt.Fprintf(&b, "      %s %-*s = %s\n", sym, width, c.Path, s.value(c))
+		}
+		b.WriteString("    }\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

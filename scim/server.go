@@ -37,6 +37,9 @@ type Options struct {
 	// https://scim.example.com), for meta.location; by default it is
 	// derived from each request.
 	ExternalURL string
+	// Observe is told about every request: the provider ("" when it did
+	// not authenticate), the method, the status and how long it took.
+	Observe func(provider, method string, status int, d time.Duration)
 }
 
 // Server serves SCIM 2.0 for every provider at /scim/v2/{provider}/.
@@ -91,6 +94,30 @@ type request struct {
 // match without case and a trailing slash is ignored, as Entra's clients
 // expect.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Observe == nil {
+		s.serve(w, r)
+		return
+	}
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.serve(rec, r)
+	s.opts.Observe(rec.provider, r.Method, rec.status, time.Since(start))
+}
+
+// statusRecorder remembers the status of a response, and the provider
+// the request authenticated as.
+type statusRecorder struct {
+	http.ResponseWriter
+	status   int
+	provider string
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, Prefix)
 	if !ok {
 		writeError(w, errNotFound("not a SCIM path"))
@@ -113,6 +140,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, err)
 		return
+	}
+	if rec, ok := w.(*statusRecorder); ok {
+		rec.provider = p.Name
 	}
 	if err := s.allow(p); err != nil {
 		writeError(w, err)

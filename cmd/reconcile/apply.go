@@ -18,6 +18,7 @@ func (c *cli) applyCmd() *cobra.Command {
 		df               dataFlags
 		autoApprove      bool
 		allowMassDestroy bool
+		drift            string
 	)
 	cmd := &cobra.Command{
 		Use:   "apply --config DIR",
@@ -42,6 +43,9 @@ the secret in the identity provider right away.`,
 			if err != nil {
 				return err
 			}
+			if err := checkDrift(drift); err != nil {
+				return err
+			}
 			if err := df.check(cmd); err != nil {
 				return err
 			}
@@ -58,7 +62,7 @@ the secret in the identity provider right away.`,
 				return err
 			}
 			defer store.Close()
-			p, err := makePlan(d, store, allowMassDestroy)
+			p, err := makePlan(d, store, allowMassDestroy, drift)
 			if err != nil {
 				return err
 			}
@@ -91,6 +95,7 @@ the secret in the identity provider right away.`,
 	df.register(cmd)
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for approval")
 	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
+	registerDrift(cmd, &drift)
 	return cmd
 }
 

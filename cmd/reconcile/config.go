@@ -68,11 +68,7 @@ func (c *cli) configErrors(dir string, err error) error {
 		return err
 	}
 	if c.jsonErrors {
-		var problems []reconcile.Problem
-		for _, e := range errs {
-			problems = append(problems, reconcile.Problem{Message: e.Msg, File: e.File, Line: e.Line, Column: e.Col, Path: e.Path})
-		}
-		if err := reconcile.ConfigErrorsJSON(c.stdout, "", problems); err != nil {
+		if err := reconcile.ConfigErrorsJSON(c.stdout, "", reconcile.ConfigProblems(errs)); err != nil {
 			return err
 		}
 	}

@@ -94,6 +94,10 @@ func (f *serverFlags) call(ctx context.Context, method, path string, in, out any
 		}
 		return fmt.Errorf("the daemon answered %s", resp.Status)
 	}
+	if text, ok := out.(*string); ok {
+		*text = string(answer)
+		return nil
+	}
 	return json.Unmarshal(answer, out)
 }
 

@@ -15,6 +15,7 @@ func (c *cli) planCmd() *cobra.Command {
 		detailedExitcode bool
 		asJSON           bool
 		allowMassDestroy bool
+		drift            string
 	)
 	cmd := &cobra.Command{
 		Use:   "plan --config DIR",
@@ -31,6 +32,11 @@ A plan that must not be applied (destroying a protected organization, one
 that still has users, a provider that still owns users, or more than one
 object and more than 25% of the organizations or of the providers at once,
 unless --allow-mass-destroy) is printed with its errors and exits 1.
+
+Objects admins changed through the admin API since config last applied
+them are drift: listed first, under "Note: Objects have changed outside of
+config", and kept (--drift=report, the daemon's default) unless the config
+changed the same field, or reverted (--drift=correct).
 
 Plan changes nothing. If the data dir does not exist yet, the plan is
 against an empty state.
@@ -50,6 +56,9 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 			if err != nil {
 				return err
 			}
+			if err := checkDrift(drift); err != nil {
+				return err
+			}
 			if err := df.check(cmd); err != nil {
 				return err
 			}
@@ -67,7 +76,7 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 				return err
 			}
 			defer store.Close()
-			p, err := makePlan(d, store, allowMassDestroy)
+			p, err := makePlan(d, store, allowMassDestroy, drift)
 			if err != nil {
 				return err
 			}
@@ -95,13 +104,25 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 	cmd.Flags().BoolVar(&detailedExitcode, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
+	registerDrift(cmd, &drift)
 	return cmd
 }
 
+func registerDrift(cmd *cobra.Command, drift *string) {
+	cmd.Flags().StringVar(drift, "drift", reconcile.DriftReport, "changes made outside of config: report (keep them) or correct (revert them)")
+}
+
+func checkDrift(mode string) error {
+	if mode != reconcile.DriftReport && mode != reconcile.DriftCorrect {
+		return usageErrorf("--drift: %q is not report or correct", mode)
+	}
+	return nil
+}
+
 // makePlan diffs the desired state against the store and guards the plan.
-func makePlan(d *reconcile.Desired, store *state.Store, allowMassDestroy bool) (*reconcile.Plan, error) {
+func makePlan(d *reconcile.Desired, store *state.Store, allowMassDestroy bool, drift string) (*reconcile.Plan, error) {
 	live := reconcile.LiveFrom(store.View())
-	p := reconcile.Diff(d, live)
+	p := reconcile.PlanFor(d, live, drift)
 	if err := reconcile.Guard(p, live, store, reconcile.GuardOptions{AllowMassDestroy: allowMassDestroy}); err != nil {
 		return nil, err
 	}

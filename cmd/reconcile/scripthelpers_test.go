@@ -29,12 +29,18 @@ import (
 //	waitstate URL ID STATE     poll the admin API at URL (token from
 //	                           $RECONCILE_ADMIN_TOKEN) until user ID is in
 //	                           STATE, or "paused" (up to 20s)
+//	waitjson URL PATH VALUE    poll URL with the admin token until the JSON
+//	                           value at PATH prints as VALUE (up to 20s)
+//	http                       the same as scim, named for calls to other
+//	                           APIs (set SCIM_URL and SCIM_AUTH for them)
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"freeport":  cmdFreePort,
 	"waitready": cmdWaitReady,
 	"scim":      cmdSCIM,
 	"capture":   cmdCapture,
 	"waitstate": cmdWaitState,
+	"waitjson":  cmdWaitJSON,
+	"http":      cmdSCIM,
 }
 
 func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
@@ -157,23 +163,55 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	var v any
 	ts.Check(json.Unmarshal([]byte(ts.ReadFile(".last-response")), &v))
-	for _, part := range strings.Split(args[1], ".") {
+	v, err := jsonAt(v, args[1])
+	ts.Check(err)
+	s, ok := v.(string)
+	if !ok {
+		ts.Fatalf("capture: %s is %v, not a string", args[1], v)
+	}
+	ts.Setenv(args[0], s)
+}
+
+// jsonAt walks a decoded JSON value along a dotted path (a.0.b).
+func jsonAt(v any, path string) (any, error) {
+	for _, part := range strings.Split(path, ".") {
 		switch x := v.(type) {
 		case map[string]any:
 			v = x[part]
 		case []any:
 			i, err := strconv.Atoi(part)
 			if err != nil || i >= len(x) {
-				ts.Fatalf("capture: no element %s", part)
+				return nil, fmt.Errorf("no element %s in %s", part, path)
 			}
 			v = x[i]
 		default:
-			ts.Fatalf("capture: nothing at %s", args[1])
+			return nil, fmt.Errorf("nothing at %s", path)
 		}
 	}
-	s, ok := v.(string)
-	if !ok {
-		ts.Fatalf("capture: %s is %v, not a string", args[1], v)
+	return v, nil
+}
+
+// cmdWaitJSON polls an admin API path until the JSON value at a dotted
+// path, printed with fmt, is VALUE.
+func cmdWaitJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: waitjson URL PATH VALUE")
 	}
-	ts.Setenv(args[0], s)
+	deadline := time.Now().Add(20 * time.Second)
+	var last any
+	for time.Now().Before(deadline) {
+		req, err := http.NewRequest("GET", args[0], nil)
+		ts.Check(err)
+		req.Header.Set("Authorization", "Bearer "+ts.Getenv("RECONCILE_ADMIN_TOKEN"))
+		resp, err := http.DefaultClient.Do(req)
+		ts.Check(err)
+		var v any
+		json.NewDecoder(resp.Body).Decode(&v)
+		resp.Body.Close()
+		if last, err = jsonAt(v, args[1]); err == nil && fmt.Sprint(last) == args[2] {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("%s of %s is %v after 20s, want %s", args[1], args[0], last, args[2])
 }

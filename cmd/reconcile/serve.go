@@ -8,16 +8,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/lifecycle"
+	"github.com/reconcile-dev/reconcile/metrics"
 	"github.com/reconcile-dev/reconcile/reconcile"
-	"github.com/reconcile-dev/reconcile/schema"
+	"github.com/reconcile-dev/reconcile/reconcile/source"
 	"github.com/reconcile-dev/reconcile/scim"
 	"github.com/reconcile-dev/reconcile/state"
 	"github.com/spf13/cobra"
@@ -26,38 +29,55 @@ import (
 type serveFlags struct {
 	cf               configFlags
 	df               dataFlags
+	git              gitFlags
 	listen           string
 	externalURL      string
 	adminTokenFile   string
+	webhookFile      string
 	allowMassDestroy bool
+	drift            string
+	debounce         time.Duration
 	maxBody          int64
 	tlsCert, tlsKey  string
+	debugListen      string
 }
 
 func (c *cli) serveCmd() *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
-		Use:   "serve --config DIR",
-		Short: "Run the daemon: apply the config, serve SCIM 2.0 and the admin API",
-		Long: `Serve applies the config in DIR to the state in the data dir (the same
-plan, guards and atomic apply as "reconcile apply"), then serves:
+		Use:   "serve --config DIR | --git URL",
+		Short: "Run the daemon: follow the config, serve SCIM 2.0 and the admin API",
+		Long: `Serve keeps the live state following a config: a directory (--config,
+watched for changes) or a branch of a git repository (--git, polled every
+--poll and at once on a webhook). Each new revision is validated, planned,
+guarded and applied as one atomic command, like "reconcile apply". A
+revision that fails validation or a guard is never applied: the last good
+one stays live, and "reconcile status" says why, with positioned errors.
+An unreachable repository is retried with backoff while the daemon keeps
+serving. The daemon serves:
 
   /scim/v2/{provider}/   SCIM 2.0 for each provider: the "Base URL" an
                          identity provider's admin enters (PingOne's SCIM_URL)
   /api/v1/               the admin API (bearer token from --admin-token-file
                          or RECONCILE_ADMIN_TOKEN; disabled without one)
+  /api/v1/hooks/git      the git push webhook (GitHub's X-Hub-Signature-256,
+                         secret from --webhook-secret-file or
+                         RECONCILE_WEBHOOK_SECRET)
+  /metrics               Prometheus metrics
   /healthz, /readyz      liveness and readiness
 
-A config that fails validation, or a plan that fails a guard, is not
-applied: the last applied state stays live and the daemon says why.
+Changes admins make to organizations and providers through the admin API
+are drift: --drift=report (the default) keeps and reports them,
+--drift=correct reverts them to the config on the next run.
+
 Secrets generated for providers are printed once on standard output.`,
 		Example: `  # The quick start: the example config, state in the default data dir.
   reconcile serve --config examples/quickstart
 
-  # Behind a proxy, with the admin API on:
-  RECONCILE_ADMIN_TOKEN=$(cat /run/secrets/admin) \
-    reconcile serve --config /etc/reconcile --listen 0.0.0.0:8080 \
-      --external-url https://scim.example.com --data-dir /var/lib/reconcile`,
+  # Following git, behind a proxy, with the admin API on:
+  RECONCILE_ADMIN_TOKEN=$(cat /run/secrets/admin) RECONCILE_GIT_TOKEN=$(cat /run/secrets/git) \
+    reconcile serve --git https://github.com/acme/identity-config --branch main --path config/ \
+      --listen 0.0.0.0:8080 --external-url https://scim.example.com --data-dir /var/lib/reconcile`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.serve(cmd, &f)
@@ -65,13 +85,19 @@ Secrets generated for providers are printed once on standard output.`,
 	}
 	f.cf.register(cmd)
 	f.df.register(cmd)
-	cmd.Flags().StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to serve on")
-	cmd.Flags().StringVar(&f.externalURL, "external-url", "", "the daemon's URL as identity providers reach it, for SCIM meta.location (default: from each request)")
-	cmd.Flags().StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the admin API bearer token (or set RECONCILE_ADMIN_TOKEN)")
-	cmd.Flags().BoolVar(&f.allowMassDestroy, "allow-mass-destroy", false, "let the config destroy more than one object and more than 25% of a kind at once")
-	cmd.Flags().Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest SCIM request body accepted (413 beyond)")
-	cmd.Flags().StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 or later) with this PEM certificate chain (with --tls-key)")
-	cmd.Flags().StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	f.git.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to serve on")
+	fl.StringVar(&f.externalURL, "external-url", "", "the daemon's URL as identity providers reach it, for SCIM meta.location (default: from each request)")
+	fl.StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the admin API bearer token (or set RECONCILE_ADMIN_TOKEN)")
+	fl.StringVar(&f.webhookFile, "webhook-secret-file", "", "file holding the git webhook's secret (or set RECONCILE_WEBHOOK_SECRET)")
+	fl.BoolVar(&f.allowMassDestroy, "allow-mass-destroy", false, "let the config destroy more than one object and more than 25% of a kind at once")
+	registerDrift(cmd, &f.drift)
+	fl.DurationVar(&f.debounce, "watch-debounce", 300*time.Millisecond, "with --config: how long the directory must stay quiet before a change is applied")
+	fl.Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest SCIM request body accepted (413 beyond)")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 or later) with this PEM certificate chain (with --tls-key)")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go's /debug/pprof profiles on this loopback address (e.g. 127.0.0.1:6060)")
 	return cmd
 }
 
@@ -81,8 +107,14 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.cf.dir == "" {
-		return usageErrorf("--config is required: the directory holding your config YAML")
+	switch {
+	case f.cf.dir == "" && f.git.url == "":
+		return usageErrorf("give --config DIR (a directory) or --git URL (a repository) to follow")
+	case f.cf.dir != "" && f.git.url != "":
+		return usageErrorf("--config and --git exclude each other: follow a directory or a repository")
+	}
+	if err := checkDrift(f.drift); err != nil {
+		return err
 	}
 	if err := f.df.check(cmd); err != nil {
 		return err
@@ -91,16 +123,18 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	if (f.tlsCert == "") != (f.tlsKey == "") {
-		return usageErrorf("--tls-cert and --tls-key go together")
+	webhookSecret, err := readSecretFlag(f.webhookFile, "RECONCILE_WEBHOOK_SECRET", "--webhook-secret-file")
+	if err != nil {
+		return err
 	}
-	var tlsConfig *tls.Config
-	if f.tlsCert != "" {
-		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
-		if err != nil {
-			return fmt.Errorf("loading --tls-cert/--tls-key: %w", err)
+	tlsConfig, err := loadTLS(f.tlsCert, f.tlsKey)
+	if err != nil {
+		return err
+	}
+	if f.debugListen != "" {
+		if err := serveDebug(f.debugListen); err != nil {
+			return err
 		}
-		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 	}
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -120,21 +154,58 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	defer store.Close()
 	log.Info("state opened", "dataDir", f.df.path(), "users", store.View().CountUsers())
 
-	c.reconcileOnce(ctx, log, store, f)
+	src, srcInfo, err := c.makeSource(f)
+	if err != nil {
+		return err
+	}
+	m := metrics.New(store, func() int { return len(driftOf(store.View())) })
+	loop := &reconcile.Loop{
+		Source: src, Store: store, Secrets: reconcile.OSSecrets, Log: log, Dir: srcInfo.Prefix,
+		Drift: f.drift, AllowMassDestroy: f.allowMassDestroy, Interval: f.git.poll,
+		OnApply: func(p *reconcile.Plan, out *reconcile.Outcome) { c.printApply(p, out) },
+		Observe: m.ObserveRun,
+	}
+	if f.git.url == "" {
+		loop.Interval = 0
+	}
+	// Apply before serving: identity providers find the providers of the
+	// config, or the last applied state when it is bad.
+	loop.RunOnce(ctx)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sched := lifecycle.New(store, log, nil)
-	schedDone := make(chan struct{})
+	done := make(chan struct{})
+	defer func() { stop(); <-done; <-done }()
 	go func() {
-		defer close(schedDone)
-		sched.Run(ctx)
+		defer func() { done <- struct{}{} }()
+		lifecycle.New(store, log, nil).Run(ctx)
 	}()
-	defer func() { <-schedDone }()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		loop.Run(ctx)
+	}()
+	if f.cf.dir != "" {
+		changes, err := source.Watch(ctx, f.cf.dir, f.debounce, log)
+		if err != nil {
+			return fmt.Errorf("watching %s: %w", f.cf.dir, err)
+		}
+		go func() {
+			for range changes {
+				loop.Trigger()
+			}
+		}()
+	}
 
 	mux := http.NewServeMux()
-	mux.Handle(scim.Prefix, scim.New(store, scim.Options{Logger: log, ExternalURL: f.externalURL, MaxBodyBytes: f.maxBody}))
-	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken}))
+	mux.Handle(scim.Prefix, scim.New(store, scim.Options{Logger: log, ExternalURL: f.externalURL, MaxBodyBytes: f.maxBody, Observe: m.ObserveSCIM}))
+	mux.Handle("POST /api/v1/hooks/git", webhook(webhookSecret, loop, log))
+	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken,
+		Status:     func() any { return statusReport(store, loop, srcInfo, f.drift) },
+		Drift:      func() any { return driftReport(store.View()) },
+		DriftText:  func() string { return driftText(store.View()) },
+		EditConfig: editConfig, ConfigObject: configObject,
+	}))
+	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := store.Failed(); err != nil {
@@ -161,7 +232,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		}
 	}
 	base = strings.TrimSuffix(base, "/")
-	log.Info("serving", "listen", ln.Addr().String(), "admin", adminToken != "")
+	log.Info("serving", "listen", ln.Addr().String(), "admin", adminToken != "", "source", srcInfo.String(), "drift", f.drift)
 	for _, p := range store.View().Providers() {
 		log.Info("SCIM provider", "provider", p.Name, "baseURL", base+scim.Prefix+p.Name+"/", "auth", p.Auth.Type)
 	}
@@ -177,7 +248,6 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	}()
 	select {
 	case err := <-errc:
-		stop()
 		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
@@ -190,89 +260,132 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	return nil
 }
 
-// reconcileOnce applies the config directory, or says why it did not and
-// keeps the last applied state.
-func (c *cli) reconcileOnce(ctx context.Context, log *slog.Logger, store *state.Store, f *serveFlags) {
-	stall := func(reason string, args ...any) {
-		live := "none"
-		if st := store.View().Config(); st != nil {
-			live = st.Revision
-		}
-		log.Error("config not applied: the last applied state stays live", append([]any{"reason", reason, "liveRevision", live}, args...)...)
-	}
-	snap, err := readConfig(f.cf.dir)
-	if err != nil {
-		stall(err.Error())
-		return
-	}
-	cfg, err := schema.Load(snap.FS, f.cf.dir)
-	if err == nil {
-		var d *reconcile.Desired
-		if d, err = reconcile.Desire(cfg, snap.Revision, snap.Digest, reconcile.OSSecrets); err == nil {
-			c.applyDesired(ctx, log, store, d, f.allowMassDestroy, stall)
-			return
-		}
-	}
-	var errs schema.Errors
-	if errors.As(err, &errs) {
-		for _, e := range errs {
-			log.Error("config error", "at", e.Pos(), "path", e.Path, "msg", e.Msg)
-		}
-		stall(fmt.Sprintf("%d %s in %s", len(errs), plural(len(errs), "error", "errors"), f.cf.dir), "revision", snap.Revision)
-		return
-	}
-	stall(err.Error(), "revision", snap.Revision)
-}
-
-func (c *cli) applyDesired(ctx context.Context, log *slog.Logger, store *state.Store, d *reconcile.Desired, allowMassDestroy bool, stall func(string, ...any)) {
-	p, err := makePlan(d, store, allowMassDestroy)
-	if err != nil {
-		stall(err.Error(), "revision", d.Revision)
-		return
-	}
-	if !p.Applyable() {
-		for _, pr := range p.Problems {
-			log.Error("plan refused", "problem", pr.String())
-		}
-		stall("the plan failed its guards", "revision", d.Revision)
-		return
-	}
-	out, err := reconcile.Apply(ctx, store, p)
-	if err != nil {
-		stall(err.Error(), "revision", d.Revision)
-		return
-	}
+// printApply shows what a run applied, whatever the log level: nothing
+// is applied unseen. Generated credentials are shown here, once.
+func (c *cli) printApply(p *reconcile.Plan, out *reconcile.Outcome) {
 	add, change, destroy := p.Summary()
-	log.Info("config applied", "revision", d.Revision, "added", add, "changed", change, "destroyed", destroy)
-	// What changed is shown whatever the log level: nothing is applied
-	// unseen.
-	if len(p.Steps) > 0 {
-		fmt.Fprintf(c.stdout, "Applied config %s:\n", d.Revision)
-		for _, s := range p.Steps {
-			fmt.Fprintf(c.stdout, "  %s\n", s)
-		}
-		fmt.Fprintf(c.stdout, "Apply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
+	fmt.Fprintf(c.stdout, "Applied config %s:\n", p.Revision)
+	for _, s := range p.Steps {
+		fmt.Fprintf(c.stdout, "  %s\n", s.Done())
 	}
+	fmt.Fprintf(c.stdout, "Apply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
 	for _, cr := range out.Credentials {
 		c.printCredentials(cr)
 	}
 }
 
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if (certFile == "") != (keyFile == "") {
+		return nil, usageErrorf("--tls-cert and --tls-key go together")
+	}
+	if certFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading --tls-cert/--tls-key: %w", err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+}
+
+func serveDebug(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return usageErrorf("--debug-listen must be a loopback address such as 127.0.0.1:6060: profiles are not for the network")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on --debug-listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
+	return nil
+}
+
 func readAdminToken(file string) (string, error) {
+	return readSecretFlag(file, "RECONCILE_ADMIN_TOKEN", "--admin-token-file")
+}
+
+// readSecretFlag reads a secret from the file a flag names, else from an
+// environment variable; "" when neither is set.
+func readSecretFlag(file, env, flag string) (string, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("reading --admin-token-file: %w", err)
+			return "", fmt.Errorf("reading %s: %w", flag, err)
 		}
 		t := strings.TrimSpace(string(b))
 		if len(t) < reconcile.MinSecretLength {
-			return "", fmt.Errorf("the admin token in %s is %d characters; at least %d are required", file, len(t), reconcile.MinSecretLength)
+			return "", fmt.Errorf("the secret in %s is %d characters; at least %d are required", file, len(t), reconcile.MinSecretLength)
 		}
 		return t, nil
 	}
-	t := strings.TrimSpace(os.Getenv("RECONCILE_ADMIN_TOKEN"))
+	t := strings.TrimSpace(os.Getenv(env))
 	if t != "" && len(t) < reconcile.MinSecretLength {
-		return "", fmt.Errorf("RECONCILE_ADMIN_TOKEN is %d characters; at least %d are required", len(t), reconcile.MinSecretLength)
+		return "", fmt.Errorf("%s is %d characters; at least %d are required", env, len(t), reconcile.MinSecretLength)
 	}
 	return t, nil
+}
+
+// sourceInfo describes what the daemon follows.
+type sourceInfo struct {
+	Kind   string `json:"kind"` // "git" or "dir"
+	URL    string `json:"url,omitempty"`
+	Branch string `json:"branch,omitempty"`
+	Path   string `json:"path,omitempty"`
+	Dir    string `json:"dir,omitempty"`
+	// Prefix is joined to file names in config errors.
+	Prefix string `json:"-"`
+}
+
+func (s sourceInfo) String() string {
+	if s.Kind == "git" {
+		return fmt.Sprintf("git %s (branch %s, path %s)", s.URL, s.Branch, orDot(s.Path))
+	}
+	return "directory " + s.Dir
+}
+
+func orDot(s string) string {
+	if s == "" {
+		return "."
+	}
+	return s
+}
+
+type dirSource struct{ dir string }
+
+func (d dirSource) Fetch(ctx context.Context) (*reconcile.Snapshot, error) {
+	s, err := readConfig(d.dir)
+	if err != nil {
+		return nil, err
+	}
+	return &reconcile.Snapshot{Revision: s.Revision, Digest: s.Digest, FS: s.FS}, nil
+}
+
+type gitSource struct{ g *source.Git }
+
+func (g gitSource) Fetch(ctx context.Context) (*reconcile.Snapshot, error) {
+	s, err := g.g.Fetch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Files) == 0 {
+		return nil, fmt.Errorf("no *.yaml or *.yml files at %s in %s", orDot(g.g.Path), s.Revision)
+	}
+	return &reconcile.Snapshot{Revision: s.Revision, Digest: s.Digest, FS: s.FS}, nil
+}
+
+func (c *cli) makeSource(f *serveFlags) (reconcile.Source, sourceInfo, error) {
+	if f.cf.dir != "" {
+		return dirSource{f.cf.dir}, sourceInfo{Kind: "dir", Dir: f.cf.dir, Prefix: filepath.ToSlash(f.cf.dir)}, nil
+	}
+	g, err := f.git.source(filepath.Join(f.df.path(), "git"))
+	if err != nil {
+		return nil, sourceInfo{}, err
+	}
+	info := sourceInfo{Kind: "git", URL: f.git.url, Branch: f.git.branch, Path: g.Path, Prefix: strings.Trim(g.Path, "/")}
+	return gitSource{g}, info, nil
 }

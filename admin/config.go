@@ -1,0 +1,94 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// InvalidEditError is an admin's change of a config object that the
+// config's schema refuses (400).
+type InvalidEditError struct{ Msg string }
+
+func (e *InvalidEditError) Error() string { return e.Msg }
+
+// status answers GET /api/v1/status: what the daemon follows, the
+// revision applied last and whether the newest one is stalled.
+func (a *API) status(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Status == nil {
+		writeError(w, http.StatusNotFound, "this daemon reports no status")
+		return
+	}
+	writeJSON(w, http.StatusOK, a.opts.Status())
+}
+
+// drift answers GET /api/v1/drift: the changes made outside of config.
+func (a *API) drift(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Drift == nil {
+		writeError(w, http.StatusNotFound, "this daemon reports no drift")
+		return
+	}
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		writeJSON(w, http.StatusOK, a.opts.Drift())
+	case "text":
+		if a.opts.DriftText == nil {
+			writeError(w, http.StatusNotFound, "this daemon renders no drift text")
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, a.opts.DriftText())
+	default:
+		writeError(w, http.StatusBadRequest, "format: want json or text, not "+strconv.Quote(f))
+	}
+}
+
+// editConfig answers PATCH /api/v1/{organizations,providers}/{name}: an
+// admin's change of a config object, as the console allows. The body is
+// a JSON object of the config fields to set (null removes one). The
+// change is drift: it stays until the config changes the object, or the
+// daemon corrects it (--drift=correct).
+func (a *API) editConfig(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.opts.EditConfig == nil {
+			writeError(w, http.StatusNotFound, "this daemon does not allow config objects to be changed outside of config")
+			return
+		}
+		var patch map[string]any
+		if !decode(w, r, &patch) {
+			return
+		}
+		if len(patch) == 0 {
+			writeError(w, http.StatusBadRequest, "the body is empty: send a JSON object of the fields to change")
+			return
+		}
+		name := r.PathValue("name")
+		ch, err := a.opts.EditConfig(a.store.View(), kind, name, patch)
+		var invalid *InvalidEditError
+		if errors.As(err, &invalid) {
+			writeError(w, http.StatusBadRequest, kind+" "+name+": "+invalid.Msg)
+			return
+		}
+		if err != nil {
+			writeStateError(w, err)
+			return
+		}
+		reason := strings.TrimSpace(r.Header.Get("X-Reconcile-Reason"))
+		a.opts.Logger.Info("config object changed outside of config", "kind", kind, "name", name, "fields", len(patch), "reason", reason)
+		if _, err := a.store.Apply(context.WithoutCancel(r.Context()), &state.Command{Type: state.CmdConfigApply,
+			ConfigApply: &state.ConfigApply{Edit: true, Changes: []state.ConfigChange{*ch}}}); err != nil {
+			writeStateError(w, err)
+			return
+		}
+		var obj any
+		if a.opts.ConfigObject != nil {
+			obj = a.opts.ConfigObject(a.store.View(), kind, name)
+		}
+		writeJSON(w, http.StatusOK, obj)
+	}
+}

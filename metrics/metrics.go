@@ -1,0 +1,135 @@
+// Package metrics exposes the daemon's Prometheus metrics: reconcile runs
+// and their durations, the last success, the applied revision, drifted
+// objects, SCIM requests by provider, method and status, and pending
+// deactivations.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// Metrics holds the daemon's metrics.
+type Metrics struct {
+	registry    *prometheus.Registry
+	runs        *prometheus.CounterVec
+	runDuration prometheus.Histogram
+	lastSuccess prometheus.Gauge
+	scim        *prometheus.CounterVec
+	scimLatency *prometheus.HistogramVec
+}
+
+// Store is the state the metrics read at scrape time.
+type Store interface {
+	View() *state.View
+}
+
+// New registers the metrics. drifted counts the objects changed outside of
+// config (nil: none are reported).
+func New(store Store, drifted func() int) *Metrics {
+	m := &Metrics{
+		registry: prometheus.NewRegistry(),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reconcile_runs_total", Help: "Reconcile runs, by result: applied, unchanged, stalled, fetch_error.",
+		}, []string{"result"}),
+		runDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "reconcile_run_duration_seconds", Help: "How long reconcile runs take.", Buckets: prometheus.DefBuckets,
+		}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "reconcile_last_success_timestamp_seconds", Help: "When a reconcile run last succeeded (applied or found nothing to do).",
+		}),
+		scim: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reconcile_scim_requests_total", Help: "SCIM requests, by provider, method and status code.",
+		}, []string{"provider", "method", "status"}),
+		scimLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "reconcile_scim_request_duration_seconds", Help: "SCIM request latency, by provider and method.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"provider", "method"}),
+	}
+	m.registry.MustRegister(m.runs, m.runDuration, m.lastSuccess, m.scim, m.scimLatency,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&stateCollector{store: store, drifted: drifted})
+	return m
+}
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
+}
+
+// ObserveRun records a reconcile run.
+func (m *Metrics) ObserveRun(result string, d time.Duration) {
+	m.runs.WithLabelValues(result).Inc()
+	m.runDuration.Observe(d.Seconds())
+	if result == "applied" || result == "unchanged" {
+		m.lastSuccess.SetToCurrentTime()
+	}
+}
+
+// ObserveSCIM records a SCIM request. The provider label is only set for
+// authenticated requests (an attacker does not choose label values).
+func (m *Metrics) ObserveSCIM(provider, method string, status int, d time.Duration) {
+	if provider == "" {
+		provider = "-"
+	}
+	m.scim.WithLabelValues(provider, method, strconv.Itoa(status)).Inc()
+	m.scimLatency.WithLabelValues(provider, method).Observe(d.Seconds())
+}
+
+// stateCollector reads the gauges that come from the state at scrape
+// time.
+type stateCollector struct {
+	store   Store
+	drifted func() int
+}
+
+var (
+	revisionDesc = prometheus.NewDesc("reconcile_applied_revision_info", "The applied config revision (value 1).", []string{"revision"}, nil)
+	driftDesc    = prometheus.NewDesc("reconcile_drifted_objects", "Config objects changed outside of config.", nil, nil)
+	pendingDesc  = prometheus.NewDesc("reconcile_pending_deactivations", "Users whose deactivation is scheduled or paused, by provider.", []string{"provider"}, nil)
+	guardDesc    = prometheus.NewDesc("reconcile_deactivation_guard_tripped", "1 when a provider's mass-deactivation guard is tripped.", []string{"provider"}, nil)
+	usersDesc    = prometheus.NewDesc("reconcile_users", "Users, by state.", []string{"state"}, nil)
+)
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{revisionDesc, driftDesc, pendingDesc, guardDesc, usersDesc} {
+		ch <- d
+	}
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	v := c.store.View()
+	if st := v.Config(); st != nil {
+		ch <- prometheus.MustNewConstMetric(revisionDesc, prometheus.GaugeValue, 1, st.Revision)
+	}
+	if c.drifted != nil {
+		ch <- prometheus.MustNewConstMetric(driftDesc, prometheus.GaugeValue, float64(c.drifted()))
+	}
+	pending := map[string]int{}
+	states := map[string]int{state.UserActive: 0, state.UserBlocked: 0, state.UserDeactivated: 0, state.UserPurged: 0}
+	for _, p := range v.Providers() {
+		pending[p.Name] = v.CountPendingDeactivations(p.Name)
+	}
+	for _, u := range v.Users() {
+		states[u.State]++
+	}
+	for p, n := range pending {
+		ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(n), p)
+	}
+	for _, g := range v.Guards() {
+		tripped := 0.0
+		if g.Tripped {
+			tripped = 1
+		}
+		ch <- prometheus.MustNewConstMetric(guardDesc, prometheus.GaugeValue, tripped, g.Provider)
+	}
+	for s, n := range states {
+		ch <- prometheus.MustNewConstMetric(usersDesc, prometheus.GaugeValue, float64(n), s)
+	}
+}
