@@ -69,6 +69,50 @@ type Loop struct {
 	status   Status
 }
 
+// PlanOptions configure PlanRevision.
+type PlanOptions struct {
+	// Dir prefixes file names in config errors.
+	Dir              string
+	Secrets          SecretReader
+	Drift            string
+	AllowMassDestroy bool
+}
+
+// ConfigError is a revision whose config is invalid, with each problem
+// positioned in its file.
+type ConfigError struct {
+	Problems []Problem
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("%d %s in the config", len(e.Problems), plural(len(e.Problems), "error", "errors"))
+}
+
+// PlanRevision validates a revision of the config and plans it against
+// the live state, guarded: what a Loop run, a server-side plan and a
+// pushed apply share. An invalid config is a *ConfigError; a plan its
+// guards refuse has Problems.
+func PlanRevision(snap *Snapshot, store Store, opts PlanOptions) (*Plan, error) {
+	cfg, err := schema.Load(snap.FS, opts.Dir)
+	var d *Desired
+	if err == nil {
+		d, err = Desire(cfg, snap.Revision, snap.Digest, opts.Secrets)
+	}
+	var errs schema.Errors
+	switch {
+	case errors.As(err, &errs):
+		return nil, &ConfigError{Problems: ConfigProblems(errs)}
+	case err != nil:
+		return nil, err
+	}
+	live := LiveFrom(store.View())
+	p := PlanFor(d, live, opts.Drift)
+	if err := Guard(p, live, store, GuardOptions{AllowMassDestroy: opts.AllowMassDestroy}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 // Status is what the last runs of a Loop did.
 type Status struct {
 	// Revision is the applied revision.
@@ -229,24 +273,14 @@ func (l *Loop) run(ctx context.Context) (string, error) {
 		})
 		return "stalled", nil
 	}
-	cfg, err := schema.Load(snap.FS, l.Dir)
-	var d *Desired
-	if err == nil {
-		d, err = Desire(cfg, snap.Revision, snap.Digest, l.Secrets)
-	}
-	var errs schema.Errors
+	p, err := PlanRevision(snap, l.Store, PlanOptions{Dir: l.Dir, Secrets: l.Secrets, Drift: l.Drift, AllowMassDestroy: l.AllowMassDestroy})
+	var cerr *ConfigError
 	switch {
-	case errors.As(err, &errs):
-		return stall("Stalled", fmt.Sprintf("%d %s in the config", len(errs), plural(len(errs), "error", "errors")), ConfigProblems(errs))
+	case errors.As(err, &cerr):
+		return stall("Stalled", cerr.Error(), cerr.Problems)
 	case err != nil:
 		return stall("Stalled", err.Error(), nil)
-	}
-	live2 := LiveFrom(l.Store.View())
-	p := PlanFor(d, live2, l.Drift)
-	if err := Guard(p, live2, l.Store, GuardOptions{AllowMassDestroy: l.AllowMassDestroy}); err != nil {
-		return stall("Stalled", err.Error(), nil)
-	}
-	if !p.Applyable() {
+	case !p.Applyable():
 		return stall("Stalled", "the plan failed its guards", p.Problems)
 	}
 	out, err := Apply(ctx, l.Store, p)
