@@ -30,6 +30,10 @@ type Options struct {
 	// Token is the admin bearer token; with none, the API refuses every
 	// request and says how to enable it.
 	Token string
+	// PlanToken, when set, is a second bearer token that may only read
+	// the status and the drift and ask for plans: the one to give CI
+	// that plans pull requests.
+	PlanToken string
 
 	// Status and Drift answer GET /api/v1/status and /api/v1/drift; the
 	// endpoints answer 404 without them.
@@ -44,6 +48,9 @@ type Options struct {
 	// EditConfig, PATCH of config objects answers 404.
 	EditConfig   func(v *state.View, kind, name string, patch map[string]any) (*state.ConfigChange, error)
 	ConfigObject func(v *state.View, kind, name string) any
+	// Handlers are more endpoints behind the admin token, by ServeMux
+	// pattern (e.g. "POST /api/v1/plan").
+	Handlers map[string]http.Handler
 }
 
 // API serves /api/v1/.
@@ -73,6 +80,9 @@ func New(store Store, opts Options) *API {
 	a.mux.HandleFunc("GET /api/v1/drift", a.drift)
 	a.mux.HandleFunc("PATCH /api/v1/organizations/{name}", a.editConfig(state.KindOrganization))
 	a.mux.HandleFunc("PATCH /api/v1/providers/{name}", a.editConfig(state.KindProvider))
+	for pattern, h := range opts.Handlers {
+		a.mux.Handle(pattern, h)
+	}
 	a.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such admin endpoint: "+r.Method+" "+r.URL.Path)
 	})
@@ -80,17 +90,34 @@ func New(store Store, opts Options) *API {
 }
 
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if a.opts.Token == "" {
+	if a.opts.Token == "" && a.opts.PlanToken == "" {
 		writeError(w, http.StatusServiceUnavailable, "the admin API is disabled: start the daemon with --admin-token-file FILE or RECONCILE_ADMIN_TOKEN")
 		return
 	}
 	kind, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !strings.EqualFold(kind, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(a.opts.Token)) != 1 {
+	token = strings.TrimSpace(token)
+	bearer := strings.EqualFold(kind, "Bearer")
+	admin := bearer && a.opts.Token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.opts.Token)) == 1
+	planner := bearer && a.opts.PlanToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.opts.PlanToken)) == 1
+	switch {
+	case !admin && !planner:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="reconcile admin"`)
 		writeError(w, http.StatusUnauthorized, "authentication failed: send the admin token as Authorization: Bearer")
 		return
+	case !admin && !planAllowed(r):
+		writeError(w, http.StatusForbidden, "the plan token may only plan (POST /api/v1/plan) and read the status and drift; this needs the admin token")
+		return
 	}
 	a.mux.ServeHTTP(w, r)
+}
+
+// planAllowed says whether the plan token may make request r.
+func planAllowed(r *http.Request) bool {
+	switch r.Method + " " + r.URL.Path {
+	case "POST /api/v1/plan", "GET /api/v1/status", "GET /api/v1/drift":
+		return true
+	}
+	return false
 }
 
 // SyncLogPage is the response of GET /api/v1/sync-log.

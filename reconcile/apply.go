@@ -18,10 +18,10 @@ type Applier interface {
 // Credentials are a generated provider secret, to be shown once: only its
 // hash is stored.
 type Credentials struct {
-	Provider string
-	AuthType string // "bearer" or "basic"
-	Username string // basic only
-	Secret   string
+	Provider string `json:"provider"`
+	AuthType string `json:"authType"`           // "bearer" or "basic"
+	Username string `json:"username,omitempty"` // basic only
+	Secret   string `json:"secret"`
 }
 
 // Outcome is what Apply did.

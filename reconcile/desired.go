@@ -90,7 +90,11 @@ func Desire(cfg *schema.Config, revision, digest string, read SecretReader) (*De
 				errs = append(errs, p.Errorf(field, "%v", err))
 				continue
 			case utf8.RuneCount(secret) < MinSecretLength:
-				errs = append(errs, p.Errorf(field, "the secret is %d characters; at least %d are required", utf8.RuneCount(secret), MinSecretLength))
+				from := "file " + ref.File
+				if ref.Env != "" {
+					from = "environment variable " + ref.Env
+				}
+				errs = append(errs, p.Errorf(field, "the secret in %s is %d characters; at least %d are required", from, utf8.RuneCount(secret), MinSecretLength))
 				continue
 			}
 			dp.Secret = secret

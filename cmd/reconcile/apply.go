@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -19,9 +20,10 @@ func (c *cli) applyCmd() *cobra.Command {
 		autoApprove      bool
 		allowMassDestroy bool
 		drift            string
+		sf               serverFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "apply --config DIR",
+		Use:   "apply --config DIR [--server URL]",
 		Short: "Apply the config to the live state, after showing the plan",
 		Long: `Apply plans like "reconcile plan", shows the plan, asks for approval, and
 then applies every change as one atomic, durable command: either all of it
@@ -32,11 +34,19 @@ required. A plan with errors is never applied.
 
 Providers whose config names no secret (auth.secretFrom) get a generated
 one, printed once after the apply; only a salted hash is stored, so store
-the secret in the identity provider right away.`,
+the secret in the identity provider right away.
+
+With --server, the config is pushed to a running daemon started with
+--push: planned there, shown, and applied only if the plan is still the
+one approved. A daemon that follows a directory or a git branch refuses:
+its config changes where it lives.`,
 		Example: `  reconcile apply --config examples/quickstart
 
   # Non-interactively, e.g. in CD after the plan was reviewed:
-  reconcile apply --config config/ --auto-approve`,
+  reconcile apply --config config/ --auto-approve
+
+  # Push to a daemon that takes its config from reconcile apply:
+  reconcile apply --config config/ --server https://reconcile.example.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := c.logger()
@@ -49,9 +59,15 @@ the secret in the identity provider right away.`,
 			if err := df.check(cmd); err != nil {
 				return err
 			}
+			if sf.url != "" && cmd.Flags().Changed("data-dir") {
+				return usageErrorf("--server and --data-dir exclude each other: apply to a daemon or to a local data dir")
+			}
 			l, err := c.load(&cf)
 			if err != nil {
 				return err
+			}
+			if sf.url != "" {
+				return c.remoteApply(cmd.Context(), &sf, &cf, l, drift, allowMassDestroy, autoApprove)
 			}
 			d, err := c.desire(cf.dir, l)
 			if err != nil {
@@ -96,7 +112,52 @@ the secret in the identity provider right away.`,
 	cmd.Flags().BoolVar(&autoApprove, "auto-approve", false, "apply without asking for approval")
 	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
 	registerDrift(cmd, &drift)
+	sf.register(cmd)
 	return cmd
+}
+
+// remoteApply plans the config on a daemon, asks, and applies it there.
+func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, drift string, allowMassDestroy, autoApprove bool) error {
+	req := remoteRequest(cf.dir, l)
+	req.Drift, req.AllowMassDestroy = drift, allowMassDestroy
+	plan, err := c.remote(ctx, sf, "/api/v1/plan", req)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(c.stdout, plan.Rendered)
+	if !plan.Plan.Applyable {
+		c.printProblemList(plan.Plan.Errors)
+		return exitCode(1)
+	}
+	changes := plan.Plan.Summary.Add + plan.Plan.Summary.Change + plan.Plan.Summary.Destroy
+	if changes == 0 {
+		return nil
+	}
+	if !autoApprove {
+		ok, err := c.approve()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(c.stdout, "\nApply cancelled.")
+			return exitCode(1)
+		}
+	}
+	req.PlanDigest = plan.PlanDigest
+	out, err := c.remote(ctx, sf, "/api/v1/apply", req)
+	if err != nil {
+		return err
+	}
+	if !out.Applied {
+		return fmt.Errorf("not applied: %s", out.Error)
+	}
+	s := out.Plan.Summary
+	fmt.Fprintf(c.stdout, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", s.Add, s.Change, s.Destroy)
+	fmt.Fprintf(c.stdout, "Applied revision: %s\n", out.Plan.ConfigRevision)
+	for _, cr := range out.Credentials {
+		c.printCredentials(cr)
+	}
+	return nil
 }
 
 // approve asks on the terminal, as Terraform does; only "yes" approves.

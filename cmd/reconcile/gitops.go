@@ -151,7 +151,12 @@ type StatusReport struct {
 
 func statusReport(store *state.Store, loop *reconcile.Loop, src sourceInfo, drift string) StatusReport {
 	d := driftReport(store.View())
-	return StatusReport{Source: src, Status: loop.Status(), Drift: drift, Drifted: len(d.Objects), DriftedUsers: len(d.Users)}
+	st := loop.Status()
+	if src.Kind == "push" {
+		// Nothing to follow: what was pushed last is what is wanted.
+		st.Ready = true
+	}
+	return StatusReport{Source: src, Status: st, Drift: drift, Drifted: len(d.Objects), DriftedUsers: len(d.Users)}
 }
 
 // DriftReport is GET /api/v1/drift: the config objects changed outside of

@@ -50,55 +50,70 @@ func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out an
 }
 
 // call sends a request to the admin API of a daemon and decodes its JSON
-// answer into out.
+// answer into out (or, for a *string, keeps it as text).
 func (f *serverFlags) call(ctx context.Context, method, path string, in, out any) error {
+	_, err := f.callRaw(ctx, method, path, in, func(status int, answer []byte) error {
+		if status/100 != 2 {
+			var e struct {
+				Error string `json:"error"`
+			}
+			if json.Unmarshal(answer, &e) == nil && e.Error != "" {
+				return fmt.Errorf("the daemon answered %d %s: %s", status, http.StatusText(status), e.Error)
+			}
+			return fmt.Errorf("the daemon answered %d %s", status, http.StatusText(status))
+		}
+		if text, ok := out.(*string); ok {
+			*text = string(answer)
+			return nil
+		}
+		return json.Unmarshal(answer, out)
+	})
+	return err
+}
+
+// callRaw sends a request to the admin API of a daemon and hands its
+// status and body to read.
+func (f *serverFlags) callRaw(ctx context.Context, method, path string, in any, read func(status int, body []byte) error) (int, error) {
 	token, err := readAdminToken(f.tokenFile)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if token == "" {
-		return usageErrorf("--server needs the admin token: set RECONCILE_ADMIN_TOKEN or --admin-token-file")
+		// CI that only plans holds the plan token.
+		if token, err = readSecretFlag("", "RECONCILE_PLAN_TOKEN", ""); err != nil {
+			return 0, err
+		}
+	}
+	if token == "" {
+		return 0, usageErrorf("--server needs the admin token: set RECONCILE_ADMIN_TOKEN or --admin-token-file (or, to plan, RECONCILE_PLAN_TOKEN)")
 	}
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(f.url, "/")+path, body)
 	if err != nil {
-		return usageErrorf("--server: %v", err)
+		return 0, usageErrorf("--server: %v", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
+	client := &http.Client{Timeout: 60 * time.Second}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("calling the daemon at %s: %w", f.url, err)
+		return 0, fmt.Errorf("calling the daemon at %s: %w", f.url, err)
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return fmt.Errorf("reading the daemon's answer: %w", err)
+		return resp.StatusCode, fmt.Errorf("reading the daemon's answer: %w", err)
 	}
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(answer, &e) == nil && e.Error != "" {
-			return fmt.Errorf("the daemon answered %s: %s", resp.Status, e.Error)
-		}
-		return fmt.Errorf("the daemon answered %s", resp.Status)
-	}
-	if text, ok := out.(*string); ok {
-		*text = string(answer)
-		return nil
-	}
-	return json.Unmarshal(answer, out)
+	return resp.StatusCode, read(resp.StatusCode, answer)
 }
 
 func (c *cli) logCmd() *cobra.Command {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/reconcile-dev/reconcile/reconcile"
@@ -16,9 +17,11 @@ func (c *cli) planCmd() *cobra.Command {
 		asJSON           bool
 		allowMassDestroy bool
 		drift            string
+		format           string
+		sf               serverFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "plan --config DIR",
+		Use:   "plan --config DIR [--server URL]",
 		Short: "Show what apply would change",
 		Long: `Plan compares the config in DIR with the live state in the data dir and
 prints what apply would do, the way terraform plan does:
@@ -41,6 +44,12 @@ changed the same field, or reverted (--drift=correct).
 Plan changes nothing. If the data dir does not exist yet, the plan is
 against an empty state.
 
+With --server, the config is planned on a running daemon, against its live
+state and with its secrets (auth.secretFrom resolves there): what merging
+the config would do, drift included. --format markdown prints the plan as
+a pull-request comment, Atlantis' way: the summary line on top, the plan
+in a diff block with ! for updates.
+
 Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 1 error, 2 changes present.`,
 		Example: `  reconcile plan --config examples/quickstart
@@ -49,7 +58,10 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
   reconcile plan --config config/ --detailed-exitcode; echo $?
 
   # Machine-readable (Terraform's JSON plan keys; see README).
-  reconcile plan --config config/ --json | jq '.resource_changes[].change.actions'`,
+  reconcile plan --config config/ --json | jq '.resource_changes[].change.actions'
+
+  # In a pull request: what merging would do to the live daemon.
+  reconcile plan --config config/ --server https://reconcile.example.com --format markdown > plan.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := c.logger()
@@ -62,10 +74,24 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 			if err := df.check(cmd); err != nil {
 				return err
 			}
-			c.jsonErrors = asJSON
+			switch {
+			case asJSON && cmd.Flags().Changed("format") && format != "json":
+				return usageErrorf("--json and --format %s contradict each other", format)
+			case asJSON:
+				format = "json"
+			case format != "text" && format != "markdown" && format != "json":
+				return usageErrorf("--format: %q is not text, markdown or json", format)
+			case sf.url != "" && cmd.Flags().Changed("data-dir"):
+				return usageErrorf("--server and --data-dir exclude each other: plan against a daemon or a local data dir")
+			}
+			c.jsonErrors = format == "json"
 			l, err := c.load(&cf)
 			if err != nil {
 				return err
+			}
+			var p *reconcile.Plan
+			if sf.url != "" {
+				return c.remotePlan(cmd.Context(), &sf, &cf, l, format, drift, allowMassDestroy, detailedExitcode)
 			}
 			d, err := c.desire(cf.dir, l)
 			if err != nil {
@@ -76,19 +102,21 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 				return err
 			}
 			defer store.Close()
-			p, err := makePlan(d, store, allowMassDestroy, drift)
+			p, err = makePlan(d, store, allowMassDestroy, drift)
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				if err := p.WriteJSON(c.stdout); err != nil {
-					return err
-				}
-			} else {
-				if err := p.WriteText(c.stdout); err != nil {
-					return err
-				}
+			switch format {
+			case "json":
+				err = p.WriteJSON(c.stdout)
+			case "markdown":
+				err = p.WriteMarkdown(c.stdout)
+			default:
+				err = p.WriteText(c.stdout)
 				c.printProblems(p)
+			}
+			if err != nil {
+				return err
 			}
 			switch {
 			case !p.Applyable():
@@ -102,10 +130,43 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 	cf.register(cmd)
 	df.register(cmd)
 	cmd.Flags().BoolVar(&detailedExitcode, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (the same as --format json)")
+	cmd.Flags().StringVar(&format, "format", "text", "text, markdown (a pull-request comment) or json")
+	sf.register(cmd)
 	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
 	registerDrift(cmd, &drift)
 	return cmd
+}
+
+// remotePlan plans the config on a daemon and prints the plan.
+func (c *cli) remotePlan(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, format, drift string, allowMassDestroy, detailedExitcode bool) error {
+	req := remoteRequest(cf.dir, l)
+	req.Drift, req.AllowMassDestroy = drift, allowMassDestroy
+	if format == "markdown" {
+		req.Format = "markdown"
+	}
+	resp, err := c.remote(ctx, sf, "/api/v1/plan", req)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "json":
+		if err := printJSON(c.stdout, resp.Plan); err != nil {
+			return err
+		}
+	default:
+		fmt.Fprint(c.stdout, resp.Rendered)
+		if format == "text" {
+			c.printProblemList(resp.Plan.Errors)
+		}
+	}
+	switch {
+	case !resp.Plan.Applyable:
+		return exitCode(1)
+	case detailedExitcode && resp.Plan.Summary.Add+resp.Plan.Summary.Change+resp.Plan.Summary.Destroy > 0:
+		return exitCode(2)
+	}
+	return nil
 }
 
 func registerDrift(cmd *cobra.Command, drift *string) {
@@ -131,10 +192,14 @@ func makePlan(d *reconcile.Desired, store *state.Store, allowMassDestroy bool, d
 
 // printProblems prints why a plan cannot be applied.
 func (c *cli) printProblems(p *reconcile.Plan) {
-	for _, pr := range p.Problems {
+	c.printProblemList(p.Problems)
+}
+
+func (c *cli) printProblemList(problems []reconcile.Problem) {
+	for _, pr := range problems {
 		fmt.Fprintf(c.stderr, "\nError: %s\n", pr)
 	}
-	if len(p.Problems) > 0 {
-		fmt.Fprintf(c.stderr, "\nThe plan cannot be applied: %d %s above.\n", len(p.Problems), plural(len(p.Problems), "problem", "problems"))
+	if len(problems) > 0 {
+		fmt.Fprintf(c.stderr, "\nThe plan cannot be applied: %d %s above.\n", len(problems), plural(len(problems), "problem", "problems"))
 	}
 }

@@ -33,6 +33,7 @@ type serveFlags struct {
 	listen           string
 	externalURL      string
 	adminTokenFile   string
+	planTokenFile    string
 	webhookFile      string
 	allowMassDestroy bool
 	drift            string
@@ -40,12 +41,13 @@ type serveFlags struct {
 	maxBody          int64
 	tlsCert, tlsKey  string
 	debugListen      string
+	push             bool
 }
 
 func (c *cli) serveCmd() *cobra.Command {
 	var f serveFlags
 	cmd := &cobra.Command{
-		Use:   "serve --config DIR | --git URL",
+		Use:   "serve --config DIR | --git URL | --push",
 		Short: "Run the daemon: follow the config, serve SCIM 2.0 and the admin API",
 		Long: `Serve keeps the live state following a config: a directory (--config,
 watched for changes) or a branch of a git repository (--git, polled every
@@ -54,7 +56,10 @@ guarded and applied as one atomic command, like "reconcile apply". A
 revision that fails validation or a guard is never applied: the last good
 one stays live, and "reconcile status" says why, with positioned errors.
 An unreachable repository is retried with backoff while the daemon keeps
-serving. The daemon serves:
+serving. With --push instead, the daemon follows nothing: its config comes
+from "reconcile apply --server" (and stays what was applied last).
+
+The daemon serves:
 
   /scim/v2/{provider}/   SCIM 2.0 for each provider: the "Base URL" an
                          identity provider's admin enters (PingOne's SCIM_URL)
@@ -90,6 +95,7 @@ Secrets generated for providers are printed once on standard output.`,
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to serve on")
 	fl.StringVar(&f.externalURL, "external-url", "", "the daemon's URL as identity providers reach it, for SCIM meta.location (default: from each request)")
 	fl.StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the admin API bearer token (or set RECONCILE_ADMIN_TOKEN)")
+	fl.StringVar(&f.planTokenFile, "plan-token-file", "", "file holding a token that may only plan and read status and drift, for CI (or set RECONCILE_PLAN_TOKEN)")
 	fl.StringVar(&f.webhookFile, "webhook-secret-file", "", "file holding the git webhook's secret (or set RECONCILE_WEBHOOK_SECRET)")
 	fl.BoolVar(&f.allowMassDestroy, "allow-mass-destroy", false, "let the config destroy more than one object and more than 25% of a kind at once")
 	registerDrift(cmd, &f.drift)
@@ -97,6 +103,7 @@ Secrets generated for providers are printed once on standard output.`,
 	fl.Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest SCIM request body accepted (413 beyond)")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 or later) with this PEM certificate chain (with --tls-key)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	fl.BoolVar(&f.push, "push", false, "follow no directory or repository: take the config from reconcile apply --server")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go's /debug/pprof profiles on this loopback address (e.g. 127.0.0.1:6060)")
 	return cmd
 }
@@ -108,10 +115,12 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 	switch {
-	case f.cf.dir == "" && f.git.url == "":
-		return usageErrorf("give --config DIR (a directory) or --git URL (a repository) to follow")
+	case f.cf.dir == "" && f.git.url == "" && !f.push:
+		return usageErrorf("give --config DIR (a directory) or --git URL (a repository) to follow, or --push to take the config from reconcile apply --server")
 	case f.cf.dir != "" && f.git.url != "":
 		return usageErrorf("--config and --git exclude each other: follow a directory or a repository")
+	case f.push && (f.cf.dir != "" || f.git.url != ""):
+		return usageErrorf("--push excludes --config and --git: a daemon that follows a config takes changes only from it")
 	}
 	if err := checkDrift(f.drift); err != nil {
 		return err
@@ -122,6 +131,13 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	adminToken, err := readAdminToken(f.adminTokenFile)
 	if err != nil {
 		return err
+	}
+	planToken, err := readSecretFlag(f.planTokenFile, "RECONCILE_PLAN_TOKEN", "--plan-token-file")
+	if err != nil {
+		return err
+	}
+	if planToken != "" && planToken == adminToken {
+		return usageErrorf("the plan token is the admin token: give CI a token of its own")
 	}
 	webhookSecret, err := readSecretFlag(f.webhookFile, "RECONCILE_WEBHOOK_SECRET", "--webhook-secret-file")
 	if err != nil {
@@ -170,7 +186,9 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 	// Apply before serving: identity providers find the providers of the
 	// config, or the last applied state when it is bad.
-	loop.RunOnce(ctx)
+	if src != nil {
+		loop.RunOnce(ctx)
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -182,7 +200,9 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
-		loop.Run(ctx)
+		if src != nil {
+			loop.Run(ctx)
+		}
 	}()
 	if f.cf.dir != "" {
 		changes, err := source.Watch(ctx, f.cf.dir, f.debounce, log)
@@ -199,11 +219,12 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	mux := http.NewServeMux()
 	mux.Handle(scim.Prefix, scim.New(store, scim.Options{Logger: log, ExternalURL: f.externalURL, MaxBodyBytes: f.maxBody, Observe: m.ObserveSCIM}))
 	mux.Handle("POST /api/v1/hooks/git", webhook(webhookSecret, loop, log))
-	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken,
+	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken, PlanToken: planToken,
 		Status:     func() any { return statusReport(store, loop, srcInfo, f.drift) },
 		Drift:      func() any { return driftReport(store.View()) },
 		DriftText:  func() string { return driftText(store.View()) },
 		EditConfig: editConfig, ConfigObject: configObject,
+		Handlers: (&remote{store: store, log: log, secrets: reconcile.OSSecrets, follows: srcInfo.follows(), drift: f.drift}).handlers(),
 	}))
 	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
@@ -332,7 +353,7 @@ func readSecretFlag(file, env, flag string) (string, error) {
 
 // sourceInfo describes what the daemon follows.
 type sourceInfo struct {
-	Kind   string `json:"kind"` // "git" or "dir"
+	Kind   string `json:"kind"` // "git", "dir" or "push"
 	URL    string `json:"url,omitempty"`
 	Branch string `json:"branch,omitempty"`
 	Path   string `json:"path,omitempty"`
@@ -342,10 +363,21 @@ type sourceInfo struct {
 }
 
 func (s sourceInfo) String() string {
-	if s.Kind == "git" {
+	switch s.Kind {
+	case "git":
 		return fmt.Sprintf("git %s (branch %s, path %s)", s.URL, s.Branch, orDot(s.Path))
+	case "push":
+		return "pushed config (reconcile apply --server)"
 	}
 	return "directory " + s.Dir
+}
+
+// follows names what the daemon follows, "" when its config is pushed.
+func (s sourceInfo) follows() string {
+	if s.Kind == "push" {
+		return ""
+	}
+	return s.String()
 }
 
 func orDot(s string) string {
@@ -379,6 +411,9 @@ func (g gitSource) Fetch(ctx context.Context) (*reconcile.Snapshot, error) {
 }
 
 func (c *cli) makeSource(f *serveFlags) (reconcile.Source, sourceInfo, error) {
+	if f.push {
+		return nil, sourceInfo{Kind: "push"}, nil
+	}
 	if f.cf.dir != "" {
 		return dirSource{f.cf.dir}, sourceInfo{Kind: "dir", Dir: f.cf.dir, Prefix: filepath.ToSlash(f.cf.dir)}, nil
 	}

@@ -6,6 +6,7 @@ package source
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -129,4 +130,32 @@ func abs(path string) string {
 		path = p
 	}
 	return path
+}
+
+// FromFiles is a snapshot of config files sent by a client (a plan or an
+// apply pushed to the daemon), keyed by slash-separated paths relative to
+// the config directory. Paths must be clean and relative, and include must
+// accept them. An empty revision becomes the digest.
+func FromFiles(files map[string][]byte, revision string, include func(string) bool) (*Snapshot, error) {
+	fsys := fstest.MapFS{}
+	names := make([]string, 0, len(files))
+	for name, data := range files {
+		if name == "" || !fs.ValidPath(name) || strings.Contains(name, "\\") {
+			return nil, fmt.Errorf("file %q: want a clean, slash-separated path relative to the config directory", name)
+		}
+		if !include(name) {
+			return nil, fmt.Errorf("file %q: not a config file (*.yaml or *.yml outside of hidden directories)", name)
+		}
+		fsys[name] = &fstest.MapFile{Data: data, Mode: 0o444}
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return nil, errors.New("no config files")
+	}
+	slices.Sort(names)
+	s := &Snapshot{FS: fsys, Files: names, Digest: digest(fsys, names), Revision: revision}
+	if s.Revision == "" {
+		s.Revision = s.Digest
+	}
+	return s, nil
 }

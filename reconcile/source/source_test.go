@@ -139,3 +139,30 @@ func TestReadDirFollowsSymlinks(t *testing.T) {
 		t.Errorf("a dangling symlink: got %v", err)
 	}
 }
+
+func TestFromFiles(t *testing.T) {
+	yaml := func(name string) bool { return strings.HasSuffix(name, ".yaml") }
+	s, err := FromFiles(map[string][]byte{"b.yaml": []byte("b"), "sub/a.yaml": []byte("a")}, "", yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Revision != s.Digest || !strings.HasPrefix(s.Digest, "sha256:") || strings.Join(s.Files, ",") != "b.yaml,sub/a.yaml" {
+		t.Errorf("snapshot = %+v", s)
+	}
+	// The digest is the one ReadDir gives the same files.
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "b.yaml"), []byte("b"), 0o644)
+	os.WriteFile(filepath.Join(dir, "sub", "a.yaml"), []byte("a"), 0o644)
+	if d, err := ReadDir(dir, yaml); err != nil || d.Digest != s.Digest {
+		t.Errorf("ReadDir digest %v (%v), FromFiles %v", d.Digest, err, s.Digest)
+	}
+	for _, bad := range []string{"../x.yaml", "/etc/x.yaml", "a/../b.yaml", "a\\b.yaml", "x.txt", ""} {
+		if _, err := FromFiles(map[string][]byte{bad: nil}, "r", yaml); err == nil {
+			t.Errorf("FromFiles accepted %q", bad)
+		}
+	}
+	if _, err := FromFiles(nil, "r", yaml); err == nil {
+		t.Error("FromFiles accepted no files")
+	}
+}
