@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,9 @@ type Store struct {
 
 	failed  atomic.Pointer[error]
 	onFatal func(error)
+	// snapshotOnClose: Close snapshots when more commands than this were
+	// logged since the last snapshot.
+	snapshotOnClose uint64
 }
 
 // Options tune a store; the zero value is fine.
@@ -90,7 +94,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{fsm: newFSM(opts.Logger), now: opts.Now, log: opts.Logger, dir: dir, lock: lock, onFatal: opts.OnFatal}
+	s := &Store{fsm: newFSM(opts.Logger), now: opts.Now, log: opts.Logger, dir: dir, lock: lock, onFatal: opts.OnFatal,
+		snapshotOnClose: max(opts.SnapshotThreshold/8, 1)}
 	if err := s.startRaft(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
@@ -132,6 +137,9 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 	conf.BatchApplyCh = true
 	conf.MaxAppendEntries = 1024
 	conf.SnapshotThreshold = opts.SnapshotThreshold
+	// Checked every 30-60s (Raft's default is 120-240s): what a restart
+	// after a crash replays stays near the threshold.
+	conf.SnapshotInterval = 30 * time.Second
 	conf.TrailingLogs = 1024
 	conf.NoLegacyTelemetry = true
 
@@ -243,6 +251,11 @@ func (s *Store) View() *View {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
+		if s.raft != nil && s.Failed() == nil {
+			// A snapshot now spares the next start replaying the commands
+			// logged since the last one.
+			s.snapshotIfBehind(s.snapshotOnClose)
+		}
 		if s.raft != nil {
 			errs = append(errs, s.raft.Shutdown().Error())
 		}
@@ -258,6 +271,21 @@ func (s *Store) Close() error {
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
+}
+
+// snapshotIfBehind takes a snapshot when more than behind commands were
+// logged since the last one.
+func (s *Store) snapshotIfBehind(behind uint64) {
+	last, _ := strconv.ParseUint(s.raft.Stats()["last_snapshot_index"], 10, 64)
+	if s.raft.AppliedIndex() <= last+behind {
+		return
+	}
+	start := time.Now()
+	if err := s.raft.Snapshot().Error(); err != nil {
+		s.log.Warn("snapshot at close failed; the next start replays the log", "err", err)
+		return
+	}
+	s.log.Info("snapshot taken at close", "index", s.raft.AppliedIndex(), "took", time.Since(start).Round(time.Millisecond))
 }
 
 // slogWriter forwards the log lines of Raft and the WAL to slog.
