@@ -8,14 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"testing/fstest"
 	"time"
 
-	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"github.com/reconcile-dev/reconcile/admin"
@@ -93,7 +94,6 @@ func (f *gitFlags) source(cache string) (*source.Git, error) {
 		}
 		g.CABundle = ca
 	}
-	var _ transport.AuthMethod = g.Auth
 	return g, nil
 }
 
@@ -195,7 +195,7 @@ func driftReport(v *state.View) DriftReport {
 		}
 		ud := UserDrift{ID: u.ID, UserName: u.UserName, Provider: u.Provider,
 			Note: "the next push from provider " + u.Provider + " overwrites the local values"}
-		for _, f := range sortedKeys(u.ProviderValues) {
+		for _, f := range slices.Sorted(maps.Keys(u.ProviderValues)) {
 			ud.Fields = append(ud.Fields, FieldDrift{Field: f, ProviderValue: u.ProviderValues[f], LocalValue: userField(u, f)})
 		}
 		r.Users = append(r.Users, ud)
@@ -209,19 +209,6 @@ func userField(u *state.User, f string) string {
 		"division": u.Division, "department": u.Department, "employeeType": u.EmployeeType,
 		"address.city": u.City, "address.state": u.Region, "address.country": u.Country,
 	}[f]
-}
-
-func sortedKeys(m map[string]string) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }
 
 // editableFields are the config fields admins may change outside of
@@ -254,11 +241,7 @@ func editConfig(v *state.View, kind, name string, patch map[string]any) (*state.
 		return nil, &admin.InvalidEditError{Msg: "nothing to change"}
 	}
 	for k, val := range patch {
-		allowed := false
-		for _, f := range editableFields[kind] {
-			allowed = allowed || f == k
-		}
-		if !allowed {
+		if !slices.Contains(editableFields[kind], k) {
 			return nil, &admin.InvalidEditError{Msg: fmt.Sprintf("%s cannot be changed here (editable: %s)", k, strings.Join(editableFields[kind], ", "))}
 		}
 		if val == nil {
