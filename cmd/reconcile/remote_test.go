@@ -70,16 +70,3 @@ func TestRemotePlanApply(t *testing.T) {
 		t.Error("the approved plan was not applied")
 	}
 }
-
-func TestRedactURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://x-access-token:ghp_secret@github.com/acme/config": "https://x-access-token:xxxxx@github.com/acme/config",
-		"https://github.com/acme/config":                           "https://github.com/acme/config",
-		"git@github.com:acme/config.git":                           "git@github.com:acme/config.git",
-		"ssh://git@github.com/acme/config":                         "ssh://git@github.com/acme/config",
-	} {
-		if got := redactURL(in); got != want {
-			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -403,12 +402,6 @@ type gitSource struct{ g *source.Git }
 func (g gitSource) Fetch(ctx context.Context) (*reconcile.Snapshot, error) {
 	s, err := g.g.Fetch(ctx)
 	if err != nil {
-		// Errors may quote the URL: never with a token written into it.
-		if u, perr := url.Parse(g.g.URL); perr == nil && u.User != nil {
-			if pass, ok := u.User.Password(); ok && pass != "" {
-				return nil, errors.New(strings.ReplaceAll(err.Error(), pass, "xxxxx"))
-			}
-		}
 		return nil, err
 	}
 	if len(s.Files) == 0 {
@@ -428,16 +421,6 @@ func (c *cli) makeSource(f *serveFlags) (reconcile.Source, sourceInfo, error) {
 	if err != nil {
 		return nil, sourceInfo{}, err
 	}
-	info := sourceInfo{Kind: "git", URL: redactURL(f.git.url), Branch: f.git.branch, Path: g.Path, Prefix: strings.Trim(g.Path, "/")}
+	info := sourceInfo{Kind: "git", URL: g.Remote(), Branch: f.git.branch, Path: g.Path, Prefix: strings.Trim(g.Path, "/")}
 	return gitSource{g}, info, nil
-}
-
-// redactURL masks a password or token written into a URL's user info, so
-// that logs and the status never show it.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	return u.Redacted()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 )
 
 // Git reads the config from a branch of a git repository, kept in a bare
@@ -31,10 +33,38 @@ type Git struct {
 	Include  func(name string) bool
 }
 
+// Remote is the repository's URL without a password or token written
+// into it: the one stored in the cache and shown in errors.
+func (g *Git) Remote() string {
+	remote, _ := g.remote()
+	return remote
+}
+
+// remote splits a password or token written into the URL off into basic
+// auth (unless Auth is set), so that it is never stored in the cache's
+// config nor shown in an error.
+func (g *Git) remote() (string, transport.AuthMethod) {
+	u, err := url.Parse(g.URL)
+	if err != nil || u.User == nil {
+		return g.URL, g.Auth
+	}
+	pass, ok := u.User.Password()
+	if !ok {
+		return g.URL, g.Auth
+	}
+	auth := g.Auth
+	if auth == nil {
+		auth = &githttp.BasicAuth{Username: u.User.Username(), Password: pass}
+	}
+	u.User = url.User(u.User.Username())
+	return u.String(), auth
+}
+
 // Fetch fetches the branch and reads the config at its head. The
 // revision is "branch@sha1:<commit>".
 func (g *Git) Fetch(ctx context.Context) (*Snapshot, error) {
-	repo, err := g.open(ctx)
+	remote, auth := g.remote()
+	repo, err := g.open(ctx, remote, auth)
 	if err != nil {
 		return nil, err
 	}
@@ -42,17 +72,17 @@ func (g *Git) Fetch(ctx context.Context) (*Snapshot, error) {
 	err = repo.FetchContext(ctx, &git.FetchOptions{
 		RemoteName: "origin",
 		RefSpecs:   []config.RefSpec{config.RefSpec(fmt.Sprintf("+%s:%s", ref, ref))},
-		Auth:       g.Auth,
+		Auth:       auth,
 		CABundle:   g.CABundle,
 		Force:      true,
 		Tags:       git.NoTags,
 	})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return nil, fmt.Errorf("fetching %s from %s: %w", g.Branch, g.URL, err)
+		return nil, fmt.Errorf("fetching %s from %s: %w", g.Branch, remote, err)
 	}
 	head, err := repo.Reference(ref, true)
 	if err != nil {
-		return nil, fmt.Errorf("branch %q of %s: %w", g.Branch, g.URL, err)
+		return nil, fmt.Errorf("branch %q of %s: %w", g.Branch, remote, err)
 	}
 	commit, err := repo.CommitObject(head.Hash())
 	if err != nil {
@@ -97,10 +127,10 @@ func (g *Git) Fetch(ctx context.Context) (*Snapshot, error) {
 
 // open opens the cached clone, cloning it first (or again, if it was of
 // another URL).
-func (g *Git) open(ctx context.Context) (*git.Repository, error) {
+func (g *Git) open(ctx context.Context, remote string, auth transport.AuthMethod) (*git.Repository, error) {
 	repo, err := git.PlainOpen(g.Cache)
 	if err == nil {
-		if remote, err := repo.Remote("origin"); err == nil && slices.Contains(remote.Config().URLs, g.URL) {
+		if origin, err := repo.Remote("origin"); err == nil && slices.Contains(origin.Config().URLs, remote) {
 			return repo, nil
 		}
 		if err := os.RemoveAll(g.Cache); err != nil {
@@ -108,8 +138,8 @@ func (g *Git) open(ctx context.Context) (*git.Repository, error) {
 		}
 	}
 	repo, err = git.PlainCloneContext(ctx, g.Cache, true, &git.CloneOptions{
-		URL:           g.URL,
-		Auth:          g.Auth,
+		URL:           remote,
+		Auth:          auth,
 		CABundle:      g.CABundle,
 		ReferenceName: plumbing.NewBranchReferenceName(g.Branch),
 		SingleBranch:  true,
@@ -117,7 +147,7 @@ func (g *Git) open(ctx context.Context) (*git.Repository, error) {
 	})
 	if err != nil {
 		os.RemoveAll(g.Cache) // a half clone would be opened next time
-		return nil, fmt.Errorf("cloning %s: %w", g.URL, err)
+		return nil, fmt.Errorf("cloning %s: %w", remote, err)
 	}
 	return repo, nil
 }

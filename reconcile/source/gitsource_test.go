@@ -109,20 +109,8 @@ func TestGitFetch(t *testing.T) {
 func TestGitHTTPSToken(t *testing.T) {
 	r := newGitRepo(t)
 	head := r.commit(map[string]string{"a.yaml": "a"})
-	backend := filepath.Join(strings.TrimSpace(runGit(t, "--exec-path")), "git-http-backend")
 	const token = "ghp_0123456789abcdef"
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if _, pass, ok := req.BasicAuth(); !ok || pass != token {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + filepath.Dir(r.bare), "GIT_HTTP_EXPORT_ALL=1"}}
-		h.ServeHTTP(w, req)
-	}))
-	defer srv.Close()
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	url := srv.URL + "/" + filepath.Base(r.bare)
+	url, ca := tokenGitServer(t, r, token)
 	for _, tt := range []struct {
 		token string
 		ok    bool
@@ -137,6 +125,52 @@ func TestGitHTTPSToken(t *testing.T) {
 			t.Error("a wrong token fetched")
 		}
 	}
+}
+
+// TestGitTokenInURL: a token written into the URL authenticates, and is
+// neither stored in the cache's config nor shown in an error.
+func TestGitTokenInURL(t *testing.T) {
+	r := newGitRepo(t)
+	head := r.commit(map[string]string{"a.yaml": "a"})
+	const token = "ghp_0123456789abcdef"
+	url, ca := tokenGitServer(t, r, token)
+	withToken := func(tok string) string {
+		return strings.Replace(url, "https://", "https://x-access-token:"+tok+"@", 1)
+	}
+	cache := filepath.Join(t.TempDir(), "cache")
+	g := &Git{URL: withToken(token), Branch: "main", Cache: cache, Include: yamlOnly, CABundle: ca}
+	s, err := g.Fetch(context.Background())
+	if err != nil || s.Revision != "main@sha1:"+head {
+		t.Fatalf("fetch = %v, %v", s, err)
+	}
+	if strings.Contains(g.Remote(), token) || !strings.Contains(g.Remote(), "x-access-token@") {
+		t.Errorf("Remote() = %s", g.Remote())
+	}
+	if cfg, _ := os.ReadFile(filepath.Join(cache, "config")); strings.Contains(string(cfg), token) || len(cfg) == 0 {
+		t.Errorf("the cache's config holds the token:\n%s", cfg)
+	}
+	bad := &Git{URL: withToken("ghp_wrong_token_000"), Branch: "main", Cache: filepath.Join(t.TempDir(), "c"), Include: yamlOnly, CABundle: ca}
+	if _, err := bad.Fetch(context.Background()); err == nil || strings.Contains(err.Error(), "ghp_wrong_token_000") {
+		t.Errorf("a wrong token: %v", err)
+	}
+}
+
+// tokenGitServer serves the repository over HTTPS with git's own smart
+// HTTP server, to clients that send the token as a basic-auth password.
+// It returns the repository's URL and the server's CA.
+func tokenGitServer(t *testing.T, r *gitRepo, token string) (string, []byte) {
+	backend := filepath.Join(strings.TrimSpace(runGit(t, "--exec-path")), "git-http-backend")
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if _, pass, ok := req.BasicAuth(); !ok || pass != token {
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		(&cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + filepath.Dir(r.bare), "GIT_HTTP_EXPORT_ALL=1"}}).ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	return srv.URL + "/" + filepath.Base(r.bare), ca
 }
 
 func runGit(t *testing.T, args ...string) string {
