@@ -2,8 +2,6 @@ package admin
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -193,7 +191,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "userName and organization are required")
 		return
 	}
-	id := newID()
+	id := state.NewID()
 	a.apply(w, r, &state.UserAdmin{Action: state.AdminCreate, UserID: id, Organization: in.Organization, Roles: in.Roles, User: in.user(), Reason: in.Reason}, http.StatusCreated)
 }
 
@@ -293,13 +291,4 @@ func writeStateError(w http.ResponseWriter, err error) {
 	default:
 		writeError(w, http.StatusServiceUnavailable, "the change could not be stored; nothing was changed: "+err.Error())
 	}
-}
-
-func newID() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -260,7 +260,7 @@ func (s *Server) createGroup(r *request) *Error {
 	if err != nil {
 		return err
 	}
-	id := newID()
+	id := state.NewID()
 	result, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
 		add, dropped := members(v, r.provider.Name, res["members"])
 		g := &state.Group{ID: id, Provider: r.provider.Name, DisplayName: res["displayName"].(string), ExternalID: strAttr(res, "externalId")}

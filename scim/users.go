@@ -231,7 +231,7 @@ func (s *Server) createUser(r *request) *Error {
 			existing = other
 		}
 		c := &userChange{event: &state.SyncEvent{Action: "user.create"}}
-		u := &state.User{ID: newID(), Provider: p.Name}
+		u := &state.User{ID: state.NewID(), Provider: p.Name}
 		if existing != nil {
 			copyUser := *existing
 			u, c.expect = &copyUser, existing.ModifyIndex
