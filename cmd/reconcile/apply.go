@@ -90,13 +90,8 @@ its config changes where it lives.`,
 				return exitCode(1)
 			}
 			if len(p.Steps) > 0 && !autoApprove {
-				ok, err := c.approve()
-				if err != nil {
+				if err := c.approve(); err != nil {
 					return err
-				}
-				if !ok {
-					fmt.Fprintln(c.stdout, "\nApply cancelled.")
-					return exitCode(1)
 				}
 			}
 			out, err := reconcile.Apply(cmd.Context(), store, p)
@@ -134,13 +129,8 @@ func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags,
 		return nil
 	}
 	if !autoApprove {
-		ok, err := c.approve()
-		if err != nil {
+		if err := c.approve(); err != nil {
 			return err
-		}
-		if !ok {
-			fmt.Fprintln(c.stdout, "\nApply cancelled.")
-			return exitCode(1)
 		}
 	}
 	req.PlanDigest = plan.PlanDigest
@@ -161,10 +151,11 @@ func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags,
 }
 
 // approve asks on the terminal, as Terraform does; only "yes" approves.
-func (c *cli) approve() (bool, error) {
+// Anything else cancels: it says so and ends the command with status 1.
+func (c *cli) approve() error {
 	f, ok := c.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return false, fmt.Errorf("cannot ask for approval: standard input is not a terminal; review the plan above and re-run with --auto-approve to apply it")
+		return fmt.Errorf("cannot ask for approval: standard input is not a terminal; review the plan above and re-run with --auto-approve to apply it")
 	}
 	fmt.Fprint(c.stdout, `
 Do you want to perform these actions?
@@ -174,9 +165,13 @@ Do you want to perform these actions?
   Enter a value: `)
 	answer, err := bufio.NewReader(c.stdin).ReadString('\n')
 	if err != nil && err != io.EOF {
-		return false, err
+		return err
 	}
-	return strings.TrimSpace(answer) == "yes", nil
+	if strings.TrimSpace(answer) != "yes" {
+		fmt.Fprintln(c.stdout, "\nApply cancelled.")
+		return exitCode(1)
+	}
+	return nil
 }
 
 func (c *cli) printApplied(p *reconcile.Plan, out *reconcile.Outcome) {
