@@ -248,19 +248,19 @@ func (l *Loop) run(ctx context.Context) (string, error) {
 	}
 	live := l.Store.View().Config()
 	l.mu.Lock()
-	same := snap.Digest == l.status.attemptedDigest && live != nil && live.Digest == snap.Digest
+	seen := snap.Digest == l.status.attemptedDigest
+	stalled := seen && l.status.Reason == "Stalled"
 	l.mu.Unlock()
-	if same && l.Drift != DriftCorrect {
-		l.setStatus(func(s *Status) {})
-		return "unchanged", nil // a touch, a poll with no new commit
+	if seen && live != nil && live.Digest == snap.Digest && l.Drift != DriftCorrect {
+		// A touch, a poll with no new commit, or the source back after a
+		// failed fetch: what it holds is applied already.
+		l.setStatus(func(s *Status) { s.Ready, s.Reason, s.Message, s.Errors = true, "", "", nil })
+		return "unchanged", nil
 	}
-	l.mu.Lock()
-	seen := snap.Digest == l.status.attemptedDigest && !l.status.Ready
-	l.mu.Unlock()
 	stall := func(reason, msg string, problems []Problem) (string, error) {
 		// A revision stalled before is reported once, not on every poll.
 		level := slog.LevelError
-		if seen {
+		if stalled {
 			level = slog.LevelDebug
 		}
 		l.Log.Log(ctx, level, "reconcile: not applied; the last applied state stays live", "revision", snap.Revision, "reason", reason, "message", msg)

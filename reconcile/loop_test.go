@@ -123,6 +123,12 @@ func TestLoopAppliesStallsAndKeepsLastGood(t *testing.T) {
 	if st := l.Status(); st.Reason != "FetchFailed" || !strings.Contains(st.Message, "connection refused") {
 		t.Errorf("after a fetch failure: %+v", st)
 	}
+	// Back with the stalled content: still stalled, not ready.
+	src.fail(nil)
+	l.RunOnce(ctx)
+	if st := l.Status(); st.Ready || st.Reason != "Stalled" {
+		t.Errorf("the source back with the stalled revision: %+v", st)
+	}
 
 	// A fixed revision is applied.
 	src.set(map[string]string{"orgs.yaml": strings.Replace(orgsYAML, "Engineering", "R&D", 1)})
@@ -130,7 +136,16 @@ func TestLoopAppliesStallsAndKeepsLastGood(t *testing.T) {
 	if st := l.Status(); !st.Ready || store.View().Organization("eng").DisplayName != "R&D" {
 		t.Errorf("after a fix: %+v, eng = %+v", st, store.View().Organization("eng"))
 	}
-	want := []string{"applied", "unchanged", "stalled", "fetch_error", "applied"}
+	// A fetch failure, then the source back with the applied content:
+	// ready again, nothing applied.
+	src.fail(errors.New("connection reset"))
+	l.RunOnce(ctx)
+	src.fail(nil)
+	l.RunOnce(ctx)
+	if st := l.Status(); !st.Ready || st.Reason != "" || st.Message != "" {
+		t.Errorf("the source back with the applied revision: %+v", st)
+	}
+	want := []string{"applied", "unchanged", "stalled", "fetch_error", "stalled", "applied", "fetch_error", "unchanged"}
 	if fmt.Sprint(results) != fmt.Sprint(want) {
 		t.Errorf("runs = %v, want %v", results, want)
 	}
