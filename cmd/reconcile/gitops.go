@@ -130,8 +130,14 @@ func webhook(secret string, loop *reconcile.Loop, log *slog.Logger) http.Handler
 			http.Error(w, "bad or missing X-Hub-Signature-256", http.StatusUnauthorized)
 			return
 		}
-		if ev := r.Header.Get("X-GitHub-Event"); ev == "ping" {
+		switch ev := r.Header.Get("X-GitHub-Event"); ev {
+		case "ping":
 			fmt.Fprintln(w, "pong")
+			return
+		case "", "push":
+		default:
+			// Only a push can change the config.
+			fmt.Fprintf(w, "ignored: %q events change no config\n", ev)
 			return
 		}
 		loop.Trigger()
