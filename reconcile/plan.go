@@ -126,19 +126,6 @@ func (s *Step) String() string {
 	return s.Address() + " is up to date"
 }
 
-// Done says what the step did, once applied: "organization.eng created".
-func (s *Step) Done() string {
-	switch s.Action {
-	case ActionCreate:
-		return s.Address() + " created"
-	case ActionUpdate:
-		return s.Address() + " updated in-place"
-	case ActionDelete:
-		return s.Address() + " destroyed"
-	}
-	return s.Address() + " unchanged"
-}
-
 // phase orders steps: organizations are created before the providers that
 // map to them, and destroyed after.
 func (s *Step) phase() int {

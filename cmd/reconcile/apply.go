@@ -174,6 +174,9 @@ Do you want to perform these actions?
 	return nil
 }
 
+// printApplied shows what an apply did, Terraform's way, whatever the log
+// level (nothing is applied unseen), and the credentials it generated,
+// once.
 func (c *cli) printApplied(p *reconcile.Plan, out *reconcile.Outcome) {
 	w := c.stdout
 	if len(p.Steps) > 0 {

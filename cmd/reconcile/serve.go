@@ -178,7 +178,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	loop := &reconcile.Loop{
 		Source: src, Store: store, Secrets: reconcile.OSSecrets, Log: log, Dir: srcInfo.Prefix,
 		Drift: f.drift, AllowMassDestroy: f.allowMassDestroy, Interval: f.git.poll,
-		OnApply: func(p *reconcile.Plan, out *reconcile.Outcome) { c.printApply(p, out) },
+		OnApply: c.printApplied,
 		Observe: m.ObserveRun,
 	}
 	if f.git.url == "" {
@@ -279,20 +279,6 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		log.Warn("shutdown", "err", err)
 	}
 	return nil
-}
-
-// printApply shows what a run applied, whatever the log level: nothing
-// is applied unseen. Generated credentials are shown here, once.
-func (c *cli) printApply(p *reconcile.Plan, out *reconcile.Outcome) {
-	add, change, destroy := p.Summary()
-	fmt.Fprintf(c.stdout, "Applied config %s:\n", p.Revision)
-	for _, s := range p.Steps {
-		fmt.Fprintf(c.stdout, "  %s\n", s.Done())
-	}
-	fmt.Fprintf(c.stdout, "Apply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
-	for _, cr := range out.Credentials {
-		c.printCredentials(cr)
-	}
 }
 
 func loadTLS(certFile, keyFile string) (*tls.Config, error) {
