@@ -56,23 +56,107 @@ func (f *fsm) Apply(l *raft.Log) any {
 // apply decodes and applies one command, all or nothing. A command that is
 // refused changes nothing, now and when the log is replayed.
 func (f *fsm) apply(index uint64, data []byte) *fsmResult {
-	var cmd Command
-	if err := json.Unmarshal(data, &cmd); err != nil {
+	d := f.decode(index, data)
+	if d.res != nil {
+		return d.res
+	}
+	return f.applyOne(d)
+}
+
+// decoded is a logged command ready to apply, or (res set) the result of
+// one that cannot be.
+type decoded struct {
+	index uint64
+	data  []byte
+	cmd   Command
+	h     func(tx *memdb.Txn, index uint64, cmd *Command) error
+	res   *fsmResult
+}
+
+func (f *fsm) decode(index uint64, data []byte) *decoded {
+	d := &decoded{index: index, data: data}
+	if err := json.Unmarshal(data, &d.cmd); err != nil {
 		f.log.Error("skipping undecodable command", "index", index, "err", err)
-		return &fsmResult{index: index, err: fmt.Errorf("decoding command: %w", err)}
+		d.res = &fsmResult{index: index, err: fmt.Errorf("decoding command: %w", err)}
+		return d
 	}
-	h := handlers[cmd.Type]
-	if h == nil {
-		f.log.Error("skipping command of unknown type", "index", index, "type", cmd.Type)
-		return &fsmResult{index: index, err: fmt.Errorf("unknown command type %q", cmd.Type)}
+	if d.h = handlers[d.cmd.Type]; d.h == nil {
+		f.log.Error("skipping command of unknown type", "index", index, "type", d.cmd.Type)
+		d.res = &fsmResult{index: index, err: fmt.Errorf("unknown command type %q", d.cmd.Type)}
 	}
+	return d
+}
+
+// applyOne applies one command in its own transaction.
+func (f *fsm) applyOne(d *decoded) *fsmResult {
 	tx := f.db.Load().Txn(true)
 	defer tx.Abort()
-	if err := h(tx, index, &cmd); err != nil {
-		return &fsmResult{index: index, err: err}
+	if err := d.h(tx, d.index, &d.cmd); err != nil {
+		return &fsmResult{index: d.index, err: err}
 	}
 	tx.Commit()
-	return &fsmResult{index: index}
+	return &fsmResult{index: d.index}
+}
+
+// ApplyBatch implements raft.BatchingFSM. The commands of a batch share one
+// transaction, which is what makes concurrent writes cheap: the index nodes
+// they all touch are copied once per batch rather than once per command.
+// Each command stays all or nothing: when one fails, the shared
+// transaction is dropped and the commands up to and including the failed
+// one are applied one by one, exactly as without batching; the rest of the
+// batch goes on from there.
+func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	out := make([]any, len(logs))
+	var run []*decoded // commands to apply, in order
+	var slot []int     // their positions in logs
+	for i, l := range logs {
+		if l.Type != raft.LogCommand {
+			continue
+		}
+		d := f.decode(l.Index, l.Data)
+		if d.res != nil {
+			out[i] = d.res
+			continue
+		}
+		run = append(run, d)
+		slot = append(slot, i)
+	}
+	for len(run) > 0 {
+		if len(run) == 1 {
+			out[slot[0]] = f.applyOne(run[0])
+			break
+		}
+		n := f.applyShared(run)
+		if n == len(run) {
+			for k, d := range run {
+				out[slot[k]] = &fsmResult{index: d.index}
+			}
+			break
+		}
+		// run[n] failed in the shared transaction, which was dropped.
+		// Handlers may have changed the commands they were given: decode
+		// them afresh.
+		for k := 0; k <= n; k++ {
+			out[slot[k]] = f.apply(run[k].index, run[k].data)
+		}
+		run, slot = run[n+1:], slot[n+1:]
+	}
+	return out
+}
+
+// applyShared applies run in one transaction and commits it if all of it
+// applies. Otherwise it commits nothing and returns the position of the
+// command that failed.
+func (f *fsm) applyShared(run []*decoded) int {
+	tx := f.db.Load().Txn(true)
+	defer tx.Abort()
+	for k, d := range run {
+		if err := d.h(tx, d.index, &d.cmd); err != nil {
+			return k
+		}
+	}
+	tx.Commit()
+	return len(run)
 }
 
 // check runs a command's handler without committing: the same checks the

@@ -1,6 +1,20 @@
 package state
 
-import "unique"
+import "sync"
+
+// maxInterned bounds the intern table. Past it the table starts afresh:
+// values already interned stay shared by the records holding them, and
+// values no record uses any more stop being held by the table.
+const maxInterned = 1 << 16
+
+// interned is the intern table. It is not unique.Make: while the garbage
+// collector marks, unique.Make blocks until marking ends, and the FSM,
+// which every write waits for, would stall for a whole GC cycle (tens of
+// milliseconds with a large heap).
+var interned = struct {
+	sync.Mutex
+	m map[string]string
+}{m: make(map[string]string)}
 
 // intern returns a canonical copy of s. Decoding a command allocates every
 // string anew; the values many users share (their organization, provider,
@@ -10,7 +24,16 @@ func intern(s string) string {
 	if s == "" {
 		return ""
 	}
-	return unique.Make(s).Value()
+	interned.Lock()
+	defer interned.Unlock()
+	if c, ok := interned.m[s]; ok {
+		return c
+	}
+	if len(interned.m) >= maxInterned {
+		clear(interned.m)
+	}
+	interned.m[s] = s
+	return s
 }
 
 // internUser interns a user's low-cardinality fields.

@@ -1,0 +1,120 @@
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/go-memdb"
+	"github.com/hashicorp/raft"
+)
+
+// cmdHalfDone is a command type for tests only: it appends its event to
+// the sync log and then fails, as a handler refusing a command halfway
+// through would.
+const cmdHalfDone = "test.halfdone"
+
+func applyHalfDoneTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
+	if err := applySyncEventTxn(tx, index, cmd); err != nil {
+		return err
+	}
+	return errors.New("refused halfway")
+}
+
+// TestApplyBatch checks that applying a batch of commands in one go gives
+// the results and the state that applying them one by one gives, whatever
+// fails in the batch and wherever.
+func TestApplyBatch(t *testing.T) {
+	handlers[cmdHalfDone] = applyHalfDoneTxn
+	t.Cleanup(func() { delete(handlers, cmdHalfDone) })
+
+	user := func(id, name string) *Command {
+		return &Command{Type: CmdUserWrite, Time: testTime, UserWrite: &UserWrite{
+			Provider: "p",
+			User:     &User{ID: id, Provider: "p", UserName: name, Organization: "o"},
+			Event:    &SyncEvent{Source: "scim", Action: "user.create", Outcome: "success", Provider: "p"},
+		}}
+	}
+	event := func(typ, detail string) *Command {
+		return &Command{Type: typ, Time: testTime, SyncEvent: &SyncEvent{Source: "test", Action: "test", Outcome: "success", Detail: detail}}
+	}
+	encode := func(cmds ...any) []*raft.Log {
+		var logs []*raft.Log
+		for i, c := range cmds {
+			l := &raft.Log{Index: uint64(10 + i), Type: raft.LogCommand}
+			switch c := c.(type) {
+			case *Command:
+				l.Data, _ = json.Marshal(c)
+			case raft.LogType:
+				l.Type = c
+			case string:
+				l.Data = []byte(c)
+			}
+			logs = append(logs, l)
+		}
+		return logs
+	}
+	tests := []struct {
+		name string
+		logs []*raft.Log
+	}{
+		{"all apply", encode(user("u1", "a"), user("u2", "b"), event(CmdSyncEvent, "x"), user("u3", "c"))},
+		{"one refused halfway", encode(user("u1", "a"), event(CmdSyncEvent, "x"), event(cmdHalfDone, "half"), user("u2", "b"), event(CmdSyncEvent, "y"))},
+		{"first refused", encode(event(cmdHalfDone, "half"), user("u1", "a"), user("u2", "b"))},
+		{"last refused", encode(user("u1", "a"), user("u2", "b"), event(cmdHalfDone, "half"))},
+		{"refused in a row", encode(event(cmdHalfDone, "1"), event(cmdHalfDone, "2"), user("u1", "a"), event(cmdHalfDone, "3"), user("u2", "b"))},
+		{"conflict within the batch", encode(user("u1", "a"), user("u2", "a"), user("u3", "b"))},
+		{"not commands", encode(raft.LogBarrier, user("u1", "a"), "{not json", raft.LogNoop, event("no.such.type", ""), user("u2", "b"))},
+		{"one command", encode(user("u1", "a"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			batched, single := NewMemory(Options{}), NewMemory(Options{})
+			config := configCmd(create(testOrg("o", "")), create(testProvider("p", "o")))
+			for _, s := range []*Store{batched, single} {
+				mustApply(t, s, config)
+			}
+			got := batched.fsm.ApplyBatch(tt.logs)
+			if len(got) != len(tt.logs) {
+				t.Fatalf("ApplyBatch returned %d results for %d logs", len(got), len(tt.logs))
+			}
+			for i, l := range tt.logs {
+				var want *fsmResult
+				if l.Type == raft.LogCommand {
+					want = single.fsm.apply(l.Index, l.Data)
+				}
+				if diff := cmp.Diff(describe(want), describe(got[i])); diff != "" {
+					t.Errorf("log %d (index %d): result differs from applying it alone (-alone +batched):\n%s", i, l.Index, diff)
+				}
+			}
+			if diff := cmp.Diff(dump(single), dump(batched)); diff != "" {
+				t.Errorf("state differs from applying one by one (-alone +batched):\n%s", diff)
+			}
+		})
+	}
+}
+
+func describe(r any) string {
+	switch r := r.(type) {
+	case nil:
+		return "<nil>"
+	case *fsmResult:
+		if r == nil {
+			return "<nil>"
+		}
+		return fmt.Sprintf("index %d, err %v", r.index, r.err)
+	}
+	return fmt.Sprintf("unexpected %T", r)
+}
+
+// dump lists every object of every table.
+func dump(s *Store) map[string][]any {
+	tx := s.fsm.db.Load().Txn(false)
+	out := map[string][]any{}
+	for _, t := range snapshotTables {
+		out[t.name] = all[any](tx, t.name)
+	}
+	return out
+}
