@@ -32,6 +32,29 @@ func parseFilter(s string) (filter.Expression, error) {
 		return nil, errInvalidFilter("the filter nests %d levels deep; at most %d are allowed", depth, maxFilterDepth)
 	}
 	s = liftValuePathComparisons(quoteBareValues(s))
+	shape, values, ok := shapeOf(s)
+	if !ok {
+		return parseGeneral(s)
+	}
+	if e := cachedShape(shape); e != nil {
+		if expr, ok := withValues(e, values); ok {
+			return expr, nil
+		}
+	}
+	e, err := parseGeneral(shape)
+	if err != nil {
+		return parseGeneral(s) // for the error message with the values
+	}
+	expr, ok := withValues(e, values)
+	if !ok {
+		return parseGeneral(s)
+	}
+	cacheShape(shape, e)
+	return expr, nil
+}
+
+// parseGeneral parses a filter with the general parser, within the limits.
+func parseGeneral(s string) (filter.Expression, error) {
 	expr, err := filter.ParseFilter([]byte(s))
 	if err != nil {
 		return nil, errInvalidFilter("cannot parse filter %q: %s", s, strings.TrimSpace(firstLine(err.Error())))

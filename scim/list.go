@@ -192,18 +192,26 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 // findUsers returns the provider's users a filter selects, in a stable
 // order (creation), as SCIM JSON without their groups.
 func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, filterText string) ([]map[string]any, *Error) {
+	// The lookups identity providers make before each write are answered
+	// by an index; other filters scan the provider's users.
 	var candidates []*state.User
-	if name, ok := userNameEquality(expr); ok {
-		candidates = v.UsersByUserName(name) // the common lookup: an index, not a scan
+	if name, ok := indexedEquality(expr, "userName"); ok {
+		candidates = v.UsersByUserName(name)
+	} else if id, ok := indexedEquality(expr, "externalId"); ok {
+		candidates = v.UsersBySCIMExternalID(id)
 	} else {
 		candidates = v.UsersOfProvider(r.provider.Name)
 	}
-	slices.SortFunc(candidates, func(a, b *state.User) int { return cmp.Compare(a.CreateIndex, b.CreateIndex) })
 	m := matcher{rt: userType}
+	texts := requiredTexts(userType, expr)
 	withGroups := expr != nil && strings.Contains(strings.ToLower(filterText), "groups")
-	var out []map[string]any
+	type hit struct {
+		created uint64
+		res     map[string]any
+	}
+	var hits []hit
 	for _, u := range candidates {
-		if u.Provider != r.provider.Name || u.SCIMDeleted {
+		if u.Provider != r.provider.Name || u.SCIMDeleted || !mayMatch(u.SCIM, texts) {
 			continue
 		}
 		res := s.userJSON(r, v, u, withGroups)
@@ -216,7 +224,13 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 				continue
 			}
 		}
-		out = append(out, res)
+		hits = append(hits, hit{u.CreateIndex, res})
+	}
+	// Sorted once filtered: a scan keeps few of the users it reads.
+	slices.SortFunc(hits, func(a, b hit) int { return cmp.Compare(a.created, b.created) })
+	out := make([]map[string]any, len(hits))
+	for i, h := range hits {
+		out[i] = h.res
 	}
 	return out, nil
 }
@@ -237,13 +251,13 @@ func (s *Server) completeUser(r *request, v *state.View, res map[string]any) map
 	return res
 }
 
-// userNameEquality recognises `userName eq "x"`, alone or and-ed with
-// other terms, which an index answers.
-func userNameEquality(e filter.Expression) (string, bool) {
+// indexedEquality recognises `attr eq "x"` on a core attribute, alone or
+// and-ed with other terms, which an index answers.
+func indexedEquality(e filter.Expression, attr string) (string, bool) {
 	switch e := e.(type) {
 	case *filter.AttributeExpression:
 		p := e.AttributePath
-		if e.Operator == filter.EQ && strings.EqualFold(p.AttributeName, "userName") && p.SubAttribute == nil &&
+		if e.Operator == filter.EQ && strings.EqualFold(p.AttributeName, attr) && p.SubAttribute == nil &&
 			(p.URIPrefix == nil || strings.EqualFold(p.URI(), URNUser)) {
 			if s, ok := e.CompareValue.(string); ok {
 				return stringOf(s), true
@@ -251,10 +265,10 @@ func userNameEquality(e filter.Expression) (string, bool) {
 		}
 	case *filter.LogicalExpression:
 		if e.Operator == filter.AND {
-			if s, ok := userNameEquality(e.Left); ok {
+			if s, ok := indexedEquality(e.Left, attr); ok {
 				return s, true
 			}
-			return userNameEquality(e.Right)
+			return indexedEquality(e.Right, attr)
 		}
 	}
 	return "", false

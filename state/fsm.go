@@ -18,11 +18,12 @@ import (
 // and, without Raft, the in-memory store's.
 type fsm struct {
 	db  atomic.Pointer[memdb.MemDB]
+	ext *externalIDs
 	log *slog.Logger
 }
 
 func newFSM(log *slog.Logger) *fsm {
-	f := &fsm{log: log}
+	f := &fsm{log: log, ext: newExternalIDs()}
 	f.db.Store(newDB())
 	return f
 }
@@ -89,13 +90,27 @@ func (f *fsm) decode(index uint64, data []byte) *decoded {
 
 // applyOne applies one command in its own transaction.
 func (f *fsm) applyOne(d *decoded) *fsmResult {
-	tx := f.db.Load().Txn(true)
+	tx := f.writeTxn()
 	defer tx.Abort()
 	if err := d.h(tx, d.index, &d.cmd); err != nil {
 		return &fsmResult{index: d.index, err: err}
 	}
-	tx.Commit()
+	f.commit(tx)
 	return &fsmResult{index: d.index}
+}
+
+func (f *fsm) writeTxn() *memdb.Txn {
+	tx := f.db.Load().Txn(true)
+	tx.TrackChanges()
+	return tx
+}
+
+// commit commits a write transaction, keeping what is kept beside memdb
+// in step.
+func (f *fsm) commit(tx *memdb.Txn) {
+	f.ext.note(tx.Changes()) // before: a user visible is a user found
+	tx.Commit()
+	f.ext.compact(f.db.Load())
 }
 
 // ApplyBatch implements raft.BatchingFSM. The commands of a batch share one
@@ -148,14 +163,14 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 // applies. Otherwise it commits nothing and returns the position of the
 // command that failed.
 func (f *fsm) applyShared(run []*decoded) int {
-	tx := f.db.Load().Txn(true)
+	tx := f.writeTxn()
 	defer tx.Abort()
 	for k, d := range run {
 		if err := d.h(tx, d.index, &d.cmd); err != nil {
 			return k
 		}
 	}
-	tx.Commit()
+	f.commit(tx)
 	return len(run)
 }
 
@@ -222,6 +237,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err != nil {
 		return err
 	}
+	f.ext.rebuild(db)
 	f.db.Store(db)
 	return nil
 }

@@ -244,7 +244,7 @@ func (s *Store) Check(cmd *Command) error {
 
 // View returns a consistent read-only view of the current state.
 func (s *Store) View() *View {
-	return &View{tx: s.fsm.db.Load().Txn(false)}
+	return &View{tx: s.fsm.db.Load().Txn(false), ext: s.fsm.ext}
 }
 
 // Close stops the log and releases the data dir.

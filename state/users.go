@@ -122,6 +122,19 @@ func (v *View) UsersByUserName(userName string) []*User {
 	return list[*User](v.tx, tableUsers, indexUserName, strings.ToLower(userName))
 }
 
+// UsersBySCIMExternalID returns the users whose SCIM resource may have
+// externalId, compared without case: a superset of the users it has,
+// whichever provider owns them, for the caller to check.
+func (v *View) UsersBySCIMExternalID(externalID string) []*User {
+	var out []*User
+	for _, id := range v.ext.find(externalID) {
+		if u := v.User(id); u != nil {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // CountUsers counts all users.
 func (v *View) CountUsers() int {
 	return count(v.tx, tableUsers, indexID)

@@ -1,0 +1,196 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/reconcile-dev/reconcile/bench"
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+var benchUsers = flag.Int("bench.users", 10_000, "users stored for BenchmarkGetUser and BenchmarkFilterLookup")
+
+// BenchmarkFilterMatch is filter evaluation against a user: parsing the
+// filter, and matching it.
+func BenchmarkFilterMatch(b *testing.B) {
+	var res map[string]any
+	if err := json.Unmarshal([]byte(testUser), &res); err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []string{
+		`userName eq "bjensen@example.com"`,
+		`emails[type eq "work"].value eq "bjensen@example.com"`,
+		`userName eq "x" or (title co "tour" and emails.type eq "work")`,
+	} {
+		b.Run("parse/"+f, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := parseFilter(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		expr, err := parseFilter(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("match/"+f, func(b *testing.B) {
+			m := matcher{rt: userType}
+			for b.Loop() {
+				if ok, err := m.match(expr, res); !ok || err != nil {
+					b.Fatalf("match = %v, %v", ok, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPatchApply is a PATCH the way Entra sends one, applied to a
+// stored user: decoding, applying and normalizing.
+func BenchmarkPatchApply(b *testing.B) {
+	stored, err := userType.normalize(mustDecode(b, bench.User("bjensen@example.com", true)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+		{"op":"Replace","path":"active","value":"False"},
+		{"op":"Replace","path":"emails[type eq \"work\"].value","value":"babs@example.com"},
+		{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Tour Operations"},
+		{"op":"Remove","path":"phoneNumbers"}]}`)
+	for b.Loop() {
+		ops, err := decodePatch(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res := deepCopy(stored).(map[string]any)
+		if err := userType.applyPatch(res, ops); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := userType.normalize(res); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func mustDecode(b *testing.B, data []byte) map[string]any {
+	b.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, e := range v {
+			s[i] = deepCopy(e)
+		}
+		return s
+	}
+	return v
+}
+
+// storedUsers fills a server's store with n users as a provider's POSTs
+// leave them, and returns their ids and userNames.
+func storedUsers(b *testing.B, store *state.Store, n int) (ids, names []string) {
+	b.Helper()
+	ids, names = make([]string, n), make([]string, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	active := true
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res, err := userType.normalize(mustDecode(b, bench.User(names[i], true)))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				u := &state.User{ID: ids[i], Provider: "p", UserName: names[i], Organization: "eng", SCIM: encodeResource(res)}
+				if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserWrite,
+					UserWrite: &state.UserWrite{Provider: "p", Active: &active, User: u}}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range n {
+		ids[i], names[i] = state.NewID(), fmt.Sprintf("user-%07d@bench.example", i)
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return ids, names
+}
+
+// BenchmarkGetUser is GET /Users/{id} with auth over HTTP, with
+// -bench.users users stored.
+func BenchmarkGetUser(b *testing.B) {
+	srv, store := benchServer(b)
+	ids, _ := storedUsers(b, store, *benchUsers)
+	benchGets(b, func(i int) string { return srv.URL + "/scim/v2/p/Users/" + ids[i%len(ids)] }, nil)
+}
+
+// BenchmarkFilterLookup is the lookup identity providers make before each
+// write, GET /Users?filter=..., with -bench.users users stored: Okta's and
+// PingOne's by userName, Entra's by externalId and by work email.
+func BenchmarkFilterLookup(b *testing.B) {
+	srv, store := benchServer(b)
+	_, names := storedUsers(b, store, *benchUsers)
+	for _, f := range []struct{ name, format string }{
+		{"userName", `userName eq "%s"`},
+		{"externalId", `externalId eq "ext-%s"`},
+		{"workEmail", `emails[type eq "work"].value eq "%s"`},
+	} {
+		b.Run(f.name, func(b *testing.B) {
+			benchGets(b, func(i int) string {
+				return srv.URL + "/scim/v2/p/Users?filter=" + url.QueryEscape(fmt.Sprintf(f.format, names[i%len(names)]))
+			}, func(i int, body []byte) {
+				var list struct{ TotalResults int }
+				if err := json.Unmarshal(body, &list); err != nil || list.TotalResults != 1 {
+					b.Fatalf("%s for user %d: totalResults %d (%v), want 1", f.name, i%len(names), list.TotalResults, err)
+				}
+			})
+		})
+	}
+}
+
+// benchGets GETs target(i) for each iteration i; check, if not nil, looks
+// at the response.
+func benchGets(b *testing.B, target func(i int) string, check func(i int, body []byte)) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		req, _ := http.NewRequest("GET", target(i), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("GET: %v %v", err, resp.StatusCode)
+		}
+		if check != nil {
+			body, _ := io.ReadAll(resp.Body)
+			check(i, body)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}

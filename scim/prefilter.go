@@ -1,0 +1,181 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+
+	filter "github.com/scim2/filter-parser/v2"
+)
+
+// A filter no index answers (Entra's `emails[type eq "work"].value eq
+// "x"`, say) is evaluated against every user of the provider, and turning
+// a stored user into the map the filter reads costs a JSON decode. Most
+// users can be ruled out on the stored JSON text instead: a string the
+// filter requires equal to an attribute's value must appear in the text
+// of a user it matches. requiredTexts lists such strings; mayMatch checks
+// them.
+
+// notStored are the core attributes a user's SCIM representation gets
+// from elsewhere than the stored resource.
+var notStored = map[string]bool{"id": true, "username": true, "meta": true, "groups": true, "active": true, "schemas": true}
+
+// requiredTexts returns strings that a stored resource matched by e must
+// contain, compared without ASCII case: the values of equality
+// comparisons on stored string attributes that e requires (and-ed, not
+// under or or not). Values JSON would escape are left out.
+func requiredTexts(rt *resourceType, e filter.Expression) []string {
+	switch e := e.(type) {
+	case *filter.LogicalExpression:
+		if e.Operator == filter.AND {
+			return append(requiredTexts(rt, e.Left), requiredTexts(rt, e.Right)...)
+		}
+	case *filter.AttributeExpression:
+		a := storedAttr(rt, e.AttributePath)
+		if a == nil {
+			return nil
+		}
+		if sub := e.AttributePath.SubAttributeName(); sub != "" || a.Type == typeComplex {
+			if sub == "" {
+				sub = "value"
+			}
+			if a = a.sub(sub); a == nil {
+				return nil
+			}
+		}
+		return equalityText(a, e)
+	case *filter.ValuePath:
+		a := storedAttr(rt, e.AttributePath)
+		if a == nil || a.Type != typeComplex {
+			return nil
+		}
+		return subTexts(a, e.ValueFilter)
+	}
+	return nil
+}
+
+// subTexts is requiredTexts within the value filter of a complex
+// attribute.
+func subTexts(parent *Attr, e filter.Expression) []string {
+	switch e := e.(type) {
+	case *filter.LogicalExpression:
+		if e.Operator == filter.AND {
+			return append(subTexts(parent, e.Left), subTexts(parent, e.Right)...)
+		}
+	case *filter.AttributeExpression:
+		if e.AttributePath.SubAttribute != nil {
+			return nil
+		}
+		if a := parent.sub(e.AttributePath.AttributeName); a != nil {
+			return equalityText(a, e)
+		}
+	}
+	return nil
+}
+
+func storedAttr(rt *resourceType, p filter.AttributePath) *Attr {
+	a, ext := rt.attr(p.URI(), p.AttributeName)
+	if a == nil || ext == nil && notStored[strings.ToLower(a.Name)] {
+		return nil
+	}
+	return a
+}
+
+func equalityText(a *Attr, e *filter.AttributeExpression) []string {
+	s, ok := e.CompareValue.(string)
+	if e.Operator != filter.EQ || a.Type != typeString || !ok || s == "" {
+		return nil
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return nil
+		}
+	}
+	return []string{s}
+}
+
+// mayMatch reports whether the stored resource doc contains every text,
+// without ASCII case. A resource with non-ASCII text may hold a letter
+// that folds to an ASCII one (the Kelvin sign to k): it is not ruled out.
+func mayMatch(doc []byte, texts []string) bool {
+	for _, t := range texts {
+		if !containsFoldASCII(doc, t) {
+			return hasNonASCII(doc)
+		}
+	}
+	return true
+}
+
+func hasNonASCII(doc []byte) bool {
+	i := 0
+	for ; i+8 <= len(doc); i += 8 {
+		if binary.LittleEndian.Uint64(doc[i:])&0x8080808080808080 != 0 {
+			return true
+		}
+	}
+	for ; i < len(doc); i++ {
+		if doc[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFoldASCII reports whether doc contains t without ASCII case. It
+// looks for t's first character that has no case (the @ of an address, a
+// digit) with bytes.IndexByte, and compares around it.
+func containsFoldASCII(doc []byte, t string) bool {
+	k := 0
+	for k < len(t) && lowerASCII(t[k]) != upperASCII(t[k]) {
+		k++
+	}
+	if k == len(t) {
+		return containsFoldFrom(doc, t)
+	}
+	for from := k; from < len(doc); {
+		i := bytes.IndexByte(doc[from:], t[k])
+		if i < 0 {
+			return false
+		}
+		start := from + i - k
+		if start+len(t) <= len(doc) && equalFoldASCII(doc[start:start+len(t)], t) {
+			return true
+		}
+		from += i + 1
+	}
+	return false
+}
+
+// containsFoldFrom is containsFoldASCII for a t made of letters only.
+func containsFoldFrom(doc []byte, t string) bool {
+	lo, up := lowerASCII(t[0]), upperASCII(t[0])
+	for i := 0; i+len(t) <= len(doc); i++ {
+		if c := doc[i]; (c == lo || c == up) && equalFoldASCII(doc[i:i+len(t)], t) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFoldASCII(b []byte, t string) bool {
+	for j := range len(t) {
+		if lowerASCII(b[j]) != lowerASCII(t[j]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}

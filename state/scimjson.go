@@ -1,0 +1,128 @@
+package state
+
+import "encoding/json"
+
+// topLevelString returns the string value of key at the top level of the
+// JSON object doc (a user's SCIM resource), without decoding the rest.
+// ok is false when doc is not an object or key is absent or not a string.
+func topLevelString(doc []byte, key string) (value string, ok bool) {
+	i := skipSpace(doc, 0)
+	if i >= len(doc) || doc[i] != '{' {
+		return "", false
+	}
+	i = skipSpace(doc, i+1)
+	if i < len(doc) && doc[i] == '}' {
+		return "", false
+	}
+	for i < len(doc) && doc[i] == '"' {
+		kEnd, escaped := stringEnd(doc, i)
+		if kEnd < 0 {
+			return "", false
+		}
+		k := doc[i : kEnd+1]
+		i = skipSpace(doc, kEnd+1)
+		if i >= len(doc) || doc[i] != ':' {
+			return "", false
+		}
+		i = skipSpace(doc, i+1)
+		if keyIs(k, escaped, key) {
+			if i >= len(doc) || doc[i] != '"' {
+				return "", false
+			}
+			end, escaped := stringEnd(doc, i)
+			if end < 0 {
+				return "", false
+			}
+			if !escaped {
+				return string(doc[i+1 : end]), true
+			}
+			if err := json.Unmarshal(doc[i:end+1], &value); err != nil {
+				return "", false
+			}
+			return value, true
+		}
+		if i = skipValue(doc, i); i < 0 {
+			return "", false
+		}
+		i = skipSpace(doc, i)
+		if i >= len(doc) || doc[i] != ',' {
+			return "", false // '}' (key absent) or not JSON
+		}
+		i = skipSpace(doc, i+1)
+	}
+	return "", false
+}
+
+// keyIs compares the quoted JSON string k with key.
+func keyIs(k []byte, escaped bool, key string) bool {
+	if !escaped {
+		return string(k[1:len(k)-1]) == key
+	}
+	var s string
+	return json.Unmarshal(k, &s) == nil && s == key
+}
+
+func skipSpace(doc []byte, i int) int {
+	for i < len(doc) && (doc[i] == ' ' || doc[i] == '\t' || doc[i] == '\n' || doc[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index of the quote closing the string that starts
+// at doc[i], -1 if there is none, and whether the string has escapes.
+func stringEnd(doc []byte, i int) (end int, escaped bool) {
+	for j := i + 1; j < len(doc); j++ {
+		switch doc[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			return j, escaped
+		}
+	}
+	return -1, escaped
+}
+
+// skipValue returns the index just past the JSON value starting at doc[i],
+// or -1.
+func skipValue(doc []byte, i int) int {
+	if i >= len(doc) {
+		return -1
+	}
+	switch doc[i] {
+	case '"':
+		end, _ := stringEnd(doc, i)
+		if end < 0 {
+			return -1
+		}
+		return end + 1
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(doc); j++ {
+			switch doc[j] {
+			case '"':
+				end, _ := stringEnd(doc, j)
+				if end < 0 {
+					return -1
+				}
+				j = end
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(doc) && doc[j] != ',' && doc[j] != '}' && doc[j] != ']' && doc[j] != ' ' && doc[j] != '\t' && doc[j] != '\n' && doc[j] != '\r' {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
+}
