@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -35,8 +37,28 @@ func TestDurableReopen(t *testing.T) {
 	for i := range 5 { // after the snapshot: replayed from the log
 		mustApply(t, s, configCmd(create(testOrg(fmt.Sprintf("late-%d", i), ""))))
 	}
+	// Concurrent writers: applied in batches, from commands the writers
+	// decoded; replayed one by one from the log.
+	mustApply(t, s, configCmd(create(testProvider("p", "root"))))
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 10 {
+				u := benchUser(w*10 + i)
+				u.Organization = "root"
+				active := i%3 != 0
+				if _, err := s.Apply(ctx, &Command{Type: CmdUserWrite, UserWrite: &UserWrite{Provider: "p", User: u, Active: &active,
+					Event: &SyncEvent{Source: SourceSCIM, Action: "user.create", Outcome: OutcomeOK, Provider: "p"}}}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
 	want := s.View().Organizations()
+	wantUsers := s.View().Users()
 	wantLog := s.View().SyncLog()
+	s.snapshotOnClose = math.MaxUint32 // as after a crash: the log is replayed
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +70,12 @@ func TestDurableReopen(t *testing.T) {
 	defer s.Close()
 	if diff := cmp.Diff(want, s.View().Organizations()); diff != "" {
 		t.Errorf("organizations after reopen (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantUsers, s.View().Users()); diff != "" {
+		t.Errorf("users after reopen (-want +got):\n%s", diff)
+	}
+	if len(wantUsers) != 80 {
+		t.Errorf("%d users written, want 80", len(wantUsers))
 	}
 	if diff := cmp.Diff(wantLog, s.View().SyncLog()); diff != "" {
 		t.Errorf("sync log after reopen (-want +got):\n%s", diff)

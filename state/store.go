@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gofrs/flock"
 	"github.com/hashicorp/go-hclog"
@@ -222,6 +223,15 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		if d, ok := ctx.Deadline(); ok {
 			timeout = max(time.Until(d), time.Millisecond)
 		}
+		// The FSM would decode data while every writer waits; decode it
+		// here, in parallel with the other writers.
+		pre := new(Command)
+		if err := json.Unmarshal(data, pre); err != nil {
+			return Result{}, fmt.Errorf("encoding command: %w", err)
+		}
+		key := unsafe.SliceData(data)
+		s.fsm.predecoded.Store(key, pre)
+		defer s.fsm.predecoded.Delete(key)
 		f := s.raft.Apply(data, timeout)
 		if ackEarly {
 			return Result{}, nil // deliberately broken: see ackearly_off.go
