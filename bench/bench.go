@@ -26,16 +26,39 @@ import (
 
 // Scenarios.
 const (
-	ScenarioSync   = "sync"        // per user: GET ?filter=userName eq, then POST
+	ScenarioSync   = "sync"        // per user: a lookup (GET ?filter=), then POST
 	ScenarioPost   = "post"        // POST new users
 	ScenarioGet    = "get"         // GET /Users/{id} of existing users
-	ScenarioFilter = "filter"      // GET ?filter=userName eq of existing users
+	ScenarioFilter = "filter"      // the lookup (GET ?filter=) of existing users
 	ScenarioPut    = "put"         // PUT an update of existing users
 	ScenarioOff    = "deprovision" // PUT active: false of existing users
 )
 
 // Scenarios lists them, for help texts.
 var Scenarios = []string{ScenarioSync, ScenarioPost, ScenarioGet, ScenarioFilter, ScenarioPut, ScenarioOff}
+
+// Lookups: the filter an identity provider looks a user up with before
+// writing, by the attribute it matches users on.
+const (
+	LookupUserName   = "userName"   // PingOne (username Eq) and Okta
+	LookupExternalID = "externalId" // Entra's default matching attribute
+	LookupEmail      = "email"      // emails[type eq "work"].value, also Entra
+)
+
+// Lookups lists them, for help texts.
+var Lookups = []string{LookupUserName, LookupExternalID, LookupEmail}
+
+// lookupFilter is the filter that finds the user User(userName, ...)
+// describes.
+func lookupFilter(lookup, userName string) string {
+	switch lookup {
+	case LookupExternalID:
+		return `externalId eq "ext-` + userName + `"`
+	case LookupEmail:
+		return `emails[type eq "work"].value eq "` + userName + `"`
+	}
+	return `userName eq "` + userName + `"`
+}
 
 // Config is one run.
 type Config struct {
@@ -52,6 +75,9 @@ type Config struct {
 	Rate float64
 	// Prefix makes the userNames of this run unique.
 	Prefix string
+	// Lookup is how sync and filter look users up (Lookups); userName by
+	// default.
+	Lookup string
 }
 
 // Result is what a run measured.
@@ -162,11 +188,14 @@ func (c *Client) userName(i int64) string {
 	return fmt.Sprintf("%s-%d@bench.example", c.cfg.Prefix, i)
 }
 
-func filterPath(userName string) string {
-	return "/Users?filter=" + url.QueryEscape(`userName eq "`+userName+`"`)
+func (c *Client) filterPath(userName string) string {
+	return "/Users?filter=" + url.QueryEscape(lookupFilter(c.cfg.Lookup, userName))
 }
 
-var errStatus = errors.New("unexpected status")
+var (
+	errStatus   = errors.New("unexpected status")
+	errNotFound = errors.New("the lookup did not find the user")
+)
 
 // op runs one operation of the scenario.
 func (c *Client) op(ctx context.Context) error {
@@ -179,7 +208,7 @@ func (c *Client) op(ctx context.Context) error {
 	switch c.cfg.Scenario {
 	case ScenarioSync:
 		name := c.userName(c.seq.Add(1))
-		code, _, err := c.do(ctx, "GET", filterPath(name), nil)
+		code, _, err := c.do(ctx, "GET", c.filterPath(name), nil)
 		if err != nil {
 			return err
 		}
@@ -204,11 +233,17 @@ func (c *Client) op(ctx context.Context) error {
 		}
 		return check(code, 200)
 	case ScenarioFilter:
-		code, _, err := c.do(ctx, "GET", filterPath(c.names[rand.IntN(len(c.names))]), nil)
+		code, body, err := c.do(ctx, "GET", c.filterPath(c.names[rand.IntN(len(c.names))]), nil)
 		if err != nil {
 			return err
 		}
-		return check(code, 200)
+		if err := check(code, 200); err != nil {
+			return err
+		}
+		if !bytes.Contains(body, []byte(`"totalResults":1,`)) {
+			return errNotFound // the user exists: the lookup must find it
+		}
+		return nil
 	case ScenarioPut, ScenarioOff:
 		i := rand.IntN(len(c.ids))
 		body := User(c.names[i], c.cfg.Scenario == ScenarioPut)

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,12 +31,16 @@ started for the run. It reports throughput, p50/p99/p99.9 latency and the
 ratio of the daemon's throughput to the baseline's.
 
 Scenarios:
-  sync         per user, PingOne's pattern: GET ?filter=userName eq, then POST
+  sync         per user, PingOne's pattern: a lookup (GET ?filter=), then POST
   post         POST new users
   get          GET /Users/{id} of --prepare users
-  filter       GET ?filter=userName eq of --prepare users
+  filter       the lookup (GET ?filter=) of --prepare users
   put          PUT an update of --prepare users
   deprovision  PUT active: false of --prepare users
+
+--lookup picks the lookup: userName (PingOne's username Eq, Okta's
+userName eq), externalId or email (emails[type eq "work"].value; Entra
+looks users up by either).
 
 A run ends after --duration, or after --users users (sync, post), whichever
 comes first. --rate issues operations at a fixed rate (open loop) instead
@@ -58,6 +63,9 @@ of as fast as --workers can.`,
 			}
 			if !valid {
 				return usageErrorf("--scenario: want one of %s", strings.Join(bench.Scenarios, ", "))
+			}
+			if !slices.Contains(bench.Lookups, cfg.Lookup) {
+				return usageErrorf("--lookup: want one of %s", strings.Join(bench.Lookups, ", "))
 			}
 			if cfg.Duration <= 0 && cfg.Users <= 0 {
 				return usageErrorf("give --duration or --users")
@@ -114,6 +122,7 @@ of as fast as --workers can.`,
 	f.StringVar(&tokenEnv, "token-env", "BENCH_TOKEN", "environment variable holding the provider's secret")
 	f.StringVar(&basicUser, "basic-user", "", "authenticate with Basic and this username (default: Bearer)")
 	f.StringVar(&cfg.Scenario, "scenario", bench.ScenarioSync, "what to send: "+strings.Join(bench.Scenarios, ", "))
+	f.StringVar(&cfg.Lookup, "lookup", bench.LookupUserName, "how sync and filter look users up: "+strings.Join(bench.Lookups, ", "))
 	f.IntVar(&cfg.Workers, "workers", 16, "concurrent clients")
 	f.DurationVar(&cfg.Duration, "duration", 0, "how long to run")
 	f.IntVar(&cfg.Users, "users", 0, "how many operations to run at most (users, for sync and post)")
