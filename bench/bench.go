@@ -240,7 +240,7 @@ func (c *Client) op(ctx context.Context) error {
 		if err := check(code, 200); err != nil {
 			return err
 		}
-		if !bytes.Contains(body, []byte(`"totalResults":1,`)) {
+		if !bytes.Contains(body, []byte(`"totalResults":1,`)) && !bytes.Contains(body, []byte(`"totalResults":1}`)) {
 			return errNotFound // the user exists: the lookup must find it
 		}
 		return nil

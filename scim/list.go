@@ -199,6 +199,8 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 		candidates = v.UsersByUserName(name)
 	} else if id, ok := indexedEquality(expr, "externalId"); ok {
 		candidates = v.UsersBySCIMExternalID(id)
+	} else if email, ok := emailEquality(expr); ok {
+		candidates = v.UsersBySCIMEmail(email)
 	} else {
 		candidates = v.UsersOfProvider(r.provider.Name)
 	}
@@ -269,6 +271,37 @@ func indexedEquality(e filter.Expression, attr string) (string, bool) {
 				return s, true
 			}
 			return indexedEquality(e.Right, attr)
+		}
+	}
+	return "", false
+}
+
+// emailEquality recognises a filter that requires an email's value to
+// equal "x": `emails.value eq "x"`, `emails eq "x"` or a value path on
+// emails requiring it (Entra's `emails[type eq "work"].value eq "x"`),
+// alone or and-ed with other terms.
+func emailEquality(e filter.Expression) (string, bool) {
+	isEmails := func(p filter.AttributePath) bool {
+		return strings.EqualFold(p.AttributeName, "emails") && (p.URIPrefix == nil || strings.EqualFold(p.URI(), URNUser))
+	}
+	switch e := e.(type) {
+	case *filter.AttributeExpression:
+		p := e.AttributePath
+		if sub := p.SubAttributeName(); e.Operator == filter.EQ && isEmails(p) && (sub == "" || strings.EqualFold(sub, "value")) {
+			if s, ok := e.CompareValue.(string); ok {
+				return s, true
+			}
+		}
+	case *filter.ValuePath:
+		if isEmails(e.AttributePath) && e.AttributePath.SubAttribute == nil {
+			return indexedEquality(e.ValueFilter, "value")
+		}
+	case *filter.LogicalExpression:
+		if e.Operator == filter.AND {
+			if s, ok := emailEquality(e.Left); ok {
+				return s, true
+			}
+			return emailEquality(e.Right)
 		}
 	}
 	return "", false

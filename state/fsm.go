@@ -19,9 +19,9 @@ import (
 // fsm applies logged commands to memdb. It is Raft's finite state machine
 // and, without Raft, the in-memory store's.
 type fsm struct {
-	db  atomic.Pointer[memdb.MemDB]
-	ext *externalIDs
-	log *slog.Logger
+	db      atomic.Pointer[memdb.MemDB]
+	lookups *lookups
+	log     *slog.Logger
 
 	// predecoded holds commands their writers decoded from the bytes they
 	// logged, keyed by those bytes (Raft hands the leader's FSM the same
@@ -33,7 +33,7 @@ type fsm struct {
 }
 
 func newFSM(log *slog.Logger) *fsm {
-	f := &fsm{log: log, ext: newExternalIDs()}
+	f := &fsm{log: log, lookups: newLookups()}
 	f.db.Store(newDB())
 	return f
 }
@@ -126,9 +126,9 @@ func (f *fsm) writeTxn() *memdb.Txn {
 // commit commits a write transaction, keeping what is kept beside memdb
 // in step.
 func (f *fsm) commit(tx *memdb.Txn) {
-	f.ext.note(tx.Changes()) // before: a user visible is a user found
+	f.lookups.note(tx.Changes()) // before: a user visible is a user found
 	tx.Commit()
-	f.ext.compact(f.db.Load())
+	f.lookups.compact(f.db.Load())
 }
 
 // ApplyBatch implements raft.BatchingFSM. The commands of a batch share one
@@ -255,7 +255,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err != nil {
 		return err
 	}
-	f.ext.rebuild(db)
+	f.lookups.rebuild(db)
 	f.db.Store(db)
 	return nil
 }

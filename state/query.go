@@ -48,6 +48,6 @@ func count(tx *memdb.Txn, table, index string, args ...any) int {
 
 // View is a consistent, read-only view of the store at one moment.
 type View struct {
-	tx  *memdb.Txn
-	ext *externalIDs
+	tx      *memdb.Txn
+	lookups *lookups
 }

@@ -1,56 +1,60 @@
 package state
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
 
 // topLevelString returns the string value of key at the top level of the
 // JSON object doc (a user's SCIM resource), without decoding the rest.
 // ok is false when doc is not an object or key is absent or not a string.
 func topLevelString(doc []byte, key string) (value string, ok bool) {
+	raw := topLevelValue(doc, key)
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	if _, escaped := stringEnd(raw, 0); !escaped && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	if err := json.Unmarshal(raw, &value); err != nil {
+		return "", false
+	}
+	return value, true
+}
+
+// topLevelValue returns the JSON text of the value of key at the top
+// level of the JSON object doc, or nil.
+func topLevelValue(doc []byte, key string) []byte {
 	i := skipSpace(doc, 0)
 	if i >= len(doc) || doc[i] != '{' {
-		return "", false
+		return nil
 	}
 	i = skipSpace(doc, i+1)
-	if i < len(doc) && doc[i] == '}' {
-		return "", false
-	}
 	for i < len(doc) && doc[i] == '"' {
 		kEnd, escaped := stringEnd(doc, i)
 		if kEnd < 0 {
-			return "", false
+			return nil
 		}
 		k := doc[i : kEnd+1]
 		i = skipSpace(doc, kEnd+1)
 		if i >= len(doc) || doc[i] != ':' {
-			return "", false
+			return nil
 		}
 		i = skipSpace(doc, i+1)
+		end := skipValue(doc, i)
+		if end < 0 {
+			return nil
+		}
 		if keyIs(k, escaped, key) {
-			if i >= len(doc) || doc[i] != '"' {
-				return "", false
-			}
-			end, escaped := stringEnd(doc, i)
-			if end < 0 {
-				return "", false
-			}
-			if !escaped {
-				return string(doc[i+1 : end]), true
-			}
-			if err := json.Unmarshal(doc[i:end+1], &value); err != nil {
-				return "", false
-			}
-			return value, true
+			return doc[i:end]
 		}
-		if i = skipValue(doc, i); i < 0 {
-			return "", false
-		}
-		i = skipSpace(doc, i)
+		i = skipSpace(doc, end)
 		if i >= len(doc) || doc[i] != ',' {
-			return "", false // '}' (key absent) or not JSON
+			return nil // '}' (key absent) or not JSON
 		}
 		i = skipSpace(doc, i+1)
 	}
-	return "", false
+	return nil
 }
 
 // keyIs compares the quoted JSON string k with key.

@@ -254,7 +254,7 @@ func (s *Store) Check(cmd *Command) error {
 
 // View returns a consistent read-only view of the current state.
 func (s *Store) View() *View {
-	return &View{tx: s.fsm.db.Load().Txn(false), ext: s.fsm.ext}
+	return &View{tx: s.fsm.db.Load().Txn(false), lookups: s.fsm.lookups}
 }
 
 // Close stops the log and releases the data dir.

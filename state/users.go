@@ -126,8 +126,19 @@ func (v *View) UsersByUserName(userName string) []*User {
 // externalId, compared without case: a superset of the users it has,
 // whichever provider owns them, for the caller to check.
 func (v *View) UsersBySCIMExternalID(externalID string) []*User {
+	return v.usersByID(v.lookups.find(lookupExternalID, externalID))
+}
+
+// UsersBySCIMEmail returns the users whose SCIM resource may have email
+// among its emails' values, compared without case: a superset of the
+// users it has, whichever provider owns them, for the caller to check.
+func (v *View) UsersBySCIMEmail(email string) []*User {
+	return v.usersByID(v.lookups.find(lookupEmail, email))
+}
+
+func (v *View) usersByID(ids []string) []*User {
 	var out []*User
-	for _, id := range v.ext.find(externalID) {
+	for _, id := range ids {
 		if u := v.User(id); u != nil {
 			out = append(out, u)
 		}

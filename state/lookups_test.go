@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestUsersBySCIMExternalID(t *testing.T) {
+func TestLookups(t *testing.T) {
 	s := NewMemory(Options{})
 	mustApply(t, s, configCmd(create(testOrg("o", "")), create(testProvider("p", "o"))))
 	write := func(id, scim string, expect uint64) uint64 {
@@ -24,9 +24,18 @@ func TestUsersBySCIMExternalID(t *testing.T) {
 		slices.Sort(out)
 		return out
 	}
-	write("u1", `{"externalId":"Ext-1","userName":"u1"}`, 0)
-	u2 := write("u2", `{"externalId":"ext-1","userName":"u2"}`, 0)
-	write("u3", `{"name":{"externalId":"Ext-1"},"userName":"u3"}`, 0) // not top-level
+	write("u1", `{"emails":[{"type":"work","value":"A@x.com"},{"value":"b@x.com"}],"externalId":"Ext-1","userName":"u1"}`, 0)
+	u2 := write("u2", `{"emails":[{"value":7},{"value":"a@X.com"}],"externalId":"ext-1","userName":"u2"}`, 0)
+	write("u3", `{"name":{"externalId":"Ext-1","emails":[{"value":"a@x.com"}]},"userName":"u3"}`, 0) // not top-level
+	if got := ids(s.View().UsersBySCIMEmail("a@x.COM")); !slices.Equal(got, []string{"u1", "u2"}) {
+		t.Errorf("email a@x.COM: got %v, want u1 and u2", got)
+	}
+	if got := ids(s.View().UsersBySCIMEmail("b@x.com")); !slices.Equal(got, []string{"u1"}) {
+		t.Errorf("email b@x.com: got %v, want u1", got)
+	}
+	if got := ids(s.View().UsersBySCIMEmail("Ext-1")); got != nil {
+		t.Errorf("email Ext-1: got %v, want none (an externalId is not an email)", got)
+	}
 	if got := ids(s.View().UsersBySCIMExternalID("EXT-1")); !slices.Equal(got, []string{"u1", "u2"}) {
 		t.Errorf("EXT-1: got %v, want u1 and u2", got)
 	}
