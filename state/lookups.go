@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/json"
 	"hash/fnv"
 	"slices"
 	"strings"
@@ -56,17 +55,11 @@ func lookupKeys(u *User) []uint64 {
 	if v, ok := topLevelString(u.SCIM, "externalId"); ok && v != "" {
 		keys = append(keys, lookupKey(lookupExternalID, v))
 	}
-	if raw := topLevelValue(u.SCIM, "emails"); len(raw) > 0 && raw[0] == '[' {
-		var emails []struct {
-			Value any `json:"value"`
+	forEachElement(topLevelValue(u.SCIM, "emails"), func(email []byte) {
+		if v, ok := topLevelString(email, "value"); ok && v != "" {
+			keys = append(keys, lookupKey(lookupEmail, v))
 		}
-		json.Unmarshal(raw, &emails) // what decodes is enough
-		for _, e := range emails {
-			if v, ok := e.Value.(string); ok && v != "" {
-				keys = append(keys, lookupKey(lookupEmail, v))
-			}
-		}
-	}
+	})
 	return keys
 }
 
@@ -125,15 +118,32 @@ func (x *lookups) compact(db *memdb.MemDB) {
 
 // rebuild builds the map from the users in db.
 func (x *lookups) rebuild(db *memdb.MemDB) {
+	users := make(chan []*User, 1)
+	users <- all[*User](db.Txn(false), tableUsers)
+	close(users)
+	x.replace(lookupsOf(users))
+}
+
+// lookupsOf builds a map from the users received.
+func lookupsOf(users <-chan []*User) map[uint64][]string {
 	ids := make(map[uint64][]string)
-	held := 0
-	for _, u := range all[*User](db.Txn(false), tableUsers) {
-		for _, k := range lookupKeys(u) {
-			if !slices.Contains(ids[k], u.ID) {
-				ids[k] = append(ids[k], u.ID)
-				held++
+	for batch := range users {
+		for _, u := range batch {
+			for _, k := range lookupKeys(u) {
+				if !slices.Contains(ids[k], u.ID) {
+					ids[k] = append(ids[k], u.ID)
+				}
 			}
 		}
+	}
+	return ids
+}
+
+// replace makes ids the map.
+func (x *lookups) replace(ids map[uint64][]string) {
+	held := 0
+	for _, v := range ids {
+		held += len(v)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -57,6 +57,28 @@ func topLevelValue(doc []byte, key string) []byte {
 	return nil
 }
 
+// forEachElement calls fn with the JSON text of each element of the JSON
+// array arr, as far as arr is well formed; nothing if it is not an array.
+func forEachElement(arr []byte, fn func(elem []byte)) {
+	i := skipSpace(arr, 0)
+	if i >= len(arr) || arr[i] != '[' {
+		return
+	}
+	i = skipSpace(arr, i+1)
+	for i < len(arr) && arr[i] != ']' {
+		end := skipValue(arr, i)
+		if end < 0 {
+			return
+		}
+		fn(arr[i:end])
+		i = skipSpace(arr, end)
+		if i >= len(arr) || arr[i] != ',' {
+			return
+		}
+		i = skipSpace(arr, i+1)
+	}
+}
+
 // keyIs compares the quoted JSON string k with key.
 func keyIs(k []byte, escaped bool, key string) bool {
 	if !escaped {

@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 )
 
@@ -51,6 +52,40 @@ func FuzzTopLevelString(f *testing.F) {
 		want, wantOK := m["externalId"].(string)
 		if got != want || ok != wantOK {
 			t.Fatalf("topLevelString(%s) = %q, %v; encoding/json says %q, %v", doc, got, ok, want, wantOK)
+		}
+	})
+}
+
+// FuzzEmailValues checks the scan for email values against encoding/json.
+func FuzzEmailValues(f *testing.F) {
+	f.Add([]byte(`{"emails":[{"type":"work","value":"a@x.com"},{"value":"b@x.com","primary":true}]}`))
+	f.Add([]byte(`{"emails":[{"value":7},{"value":"\u0041@x"}, "x", [1], {"value":["no"]}]}`))
+	f.Add([]byte(`{"emails":{"value":"not an array"}}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		var m map[string]any
+		if json.Unmarshal(doc, &m) != nil {
+			return
+		}
+		emails, _ := m["emails"].([]any)
+		if bytes.Count(doc, []byte("mails"))+bytes.Count(doc, []byte(`\u`)) > 1 || bytes.Count(doc, []byte("alue"))+bytes.Count(doc, []byte(`\u`)) > len(emails) {
+			return // maybe duplicated keys: encoding/json keeps the last one
+		}
+		var want []string
+		for _, e := range emails {
+			if obj, ok := e.(map[string]any); ok {
+				if v, ok := obj["value"].(string); ok {
+					want = append(want, v)
+				}
+			}
+		}
+		var got []string
+		forEachElement(topLevelValue(doc, "emails"), func(e []byte) {
+			if v, ok := topLevelString(e, "value"); ok {
+				got = append(got, v)
+			}
+		})
+		if !slices.Equal(got, want) {
+			t.Fatalf("email values of %s: scanned %q, encoding/json says %q", doc, got, want)
 		}
 	})
 }

@@ -217,7 +217,7 @@ func TestIndexes(t *testing.T) {
 	if err := writeSnapshot(&buf, s.fsm.db.Load()); err != nil {
 		t.Fatal(err)
 	}
-	db, err := readSnapshot(&buf)
+	db, err := readSnapshot(&buf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
