@@ -25,7 +25,8 @@ var shapes = struct {
 
 // shapeOf returns s with each quoted value replaced by its position
 // ("0", "1", ...) and the values. ok is false for filters whose values
-// hold escapes, which are left to the general parser.
+// hold escapes or control characters, which are left to the general
+// parser (it refuses both).
 func shapeOf(s string) (shape string, values []string, ok bool) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -38,7 +39,7 @@ func shapeOf(s string) (shape string, values []string, ok bool) {
 			return "", nil, false
 		}
 		v := s[i+1 : i+1+end]
-		if strings.IndexByte(v, '\\') >= 0 {
+		if strings.IndexFunc(v, func(r rune) bool { return r == '\\' || r < 0x20 }) >= 0 {
 			return "", nil, false
 		}
 		b.WriteByte('"')

@@ -48,3 +48,11 @@ func TestFilterShapesLeaveEscapesAlone(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterShapesRefuseWhatTheParserRefuses(t *testing.T) {
+	for _, f := range []string{"title eq \"a\tb\" and userName pr", "title eq \"a\x01\" or title pr"} {
+		if _, err := parseFilter(f); err == nil {
+			t.Errorf("parseFilter(%q) succeeds; the general parser refuses a control character in a value", f)
+		}
+	}
+}

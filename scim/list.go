@@ -197,10 +197,10 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 	var candidates []*state.User
 	if name, ok := indexedEquality(expr, "userName"); ok {
 		candidates = v.UsersByUserName(name)
-	} else if id, ok := indexedEquality(expr, "externalId"); ok {
+	} else if id, ok := indexedEquality(expr, "externalId"); ok && id != "" {
 		candidates = v.UsersBySCIMExternalID(id)
-	} else if email, ok := emailEquality(expr); ok {
-		candidates = v.UsersBySCIMEmail(email)
+	} else if email, ok := emailEquality(expr); ok && email != "" {
+		candidates = v.UsersBySCIMEmail(email) // empty values are not in the index
 	} else {
 		candidates = v.UsersOfProvider(r.provider.Name)
 	}
@@ -289,7 +289,7 @@ func emailEquality(e filter.Expression) (string, bool) {
 		p := e.AttributePath
 		if sub := p.SubAttributeName(); e.Operator == filter.EQ && isEmails(p) && (sub == "" || strings.EqualFold(sub, "value")) {
 			if s, ok := e.CompareValue.(string); ok {
-				return s, true
+				return stringOf(s), true
 			}
 		}
 	case *filter.ValuePath:

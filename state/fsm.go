@@ -255,8 +255,15 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	// core: with a million users, building them after would add seconds
 	// to a restart.
 	batches := make(chan []*User, 16)
-	built := make(chan map[uint64][]string)
-	go func() { built <- lookupsOf(batches) }()
+	type lookupMap struct {
+		ids map[uint64][]string
+		n   int
+	}
+	built := make(chan lookupMap)
+	go func() {
+		ids, n := lookupsOf(batches)
+		built <- lookupMap{ids, n}
+	}()
 	var batch []*User
 	db, err := readSnapshot(rc, func(o any) {
 		if u, ok := o.(*User); ok {
@@ -268,11 +275,11 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	})
 	batches <- batch
 	close(batches)
-	ids := <-built
+	lm := <-built
 	if err != nil {
 		return err
 	}
-	f.lookups.replace(ids)
+	f.lookups.replace(lm.ids, lm.n)
 	f.db.Store(db)
 	return nil
 }

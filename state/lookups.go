@@ -21,14 +21,17 @@ import (
 // and answers with candidates: a superset of the users whose resource has
 // the value, for the caller to check against its view. The FSM adds a
 // user before committing the write that gives them a value, so a user a
-// view shows is always found; ids of users since changed or gone are left
-// in until they are as many as the live ones, when the map is built
-// afresh.
+// view shows is always found. Entries a write makes stale (a changed
+// email, a purged user) stay, since views from before the write may still
+// need them, and are counted; when they outnumber the live ones the map is
+// built afresh, and the one it replaces is still read until the next
+// rebuild, for the views opened before.
 type lookups struct {
-	mu    sync.RWMutex
-	ids   map[uint64][]string
-	held  int // ids in the map, stale ones included
-	added int // adds since the last check for staleness
+	mu       sync.RWMutex
+	ids      map[uint64][]string
+	previous map[uint64][]string // the map before the last rebuild
+	live     int                 // entries for values users have now
+	stale    int                 // entries for values they no longer have
 }
 
 // The attributes looked up.
@@ -66,54 +69,73 @@ func lookupKeys(u *User) []uint64 {
 // note records the users a transaction about to be committed writes.
 func (x *lookups) note(changes memdb.Changes) {
 	for _, c := range changes {
-		if c.Table != tableUsers || c.After == nil {
+		if c.Table != tableUsers {
 			continue
 		}
-		u := c.After.(*User)
-		for _, k := range lookupKeys(u) {
-			x.add(k, u.ID)
+		var before, after []uint64
+		if c.Before != nil {
+			before = lookupKeys(c.Before.(*User))
 		}
+		if c.After != nil {
+			after = lookupKeys(c.After.(*User))
+		}
+		x.update(userID(c), before, after)
 	}
 }
 
-func (x *lookups) add(k uint64, id string) {
+func userID(c memdb.Change) string {
+	if c.After != nil {
+		return c.After.(*User).ID
+	}
+	return c.Before.(*User).ID
+}
+
+// update records that user id had the keys before and has after.
+func (x *lookups) update(id string, before, after []uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if slices.Contains(x.ids[k], id) {
-		return
+	for _, k := range after {
+		if slices.Contains(before, k) {
+			continue // still there
+		}
+		if slices.Contains(x.ids[k], id) {
+			x.stale = max(x.stale-1, 0) // a value the user had before, again
+		} else {
+			x.ids[k] = append(x.ids[k], id)
+		}
+		x.live++
 	}
-	x.ids[k] = append(x.ids[k], id)
-	x.held++
-	x.added++
+	for _, k := range before {
+		if !slices.Contains(after, k) {
+			x.live--
+			x.stale++
+		}
+	}
 }
 
 // find returns the ids of users whose resource may have value for attr.
 func (x *lookups) find(attr, value string) []string {
+	k := lookupKey(attr, value)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return slices.Clone(x.ids[lookupKey(attr, value)])
+	ids := slices.Clone(x.ids[k])
+	for _, id := range x.previous[k] {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
-// staleCheckEvery is how many adds go by between checks for staleness.
-const staleCheckEvery = 1 << 16
-
-// compact builds the map afresh from db when most of it is stale. The FSM
-// calls it after a commit.
+// compact builds the map afresh from db when stale entries outnumber live
+// ones (and are many). The FSM calls it after a commit.
 func (x *lookups) compact(db *memdb.MemDB) {
 	x.mu.RLock()
-	due, held := x.added >= staleCheckEvery, x.held
+	due := x.stale > 1<<16 && x.stale > x.live
 	x.mu.RUnlock()
-	if !due {
-		return
+	if due {
+		x.rebuild(db)
 	}
-	// Each user holds one key or a few (an externalId, emails).
-	if live := count(db.Txn(false), tableUsers, indexID); held <= 4*live {
-		x.mu.Lock()
-		x.added = 0
-		x.mu.Unlock()
-		return
-	}
-	x.rebuild(db)
 }
 
 // rebuild builds the map from the users in db.
@@ -124,28 +146,27 @@ func (x *lookups) rebuild(db *memdb.MemDB) {
 	x.replace(lookupsOf(users))
 }
 
-// lookupsOf builds a map from the users received.
-func lookupsOf(users <-chan []*User) map[uint64][]string {
+// lookupsOf builds a map from the users received, and counts its entries.
+func lookupsOf(users <-chan []*User) (map[uint64][]string, int) {
 	ids := make(map[uint64][]string)
+	n := 0
 	for batch := range users {
 		for _, u := range batch {
 			for _, k := range lookupKeys(u) {
 				if !slices.Contains(ids[k], u.ID) {
 					ids[k] = append(ids[k], u.ID)
+					n++
 				}
 			}
 		}
 	}
-	return ids
+	return ids, n
 }
 
-// replace makes ids the map.
-func (x *lookups) replace(ids map[uint64][]string) {
-	held := 0
-	for _, v := range ids {
-		held += len(v)
-	}
+// replace makes ids, holding n entries, the map; the one it replaces is
+// still read until the next replace.
+func (x *lookups) replace(ids map[uint64][]string, n int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.ids, x.held, x.added = ids, held, 0
+	x.ids, x.previous, x.live, x.stale = ids, x.ids, n, 0
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -60,5 +61,51 @@ func TestLookups(t *testing.T) {
 	}
 	if got := ids(restored.View().UsersBySCIMExternalID("EXT-2")); !slices.Equal(got, []string{"u2"}) {
 		t.Errorf("restored, EXT-2: got %v, want u2", got)
+	}
+}
+
+// TestLookupsStaleEntries checks that entries a write makes stale stay
+// found until a rebuild, then through one more rebuild (views opened
+// before it may need them), and that enough of them cause a rebuild.
+func TestLookupsStaleEntries(t *testing.T) {
+	x := newLookups()
+	a, b := lookupKey(lookupEmail, "a@x"), lookupKey(lookupEmail, "b@x")
+	x.update("u1", nil, []uint64{a})
+	x.update("u1", []uint64{a}, []uint64{b})
+	if x.live != 1 || x.stale != 1 {
+		t.Errorf("after a change: live %d, stale %d; want 1, 1", x.live, x.stale)
+	}
+	if got := x.find(lookupEmail, "a@x"); !slices.Equal(got, []string{"u1"}) {
+		t.Errorf("the old value finds %v; want u1 still (a view from before the change has it)", got)
+	}
+	x.update("u1", []uint64{b}, []uint64{a}) // back to a
+	if x.live != 1 || x.stale != 1 {
+		t.Errorf("after changing back: live %d, stale %d; want 1, 1", x.live, x.stale)
+	}
+
+	// A rebuild from a db where u1 is gone keeps the old map for one more
+	// rebuild.
+	db := newDB()
+	x.rebuild(db)
+	if got := x.find(lookupEmail, "a@x"); !slices.Equal(got, []string{"u1"}) {
+		t.Errorf("after one rebuild: %v; want u1 from the previous map", got)
+	}
+	x.rebuild(db)
+	if got := x.find(lookupEmail, "a@x"); got != nil {
+		t.Errorf("after two rebuilds: %v; want nothing", got)
+	}
+
+	// Many stale entries make compact rebuild.
+	for i := range 1<<16 + 1 {
+		k := lookupKey(lookupExternalID, strconv.Itoa(i))
+		x.update("u", nil, []uint64{k})
+		x.update("u", []uint64{k}, nil)
+	}
+	if x.stale != 1<<16+1 {
+		t.Fatalf("stale %d, want %d", x.stale, 1<<16+1)
+	}
+	x.compact(db)
+	if x.stale != 0 || len(x.ids) != 0 {
+		t.Errorf("after compact: stale %d, %d keys; want a rebuilt, empty map", x.stale, len(x.ids))
 	}
 }
