@@ -25,52 +25,49 @@ var notStored = map[string]bool{"id": true, "username": true, "meta": true, "gro
 // comparisons on stored string attributes that e requires (and-ed, not
 // under or or not). Values JSON would escape are left out.
 func requiredTexts(rt *resourceType, e filter.Expression) []string {
-	switch e := e.(type) {
-	case *filter.LogicalExpression:
-		if e.Operator == filter.AND {
-			return append(requiredTexts(rt, e.Left), requiredTexts(rt, e.Right)...)
-		}
-	case *filter.AttributeExpression:
-		a := storedAttr(rt, e.AttributePath)
-		if a == nil {
-			return nil
-		}
-		if sub := e.AttributePath.SubAttributeName(); sub != "" || a.Type == typeComplex {
-			if sub == "" {
-				sub = "value"
+	var texts []string
+	for _, term := range conjuncts(e) {
+		switch term := term.(type) {
+		case *filter.AttributeExpression:
+			a := storedAttr(rt, term.AttributePath)
+			if a == nil {
+				continue
 			}
-			if a = a.sub(sub); a == nil {
-				return nil
+			if sub := term.AttributePath.SubAttributeName(); sub != "" || a.Type == typeComplex {
+				if sub == "" {
+					sub = "value"
+				}
+				if a = a.sub(sub); a == nil {
+					continue
+				}
+			}
+			texts = append(texts, equalityText(a, term)...)
+		case *filter.ValuePath:
+			a := storedAttr(rt, term.AttributePath)
+			if a == nil || a.Type != typeComplex {
+				continue
+			}
+			// Within the value filter, attribute names are a's
+			// sub-attributes.
+			for _, sub := range conjuncts(term.ValueFilter) {
+				if sub, ok := sub.(*filter.AttributeExpression); ok && sub.AttributePath.SubAttribute == nil {
+					if sa := a.sub(sub.AttributePath.AttributeName); sa != nil {
+						texts = append(texts, equalityText(sa, sub)...)
+					}
+				}
 			}
 		}
-		return equalityText(a, e)
-	case *filter.ValuePath:
-		a := storedAttr(rt, e.AttributePath)
-		if a == nil || a.Type != typeComplex {
-			return nil
-		}
-		return subTexts(a, e.ValueFilter)
 	}
-	return nil
+	return texts
 }
 
-// subTexts is requiredTexts within the value filter of a complex
-// attribute.
-func subTexts(parent *Attr, e filter.Expression) []string {
-	switch e := e.(type) {
-	case *filter.LogicalExpression:
-		if e.Operator == filter.AND {
-			return append(subTexts(parent, e.Left), subTexts(parent, e.Right)...)
-		}
-	case *filter.AttributeExpression:
-		if e.AttributePath.SubAttribute != nil {
-			return nil
-		}
-		if a := parent.sub(e.AttributePath.AttributeName); a != nil {
-			return equalityText(a, e)
-		}
+// conjuncts returns the terms e and-s together: e itself if it is not an
+// and.
+func conjuncts(e filter.Expression) []filter.Expression {
+	if l, ok := e.(*filter.LogicalExpression); ok && l.Operator == filter.AND {
+		return append(conjuncts(l.Left), conjuncts(l.Right)...)
 	}
-	return nil
+	return []filter.Expression{e}
 }
 
 func storedAttr(rt *resourceType, p filter.AttributePath) *Attr {
