@@ -58,7 +58,13 @@ func storedResource(u *state.User) map[string]any {
 
 // userJSON is a user as SCIM returns it, before projection.
 func (s *Server) userJSON(r *request, v *state.View, u *state.User, withGroups bool) map[string]any {
-	res := storedResource(u)
+	return s.userJSONFrom(r, v, u, storedResource(u), withGroups)
+}
+
+// userJSONFrom is userJSON from the user's stored resource already
+// decoded (res, which it completes): a write has it in hand.
+func (s *Server) userJSONFrom(r *request, v *state.View, u *state.User, res map[string]any, withGroups bool) map[string]any {
+	res["userName"] = u.UserName
 	if _, ok := res["active"]; !ok {
 		res["active"] = u.State == state.UserActive
 	}
@@ -257,7 +263,8 @@ func (s *Server) createUser(r *request) *Error {
 	v := s.store.View()
 	r.w.Header().Set("Location", r.base+"/Users/"+u.ID)
 	r.w.Header().Set("ETag", userETag(v, u))
-	writeJSON(r.w, http.StatusCreated, queryFromURL(r.URL.Query()).projection().apply(userType, s.userJSON(r, v, u, true)))
+	// res is what was stored: no need to decode it again.
+	writeJSON(r.w, http.StatusCreated, queryFromURL(r.URL.Query()).projection().apply(userType, s.userJSONFrom(r, v, u, res, true)))
 	return nil
 }
 
