@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -37,11 +38,17 @@ func benchStore(b *testing.B, s *Store) {
 // fill writes n users through the FSM's write path, from 16 writers.
 func fill(b *testing.B, s *Store, n int) {
 	b.Helper()
+	fillFrom(b, s, 0, n)
+}
+
+// fillFrom writes users from, from+1, ... from+n-1.
+func fillFrom(b *testing.B, s *Store, from, n int) {
+	b.Helper()
 	var wg sync.WaitGroup
 	next := make(chan int, 1024)
 	go func() {
 		for i := range n {
-			next <- i
+			next <- from + i
 		}
 		close(next)
 	}()
@@ -111,6 +118,40 @@ func BenchmarkRestart(b *testing.B) {
 			b.Fatalf("%d users after a restart, want %d", n, *benchUsers)
 		}
 		b.StopTimer()
+		s.Close()
+		b.StartTimer()
+	}
+}
+
+// BenchmarkRestartAfterCrash is BenchmarkRestart when the store was not
+// closed cleanly: the latest snapshot holds -bench.users users, and the
+// 65,536 commands logged after it (the snapshot threshold) are replayed.
+func BenchmarkRestartAfterCrash(b *testing.B) {
+	const tail = 65536
+	dir := b.TempDir()
+	s, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchStore(b, s)
+	fill(b, s, *benchUsers)
+	if err := s.raft.Snapshot().Error(); err != nil {
+		b.Fatal(err)
+	}
+	fillFrom(b, s, *benchUsers, tail)
+	s.snapshotOnClose = math.MaxUint32 // as after a crash: nothing more is snapshotted
+	s.Close()
+	b.ResetTimer()
+	for range b.N {
+		s, err := Open(context.Background(), dir, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := s.View().CountUsers(); n != *benchUsers+tail {
+			b.Fatalf("%d users after a restart, want %d", n, *benchUsers+tail)
+		}
+		b.StopTimer()
+		s.snapshotOnClose = math.MaxUint32
 		s.Close()
 		b.StartTimer()
 	}

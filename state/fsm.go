@@ -138,53 +138,88 @@ func (f *fsm) commit(tx *memdb.Txn) {
 // transaction is dropped and the commands up to and including the failed
 // one are applied one by one, exactly as without batching; the rest of the
 // batch goes on from there.
+//
+// Batches larger than replayChunk come from replaying the log at start,
+// where no writer decoded the commands: they are decoded a chunk ahead, on
+// another goroutine, while the chunk before is applied.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	out := make([]any, len(logs))
-	var run []*decoded // commands to apply, in order
-	var slot []int     // their positions in logs
+	if len(logs) <= replayChunk {
+		f.applyRun(f.decodeLogs(logs, 0, out), out)
+		return out
+	}
+	chunks := make(chan []pending, 1)
+	go func() {
+		defer close(chunks)
+		for i := 0; i < len(logs); i += replayChunk {
+			chunks <- f.decodeLogs(logs[i:min(i+replayChunk, len(logs))], i, out)
+		}
+	}()
+	for run := range chunks {
+		f.applyRun(run, out)
+	}
+	return out
+}
+
+// replayChunk is how many commands of a large batch are decoded ahead.
+const replayChunk = 256
+
+// pending is a decoded command and its position in a batch.
+type pending struct {
+	d    *decoded
+	slot int
+}
+
+// decodeLogs decodes the commands among logs, the part of a batch from
+// position first on. Those that cannot be applied get their result in out.
+func (f *fsm) decodeLogs(logs []*raft.Log, first int, out []any) []pending {
+	var run []pending
 	for i, l := range logs {
 		if l.Type != raft.LogCommand {
 			continue
 		}
 		d := f.decode(l.Index, l.Data)
 		if d.res != nil {
-			out[i] = d.res
+			out[first+i] = d.res
 			continue
 		}
-		run = append(run, d)
-		slot = append(slot, i)
+		run = append(run, pending{d, first + i})
 	}
+	return run
+}
+
+// applyRun applies decoded commands in order, sharing transactions.
+func (f *fsm) applyRun(run []pending, out []any) {
 	for len(run) > 0 {
 		if len(run) == 1 {
-			out[slot[0]] = f.applyOne(run[0])
-			break
+			out[run[0].slot] = f.applyOne(run[0].d)
+			return
 		}
 		n := f.applyShared(run)
 		if n == len(run) {
-			for k, d := range run {
-				out[slot[k]] = &fsmResult{index: d.index}
+			for _, p := range run {
+				out[p.slot] = &fsmResult{index: p.d.index}
 			}
-			break
+			return
 		}
 		// run[n] failed in the shared transaction, which was dropped.
 		// Handlers may have changed the commands they were given: decode
 		// them afresh.
-		for k := 0; k <= n; k++ {
-			out[slot[k]] = f.apply(run[k].index, run[k].data)
+		for _, p := range run[:n+1] {
+			out[p.slot] = f.apply(p.d.index, p.d.data)
 		}
-		run, slot = run[n+1:], slot[n+1:]
+		run = run[n+1:]
 	}
-	return out
 }
 
 // applyShared applies run in one transaction and commits it if all of it
 // applies. Otherwise it commits nothing and returns the position of the
 // command that failed.
-func (f *fsm) applyShared(run []*decoded) int {
+func (f *fsm) applyShared(run []pending) int {
 	tx := f.writeTxn()
 	defer tx.Abort()
-	for k, d := range run {
-		if err := d.h(tx, d.index, &d.cmd); err != nil {
+	for k, p := range run {
+		if err := p.d.h(tx, p.d.index, &p.d.cmd); err != nil {
 			return k
 		}
 	}

@@ -68,6 +68,22 @@ func TestApplyBatch(t *testing.T) {
 		{"conflict within the batch", encode(user("u1", "a"), user("u2", "a"), user("u3", "b"))},
 		{"not commands", encode(raft.LogBarrier, user("u1", "a"), "{not json", raft.LogNoop, event("no.such.type", ""), user("u2", "b"))},
 		{"one command", encode(user("u1", "a"))},
+		{"a replay's batch, decoded ahead in chunks", encode(func() []any {
+			var cmds []any
+			for i := range 3*replayChunk + 7 {
+				switch {
+				case i%97 == 5:
+					cmds = append(cmds, event(cmdHalfDone, fmt.Sprint(i)))
+				case i%131 == 7:
+					cmds = append(cmds, user(fmt.Sprint("dup", i), "u3")) // userName taken
+				case i%150 == 0:
+					cmds = append(cmds, raft.LogBarrier, "{not json")
+				default:
+					cmds = append(cmds, user(fmt.Sprint("u", i), fmt.Sprint("u", i)))
+				}
+			}
+			return cmds
+		}()...)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
