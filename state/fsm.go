@@ -365,9 +365,57 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	if h.Format != snapshotFormat {
 		return nil, fmt.Errorf("snapshot format %d is not supported (want %d): this data dir was written by another version of reconcile", h.Format, snapshotFormat)
 	}
+	// Decoding the objects takes about as long as inserting them: they are
+	// decoded on another goroutine, a batch ahead.
+	batches := make(chan snapshotBatch, 4)
+	stop := make(chan struct{})
+	decoded := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		decoded <- decodeSnapshot(dec, each, func(b snapshotBatch) bool {
+			select {
+			case batches <- b:
+				return true
+			case <-stop:
+				return false
+			}
+		})
+	}()
 	db := newDB()
 	tx := db.Txn(true)
 	defer tx.Abort()
+	var insertErr error
+	for b := range batches {
+		for _, o := range b.objs {
+			if insertErr != nil {
+				break
+			}
+			if err := tx.Insert(b.table, o); err != nil {
+				insertErr = fmt.Errorf("restoring %s: %w", b.table, err)
+				close(stop)
+			}
+		}
+	}
+	decodeErr := <-decoded
+	if insertErr != nil {
+		return nil, insertErr
+	}
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
+	tx.Commit()
+	return db, nil
+}
+
+// snapshotBatch is objects of one table read from a snapshot.
+type snapshotBatch struct {
+	table string
+	objs  []any
+}
+
+// decodeSnapshot decodes the tables of a snapshot after its header and
+// hands their objects to send in batches, until send returns false.
+func decodeSnapshot(dec *gob.Decoder, each func(any), send func(snapshotBatch) bool) error {
 	codecs := make(map[string]tableCodec)
 	for _, t := range snapshotTables {
 		codecs[t.name] = t
@@ -375,27 +423,30 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	for {
 		var th tableHeader
 		if err := dec.Decode(&th); errors.Is(err, io.EOF) {
-			break
+			return nil
 		} else if err != nil {
-			return nil, fmt.Errorf("reading snapshot: %w", err)
+			return fmt.Errorf("reading snapshot: %w", err)
 		}
 		c, ok := codecs[th.Name]
 		if !ok {
-			return nil, fmt.Errorf("reading snapshot: unknown table %q", th.Name)
+			return fmt.Errorf("reading snapshot: unknown table %q", th.Name)
 		}
-		for range th.Count {
+		b := snapshotBatch{table: th.Name}
+		for i := range th.Count {
 			o, err := c.decode(dec)
 			if err != nil {
-				return nil, fmt.Errorf("reading snapshot of %s: %w", th.Name, err)
+				return fmt.Errorf("reading snapshot of %s: %w", th.Name, err)
 			}
 			if each != nil {
 				each(o)
 			}
-			if err := tx.Insert(th.Name, o); err != nil {
-				return nil, fmt.Errorf("restoring %s: %w", th.Name, err)
+			b.objs = append(b.objs, o)
+			if len(b.objs) == 1024 || i == th.Count-1 {
+				if !send(b) {
+					return nil
+				}
+				b.objs = nil
 			}
 		}
 	}
-	tx.Commit()
-	return db, nil
 }
