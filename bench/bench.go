@@ -83,22 +83,22 @@ type Config struct {
 // Result is what a run measured.
 type Result struct {
 	Target     string
-	Ops        int
+	Ops        int // operations run, failed ones included
 	Errors     int
 	Elapsed    time.Duration
-	Latencies  []time.Duration // sorted
+	Latencies  []time.Duration // of the successful operations, sorted
 	FirstError string
 }
 
-// Throughput is operations per second.
+// Throughput is successful operations per second.
 func (r *Result) Throughput() float64 {
 	if r.Elapsed <= 0 {
 		return 0
 	}
-	return float64(r.Ops) / r.Elapsed.Seconds()
+	return float64(r.Ops-r.Errors) / r.Elapsed.Seconds()
 }
 
-// Percentile returns the latency at p (0..1).
+// Percentile returns the latency of successful operations at p (0..1).
 func (r *Result) Percentile(p float64) time.Duration {
 	if len(r.Latencies) == 0 {
 		return 0
@@ -305,9 +305,7 @@ func (c *Client) Prepare(ctx context.Context, n int) error {
 // Run runs the scenario and measures it.
 func (c *Client) Run(ctx context.Context, target string) *Result {
 	cfg := c.cfg
-	if cfg.Workers <= 0 {
-		cfg.Workers = 16
-	}
+	cfg.Workers = max(cfg.Workers, 1)
 	if cfg.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
@@ -363,14 +361,15 @@ func (c *Client) Run(ctx context.Context, target string) *Result {
 				if ctx.Err() != nil && err != nil {
 					break // cut off by the deadline: not an error of the target
 				}
-				lat = append(lat, time.Since(began))
 				ops++
 				if err != nil {
 					errs++
 					if first == "" {
 						first = err.Error()
 					}
+					continue
 				}
+				lat = append(lat, time.Since(began))
 			}
 			mu.Lock()
 			res.Ops += ops

@@ -57,17 +57,20 @@ of as fast as --workers can.`,
 			if err := bench.CheckLoopback(cfg.BaseURL); err != nil {
 				return usageErrorf("%v", err)
 			}
-			valid := false
-			for _, s := range bench.Scenarios {
-				valid = valid || s == cfg.Scenario
-			}
-			if !valid {
+			if !slices.Contains(bench.Scenarios, cfg.Scenario) {
 				return usageErrorf("--scenario: want one of %s", strings.Join(bench.Scenarios, ", "))
 			}
 			if !slices.Contains(bench.Lookups, cfg.Lookup) {
 				return usageErrorf("--lookup: want one of %s", strings.Join(bench.Lookups, ", "))
 			}
-			if cfg.Duration <= 0 && cfg.Users <= 0 {
+			switch {
+			case cfg.Workers < 1:
+				return usageErrorf("--workers %d: want at least 1", cfg.Workers)
+			case cfg.Rate < 0:
+				return usageErrorf("--rate %g: want operations per second, or 0 for as fast as possible", cfg.Rate)
+			case cfg.Duration < 0 || cfg.Users < 0 || prepare < 0:
+				return usageErrorf("--duration, --users and --prepare cannot be negative")
+			case cfg.Duration == 0 && cfg.Users == 0:
 				return usageErrorf("give --duration or --users")
 			}
 			needsUsers := cfg.Scenario != bench.ScenarioSync && cfg.Scenario != bench.ScenarioPost
@@ -114,6 +117,13 @@ of as fast as --workers can.`,
 				return err
 			}
 			printBench(c, cfg, results)
+			for _, r := range results {
+				if r.Errors > 0 {
+					// The figures leave failed operations out; a run with
+					// any is not a measurement to quote.
+					return fmt.Errorf("%d of %d operations on the %s failed", r.Errors, r.Ops, r.Target)
+				}
+			}
 			return nil
 		},
 	}
