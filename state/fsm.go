@@ -86,15 +86,9 @@ type decoded struct {
 
 func (f *fsm) decode(index uint64, data []byte) *decoded {
 	d := &decoded{index: index, data: data}
-	if len(data) > 0 {
-		if pre, ok := f.predecoded.LoadAndDelete(unsafe.SliceData(data)); ok {
-			d.cmd = *pre.(*Command)
-			if d.h = handlers[d.cmd.Type]; d.h != nil {
-				return d
-			}
-		}
-	}
-	if err := json.Unmarshal(data, &d.cmd); err != nil {
+	if pre, ok := f.takePredecoded(data); ok {
+		d.cmd = *pre
+	} else if err := json.Unmarshal(data, &d.cmd); err != nil {
 		f.log.Error("skipping undecodable command", "index", index, "err", err)
 		d.res = &fsmResult{index: index, err: fmt.Errorf("decoding command: %w", err)}
 		return d
@@ -104,6 +98,18 @@ func (f *fsm) decode(index uint64, data []byte) *decoded {
 		d.res = &fsmResult{index: index, err: fmt.Errorf("unknown command type %q", d.cmd.Type)}
 	}
 	return d
+}
+
+// takePredecoded returns the command a writer decoded from data, once.
+func (f *fsm) takePredecoded(data []byte) (*Command, bool) {
+	if len(data) == 0 {
+		return nil, false
+	}
+	pre, ok := f.predecoded.LoadAndDelete(unsafe.SliceData(data))
+	if !ok {
+		return nil, false
+	}
+	return pre.(*Command), true
 }
 
 // applyOne applies one command in its own transaction.
