@@ -223,10 +223,11 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		if d, ok := ctx.Deadline(); ok {
 			timeout = max(time.Until(d), time.Millisecond)
 		}
-		// The FSM would decode data while every writer waits; decode it
-		// here, in parallel with the other writers.
-		pre := new(Command)
-		if err := json.Unmarshal(data, pre); err != nil {
+		// The FSM would decode data while every writer waits: hand it the
+		// command instead, or decode it here, in parallel with the other
+		// writers.
+		pre, err := forFSM(cmd, data)
+		if err != nil {
 			return Result{}, fmt.Errorf("encoding command: %w", err)
 		}
 		key := unsafe.SliceData(data)
