@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/hashicorp/go-memdb"
+
+	"github.com/reconcile-dev/reconcile/internal/jsonscan"
 )
 
 // lookups finds users by the SCIM attributes identity providers look them
@@ -55,11 +57,11 @@ func lookupKey(attr, value string) uint64 {
 // lookupKeys returns the keys a user is found by.
 func lookupKeys(u *User) []uint64 {
 	var keys []uint64
-	if v, ok := topLevelString(u.SCIM, "externalId"); ok && v != "" {
+	if v, ok := jsonscan.String(u.SCIM, "externalId"); ok && v != "" {
 		keys = append(keys, lookupKey(lookupExternalID, v))
 	}
-	forEachElement(topLevelValue(u.SCIM, "emails"), func(email []byte) {
-		if v, ok := topLevelString(email, "value"); ok && v != "" {
+	jsonscan.Elements(jsonscan.Value(u.SCIM, "emails"), func(email []byte) {
+		if v, ok := jsonscan.String(email, "value"); ok && v != "" {
 			keys = append(keys, lookupKey(lookupEmail, v))
 		}
 	})

@@ -1,15 +1,20 @@
-package state
+// Package jsonscan reads parts of a JSON document (a stored SCIM resource)
+// without decoding the rest: a top-level member, the elements of an
+// array, the members of an object. It reads valid JSON as encoding/json
+// does (the fuzz tests compare them); it does not validate, and what it
+// makes of text that is not JSON is only safe, not specified.
+package jsonscan
 
 import (
 	"encoding/json"
 	"unicode/utf8"
 )
 
-// topLevelString returns the string value of key at the top level of the
-// JSON object doc (a user's SCIM resource), without decoding the rest.
-// ok is false when doc is not an object or key is absent or not a string.
-func topLevelString(doc []byte, key string) (value string, ok bool) {
-	raw := topLevelValue(doc, key)
+// String returns the string value of key at the top level of the JSON
+// object doc. ok is false when doc is not an object or key is absent or
+// not a string.
+func String(doc []byte, key string) (value string, ok bool) {
+	raw := Value(doc, key)
 	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
 	}
@@ -22,44 +27,71 @@ func topLevelString(doc []byte, key string) (value string, ok bool) {
 	return value, true
 }
 
-// topLevelValue returns the JSON text of the value of key at the top
-// level of the JSON object doc, or nil.
-func topLevelValue(doc []byte, key string) []byte {
+// Value returns the JSON text of the value of key at the top level of the
+// JSON object doc, or nil.
+func Value(doc []byte, key string) []byte {
+	var value []byte
+	Members(doc, func(k []byte, escaped bool, v []byte) bool {
+		if keyIs(k, escaped, key) {
+			value = v
+			return false
+		}
+		return true
+	})
+	return value
+}
+
+// Members calls fn with each member of the JSON object doc in order: its
+// key as quoted JSON text (escaped tells whether it holds escapes) and
+// the JSON text of its value, until fn returns false. It reports whether
+// doc was read to its end as an object; on false fn may have seen some of
+// its members.
+func Members(doc []byte, fn func(key []byte, escaped bool, value []byte) bool) bool {
 	i := skipSpace(doc, 0)
 	if i >= len(doc) || doc[i] != '{' {
-		return nil
+		return false
 	}
 	i = skipSpace(doc, i+1)
+	if i < len(doc) && doc[i] == '}' {
+		return skipSpace(doc, i+1) == len(doc)
+	}
 	for i < len(doc) && doc[i] == '"' {
 		kEnd, escaped := stringEnd(doc, i)
 		if kEnd < 0 {
-			return nil
+			return false
 		}
 		k := doc[i : kEnd+1]
 		i = skipSpace(doc, kEnd+1)
 		if i >= len(doc) || doc[i] != ':' {
-			return nil
+			return false
 		}
 		i = skipSpace(doc, i+1)
 		end := skipValue(doc, i)
 		if end < 0 {
-			return nil
+			return false
 		}
-		if keyIs(k, escaped, key) {
-			return doc[i:end]
+		if !fn(k, escaped, doc[i:end]) {
+			return true
 		}
 		i = skipSpace(doc, end)
+		if i < len(doc) && doc[i] == '}' {
+			return skipSpace(doc, i+1) == len(doc)
+		}
 		if i >= len(doc) || doc[i] != ',' {
-			return nil // '}' (key absent) or not JSON
+			return false
 		}
 		i = skipSpace(doc, i+1)
 	}
-	return nil
+	return false
 }
 
-// forEachElement calls fn with the JSON text of each element of the JSON
-// array arr, as far as arr is well formed; nothing if it is not an array.
-func forEachElement(arr []byte, fn func(elem []byte)) {
+// KeyIs reports whether the quoted JSON string k (a key Members gave,
+// with escaped as it said) is key.
+func KeyIs(k []byte, escaped bool, key string) bool { return keyIs(k, escaped, key) }
+
+// Elements calls fn with the JSON text of each element of the JSON array
+// arr, as far as arr is well formed; nothing if it is not an array.
+func Elements(arr []byte, fn func(elem []byte)) {
 	i := skipSpace(arr, 0)
 	if i >= len(arr) || arr[i] != '[' {
 		return
