@@ -21,9 +21,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		buf.Reset()
 		fmt.Fprintf(&buf, `{"schemas":[%q],"status":"500","detail":"encoding the response failed"}`+"\n", URNError)
 	}
+	writeRaw(w, status, buf.Bytes())
+}
+
+// writeRaw answers with body, JSON text.
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", contentType+"; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(body)
 }
 
 // decodeValue decodes any JSON value.

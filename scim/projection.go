@@ -15,8 +15,11 @@ type projection struct {
 // "always").
 var alwaysReturned = map[string]bool{"id": true, "schemas": true}
 
+// all reports whether p keeps every attribute returned by default.
+func (p projection) all() bool { return len(p.attrs) == 0 && len(p.excluded) == 0 }
+
 func (p projection) apply(rt *resourceType, res map[string]any) map[string]any {
-	if len(p.attrs) == 0 && len(p.excluded) == 0 {
+	if p.all() {
 		return res
 	}
 	if len(p.attrs) > 0 {

@@ -107,10 +107,25 @@ func (s *Server) getUser(r *request, id string) *Error {
 		r.w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	q := queryFromURL(r.URL.Query())
 	r.w.Header().Set("ETag", tag)
-	writeJSON(r.w, http.StatusOK, q.projection().apply(userType, s.userJSON(r, v, u, true)))
+	s.writeUserJSON(r, http.StatusOK, v, u, tag, nil)
 	return nil
+}
+
+// writeUserJSON answers with u, projected as the request asks. res is
+// the user's stored resource if the caller has it decoded, or nil.
+func (s *Server) writeUserJSON(r *request, status int, v *state.View, u *state.User, tag string, res map[string]any) {
+	p := queryFromURL(r.URL.Query()).projection()
+	if p.all() {
+		if body, ok := s.appendUser(nil, r, v, u, tag); ok {
+			writeRaw(r.w, status, body)
+			return
+		}
+	}
+	if res == nil {
+		res = storedResource(u)
+	}
+	writeJSON(r.w, status, p.apply(userType, s.userJSONFrom(r, v, u, res, true)))
 }
 
 // userChange is a user write under construction.
@@ -261,10 +276,11 @@ func (s *Server) createUser(r *request) *Error {
 		return err
 	}
 	v := s.store.View()
+	tag := userETag(v, u)
 	r.w.Header().Set("Location", r.base+"/Users/"+u.ID)
-	r.w.Header().Set("ETag", userETag(v, u))
+	r.w.Header().Set("ETag", tag)
 	// res is what was stored: no need to decode it again.
-	writeJSON(r.w, http.StatusCreated, queryFromURL(r.URL.Query()).projection().apply(userType, s.userJSONFrom(r, v, u, res, true)))
+	s.writeUserJSON(r, http.StatusCreated, v, u, tag, res)
 	return nil
 }
 
@@ -397,8 +413,9 @@ func (s *Server) respondUser(r *request, id string, u *state.User, status int) *
 			return err
 		}
 	}
-	r.w.Header().Set("ETag", userETag(v, u))
-	writeJSON(r.w, status, queryFromURL(r.URL.Query()).projection().apply(userType, s.userJSON(r, v, u, true)))
+	tag := userETag(v, u)
+	r.w.Header().Set("ETag", tag)
+	s.writeUserJSON(r, status, v, u, tag, nil)
 	return nil
 }
 

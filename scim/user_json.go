@@ -1,0 +1,114 @@
+package scim
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/reconcile-dev/reconcile/internal/jsonscan"
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// appendUser appends u as SCIM returns it without projection, with its
+// groups: what userJSON gives, written around the stored resource's JSON
+// text instead of decoding it and encoding it again, which was most of
+// the work of answering a GET, a POST or a PUT. Members come in another
+// order than encoding a map gives; JSON objects have none.
+//
+// ok is false when the stored text is not a JSON object; userJSON then
+// answers, as it always did.
+func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User, etag string) (out []byte, ok bool) {
+	start := len(dst)
+	groups := v.GroupsOfUser(u.ID)
+	location := r.base + "/Users/" + u.ID
+
+	dst = append(dst, `{"id":`...)
+	dst = appendString(dst, u.ID)
+	dst = append(dst, `,"meta":{"created":`...)
+	dst = appendString(dst, u.Created.UTC().Format(time.RFC3339Nano))
+	dst = append(dst, `,"lastModified":`...)
+	dst = appendString(dst, u.Modified.UTC().Format(time.RFC3339Nano))
+	dst = append(dst, `,"location":`...)
+	dst = appendString(dst, location)
+	dst = append(dst, `,"resourceType":"User","version":`...)
+	dst = appendString(dst, etag)
+	dst = append(dst, `},"userName":`...)
+	dst = appendString(dst, u.UserName)
+
+	// The stored members, but for those written here. An extension's
+	// schema is listed when its member is there.
+	hasActive := false
+	extensions := make([]bool, len(userType.extensions))
+	stored := u.SCIM
+	if len(stored) == 0 {
+		stored = []byte("{}")
+	}
+	whole := jsonscan.Members(stored, func(k []byte, escaped bool, value []byte) bool {
+		switch {
+		case jsonscan.KeyIs(k, escaped, "id"), jsonscan.KeyIs(k, escaped, "meta"),
+			jsonscan.KeyIs(k, escaped, "userName"), jsonscan.KeyIs(k, escaped, "schemas"):
+			return true
+		case jsonscan.KeyIs(k, escaped, "groups") && len(groups) > 0:
+			return true
+		case jsonscan.KeyIs(k, escaped, "active"):
+			hasActive = true
+		}
+		for i, ext := range userType.extensions {
+			if jsonscan.KeyIs(k, escaped, ext.ID) {
+				extensions[i] = true
+			}
+		}
+		dst = append(dst, ',')
+		dst = append(dst, k...)
+		dst = append(dst, ':')
+		dst = append(dst, value...)
+		return true
+	})
+	if !whole {
+		return dst[:start], false
+	}
+	if !hasActive {
+		dst = append(dst, `,"active":`...)
+		dst = strconv.AppendBool(dst, u.State == state.UserActive)
+	}
+	if len(groups) > 0 {
+		dst = append(dst, `,"groups":[`...)
+		for i, g := range groups {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"$ref":`...)
+			dst = appendString(dst, r.base+"/Groups/"+g.ID)
+			dst = append(dst, `,"display":`...)
+			dst = appendString(dst, g.DisplayName)
+			dst = append(dst, `,"type":"direct","value":`...)
+			dst = appendString(dst, g.ID)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"schemas":[`...)
+	dst = appendString(dst, URNUser)
+	for i, ext := range userType.extensions {
+		if extensions[i] {
+			dst = append(dst, ',')
+			dst = appendString(dst, ext.ID)
+		}
+	}
+	return append(dst, "]}\n"...), true
+}
+
+// appendString appends s as a JSON string, as encoding/json writes it
+// without HTML escaping.
+func appendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			b, _ := json.Marshal(s) // escapes <, > and &, which JSON allows either way
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
