@@ -117,7 +117,7 @@ func (s *Server) getUser(r *request, id string) *Error {
 func (s *Server) writeUserJSON(r *request, status int, v *state.View, u *state.User, tag string, res map[string]any) {
 	p := queryFromURL(r.URL.Query()).projection()
 	if p.all() {
-		if body, ok := s.appendUser(nil, r, v, u, tag); ok {
+		if body, ok := s.appendUser(make([]byte, 0, len(u.SCIM)+1024), r, v, u, tag); ok {
 			writeRaw(r.w, status, body)
 			return
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/reconcile-dev/reconcile/admin"
+	"github.com/reconcile-dev/reconcile/internal/gcheadroom"
 	"github.com/reconcile-dev/reconcile/lifecycle"
 	"github.com/reconcile-dev/reconcile/metrics"
 	"github.com/reconcile-dev/reconcile/reconcile"
@@ -42,6 +43,7 @@ type serveFlags struct {
 	tlsCert, tlsKey  string
 	debugListen      string
 	push             bool
+	gcHeadroomMiB    int
 }
 
 func (c *cli) serveCmd() *cobra.Command {
@@ -104,6 +106,7 @@ Secrets generated for providers are printed once on standard output.`,
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 or later) with this PEM certificate chain (with --tls-key)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	fl.BoolVar(&f.push, "push", false, "follow no directory or repository: take the config from reconcile apply --server")
+	fl.IntVar(&f.gcHeadroomMiB, "gc-headroom-mib", 256, "let the heap grow by at least this many MiB between garbage collections, so that a small state is not collected several times a second under load (0: as GOGC says)")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go's /debug/pprof profiles on this loopback address (e.g. 127.0.0.1:6060)")
 	return cmd
 }
@@ -124,6 +127,9 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 	if err := checkDrift(f.drift); err != nil {
 		return err
+	}
+	if f.gcHeadroomMiB < 0 {
+		return usageErrorf("--gc-headroom-mib is %d: give 0 or more MiB", f.gcHeadroomMiB)
 	}
 	if err := f.df.check(cmd); err != nil {
 		return err
@@ -158,6 +164,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 	defer ln.Close()
 
+	gcheadroom.Keep(ctx, uint64(f.gcHeadroomMiB)<<20, log, nil)
 	store, err := state.Open(ctx, f.df.path(), state.Options{Logger: log, OnFatal: func(err error) {
 		// An fsync error: carrying on could acknowledge writes that are
 		// not on disk. Stop; a restart recovers what is.
