@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -193,5 +194,26 @@ func TestDiscovery(t *testing.T) {
 	}
 	if code, m := call(t, srv, "GET", "/Schemas/"+URNEnterpriseUser, ""); code != 200 || m["name"] != "EnterpriseUser" {
 		t.Errorf("Schemas/enterprise: %d %v", code, m)
+	}
+}
+
+// TestPutWithoutActive: a PUT that leaves out active keeps the user's
+// active as stored, whichever it is.
+func TestPutWithoutActive(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "manual", Organization: "eng"})
+	for _, active := range []bool{true, false} {
+		name := fmt.Sprintf("active-%v", active)
+		code, created := call(t, srv, "POST", "/Users", fmt.Sprintf(`{"userName":%q,"active":%v}`, name, active))
+		if code != 201 {
+			t.Fatalf("POST %s: %d", name, code)
+		}
+		id := created["id"].(string)
+		code, put := call(t, srv, "PUT", "/Users/"+id, fmt.Sprintf(`{"userName":%q,"title":"changed"}`, name))
+		if code != 200 || put["active"] != active || put["title"] != "changed" {
+			t.Errorf("PUT %s without active: %d, active %v, title %v; want 200, %v, changed", name, code, put["active"], put["title"], active)
+		}
+		if u := store.View().User(id); u.Deprovisioned == active {
+			t.Errorf("%s: deprovisioned %v after a PUT without active", name, u.Deprovisioned)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/internal/jsonscan"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -343,7 +344,7 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 		}
 		if _, ok := res["active"]; !ok {
 			// A PUT that leaves out active does not deprovision anyone.
-			res["active"] = storedResource(cur)["active"] != false
+			res["active"] = string(jsonscan.Value(cur.SCIM, "active")) != "false"
 		}
 		u := *cur
 		c := &userChange{user: &u, expect: cur.ModifyIndex, event: &state.SyncEvent{Action: "user.update"}, active: res["active"] == true}
