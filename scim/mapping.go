@@ -95,12 +95,9 @@ func applyFields(u *state.User, res map[string]any, mapping preset) []state.Chan
 		}
 	}
 	set("userName", &u.UserName, strAttr(res, "userName"))
-	targets := map[string]*string{
-		"email": &u.Email, "firstName": &u.GivenName, "lastName": &u.FamilyName, "title": &u.Title,
-		"division": &u.Division, "department": &u.Department, "employeeType": &u.EmployeeType,
-		"city": &u.City, "state": &u.Region, "country": &u.Country, "externalId": &u.ExternalID,
-	}
-	for _, field := range fieldOrder {
+	targets := [...]*string{&u.Email, &u.GivenName, &u.FamilyName, &u.Title, &u.Division,
+		&u.Department, &u.EmployeeType, &u.City, &u.Region, &u.Country, &u.ExternalID}
+	for i, field := range fieldOrder {
 		paths, ok := mapping[field]
 		if !ok {
 			continue
@@ -117,12 +114,14 @@ func applyFields(u *state.User, res map[string]any, mapping preset) []state.Chan
 		if field == "city" || field == "state" || field == "country" {
 			logged = "address." + field
 		}
-		set(logged, targets[field], v)
+		set(logged, targets[i], v)
 	}
 	return changes
 }
 
-var fieldOrder = []string{"email", "firstName", "lastName", "title", "division", "department", "employeeType", "city", "state", "country", "externalId"}
+// fieldOrder lists the user fields a mapping sets, in the order of
+// applyFields' targets.
+var fieldOrder = [...]string{"email", "firstName", "lastName", "title", "division", "department", "employeeType", "city", "state", "country", "externalId"}
 
 // valueAt returns the first string value at a SCIM attribute path in a
 // resource, or "".
