@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 var benchUsers = flag.Int("bench.users", 100_000, "users for BenchmarkMemoryPerUser and BenchmarkRestart")
@@ -180,6 +183,36 @@ func BenchmarkApplyMemory(b *testing.B) {
 		}})
 		if err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReplay is the FSM's share of a restart after a crash: with
+// -bench.users users stored, the user writes logged after the snapshot
+// are applied in the batches Raft hands over at start (MaxAppendEntries).
+func BenchmarkReplay(b *testing.B) {
+	s := NewMemory(Options{})
+	benchStore(b, s)
+	fill(b, s, *benchUsers)
+	active := true
+	at := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	logs := make([]*raft.Log, b.N)
+	for i := range b.N {
+		data, err := json.Marshal(&Command{Type: CmdUserWrite, Time: at, UserWrite: &UserWrite{
+			Provider: "p", User: benchUser(*benchUsers + i), Active: &active,
+			Event: &SyncEvent{Source: SourceSCIM, Action: "user.create", Outcome: OutcomeOK, Provider: "p"},
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		logs[i] = &raft.Log{Index: s.index + 1 + uint64(i), Type: raft.LogCommand, Data: data}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 1024 {
+		for k, res := range s.fsm.ApplyBatch(logs[i:min(i+1024, b.N)]) {
+			if err := res.(*fsmResult).err; err != nil {
+				b.Fatalf("command %d: %v", i+k, err)
+			}
 		}
 	}
 }
