@@ -128,8 +128,8 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	if err := checkDrift(f.drift); err != nil {
 		return err
 	}
-	if f.gcHeadroomMiB < 0 {
-		return usageErrorf("--gc-headroom-mib is %d: give 0 or more MiB", f.gcHeadroomMiB)
+	if f.gcHeadroomMiB < 0 || f.gcHeadroomMiB > 1<<20 {
+		return usageErrorf("--gc-headroom-mib is %d: give 0 to %d MiB", f.gcHeadroomMiB, 1<<20)
 	}
 	if err := f.df.check(cmd); err != nil {
 		return err

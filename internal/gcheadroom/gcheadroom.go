@@ -16,51 +16,51 @@ import (
 	"context"
 	"log/slog"
 	"math"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"strconv"
-	"strings"
 )
 
-// Floor returns the GC percentage GOGC asks for (100 if unset), and false
-// when GOGC turns the collector off.
-func Floor(gogc string) (int, bool) {
-	switch v := strings.TrimSpace(gogc); {
-	case v == "":
-		return 100, true
-	case strings.EqualFold(v, "off"):
-		return 0, false
-	default:
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return 100, true // as the runtime reads it
-		}
-		return n, true
-	}
-}
+// minHeap is the runtime's smallest heap goal at GOGC=100; it scales
+// with the percentage (runtime/mgcpacer.go, heapMinimum).
+const minHeap = 4 << 20
 
-// Percent is the GC percentage that lets a heap of live bytes grow by at
-// least headroom bytes before the next cycle, and never less than floor.
-func Percent(live, headroom uint64, floor int) int {
-	if live == 0 {
-		live = 1
-	}
-	p := (headroom*100 + live - 1) / live
-	if p > math.MaxInt32 {
-		p = math.MaxInt32
-	}
+// Percent is the GC percentage that lets the heap grow by at least
+// headroom bytes before the next cycle, and never less than floor. The
+// runtime's goal is the live heap plus scanned stacks and globals, grown
+// by the percentage, but never under minHeap grown by it: the percentage
+// is capped so that this minimum is not more than the headroom either.
+func Percent(live, stacks, globals, headroom uint64, floor int) int {
+	base := max(live+stacks+globals, 1)
+	p := min(ceilDiv(headroom*100, base), headroom*100/minHeap, math.MaxInt32)
 	return max(floor, int(p))
 }
 
+func ceilDiv(a, b uint64) uint64 { return (a + b - 1) / b }
+
 // Keep keeps headroom bytes of heap growth between collections until ctx
-// ends, then restores the GC percentage GOGC asks for. It does nothing
-// when headroom is 0 or GOGC is off. tuned, if not nil, is called with
-// each percentage set (for tests).
+// ends, then restores the GC percentage in effect when it was called (what
+// GOGC says, as the runtime read it). It does nothing when headroom is 0
+// or the collector is off. tuned, if not nil, is called with each
+// percentage set (for tests).
 func Keep(ctx context.Context, headroom uint64, log *slog.Logger, tuned func(int)) {
-	floor, on := Floor(os.Getenv("GOGC"))
-	if headroom == 0 || !on {
+	sample := []metrics.Sample{
+		{Name: "/gc/gogc:percent"},
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/gc/scan/stack:bytes"},
+		{Name: "/gc/scan/globals:bytes"},
+	}
+	metrics.Read(sample)
+	for _, s := range sample {
+		if s.Value.Kind() != metrics.KindUint64 {
+			log.Warn("gc headroom: the runtime does not report " + s.Name + "; GOGC applies as is")
+			return
+		}
+	}
+	// What GOGC (or an earlier SetGCPercent) set, as the runtime read it;
+	// off reads as a negative percentage.
+	floor := int64(sample[0].Value.Uint64())
+	if headroom == 0 || floor < 0 || floor > math.MaxInt32 {
 		return
 	}
 	cycles := make(chan struct{}, 1)
@@ -79,7 +79,6 @@ func Keep(ctx context.Context, headroom uint64, log *slog.Logger, tuned func(int
 		}, struct{}{})
 	}
 	arm()
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	set := func(p int) {
 		debug.SetGCPercent(p)
 		if tuned != nil {
@@ -91,17 +90,13 @@ func Keep(ctx context.Context, headroom uint64, log *slog.Logger, tuned func(int
 		for {
 			select {
 			case <-ctx.Done():
-				set(floor)
+				set(int(floor))
 				return
 			case <-cycles:
 			}
 			metrics.Read(sample)
-			if sample[0].Value.Kind() != metrics.KindUint64 {
-				log.Warn("gc headroom: the runtime does not report the live heap; GOGC applies as is")
-				set(floor)
-				return
-			}
-			if p := Percent(sample[0].Value.Uint64(), headroom, floor); p != last {
+			p := Percent(sample[1].Value.Uint64(), sample[2].Value.Uint64(), sample[3].Value.Uint64(), headroom, int(floor))
+			if p != last {
 				set(p)
 				last = p
 			}
