@@ -61,7 +61,7 @@ func TestAppendUser(t *testing.T) {
 		}
 	}
 	// What is not a JSON object is left to userJSON.
-	for _, doc := range []string{`[1]`, `{"a":`, `{"a":1} {}`, `"text"`} {
+	for _, doc := range []string{`[1]`, `{"a":`, `{"a":1} {}`, `"text"`, `{"title":tru}`, `{"x":[1 2]}`, `{"a":"\q"}`} {
 		if got, ok := s.appendUser([]byte("x"), r, v, synthetic("bad", doc), "t"); ok || string(got) != "x" {
 			t.Errorf("appendUser with stored %s = %q, %v; want it to give up and leave dst alone", doc, got, ok)
 		}

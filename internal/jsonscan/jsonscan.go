@@ -44,8 +44,9 @@ func Value(doc []byte, key string) []byte {
 // Members calls fn with each member of the JSON object doc in order: its
 // key as quoted JSON text (escaped tells whether it holds escapes) and
 // the JSON text of its value, until fn returns false. It reports whether
-// doc was read to its end as an object; on false fn may have seen some of
-// its members.
+// doc was read as an object up to where fn stopped it, or to its end; on
+// false fn may have seen some of its members. It does not validate the
+// values: text that is not JSON may be read as members.
 func Members(doc []byte, fn func(key []byte, escaped bool, value []byte) bool) bool {
 	i := skipSpace(doc, 0)
 	if i >= len(doc) || doc[i] != '{' {
@@ -113,6 +114,9 @@ func Elements(arr []byte, fn func(elem []byte)) {
 
 // keyIs compares the quoted JSON string k with key.
 func keyIs(k []byte, escaped bool, key string) bool {
+	if len(k) < 2 {
+		return false
+	}
 	if !escaped {
 		return string(k[1:len(k)-1]) == key
 	}

@@ -118,6 +118,9 @@ func TestMembers(t *testing.T) {
 			t.Errorf("Members(%s): keys %q, %v; want %q, %v", tt.doc, keys, ok, tt.keys, tt.ok)
 		}
 	}
+	if KeyIs(nil, false, "") || KeyIs([]byte(`"`), true, "") {
+		t.Error("KeyIs took a key shorter than its quotes")
+	}
 	// fn stops the walk.
 	n := 0
 	Members([]byte(`{"a":1,"b":2}`), func([]byte, bool, []byte) bool { n++; return false })
