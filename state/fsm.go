@@ -464,20 +464,37 @@ func decodeSnapshot(dec *gob.Decoder, each func(any), send func(snapshotBatch) b
 //
 // SCIM's user and group writes are most of the writes, and decoding them
 // costs a writer as much as encoding them did. For these the FSM gets a
-// copy of cmd itself, down to the payload struct it may change: decoding
-// their fields gives them back unchanged (TestHandOverRoundTrip). The one
-// exception is a string that is not valid UTF-8, which encoding replaced
-// with U+FFFD: encoding/json escapes only those as \ufffd, so such a
-// command is decoded like the others.
+// copy of cmd itself, down to the structs it may change, with the empty
+// slices and maps that decoding leaves nil set to nil: decoding their
+// fields gives them back unchanged (TestHandOverRoundTrip). What encoding
+// changes is decoded like the other commands: a string that is not valid
+// UTF-8 (encoding/json replaces it, and escapes only those as \ufffd),
+// and a stored SCIM resource that is not in data as it is (not compact,
+// or not escaped as encoding/json escapes).
 func forFSM(cmd *Command, data []byte) (*Command, error) {
-	if handedOver(cmd) && !bytes.Contains(data, []byte(`\ufffd`)) {
+	if handedOver(cmd, data) {
 		c := *cmd
-		if c.UserWrite != nil {
-			w := *c.UserWrite
+		if w := c.UserWrite; w != nil {
+			w := *w
+			if w.User != nil {
+				u := *w.User
+				u.Roles = nilIfEmpty(u.Roles)
+				if len(u.ProviderValues) == 0 {
+					u.ProviderValues = nil
+				}
+				w.User = &u
+			}
+			w.Event = eventForFSM(w.Event)
 			c.UserWrite = &w
 		}
-		if c.GroupWrite != nil {
-			w := *c.GroupWrite
+		if w := c.GroupWrite; w != nil {
+			w := *w
+			if w.Group != nil {
+				g := *w.Group
+				w.Group = &g
+			}
+			w.Members, w.Add, w.Remove = nilIfEmpty(w.Members), nilIfEmpty(w.Add), nilIfEmpty(w.Remove)
+			w.Event = eventForFSM(w.Event)
 			c.GroupWrite = &w
 		}
 		return &c, nil
@@ -489,13 +506,35 @@ func forFSM(cmd *Command, data []byte) (*Command, error) {
 	return pre, nil
 }
 
-// handedOver reports whether the FSM takes a copy of cmd rather than
-// decoding it: user and group writes, and only with a time in UTC, which
-// is what decoding gives.
-func handedOver(cmd *Command) bool {
-	switch cmd.Type {
-	case CmdUserWrite, CmdGroupWrite:
-		return cmd.Time.Location() == time.UTC
+func eventForFSM(e *SyncEvent) *SyncEvent {
+	if e == nil {
+		return nil
 	}
-	return false
+	c := *e
+	c.Changes = nilIfEmpty(c.Changes)
+	return &c
+}
+
+func nilIfEmpty[S ~[]E, E any](s S) S {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// handedOver reports whether the FSM takes a copy of cmd, encoded as
+// data, rather than decoding it: user and group writes, with a time in
+// UTC (which is what decoding gives; the handlers set every other time
+// they store), nothing that encoding replaced as invalid UTF-8, and a
+// stored resource found in data as it is.
+func handedOver(cmd *Command, data []byte) bool {
+	switch {
+	case cmd.Type != CmdUserWrite && cmd.Type != CmdGroupWrite,
+		cmd.Time.Location() != time.UTC,
+		bytes.Contains(data, []byte(`\ufffd`)):
+		return false
+	case cmd.UserWrite != nil && cmd.UserWrite.User != nil && len(cmd.UserWrite.User.SCIM) > 0:
+		return bytes.Contains(data, cmd.UserWrite.User.SCIM)
+	}
+	return true
 }

@@ -42,8 +42,14 @@ func internUser(u *User) {
 		&u.EmployeeType, &u.City, &u.Region, &u.Country} {
 		*p = intern(*p)
 	}
-	for i, r := range u.Roles {
-		u.Roles[i] = intern(r)
+	// Into a new array: u's may be shared with a stored record (an update
+	// starts from a copy of it) that readers are reading.
+	if len(u.Roles) > 0 {
+		roles := make([]string, len(u.Roles))
+		for i, r := range u.Roles {
+			roles[i] = intern(r)
+		}
+		u.Roles = roles
 	}
 }
 
@@ -52,7 +58,13 @@ func internEvent(e *SyncEvent) {
 	for _, p := range []*string{&e.Source, &e.Action, &e.Outcome, &e.Provider, &e.Revision} {
 		*p = intern(*p)
 	}
-	for i := range e.Changes {
-		e.Changes[i].Field = intern(e.Changes[i].Field)
+	// Into a new array, as for a user's roles: the writer's may be shared.
+	if len(e.Changes) > 0 {
+		changes := make([]Change, len(e.Changes))
+		for i, c := range e.Changes {
+			c.Field = intern(c.Field)
+			changes[i] = c
+		}
+		e.Changes = changes
 	}
 }

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -174,5 +175,35 @@ func TestDestroyedProviderDetachesItsUsers(t *testing.T) {
 	}
 	if s.View().Group("g") != nil {
 		t.Error("the provider's group survived it")
+	}
+}
+
+// TestUpdateLeavesStoredRolesAlone: an update starts from a copy of the
+// stored user, sharing its roles; applying it must not write into the
+// stored record while readers read it (go test -race fails otherwise).
+func TestUpdateLeavesStoredRolesAlone(t *testing.T) {
+	s := NewMemory(Options{})
+	p := testProvider("entra", "o")
+	p.RoleMapping = RoleMapping{Method: "group", Rules: []GroupRoles{{Group: "Admins", Roles: []string{"admin", "auditor"}}}}
+	mustApply(t, s, configCmd(create(testOrg("o", "")), create(p)))
+	mustApply(t, s, userWrite("entra", &User{ID: "alice", Provider: "entra", UserName: "alice", Organization: "o"}, 0))
+	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g1", Provider: "entra", DisplayName: "Admins"}, Add: []Member{{UserID: "alice"}}}))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			for _, r := range s.View().User("alice").Roles {
+				_ = len(r)
+			}
+		}
+	}()
+	for i := range 50 {
+		cur := *s.View().User("alice")
+		cur.Title = fmt.Sprint("title ", i)
+		mustApply(t, s, userWrite("entra", &cur, cur.ModifyIndex))
+	}
+	<-done
+	if got := s.View().User("alice").Roles; !cmp.Equal(got, []string{"admin", "auditor"}) {
+		t.Errorf("roles %q", got)
 	}
 }
