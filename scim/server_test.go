@@ -21,6 +21,12 @@ const token = "token-0123456789abcdef"
 func testServer(t *testing.T, mapping state.OrganizationMapping) (*httptest.Server, *state.Store) {
 	t.Helper()
 	store := state.NewMemory(state.Options{})
+	return testServerOn(t, store, mapping), store
+}
+
+// testServerOn is testServer over the given store.
+func testServerOn(t *testing.T, store *state.Store, mapping state.OrganizationMapping) *httptest.Server {
+	t.Helper()
 	var changes []state.ConfigChange
 	for _, o := range []string{"eng", "sales", "fallback"} {
 		changes = append(changes, state.ConfigChange{Action: state.ActionCreate, Kind: state.KindOrganization, Name: o,
@@ -34,7 +40,7 @@ func testServer(t *testing.T, mapping state.OrganizationMapping) (*httptest.Serv
 	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: changes}}); err != nil {
 		t.Fatal(err)
 	}
-	return httpServer(t, New(store, Options{})), store
+	return httpServer(t, New(store, Options{}))
 }
 
 func httpServer(t *testing.T, h http.Handler) *httptest.Server {
