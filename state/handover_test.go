@@ -164,3 +164,14 @@ func mustMarshal(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestHandOverTakesEncodedResources: a stored resource as encoding/json
+// writes it (as SCIM stores them) is found in the logged bytes, so such
+// writes are handed over rather than decoded again.
+func TestHandOverTakesEncodedResources(t *testing.T) {
+	scim := mustMarshal(t, map[string]any{"userName": "a<b>&c", "title": "Zoë \u2028", "emails": []any{map[string]any{"value": `q"@x`}}})
+	cmd := &Command{Type: CmdUserWrite, Time: time.Now().UTC(), UserWrite: &UserWrite{Provider: "p", User: &User{ID: "u1", SCIM: scim}}}
+	if data := mustMarshal(t, cmd); !handedOver(cmd, data) {
+		t.Errorf("a resource encoded by encoding/json is not handed over: %s", data)
+	}
+}
