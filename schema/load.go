@@ -123,6 +123,7 @@ func (l *loader) loadFile(name string, data []byte) {
 			e := &Error{File: name, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
 			if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
 				e.Line, _ = strconv.Atoi(m[1])
+				e.Line = syntaxErrorLine(data, e.Line)
 				e.Msg = m[2]
 			}
 			e.Msg = "invalid YAML: " + e.Msg
@@ -130,6 +131,37 @@ func (l *loader) loadFile(name string, data []byte) {
 			return // the decoder cannot resynchronise after a syntax error
 		}
 		l.loadDocument(&doc)
+	}
+}
+
+// syntaxErrorLine corrects the line yaml.v3 gives a syntax error. For the
+// errors of its parser (an unclosed [ or {, a missing key or "-") it gives
+// the line of the construct it was parsing counted from 0, one less than
+// a reader counts; for those of its scanner, the line of the problem. The
+// text up to and including the line of the problem does not parse; when
+// the text up to the reported line does, the construct starts on the next.
+func syntaxErrorLine(data []byte, line int) int {
+	end, n := len(data), 0
+	for i, c := range data {
+		if c == '\n' {
+			if n++; n == line {
+				end = i + 1
+				break
+			}
+		}
+	}
+	if line < 1 || end == len(data) {
+		return line // the whole text, or no line: nothing to tell
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data[:end]))
+	for {
+		var doc yaml.Node
+		switch err := dec.Decode(&doc); {
+		case err == io.EOF:
+			return line + 1
+		case err != nil:
+			return line
+		}
 	}
 }
 

@@ -109,7 +109,7 @@ displayName: Eng
 		name:  "broken yaml",
 		files: map[string]string{"a.yaml": "kind: Organization\nname: [a, b\n", "b.yaml": "kind: Organization\nname: Bad\ndisplayName: x\n"},
 		want: []string{
-			`a.yaml:1: invalid YAML: did not find expected ',' or ']'`,
+			`a.yaml:2: invalid YAML: did not find expected ',' or ']'`,
 			`b.yaml:2:7: name: invalid name "Bad" (want a lowercase slug of a-z, 0-9 and inner hyphens, at most 63 characters, e.g. "pingone-prod")`,
 		},
 	}, {
@@ -347,6 +347,37 @@ func TestDisplayNames(t *testing.T) {
 		_, err := Load(fsOf(map[string]string{"o.yaml": doc}), "")
 		if (err == nil) != ok {
 			t.Errorf("displayName %q: err %v, want ok=%v", name, err, ok)
+		}
+	}
+}
+
+// TestSyntaxErrorLines: a YAML syntax error names the line a reader finds
+// it on (yaml.v3 gives its parser's errors one line early).
+func TestSyntaxErrorLines(t *testing.T) {
+	tests := []struct {
+		doc  string
+		line int
+	}{
+		{"kind: Organization\nname: o\ndisplayName: [unclosed\nother: x\n", 3}, // yaml.v3: 2
+		{"kind: Organization\nname: [a, b\n", 2},                               // yaml.v3: 1
+		{"kind: X\nname: {a: 1\nb: 2\n", 2},                                    // yaml.v3: 1
+		{"kind: X\nlist: [\n  a,\n  b\n  c: d\n]\n", 2},                        // where the [ opens; yaml.v3: 1
+		{"a: 1\nb: 2\n- c\n", 3},                                               // yaml.v3: 2
+		{"kind: Organization\nname: o\ndisplayName: O\n\t- tab\n", 4},          // yaml.v3: 3
+		{"kind: Organization\nname: o\n  bad: indent\ndisplayName: O\n", 3},    // right already
+		{"kind: Organization\nname: \"o\ndisplayName: O\n", 2},                 // right already
+		{"kind: X\nname\nother: y\n", 2},                                       // right already
+		{"kind: Organization\nname: o\ndisplayName: O\n---\nb: [\n", 5},        // a later document
+	}
+	for _, tt := range tests {
+		_, err := Load(fsOf(map[string]string{"a.yaml": tt.doc}), "")
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) != 1 {
+			t.Errorf("%q: got %v, want one syntax error", tt.doc, err)
+			continue
+		}
+		if !strings.Contains(errs[0].Msg, "invalid YAML") || errs[0].Line != tt.line {
+			t.Errorf("%q: %v; want an invalid YAML error on line %d", tt.doc, errs[0], tt.line)
 		}
 	}
 }
