@@ -116,8 +116,8 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, p := range v.Providers() {
 		pending[p.Name] = v.CountPendingDeactivations(p.Name)
 	}
-	for _, u := range v.Users() {
-		states[u.State]++
+	for s, n := range v.CountUsersByState() {
+		states[s] = n
 	}
 	for p, n := range pending {
 		ch <- prometheus.MustNewConstMetric(pendingDesc, prometheus.GaugeValue, float64(n), p)

@@ -100,9 +100,7 @@ func (v *View) Users() []*User {
 // this reads every user once.
 func (v *View) UsersPerOrganization() map[string]int {
 	out := make(map[string]int)
-	for _, u := range v.Users() {
-		out[u.Organization]++
-	}
+	each(v.tx, tableUsers, indexID, func(u *User) { out[u.Organization]++ })
 	return out
 }
 
@@ -163,10 +161,17 @@ func insertUserTxn(tx *memdb.Txn, u *User) error {
 // is scheduled.
 func (v *View) CountPendingDeactivations(provider string) int {
 	n := 0
-	for _, u := range list[*User](v.tx, tableUsers, indexProvider, provider) {
+	each(v.tx, tableUsers, indexProvider, func(u *User) {
 		if u.State == UserBlocked && !u.DeactivateAt.IsZero() {
 			n++
 		}
-	}
+	}, provider)
 	return n
+}
+
+// CountUsersByState counts the users in each state.
+func (v *View) CountUsersByState() map[string]int {
+	out := make(map[string]int)
+	each(v.tx, tableUsers, indexID, func(u *User) { out[u.State]++ })
+	return out
 }

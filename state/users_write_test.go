@@ -207,3 +207,43 @@ func TestUpdateLeavesStoredRolesAlone(t *testing.T) {
 		t.Errorf("roles %q", got)
 	}
 }
+
+// TestUserCounts checks the counts over all users against counting the
+// users listed.
+func TestUserCounts(t *testing.T) {
+	s := NewMemory(Options{})
+	mustApply(t, s, configCmd(create(testOrg("o", "")), create(testOrg("o2", "")), create(testProvider("a", "o")), create(testProvider("b", "o2"))))
+	for i := range 12 {
+		p, org := "a", "o"
+		if i%3 == 0 {
+			p, org = "b", "o2"
+		}
+		active := i%4 != 0
+		cmd := userWrite(p, &User{ID: fmt.Sprint("u", i), Provider: p, UserName: fmt.Sprint("user", i), Organization: org}, 0)
+		cmd.UserWrite.Active = &active
+		mustApply(t, s, cmd)
+	}
+	v := s.View()
+	byState, byOrg, pending := map[string]int{}, map[string]int{}, map[string]int{}
+	for _, u := range v.Users() {
+		byState[u.State]++
+		byOrg[u.Organization]++
+		if u.State == UserBlocked && !u.DeactivateAt.IsZero() {
+			pending[u.Provider]++
+		}
+	}
+	if byState[UserBlocked] == 0 || byState[UserActive] == 0 || pending["a"] == 0 || pending["b"] == 0 {
+		t.Fatalf("the test needs active users and pending deactivations for both providers: %v %v", byState, pending)
+	}
+	if got := v.CountUsersByState(); !cmp.Equal(got, byState) {
+		t.Errorf("CountUsersByState = %v, want %v", got, byState)
+	}
+	if got := v.UsersPerOrganization(); !cmp.Equal(got, byOrg) {
+		t.Errorf("UsersPerOrganization = %v, want %v", got, byOrg)
+	}
+	for _, p := range []string{"a", "b"} {
+		if got := v.CountPendingDeactivations(p); got != pending[p] {
+			t.Errorf("CountPendingDeactivations(%s) = %d, want %d", p, got, pending[p])
+		}
+	}
+}
