@@ -134,7 +134,9 @@ func (f *fsm) writeTxn() *memdb.Txn {
 // commit commits a write transaction, keeping what is kept beside memdb
 // in step.
 func (f *fsm) commit(tx *memdb.Txn) {
-	f.lookups.note(tx.Changes()) // before: a user visible is a user found
+	changes := tx.Changes()
+	f.lookups.note(changes) // before: a user visible is a user found
+	countUsersTxn(tx, changes)
 	tx.Commit()
 	f.lookups.compact(f.db.Load())
 }
@@ -308,8 +310,10 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		built <- lookupMap{ids, n}
 	}()
 	var batch []*User
+	counts := map[string]int{} // counted afresh: snapshots from before them have none
 	db, err := readSnapshot(rc, func(o any) {
 		if u, ok := o.(*User); ok {
+			userCountKeys(u, func(k string) { counts[k]++ })
 			if batch = append(batch, u); len(batch) == 512 {
 				batches <- batch
 				batch = nil
@@ -322,6 +326,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err != nil {
 		return err
 	}
+	tx := db.Txn(true)
+	recountUsersTxn(tx, counts)
+	tx.Commit()
 	f.lookups.replace(lm.ids, lm.n)
 	f.db.Store(db)
 	return nil

@@ -11,6 +11,8 @@ import (
 type meta struct {
 	Key    string        `json:"key"`
 	Config *ConfigStatus `json:"config,omitempty"`
+	// Count is a count over users (usercounts.go).
+	Count int `json:"count,omitempty"`
 }
 
 const metaConfig = "config"

@@ -28,18 +28,6 @@ func list[T any](tx *memdb.Txn, table, index string, args ...any) []T {
 	return out
 }
 
-// each calls fn with each object of an index lookup, in index order,
-// without collecting them: for counts over a whole table.
-func each[T any](tx *memdb.Txn, table, index string, fn func(T), args ...any) {
-	it, err := tx.Get(table, index, args...)
-	if err != nil {
-		panic(err) // only a wrong table or index name gets here
-	}
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		fn(raw.(T))
-	}
-}
-
 // all returns a whole table in primary-key order.
 func all[T any](tx *memdb.Txn, table string) []T {
 	return list[T](tx, table, indexID)

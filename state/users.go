@@ -95,13 +95,11 @@ func (v *View) Users() []*User {
 	return all[*User](v.tx, tableUsers)
 }
 
-// UsersPerOrganization counts the users of each organization. There is no
-// index by organization (it would cost every user a few hundred bytes):
-// this reads every user once.
+// UsersPerOrganization counts the users of each organization (from the
+// counts the FSM keeps: there is no index by organization, which would
+// cost every user a few hundred bytes).
 func (v *View) UsersPerOrganization() map[string]int {
-	out := make(map[string]int)
-	each(v.tx, tableUsers, indexID, func(u *User) { out[u.Organization]++ })
-	return out
+	return countsOf(v.tx, countByOrganization)
 }
 
 // CountUsersOfProvider counts the users a provider owns.
@@ -160,18 +158,10 @@ func insertUserTxn(tx *memdb.Txn, u *User) error {
 // CountPendingDeactivations counts a provider's users whose deactivation
 // is scheduled.
 func (v *View) CountPendingDeactivations(provider string) int {
-	n := 0
-	each(v.tx, tableUsers, indexProvider, func(u *User) {
-		if u.State == UserBlocked && !u.DeactivateAt.IsZero() {
-			n++
-		}
-	}, provider)
-	return n
+	return countOf(v.tx, countPending+provider)
 }
 
 // CountUsersByState counts the users in each state.
 func (v *View) CountUsersByState() map[string]int {
-	out := make(map[string]int)
-	each(v.tx, tableUsers, indexID, func(u *User) { out[u.State]++ })
-	return out
+	return countsOf(v.tx, countByState)
 }

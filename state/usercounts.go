@@ -1,0 +1,97 @@
+package state
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/go-memdb"
+)
+
+// Counts over all users are kept in the meta table as users change
+// (fsm.commit), one row per counted value, so that reading them does not
+// walk every user: /metrics reads them on every scrape, and a walk over a
+// million users takes about a second. Being in memdb, they are what each
+// view sees; one row per value keeps a write from copying the counts of
+// every organization.
+const (
+	countByState        = "users.state/"
+	countByOrganization = "users.organization/"
+	// countPending counts, by provider, the users whose deactivation is
+	// pending (CountPendingDeactivations).
+	countPending = "users.pending/"
+)
+
+// userCountKeys calls fn with the count rows u counts in.
+func userCountKeys(u *User, fn func(key string)) {
+	fn(countByState + u.State)
+	fn(countByOrganization + u.Organization)
+	if u.Provider != "" && u.State == UserBlocked && !u.DeactivateAt.IsZero() {
+		fn(countPending + u.Provider)
+	}
+}
+
+// countUsersTxn brings the counts up to date with the users changed in tx.
+func countUsersTxn(tx *memdb.Txn, changes memdb.Changes) {
+	var delta map[string]int
+	for _, ch := range changes {
+		if ch.Table != tableUsers {
+			continue
+		}
+		if delta == nil {
+			delta = make(map[string]int)
+		}
+		if ch.Before != nil {
+			userCountKeys(ch.Before.(*User), func(k string) { delta[k]-- })
+		}
+		if ch.After != nil {
+			userCountKeys(ch.After.(*User), func(k string) { delta[k]++ })
+		}
+	}
+	for k, n := range delta {
+		if n != 0 {
+			setCountTxn(tx, k, countOf(tx, k)+n)
+		}
+	}
+}
+
+func countOf(tx *memdb.Txn, key string) int {
+	if m := first[*meta](tx, tableMeta, indexID, key); m != nil {
+		return m.Count
+	}
+	return 0
+}
+
+// setCountTxn stores a count; a count of 0 has no row.
+func setCountTxn(tx *memdb.Txn, key string, n int) {
+	var err error
+	if n == 0 {
+		_, err = tx.DeleteAll(tableMeta, indexID, key)
+	} else {
+		err = tx.Insert(tableMeta, &meta{Key: key, Count: n})
+	}
+	if err != nil {
+		panic(fmt.Sprintf("recording user count %s: %v", key, err)) // only a wrong schema gets here
+	}
+}
+
+// countsOf returns the counts under prefix, by what they count.
+func countsOf(tx *memdb.Txn, prefix string) map[string]int {
+	out := make(map[string]int)
+	for _, m := range list[*meta](tx, tableMeta, indexID+"_prefix", prefix) {
+		out[strings.TrimPrefix(m.Key, prefix)] = m.Count
+	}
+	return out
+}
+
+// recountUsersTxn replaces every count by those of users (a restored
+// snapshot, which may be from before counts were kept).
+func recountUsersTxn(tx *memdb.Txn, counts map[string]int) {
+	for _, prefix := range []string{countByState, countByOrganization, countPending} {
+		if _, err := tx.DeleteAll(tableMeta, indexID+"_prefix", prefix); err != nil {
+			panic(fmt.Sprintf("clearing user counts: %v", err))
+		}
+	}
+	for k, n := range counts {
+		setCountTxn(tx, k, n)
+	}
+}
