@@ -19,6 +19,9 @@ const (
 	// countPending counts, by provider, the users whose deactivation is
 	// pending (CountPendingDeactivations).
 	countPending = "users.pending/"
+	// countDrifted counts the provisioned users an admin changed since
+	// their provider's last push (User.ProviderValues).
+	countDrifted = "users.drifted/"
 )
 
 // userCountKeys calls fn with the count rows u counts in.
@@ -27,6 +30,9 @@ func userCountKeys(u *User, fn func(key string)) {
 	fn(countByOrganization + u.Organization)
 	if u.Provider != "" && u.State == UserBlocked && !u.DeactivateAt.IsZero() {
 		fn(countPending + u.Provider)
+	}
+	if len(u.ProviderValues) > 0 {
+		fn(countDrifted)
 	}
 }
 
@@ -86,7 +92,7 @@ func countsOf(tx *memdb.Txn, prefix string) map[string]int {
 // recountUsersTxn replaces every count by those of users (a restored
 // snapshot, which may be from before counts were kept).
 func recountUsersTxn(tx *memdb.Txn, counts map[string]int) {
-	for _, prefix := range []string{countByState, countByOrganization, countPending} {
+	for _, prefix := range []string{countByState, countByOrganization, countPending, countDrifted} {
 		if _, err := tx.DeleteAll(tableMeta, indexID+"_prefix", prefix); err != nil {
 			panic(fmt.Sprintf("clearing user counts: %v", err))
 		}

@@ -161,6 +161,12 @@ func (v *View) CountPendingDeactivations(provider string) int {
 	return countOf(v.tx, countPending+provider)
 }
 
+// CountDriftedUsers counts the provisioned users an admin changed since
+// their provider's last push.
+func (v *View) CountDriftedUsers() int {
+	return countOf(v.tx, countDrifted)
+}
+
 // CountUsersByState counts the users in each state.
 func (v *View) CountUsersByState() map[string]int {
 	return countsOf(v.tx, countByState)

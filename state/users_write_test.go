@@ -235,6 +235,7 @@ func TestUserCounts(t *testing.T) {
 	mustApply(t, s, &Command{Type: CmdUserAdmin, Time: testTime, UserAdmin: &UserAdmin{Action: AdminCreate, UserID: "l1", Organization: "o2", User: &User{UserName: "local@example.com"}}})
 	mustApply(t, s, &Command{Type: CmdUserAdmin, Time: testTime, UserAdmin: &UserAdmin{Action: AdminMove, UserID: "u1", Organization: "o2"}})
 	mustApply(t, s, &Command{Type: CmdUserAdmin, Time: testTime, UserAdmin: &UserAdmin{Action: AdminDeactivate, UserID: "u2"}})
+	mustApply(t, s, &Command{Type: CmdUserAdmin, Time: testTime, UserAdmin: &UserAdmin{Action: AdminUpdate, UserID: "u5", User: &User{UserName: "user5", Title: "set by an admin"}}})
 	checkUserCounts(t, s.View(), true)
 	// A snapshot written before the counts were kept has none: a restart
 	// counts the users it restores.
@@ -280,6 +281,18 @@ func checkUserCounts(t *testing.T, v *View, full bool) {
 	}
 	if got := v.UsersPerOrganization(); !cmp.Equal(got, byOrg) {
 		t.Errorf("UsersPerOrganization = %v, want %v", got, byOrg)
+	}
+	drifted := 0
+	for _, u := range v.Users() {
+		if len(u.ProviderValues) > 0 {
+			drifted++
+		}
+	}
+	if full && drifted == 0 {
+		t.Fatal("the test needs a user an admin changed")
+	}
+	if got := v.CountDriftedUsers(); got != drifted {
+		t.Errorf("CountDriftedUsers = %d, want %d", got, drifted)
 	}
 	for _, p := range []string{"a", "b", ""} {
 		if got := v.CountPendingDeactivations(p); got != pending[p] {

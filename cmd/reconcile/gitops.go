@@ -156,13 +156,13 @@ type StatusReport struct {
 }
 
 func statusReport(store *state.Store, loop *reconcile.Loop, src sourceInfo, drift string) StatusReport {
-	d := driftReport(store.View())
+	v := store.View()
 	st := loop.Status()
 	if src.Kind == "push" {
 		// Nothing to follow: what was pushed last is what is wanted.
 		st.Ready = true
 	}
-	return StatusReport{Source: src, Status: st, Drift: drift, Drifted: len(d.Objects), DriftedUsers: len(d.Users)}
+	return StatusReport{Source: src, Status: st, Drift: drift, Drifted: len(driftOf(v)), DriftedUsers: v.CountDriftedUsers()}
 }
 
 // DriftReport is GET /api/v1/drift: the config objects changed outside of
