@@ -310,10 +310,10 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		built <- lookupMap{ids, n}
 	}()
 	var batch []*User
-	counts := map[string]int{} // counted afresh: snapshots from before them have none
+	tally := newUserTally() // counted afresh: snapshots from before them have none
 	db, err := readSnapshot(rc, func(o any) {
 		if u, ok := o.(*User); ok {
-			userCountKeys(u, func(k string) { counts[k]++ })
+			tally.add(u)
 			if batch = append(batch, u); len(batch) == 512 {
 				batches <- batch
 				batch = nil
@@ -327,7 +327,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		return err
 	}
 	tx := db.Txn(true)
-	recountUsersTxn(tx, counts)
+	recountUsersTxn(tx, tally.counts())
 	tx.Commit()
 	f.lookups.replace(lm.ids, lm.n)
 	f.db.Store(db)
