@@ -24,14 +24,25 @@ const (
 	countDrifted = "users.drifted/"
 )
 
+// countedAs is what u counts as: its state and organization, the
+// provider it is pending deactivation for ("" if it is not), and whether
+// an admin changed it since its provider's last push.
+func countedAs(u *User) (state, organization, pendingFor string, drifted bool) {
+	if u.Provider != "" && u.State == UserBlocked && !u.DeactivateAt.IsZero() {
+		pendingFor = u.Provider
+	}
+	return u.State, u.Organization, pendingFor, len(u.ProviderValues) > 0
+}
+
 // userCountKeys calls fn with the count rows u counts in.
 func userCountKeys(u *User, fn func(key string)) {
-	fn(countByState + u.State)
-	fn(countByOrganization + u.Organization)
-	if u.Provider != "" && u.State == UserBlocked && !u.DeactivateAt.IsZero() {
-		fn(countPending + u.Provider)
+	state, org, pendingFor, drifted := countedAs(u)
+	fn(countByState + state)
+	fn(countByOrganization + org)
+	if pendingFor != "" {
+		fn(countPending + pendingFor)
 	}
-	if len(u.ProviderValues) > 0 {
+	if drifted {
 		fn(countDrifted)
 	}
 }
@@ -100,14 +111,14 @@ func newUserTally() *userTally {
 	return &userTally{state: map[string]int{}, organization: map[string]int{}, pending: map[string]int{}}
 }
 
-// add counts u as userCountKeys does.
 func (t *userTally) add(u *User) {
-	t.state[u.State]++
-	t.organization[u.Organization]++
-	if u.Provider != "" && u.State == UserBlocked && !u.DeactivateAt.IsZero() {
-		t.pending[u.Provider]++
+	state, org, pendingFor, drifted := countedAs(u)
+	t.state[state]++
+	t.organization[org]++
+	if pendingFor != "" {
+		t.pending[pendingFor]++
 	}
-	if len(u.ProviderValues) > 0 {
+	if drifted {
 		t.drifted++
 	}
 }
