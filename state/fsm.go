@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -356,7 +357,7 @@ func writeSnapshot(w io.Writer, db *memdb.MemDB) error {
 	}
 	tx := db.Txn(false)
 	for _, t := range snapshotTables {
-		objs := all[any](tx, t.name)
+		objs := snapshotObjects(tx, t.name)
 		if err := enc.Encode(tableHeader{Name: t.name, Count: len(objs)}); err != nil {
 			return fmt.Errorf("writing snapshot of %s: %w", t.name, err)
 		}
@@ -367,6 +368,24 @@ func writeSnapshot(w io.Writer, db *memdb.MemDB) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// snapshotObjects returns what a snapshot holds of a table: its rows, or
+// for the sync log its events.
+func snapshotObjects(tx *memdb.Txn, table string) []any {
+	switch table {
+	case tableSyncLog:
+		var objs []any
+		syncLogOf(tx).after(0, func(e *SyncEvent) bool {
+			objs = append(objs, e)
+			return true
+		})
+		return objs
+	case tableMeta:
+		objs := all[any](tx, table)
+		return slices.DeleteFunc(objs, func(o any) bool { return o.(*meta).Key == metaSyncLog })
+	}
+	return all[any](tx, table)
 }
 
 // readSnapshot reads a snapshot into a new memdb, calling each, if not
@@ -400,10 +419,15 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	tx := db.Txn(true)
 	defer tx.Abort()
 	var insertErr error
+	var events []*SyncEvent
 	for b := range batches {
 		for _, o := range b.objs {
 			if insertErr != nil {
 				break
+			}
+			if e, ok := o.(*SyncEvent); ok {
+				events = append(events, e)
+				continue
 			}
 			if err := tx.Insert(b.table, o); err != nil {
 				insertErr = fmt.Errorf("restoring %s: %w", b.table, err)
@@ -417,6 +441,15 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	}
 	if decodeErr != nil {
 		return nil, decodeErr
+	}
+	if len(events) > 0 {
+		l, err := syncLogFrom(events, SyncLogRetention, syncLogChunk)
+		if err != nil {
+			return nil, fmt.Errorf("restoring %s: %w", tableSyncLog, err)
+		}
+		if err := tx.Insert(tableMeta, &meta{Key: metaSyncLog, log: l}); err != nil {
+			return nil, fmt.Errorf("restoring %s: %w", tableSyncLog, err)
+		}
 	}
 	tx.Commit()
 	return db, nil

@@ -13,9 +13,16 @@ type meta struct {
 	Config *ConfigStatus `json:"config,omitempty"`
 	// Count is a count over users (usercounts.go).
 	Count int `json:"count,omitempty"`
+	// log is the sync log, in the row metaSyncLog: kept in this table so
+	// that it changes with the transaction that appends to it. Snapshots
+	// hold its events instead (writeSnapshot).
+	log *syncLog
 }
 
-const metaConfig = "config"
+const (
+	metaConfig  = "config"
+	metaSyncLog = "synclog"
+)
 
 // ConfigStatus records the last applied config.
 type ConfigStatus struct {

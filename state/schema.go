@@ -14,7 +14,6 @@ var tableSchemas = []func() *memdb.TableSchema{
 	usersTableSchema,
 	groupsTableSchema,
 	membershipsTableSchema,
-	syncLogTableSchema,
 	metaTableSchema,
 	guardsTableSchema,
 }

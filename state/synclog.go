@@ -48,44 +48,44 @@ const (
 
 // SyncLog returns the sync log in order.
 func (v *View) SyncLog() []*SyncEvent {
-	return all[*SyncEvent](v.tx, tableSyncLog)
+	l := syncLogOf(v.tx)
+	out := make([]*SyncEvent, 0, l.len())
+	l.after(0, func(e *SyncEvent) bool {
+		out = append(out, e)
+		return true
+	})
+	return out
+}
+
+// SyncLogAfter calls fn for each event after a sequence number, in order,
+// until fn returns false.
+func (v *View) SyncLogAfter(seq uint64, fn func(*SyncEvent) bool) {
+	syncLogOf(v.tx).after(seq, fn)
 }
 
 // SyncLogRetention is how many events the sync log keeps: the oldest go
 // as new ones come, so that a noisy provider cannot grow it without bound.
 const SyncLogRetention = 250_000
 
+// tableSyncLog names the sync log's events in snapshots, which hold them
+// as they held the memdb table the log once was.
+const tableSyncLog = "synclog"
+
 // appendSyncEventTxn appends e with the next sequence number, dropping
 // the oldest event when the log is full.
 func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
-	e.Seq = 1
-	if last, err := tx.Last(tableSyncLog, indexID); err != nil {
-		return err
-	} else if last != nil {
-		e.Seq = last.(*SyncEvent).Seq + 1
-	}
 	internEvent(e)
-	if err := tx.Insert(tableSyncLog, e); err != nil {
+	next := syncLogOf(tx).append(e)
+	if err := tx.Insert(tableMeta, &meta{Key: metaSyncLog, log: next}); err != nil {
 		return fmt.Errorf("appending to the sync log: %w", err)
-	}
-	if e.Seq > SyncLogRetention {
-		if _, err := tx.DeleteAll(tableSyncLog, indexID, e.Seq-SyncLogRetention); err != nil {
-			return fmt.Errorf("trimming the sync log: %w", err)
-		}
 	}
 	return nil
 }
 
-// SyncLogAfter calls fn for each event after a sequence number, in order,
-// until fn returns false.
-func (v *View) SyncLogAfter(seq uint64, fn func(*SyncEvent) bool) {
-	it, err := v.tx.LowerBound(tableSyncLog, indexID, seq+1)
-	if err != nil {
-		panic(err)
+// syncLogOf returns the sync log as tx sees it.
+func syncLogOf(tx *memdb.Txn) *syncLog {
+	if m := first[*meta](tx, tableMeta, indexID, metaSyncLog); m != nil && m.log != nil {
+		return m.log
 	}
-	for raw := it.Next(); raw != nil; raw = it.Next() {
-		if !fn(raw.(*SyncEvent)) {
-			return
-		}
-	}
+	return newSyncLog(SyncLogRetention, syncLogChunk)
 }
