@@ -302,7 +302,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	// to a restart.
 	batches := make(chan []*User, 16)
 	type lookupMap struct {
-		ids map[uint64][]string
+		ids idMap
 		n   int
 	}
 	built := make(chan lookupMap)

@@ -16,8 +16,9 @@ import (
 // externalId and the email addresses of their SCIM resource (Entra
 // matches on either). These are not memdb indexes: an entry of those costs
 // about 470 bytes a user (each radix node carries its own watch channel),
-// one of these about 60. The product's ExternalID and Email fields are not
-// it either: an attribute mapping can fill them from elsewhere.
+// one of these about 30 bytes a key. The product's ExternalID and Email
+// fields are not it either: an attribute mapping can fill them from
+// elsewhere.
 //
 // It maps a hash of the attribute and the lowercased value to user ids,
 // and answers with candidates: a superset of the users whose resource has
@@ -30,10 +31,10 @@ import (
 // rebuild, for the views opened before.
 type lookups struct {
 	mu       sync.RWMutex
-	ids      map[uint64][]string
-	previous map[uint64][]string // the map before the last rebuild
-	live     int                 // entries for values users have now
-	stale    int                 // entries for values they no longer have
+	ids      idMap
+	previous idMap // the map before the last rebuild
+	live     int   // entries for values users have now
+	stale    int   // entries for values they no longer have
 }
 
 // The attributes looked up.
@@ -43,7 +44,7 @@ const (
 )
 
 func newLookups() *lookups {
-	return &lookups{ids: make(map[uint64][]string)}
+	return &lookups{ids: newIDMap()}
 }
 
 func lookupKey(attr, value string) uint64 {
@@ -100,10 +101,8 @@ func (x *lookups) update(id string, before, after []uint64) {
 		if slices.Contains(before, k) {
 			continue // still there
 		}
-		if slices.Contains(x.ids[k], id) {
+		if !x.ids.add(k, id) {
 			x.stale = max(x.stale-1, 0) // a value the user had before, again
-		} else {
-			x.ids[k] = append(x.ids[k], id)
 		}
 		x.live++
 	}
@@ -120,13 +119,7 @@ func (x *lookups) find(attr, value string) []string {
 	k := lookupKey(attr, value)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	ids := slices.Clone(x.ids[k])
-	for _, id := range x.previous[k] {
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	return ids
+	return x.previous.appendTo(x.ids.appendTo(nil, k), k)
 }
 
 // compact builds the map afresh from db when stale entries outnumber live
@@ -149,14 +142,13 @@ func (x *lookups) rebuild(db *memdb.MemDB) {
 }
 
 // lookupsOf builds a map from the users received, and counts its entries.
-func lookupsOf(users <-chan []*User) (map[uint64][]string, int) {
-	ids := make(map[uint64][]string)
+func lookupsOf(users <-chan []*User) (idMap, int) {
+	ids := newIDMap()
 	n := 0
 	for batch := range users {
 		for _, u := range batch {
 			for _, k := range lookupKeys(u) {
-				if !slices.Contains(ids[k], u.ID) {
-					ids[k] = append(ids[k], u.ID)
+				if ids.add(k, u.ID) {
 					n++
 				}
 			}
@@ -167,8 +159,64 @@ func lookupsOf(users <-chan []*User) (map[uint64][]string, int) {
 
 // replace makes ids, holding n entries, the map; the one it replaces is
 // still read until the next replace.
-func (x *lookups) replace(ids map[uint64][]string, n int) {
+func (x *lookups) replace(ids idMap, n int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.ids, x.previous, x.live, x.stale = ids, x.ids, n, 0
+}
+
+// idMap maps lookup keys to user ids. Nearly every key has one user, kept
+// in the entry itself; only keys shared by several users (the same email
+// on two accounts, a hash collision) have a list. That saves an
+// allocation and about 30 bytes per key, two keys a user.
+type idMap struct {
+	one  map[uint64]string
+	many map[uint64][]string
+}
+
+func newIDMap() idMap {
+	return idMap{one: make(map[uint64]string), many: make(map[uint64][]string)}
+}
+
+// add maps k to id, and reports whether it was not already.
+func (m idMap) add(k uint64, id string) bool {
+	if ids, ok := m.many[k]; ok {
+		if slices.Contains(ids, id) {
+			return false
+		}
+		m.many[k] = append(ids, id)
+		return true
+	}
+	first, ok := m.one[k]
+	switch {
+	case !ok:
+		m.one[k] = id
+	case first == id:
+		return false
+	default:
+		delete(m.one, k)
+		m.many[k] = []string{first, id}
+	}
+	return true
+}
+
+// appendTo appends to ids those that k maps to and ids does not hold.
+func (m idMap) appendTo(ids []string, k uint64) []string {
+	if id, ok := m.one[k]; ok {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	for _, id := range m.many[k] {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// len is how many keys are mapped.
+func (m idMap) len() int {
+	return len(m.one) + len(m.many)
 }

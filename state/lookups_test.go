@@ -105,7 +105,46 @@ func TestLookupsStaleEntries(t *testing.T) {
 		t.Fatalf("stale %d, want %d", x.stale, 1<<16+1)
 	}
 	x.compact(db)
-	if x.stale != 0 || len(x.ids) != 0 {
-		t.Errorf("after compact: stale %d, %d keys; want a rebuilt, empty map", x.stale, len(x.ids))
+	if x.stale != 0 || x.ids.len() != 0 {
+		t.Errorf("after compact: stale %d, %d keys; want a rebuilt, empty map", x.stale, x.ids.len())
+	}
+}
+
+// TestIDMap checks the map from keys to ids, which keeps a key's only id
+// apart from the lists of keys with several.
+func TestIDMap(t *testing.T) {
+	m := newIDMap()
+	steps := []struct {
+		k     uint64
+		id    string
+		added bool
+	}{
+		{1, "a", true}, {1, "a", false}, // one id
+		{1, "b", true}, {1, "a", false}, {1, "b", false}, // a second makes a list
+		{1, "c", true}, {2, "a", true},
+	}
+	for _, st := range steps {
+		if got := m.add(st.k, st.id); got != st.added {
+			t.Errorf("add(%d, %q) = %v, want %v", st.k, st.id, got, st.added)
+		}
+	}
+	if got := m.appendTo(nil, 1); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("key 1: %v, want a, b, c", got)
+	}
+	if got := m.appendTo([]string{"x", "a"}, 2); !slices.Equal(got, []string{"x", "a"}) {
+		t.Errorf("key 2 after x, a: %v, want a once", got)
+	}
+	if got := m.appendTo([]string{"b"}, 1); !slices.Equal(got, []string{"b", "a", "c"}) {
+		t.Errorf("key 1 after b: %v, want b, a, c", got)
+	}
+	if got := m.appendTo(nil, 3); got != nil {
+		t.Errorf("key 3: %v, want none", got)
+	}
+	if m.len() != 2 {
+		t.Errorf("len() = %d, want 2", m.len())
+	}
+	var empty idMap // a previous map before the first rebuild
+	if got := empty.appendTo(nil, 1); got != nil || empty.len() != 0 {
+		t.Errorf("zero idMap: %v, len %d", got, empty.len())
 	}
 }
