@@ -75,25 +75,35 @@ func (l *syncLog) len() int {
 	return int(l.last - l.first + 1)
 }
 
-// syncLogFrom rebuilds a log from its events, which must be in order
-// without gaps, as a snapshot holds them.
+// syncLogFrom rebuilds a log from its events, in order, as a snapshot
+// holds them. It keeps what a log that went on appending would hold: the
+// newest keep events, up to the newest gap. Logs written before the log
+// had a retention may hold a few old events that their trimming passed
+// over, before such a gap.
 func syncLogFrom(events []*SyncEvent, keep, chunk uint64) (*syncLog, error) {
 	l := newSyncLog(keep, chunk)
+	for i, e := range events {
+		if e.Seq == 0 {
+			return nil, fmt.Errorf("sync log event with no sequence number")
+		}
+		if i > 0 && e.Seq <= events[i-1].Seq {
+			return nil, fmt.Errorf("sync log event %d follows %d", e.Seq, events[i-1].Seq)
+		}
+	}
 	if len(events) == 0 {
 		return l, nil
 	}
-	if events[0].Seq == 0 {
-		return nil, fmt.Errorf("sync log event with no sequence number")
+	start := len(events) - 1
+	for start > 0 && events[start-1].Seq == events[start].Seq-1 && uint64(len(events)-start) < l.keep {
+		start--
 	}
+	events = events[start:]
 	// Start as if the events before the first had been appended and
 	// trimmed.
 	l.last = events[0].Seq - 1
 	l.first = events[0].Seq
 	l.base = l.last / l.chunk * l.chunk
 	for _, e := range events {
-		if e.Seq != l.last+1 {
-			return nil, fmt.Errorf("sync log event %d follows %d", e.Seq, l.last)
-		}
 		l = l.append(e)
 	}
 	return l, nil

@@ -116,9 +116,37 @@ func TestSyncLogFrom(t *testing.T) {
 			t.Errorf("%d events: rebuilt log differs (-appended +rebuilt):\n%s", n, diff)
 		}
 	}
+	// Logs from before the retention: events the old trimming passed
+	// over, before a gap, and more events than are kept.
+	for _, tt := range []struct {
+		seqs []uint64
+		want []uint64
+	}{
+		{[]uint64{1, 3, 4, 5}, []uint64{3, 4, 5}},
+		{[]uint64{1, 2, 7, 9, 10}, []uint64{9, 10}},
+		{span(1, 20), span(15, 20)},
+		{[]uint64{1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15}, span(10, 15)},
+	} {
+		var events []*SyncEvent
+		for _, s := range tt.seqs {
+			events = append(events, &SyncEvent{Seq: s})
+		}
+		l, err := syncLogFrom(events, 6, 4)
+		if err != nil {
+			t.Fatalf("syncLogFrom(%v): %v", tt.seqs, err)
+		}
+		if diff := cmp.Diff(tt.want, seqs(t, l, 0)); diff != "" {
+			t.Errorf("syncLogFrom(%v) (-want +got):\n%s", tt.seqs, diff)
+		}
+		e := &SyncEvent{}
+		if l.append(e); e.Seq != tt.seqs[len(tt.seqs)-1]+1 {
+			t.Errorf("syncLogFrom(%v): the next event gets seq %d", tt.seqs, e.Seq)
+		}
+	}
 	for _, bad := range [][]*SyncEvent{
 		{{Seq: 0}},
-		{{Seq: 3}, {Seq: 5}},
+		{{Seq: 3}, {Seq: 0}},
+		{{Seq: 5}, {Seq: 3}},
 		{{Seq: 3}, {Seq: 3}},
 	} {
 		if _, err := syncLogFrom(bad, 6, 4); err == nil {
