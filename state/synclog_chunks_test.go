@@ -1,8 +1,11 @@
 package state
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -194,5 +197,34 @@ func TestSyncLogReadWhileWriting(t *testing.T) {
 		if finished && len(log) != writers*each {
 			t.Fatalf("%d events at the end, want %d", len(log), writers*each)
 		}
+	}
+}
+
+// TestSyncLogSnapshot checks that a snapshot carries the sync log, and that
+// the restored log numbers new events on from the last.
+func TestSyncLogSnapshot(t *testing.T) {
+	s := NewMemory(Options{})
+	for i := range 3000 { // a few chunks
+		mustApply(t, s, &Command{Type: CmdSyncEvent, Time: testTime, SyncEvent: &SyncEvent{Source: SourceSCIM, Action: "test", Outcome: OutcomeOK, Detail: strconv.Itoa(i)}})
+	}
+	var snap bytes.Buffer
+	if err := writeSnapshot(&snap, s.fsm.db.Load()); err != nil {
+		t.Fatal(err)
+	}
+	restored := NewMemory(Options{})
+	if err := restored.fsm.Restore(io.NopCloser(&snap)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(s.View().SyncLog(), restored.View().SyncLog()); diff != "" {
+		t.Fatalf("restored sync log differs (-written +restored):\n%s", diff)
+	}
+	for _, st := range []*Store{s, restored} {
+		mustApply(t, st, &Command{Type: CmdSyncEvent, Time: testTime, SyncEvent: &SyncEvent{Source: SourceSCIM, Action: "test", Outcome: OutcomeOK}})
+	}
+	if diff := cmp.Diff(s.View().SyncLog(), restored.View().SyncLog()); diff != "" {
+		t.Errorf("after one more event (-written +restored):\n%s", diff)
+	}
+	if n := len(restored.View().SyncLog()); n != 3001 {
+		t.Errorf("%d events, want 3001", n)
 	}
 }
