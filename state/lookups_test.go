@@ -1,8 +1,6 @@
 package state
 
 import (
-	"bytes"
-	"io"
 	"slices"
 	"strconv"
 	"testing"
@@ -48,14 +46,7 @@ func TestLookups(t *testing.T) {
 	}
 
 	// A store restored from a snapshot finds users too.
-	var snap bytes.Buffer
-	if err := writeSnapshot(&snap, s.fsm.db.Load()); err != nil {
-		t.Fatal(err)
-	}
-	restored := NewMemory(Options{})
-	if err := restored.fsm.Restore(io.NopCloser(&snap)); err != nil {
-		t.Fatal(err)
-	}
+	restored := restoredCopy(t, s)
 	if got := ids(restored.View().UsersBySCIMExternalID("ext-1")); !slices.Equal(got, []string{"u1"}) {
 		t.Errorf("restored, ext-1: got %v, want u1 (u2 changed, and a rebuilt map holds no stale ids)", got)
 	}

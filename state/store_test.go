@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -50,6 +51,20 @@ func mustApply(t *testing.T, s *Store, cmd *Command) Result {
 		t.Fatalf("Apply: %v", err)
 	}
 	return res
+}
+
+// restoredCopy returns a memory store restored from a snapshot of s.
+func restoredCopy(t *testing.T, s *Store) *Store {
+	t.Helper()
+	var snap bytes.Buffer
+	if err := writeSnapshot(&snap, s.fsm.db.Load()); err != nil {
+		t.Fatal(err)
+	}
+	restored := NewMemory(Options{})
+	if err := restored.fsm.Restore(io.NopCloser(&snap)); err != nil {
+		t.Fatal(err)
+	}
+	return restored
 }
 
 // insertUser puts a user straight into memdb, standing in for the SCIM

@@ -1,10 +1,8 @@
 package state
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strconv"
 	"sync"
 	"testing"
@@ -207,14 +205,7 @@ func TestSyncLogSnapshot(t *testing.T) {
 	for i := range 3000 { // a few chunks
 		mustApply(t, s, &Command{Type: CmdSyncEvent, Time: testTime, SyncEvent: &SyncEvent{Source: SourceSCIM, Action: "test", Outcome: OutcomeOK, Detail: strconv.Itoa(i)}})
 	}
-	var snap bytes.Buffer
-	if err := writeSnapshot(&snap, s.fsm.db.Load()); err != nil {
-		t.Fatal(err)
-	}
-	restored := NewMemory(Options{})
-	if err := restored.fsm.Restore(io.NopCloser(&snap)); err != nil {
-		t.Fatal(err)
-	}
+	restored := restoredCopy(t, s)
 	if diff := cmp.Diff(s.View().SyncLog(), restored.View().SyncLog()); diff != "" {
 		t.Fatalf("restored sync log differs (-written +restored):\n%s", diff)
 	}
