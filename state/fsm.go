@@ -311,10 +311,8 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		built <- lookupMap{ids, n}
 	}()
 	var batch []*User
-	tally := newUserTally() // counted afresh: snapshots from before them have none
 	db, err := readSnapshot(rc, func(o any) {
 		if u, ok := o.(*User); ok {
-			tally.add(u)
 			if batch = append(batch, u); len(batch) == 512 {
 				batches <- batch
 				batch = nil
@@ -327,9 +325,6 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err != nil {
 		return err
 	}
-	tx := db.Txn(true)
-	recountUsersTxn(tx, tally.counts())
-	tx.Commit()
 	f.lookups.replace(lm.ids, lm.n)
 	f.db.Store(db)
 	return nil
@@ -389,7 +384,10 @@ func snapshotObjects(tx *memdb.Txn, table string) []any {
 }
 
 // readSnapshot reads a snapshot into a new memdb, calling each, if not
-// nil, with every object read.
+// nil, with every object read. What is kept beside the tables is rebuilt
+// from the objects, in the same transaction: the sync log from its
+// events, and the user counts from the users (snapshots from before the
+// counts were kept have none).
 func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	dec := gob.NewDecoder(bufio.NewReaderSize(r, 1<<20))
 	var h snapshotHeader
@@ -404,9 +402,17 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	batches := make(chan snapshotBatch, 4)
 	stop := make(chan struct{})
 	decoded := make(chan error, 1)
+	tally := newUserTally() // read after decoded
 	go func() {
 		defer close(batches)
-		decoded <- decodeSnapshot(dec, each, func(b snapshotBatch) bool {
+		decoded <- decodeSnapshot(dec, func(o any) {
+			if u, ok := o.(*User); ok {
+				tally.add(u)
+			}
+			if each != nil {
+				each(o)
+			}
+		}, func(b snapshotBatch) bool {
 			select {
 			case batches <- b:
 				return true
@@ -442,6 +448,7 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	if decodeErr != nil {
 		return nil, decodeErr
 	}
+	recountUsersTxn(tx, tally.counts())
 	if len(events) > 0 {
 		l, err := syncLogFrom(events, SyncLogRetention, syncLogChunk)
 		if err != nil {
@@ -461,8 +468,9 @@ type snapshotBatch struct {
 	objs  []any
 }
 
-// decodeSnapshot decodes the tables of a snapshot after its header and
-// hands their objects to send in batches, until send returns false.
+// decodeSnapshot decodes the tables of a snapshot after its header, calls
+// each with every object and hands them to send in batches, until send
+// returns false.
 func decodeSnapshot(dec *gob.Decoder, each func(any), send func(snapshotBatch) bool) error {
 	codecs := make(map[string]tableCodec)
 	for _, t := range snapshotTables {
@@ -485,9 +493,7 @@ func decodeSnapshot(dec *gob.Decoder, each func(any), send func(snapshotBatch) b
 			if err != nil {
 				return fmt.Errorf("reading snapshot of %s: %w", th.Name, err)
 			}
-			if each != nil {
-				each(o)
-			}
+			each(o)
 			b.objs = append(b.objs, o)
 			if len(b.objs) == 1024 || i == th.Count-1 {
 				if !send(b) {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,9 +240,12 @@ func TestIndexes(t *testing.T) {
 	if len(snapshotTables) != len(dbSchema().Tables)+1 {
 		t.Errorf("snapshotTables lists %d tables, schema has %d and the sync log", len(snapshotTables), len(dbSchema().Tables))
 	}
+	// The users were inserted here without their counts, which a restore
+	// adds (TestUserCounts checks them).
+	counts := func(o any) bool { m, ok := o.(*meta); return ok && strings.HasPrefix(m.Key, "users.") }
 	for table := range objs {
 		before := all[any](s.fsm.db.Load().Txn(false), table)
-		after := all[any](db.Txn(false), table)
+		after := slices.DeleteFunc(all[any](db.Txn(false), table), counts)
 		if diff := cmp.Diff(before, after, cmp.AllowUnexported(meta{})); diff != "" {
 			t.Errorf("table %s after snapshot round trip (-before +after):\n%s", table, diff)
 		}
