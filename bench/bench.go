@@ -336,8 +336,9 @@ func (c *Client) Prepare(ctx context.Context, n int) error {
 func (c *Client) Run(ctx context.Context, target string) *Result {
 	cfg := c.cfg
 	cfg.Workers = max(cfg.Workers, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the schedule
 	if cfg.Duration > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
 		defer cancel()
 	}
@@ -345,28 +346,11 @@ func (c *Client) Run(ctx context.Context, target string) *Result {
 	var mu sync.Mutex
 	var remaining atomic.Int64
 	remaining.Store(int64(cfg.Users))
-	var ticks <-chan time.Time
-	var due chan time.Time
-	if cfg.Rate > 0 {
-		due = make(chan time.Time, 1<<16)
-		t := time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
-		defer t.Stop()
-		ticks = t.C
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case at := <-ticks:
-					select {
-					case due <- at:
-					default: // the workers cannot keep up: counted as late
-					}
-				}
-			}
-		}()
-	}
 	start := time.Now()
+	var due <-chan time.Time
+	if cfg.Rate > 0 {
+		due = schedule(ctx, start, cfg.Rate)
+	}
 	var wg sync.WaitGroup
 	for range cfg.Workers {
 		wg.Add(1)
