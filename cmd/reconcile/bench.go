@@ -90,7 +90,10 @@ of as fast as --workers can.`,
 
 			var results []*bench.Result
 			runOn := func(target string, c bench.Config) error {
-				client := bench.NewClient(c)
+				client, err := bench.NewClient(c)
+				if err != nil {
+					return usageErrorf("--target: %v", err)
+				}
 				if needsUsers {
 					fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", prepare, target)
 					if err := client.Prepare(ctx, prepare); err != nil {
