@@ -223,3 +223,47 @@ func TestPutWithoutActive(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyLimit checks that a body up to MaxBodyBytes is read whole and
+// one byte more is refused with 413, with or without a declared length.
+func TestBodyLimit(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	body := func(name string, size int) string {
+		b := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + name + `"}`
+		return b + strings.Repeat(" ", size-len(b))
+	}
+	const limit = 1 << 20
+	for _, tc := range []struct {
+		name    string
+		size    int
+		chunked bool
+		want    int
+	}{
+		{"at the limit", limit, false, http.StatusCreated},
+		{"at the limit, chunked", limit, true, http.StatusCreated},
+		{"over the limit", limit + 1, false, http.StatusRequestEntityTooLarge},
+		{"over the limit, chunked", limit + 1, true, http.StatusRequestEntityTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			userName := strings.ReplaceAll(tc.name, " ", "-") + "@example.com"
+			var rd io.Reader = strings.NewReader(body(userName, tc.size))
+			if tc.chunked {
+				rd = io.MultiReader(rd) // no length for net/http to declare
+			}
+			req, _ := http.NewRequest("POST", srv.URL+"/scim/v2/p/Users", rd)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.want {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.want, data)
+			}
+			if tc.want == http.StatusRequestEntityTooLarge && !strings.Contains(string(data), "larger than 1048576 bytes") {
+				t.Errorf("body %s does not say the limit", data)
+			}
+		})
+	}
+}
