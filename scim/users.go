@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	mrand "math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/reconcile-dev/reconcile/internal/jsonscan"
@@ -118,8 +119,16 @@ func (s *Server) getUser(r *request, id string) *Error {
 func (s *Server) writeUserJSON(r *request, status int, v *state.View, u *state.User, tag string, res map[string]any) {
 	p := queryFromURL(r.URL.Query()).projection()
 	if p.all() {
-		if body, ok := s.appendUser(make([]byte, 0, len(u.SCIM)+1024), r, v, u, tag); ok {
+		buf := userBuffers.Get().(*[]byte)
+		body, ok := s.appendUser((*buf)[:0], r, v, u, tag)
+		if ok {
 			writeRaw(r.w, status, body)
+		}
+		if cap(body) <= maxPooledBuffer {
+			*buf = body[:0]
+			userBuffers.Put(buf)
+		}
+		if ok {
 			return
 		}
 	}
@@ -128,6 +137,14 @@ func (s *Server) writeUserJSON(r *request, status int, v *state.View, u *state.U
 	}
 	writeJSON(r.w, status, p.apply(userType, s.userJSONFrom(r, v, u, res, true)))
 }
+
+// userBuffers are the buffers users are rendered into for a response.
+// The ResponseWriter copies what it is given, so a buffer is free again
+// once written; those grown past maxPooledBuffer (a user with thousands
+// of groups) are left to the collector.
+var userBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBuffer = 64 << 10
 
 // userChange is a user write under construction.
 type userChange struct {
