@@ -109,8 +109,7 @@ func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User
 func appendString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			b, _ := json.Marshal(s) // escapes <, > and &, which JSON allows either way
-			return append(dst, b...)
+			return appendMarshalString(dst, s) // escapes <, > and &, which JSON allows either way
 		}
 	}
 	dst = append(dst, '"')

@@ -306,6 +306,9 @@ func (s *Server) createUser(r *request) *Error {
 // which is also how it comes back out of the log: an unchanged resource
 // encodes to the same bytes.
 func encodeResource(res map[string]any) json.RawMessage {
+	if b, ok := appendJSON(make([]byte, 0, 1024), res); ok {
+		return b
+	}
 	b, err := json.Marshal(res)
 	if err != nil {
 		panic(err) // res holds only values decoded from JSON
