@@ -148,11 +148,22 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 	v := s.store.View()
 	var results []map[string]any
 	if rt == userType {
-		users, err := s.findUsers(r, v, expr, q.Filter)
+		hits, err := s.findUsers(r, v, expr, q.Filter)
 		if err != nil {
 			return err
 		}
-		results = users
+		if q.SortBy == "" && q.projection().all() {
+			start, end, err := q.page(len(hits), s.opts.MaxResults)
+			if err != nil {
+				return err
+			}
+			if s.writeUserPage(r, v, hits, start, end) {
+				return nil
+			}
+		}
+		for _, h := range hits {
+			results = append(results, h.res)
+		}
 	} else {
 		groups, err := s.findGroups(r, v, expr, q)
 		if err != nil {
@@ -189,9 +200,51 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 	return nil
 }
 
+// writeUserPage answers hits[start:end] as GET /Users/{id} renders
+// each, without encoding their maps: what identity providers' lookups
+// get. The members are in another order than a map's encoding gives. It
+// writes nothing and returns false if a stored resource is not JSON, for
+// the map path to report.
+func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, start, end int) bool {
+	buf := userBuffers.Get().(*[]byte)
+	b := append((*buf)[:0], `{"schemas":["`+URNListResponse+`"],"totalResults":`...)
+	b = strconv.AppendInt(b, int64(len(hits)), 10)
+	b = append(b, `,"startIndex":`...)
+	b = strconv.AppendInt(b, int64(start+1), 10)
+	b = append(b, `,"itemsPerPage":`...)
+	b = strconv.AppendInt(b, int64(end-start), 10)
+	b = append(b, `,"Resources":[`...)
+	ok := true
+	for i, h := range hits[start:end] {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, ok = s.appendUser(b, r, v, h.user, userETag(v, h.user)); !ok {
+			break
+		}
+		b = b[:len(b)-1] // appendUser ends a document with a newline
+	}
+	if ok {
+		b = append(b, "]}\n"...)
+		writeRaw(r.w, http.StatusOK, b)
+	}
+	if cap(b) <= maxPooledBuffer {
+		*buf = b[:0]
+		userBuffers.Put(buf)
+	}
+	return ok
+}
+
+// userHit is a user a filter selected, with its SCIM JSON (without
+// groups, unless the filter needed them).
+type userHit struct {
+	user *state.User
+	res  map[string]any
+}
+
 // findUsers returns the provider's users a filter selects, in a stable
-// order (creation), as SCIM JSON without their groups.
-func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, filterText string) ([]map[string]any, *Error) {
+// order (creation).
+func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, filterText string) ([]userHit, *Error) {
 	// The lookups identity providers make before each write are answered
 	// by an index; other filters scan the provider's users.
 	var candidates []*state.User
@@ -207,11 +260,7 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 	m := matcher{rt: userType}
 	texts := requiredTexts(userType, expr)
 	withGroups := expr != nil && strings.Contains(strings.ToLower(filterText), "groups")
-	type hit struct {
-		created uint64
-		res     map[string]any
-	}
-	var hits []hit
+	var hits []userHit
 	for _, u := range candidates {
 		if u.Provider != r.provider.Name || u.SCIMDeleted || !mayMatch(u.SCIM, texts) {
 			continue
@@ -226,15 +275,11 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 				continue
 			}
 		}
-		hits = append(hits, hit{u.CreateIndex, res})
+		hits = append(hits, userHit{u, res})
 	}
 	// Sorted once filtered: a scan keeps few of the users it reads.
-	slices.SortFunc(hits, func(a, b hit) int { return cmp.Compare(a.created, b.created) })
-	out := make([]map[string]any, len(hits))
-	for i, h := range hits {
-		out[i] = h.res
-	}
-	return out, nil
+	slices.SortFunc(hits, func(a, b userHit) int { return cmp.Compare(a.user.CreateIndex, b.user.CreateIndex) })
+	return hits, nil
 }
 
 // completeUser adds what findUsers leaves out to a user on a page.

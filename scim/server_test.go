@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -265,5 +267,47 @@ func TestBodyLimit(t *testing.T) {
 				t.Errorf("body %s does not say the limit", data)
 			}
 		})
+	}
+}
+
+// TestUserPageAsMaps checks that a page of users rendered as GET
+// /Users/{id} renders each (no sortBy, no projection) holds what the map
+// path gives (sortBy the creation order it already has).
+func TestUserPageAsMaps(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	var ids []string
+	for _, body := range []string{
+		`{"userName":"u1","active":false,"name":{"givenName":"A <&>"}}`,
+		`{"userName":"u2","emails":[{"value":"u2@example.com","type":"work","primary":true}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D"}}`,
+		`{"userName":"u3","externalId":"x3"}`,
+		`{"userName":"other"}`,
+	} {
+		code, u := call(t, srv, "POST", "/Users", body)
+		if code != 201 {
+			t.Fatalf("POST %s: %d %v", body, code, u)
+		}
+		ids = append(ids, u["id"].(string))
+	}
+	call(t, srv, "POST", "/Groups", `{"displayName":"G","members":[{"value":"`+ids[1]+`"},{"value":"`+ids[2]+`"}]}`)
+	for _, q := range []string{
+		"?filter=userName%20sw%20%22u%22",
+		"?filter=userName%20sw%20%22u%22&startIndex=2&count=1",
+		"?filter=userName%20eq%20%22U2%22",
+		"?filter=userName%20eq%20%22nobody%22",
+		"?count=0",
+		"",
+	} {
+		code, fast := call(t, srv, "GET", "/Users"+q, "")
+		if code != 200 {
+			t.Fatalf("GET /Users%s: %d %v", q, code, fast)
+		}
+		sep := "&"
+		if q == "" {
+			sep = "?"
+		}
+		_, maps := call(t, srv, "GET", "/Users"+q+sep+"sortBy=meta.created", "")
+		if diff := cmp.Diff(maps, fast); diff != "" {
+			t.Errorf("GET /Users%s: page differs from the map path (-maps +page):\n%s", q, diff)
+		}
 	}
 }
