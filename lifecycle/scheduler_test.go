@@ -247,6 +247,31 @@ func TestGuardPausesAndApprovalResumes(t *testing.T) {
 	})
 }
 
+// TestGuardPercent checks the percentage limit, counted over the
+// provider's users once at least 10 were deprovisioned in the window.
+func TestGuardPercent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, state.DeactivationGuard{Window: time.Hour, MaxPercent: 25})
+		for i := range 40 {
+			e.push(fmt.Sprintf("u%d", i), true)
+		}
+		for i := range 10 { // 10 of 40 is 25%: not more than allowed
+			e.push(fmt.Sprintf("u%d", i), false)
+		}
+		if g := e.store.View().Guard("okta"); g != nil && g.Tripped {
+			t.Fatalf("guard tripped at 25%%: %+v", g)
+		}
+		e.push("u10", false)
+		g := e.store.View().Guard("okta")
+		if g == nil || !g.Tripped {
+			t.Fatalf("guard = %+v, want tripped at 11 of 40", g)
+		}
+		if want := "11 of 40 users (27%) deprovisioned within 1h0m0s, more than the 25% allowed"; g.Reason != want {
+			t.Errorf("reason %q, want %q", g.Reason, want)
+		}
+	})
+}
+
 func TestGuardCancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, state.DeactivationGuard{Window: time.Hour, MaxCount: 1})

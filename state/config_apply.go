@@ -153,7 +153,7 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	for _, name := range deletedProvs {
 		// A provider is needed while it manages users that may still sign
 		// in: active or blocked ones.
-		if n := countUsers(tx, indexProvider, name, func(u *User) bool { return u.State == UserActive || u.State == UserBlocked }); n > 0 {
+		if n := countUsers(usersOfProvider(tx, name), func(u *User) bool { return u.State == UserActive || u.State == UserBlocked }); n > 0 {
 			refuse(KindProvider+"."+name, "cannot be destroyed: it still manages %d active or blocked %s; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first", n, plural(n, "user", "users"))
 		}
 	}
@@ -176,7 +176,7 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	// Group mappings apply to every user of a provider whose rules changed.
 	for _, name := range remapProvs {
 		var ids []string
-		for _, u := range list[*User](tx, tableUsers, indexProvider, name) {
+		for _, u := range usersOfProvider(tx, name) {
 			ids = append(ids, u.ID)
 		}
 		if err := remapTxn(tx, index, cmd, name, ids); err != nil {
@@ -284,7 +284,7 @@ func detachProviderTxn(tx *memdb.Txn, index uint64, now time.Time, provider stri
 			return err
 		}
 	}
-	for _, cur := range list[*User](tx, tableUsers, indexProvider, provider) {
+	for _, cur := range usersOfProvider(tx, provider) {
 		u := *cur
 		u.Provider, u.SCIM, u.SCIMDeleted, u.Deprovisioned = "", nil, false, false
 		u.ModifyIndex, u.Modified = index, now
@@ -300,10 +300,10 @@ func detachProviderTxn(tx *memdb.Txn, index uint64, now time.Time, provider stri
 	return nil
 }
 
-// countUsers counts the users of an index lookup that keep passes.
-func countUsers(tx *memdb.Txn, index, value string, keep func(*User) bool) int {
+// countUsers counts the users that keep passes.
+func countUsers(users []*User, keep func(*User) bool) int {
 	n := 0
-	for _, u := range list[*User](tx, tableUsers, index, value) {
+	for _, u := range users {
 		if keep(u) {
 			n++
 		}

@@ -200,7 +200,6 @@ func TestIndexes(t *testing.T) {
 		{tableOrganizations, indexParent, []any{"a"}, 1},
 		{tableProviders, indexID, []any{"p"}, 1},
 		{tableUsers, indexID, []any{"u2"}, 1},
-		{tableUsers, indexProvider, []any{"p"}, 1},
 		{tableUsers, indexUserName, []any{"alice@x"}, 1},
 		{tableUsers, indexDue, []any{int64(42)}, 1},
 		{tableGuards, indexID, []any{"p"}, 1},

@@ -16,6 +16,8 @@ import (
 const (
 	countByState        = "users.state/"
 	countByOrganization = "users.organization/"
+	// countByProvider counts the users each provider owns.
+	countByProvider = "users.provider/"
 	// countPending counts, by provider, the users whose deactivation is
 	// pending (CountPendingDeactivations).
 	countPending = "users.pending/"
@@ -26,7 +28,8 @@ const (
 
 // countedAs is what u counts as: its state and organization, the
 // provider it is pending deactivation for ("" if it is not), and whether
-// an admin changed it since its provider's last push.
+// an admin changed it since its provider's last push. Its provider
+// (u.Provider, "" for a local user) is counted too.
 func countedAs(u *User) (state, organization, pendingFor string, drifted bool) {
 	if u.Provider != "" && u.State == UserBlocked && !u.DeactivateAt.IsZero() {
 		pendingFor = u.Provider
@@ -39,6 +42,9 @@ func userCountKeys(u *User, fn func(key string)) {
 	state, org, pendingFor, drifted := countedAs(u)
 	fn(countByState + state)
 	fn(countByOrganization + org)
+	if u.Provider != "" {
+		fn(countByProvider + u.Provider)
+	}
 	if pendingFor != "" {
 		fn(countPending + pendingFor)
 	}
@@ -103,18 +109,21 @@ func countsOf(tx *memdb.Txn, prefix string) map[string]int {
 // userTally counts users as a snapshot is read: by value, without
 // building a key per user (a million users are read in seconds).
 type userTally struct {
-	state, organization, pending map[string]int
-	drifted                      int
+	state, organization, provider, pending map[string]int
+	drifted                                int
 }
 
 func newUserTally() *userTally {
-	return &userTally{state: map[string]int{}, organization: map[string]int{}, pending: map[string]int{}}
+	return &userTally{state: map[string]int{}, organization: map[string]int{}, provider: map[string]int{}, pending: map[string]int{}}
 }
 
 func (t *userTally) add(u *User) {
 	state, org, pendingFor, drifted := countedAs(u)
 	t.state[state]++
 	t.organization[org]++
+	if u.Provider != "" {
+		t.provider[u.Provider]++
+	}
 	if pendingFor != "" {
 		t.pending[pendingFor]++
 	}
@@ -126,7 +135,7 @@ func (t *userTally) add(u *User) {
 // counts returns the tally by count row.
 func (t *userTally) counts() map[string]int {
 	out := map[string]int{countDrifted: t.drifted}
-	for prefix, m := range map[string]map[string]int{countByState: t.state, countByOrganization: t.organization, countPending: t.pending} {
+	for prefix, m := range map[string]map[string]int{countByState: t.state, countByOrganization: t.organization, countByProvider: t.provider, countPending: t.pending} {
 		for k, n := range m {
 			out[prefix+k] = n
 		}
@@ -137,7 +146,7 @@ func (t *userTally) counts() map[string]int {
 // recountUsersTxn replaces every count by those of users (a restored
 // snapshot, which may be from before counts were kept).
 func recountUsersTxn(tx *memdb.Txn, counts map[string]int) {
-	for _, prefix := range []string{countByState, countByOrganization, countPending, countDrifted} {
+	for _, prefix := range []string{countByState, countByOrganization, countByProvider, countPending, countDrifted} {
 		if _, err := tx.DeleteAll(tableMeta, indexID+"_prefix", prefix); err != nil {
 			panic(fmt.Sprintf("clearing user counts: %v", err))
 		}

@@ -104,12 +104,39 @@ func (v *View) UsersPerOrganization() map[string]int {
 
 // CountUsersOfProvider counts the users a provider owns.
 func (v *View) CountUsersOfProvider(provider string) int {
-	return count(v.tx, tableUsers, indexProvider, provider)
+	return countOf(v.tx, countByProvider+provider)
 }
 
 // UsersOfProvider returns the users a provider owns, sorted by id.
 func (v *View) UsersOfProvider(provider string) []*User {
-	return list[*User](v.tx, tableUsers, indexProvider, provider)
+	return usersOfProvider(v.tx, provider)
+}
+
+// usersOfProvider returns the users a provider owns, sorted by id, by a
+// walk over all users: a provider's users are listed when a request
+// scans them all anyway (a SCIM list without an indexed filter) or when
+// its configuration changes.
+//
+// It reads what tx holds, where the count rows (fsm.commit) lag behind
+// the users written in it: a command must not read those, since a batch
+// of commands shares a transaction and is not batched the same way when
+// the log is replayed.
+func usersOfProvider(tx *memdb.Txn, provider string) []*User {
+	var out []*User
+	eachUserOfProvider(tx, provider, func(u *User) { out = append(out, u) })
+	return out
+}
+
+func eachUserOfProvider(tx *memdb.Txn, provider string, fn func(*User)) {
+	it, err := tx.Get(tableUsers, indexID)
+	if err != nil {
+		panic(err) // only a wrong schema gets here
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if u := raw.(*User); u.Provider == provider {
+			fn(u)
+		}
+	}
 }
 
 // UsersByUserName returns the users with a userName, compared without

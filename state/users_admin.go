@@ -267,7 +267,7 @@ func applyDeactivationsResolveTxn(tx *memdb.Txn, index uint64, cmd *Command) err
 		return refused("provider."+r.Provider, "has no tripped mass-deactivation guard: nothing to approve or cancel")
 	}
 	var paused []*User
-	for _, u := range list[*User](tx, tableUsers, indexProvider, r.Provider) {
+	for _, u := range usersOfProvider(tx, r.Provider) {
 		if u.DeactivationPaused {
 			paused = append(paused, u)
 		}

@@ -9,7 +9,7 @@ import (
 
 const (
 	tableUsers    = "users"
-	indexProvider = "provider"
+	indexProvider = "provider" // of groups
 	indexUserName = "username"
 	indexDue      = "due"
 )
@@ -23,12 +23,10 @@ func usersTableSchema() *memdb.TableSchema {
 				Unique:  true,
 				Indexer: &memdb.StringFieldIndex{Field: "ID"},
 			},
-			// Local users have no provider.
-			indexProvider: {
-				Name:         indexProvider,
-				AllowMissing: true,
-				Indexer:      &memdb.StringFieldIndex{Field: "Provider"},
-			},
+			// No index by provider: it cost every user a third of the
+			// radix work of a write and about 400 bytes. A provider's
+			// users are counted (usercounts.go) and listed by a walk
+			// (usersOfProvider).
 			// userName is unique per provider and compared without case
 			// (RFC 7643 §4.1.1); memdb does not enforce uniqueness on
 			// secondary indexes, so writers check it.

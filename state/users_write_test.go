@@ -294,9 +294,23 @@ func checkUserCounts(t *testing.T, v *View, full bool) {
 	if got := v.CountDriftedUsers(); got != drifted {
 		t.Errorf("CountDriftedUsers = %d, want %d", got, drifted)
 	}
+	byProvider := map[string]int{}
+	for _, u := range v.Users() {
+		byProvider[u.Provider]++
+	}
 	for _, p := range []string{"a", "b", ""} {
 		if got := v.CountPendingDeactivations(p); got != pending[p] {
 			t.Errorf("CountPendingDeactivations(%q) = %d, want %d", p, got, pending[p])
+		}
+		want := byProvider[p]
+		if p == "" {
+			want = 0 // local users: no provider to count for
+		}
+		if got := v.CountUsersOfProvider(p); got != want {
+			t.Errorf("CountUsersOfProvider(%q) = %d, want %d", p, got, want)
+		}
+		if got := len(v.UsersOfProvider(p)); p != "" && got != want {
+			t.Errorf("UsersOfProvider(%q) has %d users, want %d", p, got, want)
 		}
 	}
 }
