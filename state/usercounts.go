@@ -29,7 +29,7 @@ const (
 // countedAs is what u counts as: its state and organization, the
 // provider it is pending deactivation for ("" if it is not), and whether
 // an admin changed it since its provider's last push. Its provider
-// (u.Provider, "" for a local user) is counted too.
+// (none for a local user) is counted too.
 func countedAs(u *User) (state, organization, pendingFor string, drifted bool) {
 	if u.Provider != "" && u.State == UserBlocked && !u.DeactivateAt.IsZero() {
 		pendingFor = u.Provider

@@ -128,6 +128,9 @@ func usersOfProvider(tx *memdb.Txn, provider string) []*User {
 }
 
 func eachUserOfProvider(tx *memdb.Txn, provider string, fn func(*User)) {
+	if provider == "" {
+		return // local users are no provider's
+	}
 	it, err := tx.Get(tableUsers, indexID)
 	if err != nil {
 		panic(err) // only a wrong schema gets here

@@ -24,7 +24,7 @@ func usersTableSchema() *memdb.TableSchema {
 				Indexer: &memdb.StringFieldIndex{Field: "ID"},
 			},
 			// No index by provider: it cost every user a third of the
-			// radix work of a write and about 400 bytes. A provider's
+			// radix work of a write and about 440 bytes. A provider's
 			// users are counted (usercounts.go) and listed by a walk
 			// (usersOfProvider).
 			// userName is unique per provider and compared without case
