@@ -146,6 +146,16 @@ organizationMapping: {method: fixed, organization: acme}
 				}
 			}()
 		}
+		// Killed some time after the first acknowledged write: on a loaded
+		// machine the first can take longer than the pause.
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+			mu.Lock()
+			n := len(acks)
+			mu.Unlock()
+			if n > 0 || time.Now().After(deadline) {
+				break
+			}
+		}
 		time.Sleep(time.Duration(100+rand.IntN(500)) * time.Millisecond)
 		daemon.Process.Signal(syscall.SIGKILL)
 		daemon.Wait()
