@@ -245,7 +245,7 @@ func (f *fsm) check(index uint64, cmd *Command) error {
 	if h == nil {
 		return fmt.Errorf("unknown command type %q", cmd.Type)
 	}
-	tx := f.db.Load().Txn(true)
+	tx := f.writeTxn() // tracking changes, as handlers may read them
 	defer tx.Abort()
 	return h(tx, index, cmd)
 }

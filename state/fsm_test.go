@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-memdb"
@@ -182,5 +183,52 @@ func TestReadSnapshotErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) || db != nil {
 			t.Errorf("%s: got %v, %v; want an error containing %q and no db", tt.name, db != nil, err, tt.want)
 		}
+	}
+}
+
+// TestGuardCountInBatch checks that the guard's percentage limit counts
+// the provider's users as the command sees them, whatever batch it is
+// applied in: users created earlier in the batch count, although the
+// count rows are brought up to date only when the batch commits.
+func TestGuardCountInBatch(t *testing.T) {
+	const users, deprovisions = 20, 12
+	var logs []*raft.Log
+	write := func(id string, active bool, expect uint64) {
+		cmd := &Command{Type: CmdUserWrite, Time: testTime, UserWrite: &UserWrite{
+			Provider: "p", ExpectIndex: expect, Active: &active,
+			User: &User{ID: id, Provider: "p", UserName: id, Organization: "o"},
+		}}
+		data, err := json.Marshal(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs = append(logs, &raft.Log{Index: uint64(10 + len(logs)), Type: raft.LogCommand, Data: data})
+	}
+	for i := range users {
+		write(fmt.Sprint("u", i), true, 0)
+	}
+	for i := range deprovisions {
+		write(fmt.Sprint("u", i), false, uint64(10+i))
+	}
+	p := testProvider("p", "o")
+	p.DeactivationGuard = DeactivationGuard{Window: time.Hour, MaxPercent: 50}
+	batched, single := NewMemory(Options{}), NewMemory(Options{})
+	for _, s := range []*Store{batched, single} {
+		mustApply(t, s, configCmd(create(testOrg("o", "")), create(p)))
+	}
+	got := batched.fsm.ApplyBatch(logs)
+	for i, l := range logs {
+		want := single.fsm.apply(l.Index, l.Data)
+		if diff := cmp.Diff(describe(want), describe(got[i])); diff != "" {
+			t.Errorf("log %d: result differs from applying it alone (-alone +batched):\n%s", i, diff)
+		}
+	}
+	if diff := cmp.Diff(dump(single), dump(batched), cmp.AllowUnexported(meta{})); diff != "" {
+		t.Errorf("state differs from applying one by one (-alone +batched):\n%s", diff)
+	}
+	// 11 of 20 is more than 50%; 10 of 20 is not.
+	g := batched.View().Guard("p")
+	if g == nil || !g.Tripped || !strings.HasPrefix(g.Reason, "11 of 20 users (55%)") {
+		t.Errorf("guard = %+v, want tripped at 11 of 20", g)
 	}
 }

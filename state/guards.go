@@ -70,10 +70,7 @@ func recordDeprovisionTxn(tx *memdb.Txn, p *Provider, now time.Time) error {
 		case cfg.MaxCount > 0 && n > cfg.MaxCount:
 			g.Reason = fmt.Sprintf("%d users deprovisioned within %v, more than the %d allowed", n, cfg.Window, cfg.MaxCount)
 		case cfg.MaxPercent > 0 && n >= minPercentCount:
-			// Counted in tx, not from the count rows (usersOfProvider),
-			// and only once enough were deprovisioned to matter.
-			users := 0
-			eachUserOfProvider(tx, p.Name, func(*User) { users++ })
+			users := countUsersOfProviderTxn(tx, p.Name)
 			if n*100 > cfg.MaxPercent*users {
 				g.Reason = fmt.Sprintf("%d of %d users (%d%%) deprovisioned within %v, more than the %d%% allowed", n, users, n*100/max(users, 1), cfg.Window, cfg.MaxPercent)
 			}

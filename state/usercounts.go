@@ -77,6 +77,27 @@ func countUsersTxn(tx *memdb.Txn, changes memdb.Changes) {
 	}
 }
 
+// countUsersOfProviderTxn counts a provider's users as tx holds them: its
+// count row, which is as of the start of tx (rows are brought up to date
+// as it commits), plus what tx changed. A command may read this: a batch
+// of commands shares a transaction, and replay batches them differently,
+// so a count row alone would depend on the batch.
+func countUsersOfProviderTxn(tx *memdb.Txn, provider string) int {
+	n := countOf(tx, countByProvider+provider)
+	for _, ch := range tx.Changes() {
+		if ch.Table != tableUsers {
+			continue
+		}
+		if ch.Before != nil && ch.Before.(*User).Provider == provider {
+			n--
+		}
+		if ch.After != nil && ch.After.(*User).Provider == provider {
+			n++
+		}
+	}
+	return n
+}
+
 func countOf(tx *memdb.Txn, key string) int {
 	if m := first[*meta](tx, tableMeta, indexID, key); m != nil {
 		return m.Count
