@@ -32,6 +32,9 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 	case float64:
 		return appendFloat(dst, v)
 	case []any:
+		if v == nil {
+			return append(dst, "null"...), true
+		}
 		dst = append(dst, '[')
 		for i, e := range v {
 			if i > 0 {
@@ -44,6 +47,9 @@ func appendValue(dst []byte, v any) ([]byte, bool) {
 		}
 		return append(dst, ']'), true
 	case map[string]any:
+		if v == nil {
+			return append(dst, "null"...), true
+		}
 		var small [16]string
 		keys := small[:0]
 		for k := range v {

@@ -45,6 +45,16 @@ func FuzzAppendJSON(f *testing.F) {
 	})
 }
 
+// TestAppendJSONNil checks the nil slice and map, which JSON decoding
+// does not give but json.Marshal writes as null.
+func TestAppendJSONNil(t *testing.T) {
+	v := map[string]any{"a": []any(nil), "m": map[string]any(nil), "e": []any{}, "o": map[string]any{}}
+	want, _ := json.Marshal(v)
+	if got, ok := appendJSON(nil, v); !ok || !bytes.Equal(got, want) {
+		t.Errorf("appendJSON = %s, %v; want %s", got, ok, want)
+	}
+}
+
 // TestAppendJSONRefuses checks that a value JSON decoding does not give
 // is left to json.Marshal, with dst as it was.
 func TestAppendJSONRefuses(t *testing.T) {

@@ -43,10 +43,11 @@ func decodeValue(b []byte) (any, error) {
 func readBody(r *http.Request, limit int64) ([]byte, error) {
 	// A declared length sizes the buffer once, where io.ReadAll would
 	// grow it from 512 bytes, copying; ReadFrom wants MinRead spare bytes
-	// to see the end.
+	// to see the end. Only up to 64 KiB is taken on the client's word:
+	// a larger body grows the buffer as it arrives.
 	var buf bytes.Buffer
 	if n := r.ContentLength; n > 0 && n <= limit {
-		buf.Grow(int(n) + bytes.MinRead)
+		buf.Grow(int(min(n, 64<<10)) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, limit))
 	body := buf.Bytes()
