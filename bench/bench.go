@@ -153,11 +153,12 @@ func NewClient(cfg Config) (*Client, error) {
 		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
 	}
 	hc := &fasthttp.HostClient{
-		Addr:         addr,
-		IsTLS:        u.Scheme == "https",
-		MaxConns:     1 << 16, // no limit: each worker keeps one connection busy
-		ReadTimeout:  time.Minute,
-		WriteTimeout: time.Minute,
+		Addr:          addr,
+		IsTLS:         u.Scheme == "https",
+		DialDualStack: true,    // [::1] is loopback too
+		MaxConns:      1 << 16, // no limit: each worker keeps one connection busy
+		ReadTimeout:   time.Minute,
+		WriteTimeout:  time.Minute,
 	}
 	return &Client{cfg: cfg, http: hc, url: u}, nil
 }
@@ -215,8 +216,9 @@ func userResource(userName string, active bool) map[string]any {
 }
 
 // do sends one request and returns the response's status. see, if not
-// nil, is given the body, which is valid only until it returns.
-func (c *Client) do(method, path string, body []byte, see func(body []byte) error) (int, error) {
+// nil, is given the body, which is valid only until it returns. A request
+// not answered by the run's deadline fails (fasthttp takes no context).
+func (c *Client) do(ctx context.Context, method, path string, body []byte, see func(body []byte) error) (int, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
@@ -227,7 +229,11 @@ func (c *Client) do(method, path string, body []byte, see func(body []byte) erro
 		req.Header.SetContentType("application/scim+json")
 		req.SetBodyRaw(body)
 	}
-	if err := c.http.Do(req, resp); err != nil {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(time.Minute)
+	}
+	if err := c.http.DoDeadline(req, resp, deadline); err != nil {
 		return 0, fmt.Errorf("%s %s: %w", method, c.url.Path+path, err)
 	}
 	if see != nil {
@@ -250,7 +256,7 @@ var (
 )
 
 // op runs one operation of the scenario.
-func (c *Client) op() error {
+func (c *Client) op(ctx context.Context) error {
 	// A status other than the one wanted is the error to report, before
 	// what the body says; code 0 is a request that got no answer.
 	check := func(code int, err error, want int) error {
@@ -262,20 +268,20 @@ func (c *Client) op() error {
 	switch c.cfg.Scenario {
 	case ScenarioSync:
 		name := c.userName(c.seq.Add(1))
-		code, err := c.do("GET", c.filterPath(name), nil, nil)
+		code, err := c.do(ctx, "GET", c.filterPath(name), nil, nil)
 		if err := check(code, err, 200); err != nil {
 			return err
 		}
-		code, err = c.do("POST", "/Users", User(name, true), nil)
+		code, err = c.do(ctx, "POST", "/Users", User(name, true), nil)
 		return check(code, err, 201)
 	case ScenarioPost:
-		code, err := c.do("POST", "/Users", User(c.userName(c.seq.Add(1)), true), nil)
+		code, err := c.do(ctx, "POST", "/Users", User(c.userName(c.seq.Add(1)), true), nil)
 		return check(code, err, 201)
 	case ScenarioGet:
-		code, err := c.do("GET", "/Users/"+c.ids[rand.IntN(len(c.ids))], nil, nil)
+		code, err := c.do(ctx, "GET", "/Users/"+c.ids[rand.IntN(len(c.ids))], nil, nil)
 		return check(code, err, 200)
 	case ScenarioFilter:
-		code, err := c.do("GET", c.filterPath(c.names[rand.IntN(len(c.names))]), nil, func(body []byte) error {
+		code, err := c.do(ctx, "GET", c.filterPath(c.names[rand.IntN(len(c.names))]), nil, func(body []byte) error {
 			if !bytes.Contains(body, []byte(`"totalResults":1,`)) && !bytes.Contains(body, []byte(`"totalResults":1}`)) {
 				return errNotFound // the user exists: the lookup must find it
 			}
@@ -288,7 +294,7 @@ func (c *Client) op() error {
 		if c.cfg.Scenario == ScenarioPut { // a change, so that the PUT writes
 			body = bytes.Replace(body, []byte("Load Generator"), fmt.Appendf(nil, "Load Generator %d", c.seq.Add(1)), 1)
 		}
-		code, err := c.do("PUT", "/Users/"+c.ids[i], body, nil)
+		code, err := c.do(ctx, "PUT", "/Users/"+c.ids[i], body, nil)
 		return check(code, err, 200)
 	}
 	return fmt.Errorf("unknown scenario %q", c.cfg.Scenario)
@@ -312,7 +318,7 @@ func (c *Client) Prepare(ctx context.Context, n int) error {
 				}
 				name := fmt.Sprintf("%s-prep-%d@bench.example", c.cfg.Prefix, i)
 				var answer []byte
-				code, err := c.do("POST", "/Users", User(name, true), func(body []byte) error {
+				code, err := c.do(ctx, "POST", "/Users", User(name, true), func(body []byte) error {
 					answer = append(answer, body...)
 					return nil
 				})
@@ -344,6 +350,13 @@ func (c *Client) Prepare(ctx context.Context, n int) error {
 	return firstErr
 }
 
+// over tells whether a run is over: ctx is done, or its deadline has
+// passed, which a request's deadline can see before ctx does.
+func over(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ctx.Err() != nil || ok && !time.Now().Before(d)
+}
+
 // Run runs the scenario and measures it.
 func (c *Client) Run(ctx context.Context, target string) *Result {
 	cfg := c.cfg
@@ -371,7 +384,7 @@ func (c *Client) Run(ctx context.Context, target string) *Result {
 			var lat []time.Duration
 			ops, errs := 0, 0
 			first := ""
-			for ctx.Err() == nil {
+			for !over(ctx) {
 				if cfg.Users > 0 && remaining.Add(-1) < 0 {
 					break
 				}
@@ -383,8 +396,8 @@ func (c *Client) Run(ctx context.Context, target string) *Result {
 					case began = <-due:
 					}
 				}
-				err := c.op()
-				if ctx.Err() != nil && err != nil {
+				err := c.op(ctx)
+				if err != nil && over(ctx) {
 					break // cut off by the deadline: not an error of the target
 				}
 				ops++
