@@ -117,10 +117,9 @@ func (v *View) UsersOfProvider(provider string) []*User {
 // scans them all anyway (a SCIM list without an indexed filter) or when
 // its configuration changes.
 //
-// It reads what tx holds, where the count rows (fsm.commit) lag behind
-// the users written in it: a command must not read those, since a batch
-// of commands shares a transaction and is not batched the same way when
-// the log is replayed.
+// It reads what tx holds. The count rows lag behind the users written in
+// tx (fsm.commit brings them up to date), so a command must not read them
+// alone: see countUsersOfProviderTxn.
 func usersOfProvider(tx *memdb.Txn, provider string) []*User {
 	var out []*User
 	eachUserOfProvider(tx, provider, func(u *User) { out = append(out, u) })
