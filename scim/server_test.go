@@ -53,7 +53,17 @@ func httpServer(t *testing.T, h http.Handler) *httptest.Server {
 
 func call(t *testing.T, srv *httptest.Server, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, srv.URL+"/scim/v2/p"+path, strings.NewReader(body))
+	code, data := callWith(t, srv, method, path, strings.NewReader(body))
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	return code, m
+}
+
+// callWith sends body as it reads, as the provider, and returns the
+// status and the body of the answer.
+func callWith(t *testing.T, srv *httptest.Server, method, path string, body io.Reader) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+"/scim/v2/p"+path, body)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -61,9 +71,7 @@ func call(t *testing.T, srv *httptest.Server, method, path, body string) (int, m
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	json.Unmarshal(data, &m)
-	return resp.StatusCode, m
+	return resp.StatusCode, data
 }
 
 func TestOrganizationByAttribute(t *testing.T) {
@@ -252,16 +260,9 @@ func TestBodyLimit(t *testing.T) {
 			if tc.chunked {
 				rd = io.MultiReader(rd) // no length for net/http to declare
 			}
-			req, _ := http.NewRequest("POST", srv.URL+"/scim/v2/p/Users", rd)
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			data, _ := io.ReadAll(resp.Body)
-			if resp.StatusCode != tc.want {
-				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.want, data)
+			code, data := callWith(t, srv, "POST", "/Users", rd)
+			if code != tc.want {
+				t.Fatalf("status %d, want %d: %s", code, tc.want, data)
 			}
 			if tc.want == http.StatusRequestEntityTooLarge && !strings.Contains(string(data), "larger than 1048576 bytes") {
 				t.Errorf("body %s does not say the limit", data)
