@@ -124,7 +124,7 @@ func (l *loader) loadFile(name string, data []byte) {
 			if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
 				e.Line, _ = strconv.Atoi(m[1])
 				e.Line = syntaxErrorLine(data, e.Line)
-				e.Msg = m[2]
+				e.Msg = m[2] + openQuoteHint(data, e.Line, m[2])
 			}
 			e.Msg = "invalid YAML: " + e.Msg
 			l.errs = append(l.errs, e)
@@ -132,6 +132,20 @@ func (l *loader) loadFile(name string, data []byte) {
 		}
 		l.loadDocument(&doc)
 	}
+}
+
+// openQuoteHint explains the end of the text (or of a document) that
+// yaml.v3 finds when a quoted string is left open: it reports the line
+// where the string starts, and a message that says nothing of quotes.
+func openQuoteHint(data []byte, line int, msg string) string {
+	if msg != "found unexpected end of stream" && msg != "found unexpected document indicator" {
+		return ""
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) || !bytes.ContainsAny(lines[line-1], `"'`) {
+		return ""
+	}
+	return ": a quoted string that starts on this line is not closed"
 }
 
 // syntaxErrorLine corrects the line yaml.v3 gives a syntax error. For the

@@ -381,3 +381,29 @@ func TestSyntaxErrorLines(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenQuote checks that a quoted string left open is said to be, on
+// the line it starts, at the end of the file or before the next document,
+// and that other errors at the end of the text are not.
+func TestOpenQuote(t *testing.T) {
+	const hint = "a quoted string that starts on this line is not closed"
+	tests := []struct {
+		doc  string
+		want string
+	}{
+		{"kind: Organization\nname: \"acme\ndisplayName: Acme\n", "a.yaml:2: invalid YAML: found unexpected end of stream: " + hint},
+		{"kind: Organization\nname: 'acme\ndisplayName: Acme\n---\nkind: X\n", "a.yaml:2: invalid YAML: found unexpected document indicator: " + hint},
+		{"kind: Organization\nname: acme\ndisplayName: [Acme\n", "a.yaml:3: invalid YAML: did not find expected ',' or ']'"},
+	}
+	for _, tt := range tests {
+		_, err := Load(fsOf(map[string]string{"a.yaml": tt.doc}), "")
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) != 1 {
+			t.Errorf("%q: got %v, want one syntax error", tt.doc, err)
+			continue
+		}
+		if got := errs[0].Error(); got != tt.want {
+			t.Errorf("%q:\n got %s\nwant %s", tt.doc, got, tt.want)
+		}
+	}
+}
