@@ -34,13 +34,14 @@ import (
 //	http                       the same as scim, named for calls to other
 //	                           APIs (set SCIM_URL and SCIM_AUTH for them)
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"freeport":  cmdFreePort,
-	"waitready": cmdWaitReady,
-	"scim":      cmdSCIM,
-	"capture":   cmdCapture,
-	"waitstate": cmdWaitState,
-	"waitjson":  cmdWaitJSON,
-	"http":      cmdSCIM,
+	"freeport":   cmdFreePort,
+	"waitready":  cmdWaitReady,
+	"scim":       cmdSCIM,
+	"capture":    cmdCapture,
+	"waitstate":  cmdWaitState,
+	"waitjson":   cmdWaitJSON,
+	"waitmetric": cmdWaitMetric,
+	"http":       cmdSCIM,
 }
 
 func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
@@ -193,6 +194,36 @@ func jsonAt(v any, path string) (any, error) {
 
 // cmdWaitJSON polls an admin API path until the JSON value at a dotted
 // path, printed with fmt, is VALUE.
+// cmdWaitMetric waits until a Prometheus endpoint has a sample NAME whose
+// value compares to VALUE as CMP (= or >) says.
+func cmdWaitMetric(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 || args[2] != "=" && args[2] != ">" {
+		ts.Fatalf("usage: waitmetric URL NAME =|> VALUE")
+	}
+	want, err := strconv.ParseFloat(args[3], 64)
+	ts.Check(err)
+	deadline := time.Now().Add(20 * time.Second)
+	last := "no sample"
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(args[0])
+		ts.Check(err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(body), "\n") {
+			name, value, ok := strings.Cut(line, " ")
+			if !ok || name != args[1] {
+				continue
+			}
+			last = value
+			if got, err := strconv.ParseFloat(value, 64); err == nil && (args[2] == "=" && got == want || args[2] == ">" && got > want) {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Fatalf("%s of %s is %s after 20s, want %s %s", args[1], args[0], last, args[2], args[3])
+}
+
 func cmdWaitJSON(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: waitjson URL PATH VALUE")
