@@ -79,9 +79,9 @@ func countUsersTxn(tx *memdb.Txn, changes memdb.Changes) {
 
 // countUsersOfProviderTxn counts a provider's users as tx holds them: its
 // count row, which is as of the start of tx (rows are brought up to date
-// as it commits), plus what tx changed. A command may read this: a batch
-// of commands shares a transaction, and replay batches them differently,
-// so a count row alone would depend on the batch.
+// as it commits), plus what tx changed (nothing in a view). A command may
+// read this: a batch of commands shares a transaction, and replay batches
+// them differently, so a count row alone would depend on the batch.
 func countUsersOfProviderTxn(tx *memdb.Txn, provider string) int {
 	n := countOf(tx, countByProvider+provider)
 	for _, ch := range tx.Changes() {

@@ -104,7 +104,7 @@ func (v *View) UsersPerOrganization() map[string]int {
 
 // CountUsersOfProvider counts the users a provider owns.
 func (v *View) CountUsersOfProvider(provider string) int {
-	return countOf(v.tx, countByProvider+provider)
+	return countUsersOfProviderTxn(v.tx, provider)
 }
 
 // UsersOfProvider returns the users a provider owns, sorted by id.
@@ -115,30 +115,22 @@ func (v *View) UsersOfProvider(provider string) []*User {
 // usersOfProvider returns the users a provider owns, sorted by id, by a
 // walk over all users: a provider's users are listed when a request
 // scans them all anyway (a SCIM list without an indexed filter) or when
-// its configuration changes.
-//
-// It reads what tx holds. The count rows lag behind the users written in
-// tx (fsm.commit brings them up to date), so a command must not read them
-// alone: see countUsersOfProviderTxn.
+// its configuration changes. Local users are no provider's.
 func usersOfProvider(tx *memdb.Txn, provider string) []*User {
-	var out []*User
-	eachUserOfProvider(tx, provider, func(u *User) { out = append(out, u) })
-	return out
-}
-
-func eachUserOfProvider(tx *memdb.Txn, provider string, fn func(*User)) {
 	if provider == "" {
-		return // local users are no provider's
+		return nil
 	}
 	it, err := tx.Get(tableUsers, indexID)
 	if err != nil {
 		panic(err) // only a wrong schema gets here
 	}
+	var out []*User
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		if u := raw.(*User); u.Provider == provider {
-			fn(u)
+			out = append(out, u)
 		}
 	}
+	return out
 }
 
 // UsersByUserName returns the users with a userName, compared without
