@@ -228,10 +228,7 @@ func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, start,
 		b = append(b, "]}\n"...)
 		writeRaw(r.w, http.StatusOK, b)
 	}
-	if cap(b) <= maxPooledBuffer {
-		*buf = b[:0]
-		userBuffers.Put(buf)
-	}
+	putUserBuffer(buf, b)
 	return ok
 }
 

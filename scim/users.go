@@ -124,10 +124,7 @@ func (s *Server) writeUserJSON(r *request, status int, v *state.View, u *state.U
 		if ok {
 			writeRaw(r.w, status, body)
 		}
-		if cap(body) <= maxPooledBuffer {
-			*buf = body[:0]
-			userBuffers.Put(buf)
-		}
+		putUserBuffer(buf, body)
 		if ok {
 			return
 		}
@@ -145,6 +142,15 @@ func (s *Server) writeUserJSON(r *request, status int, v *state.View, u *state.U
 var userBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooledBuffer = 64 << 10
+
+// putUserBuffer gives buf back to the pool, holding b, what was rendered
+// into it (and may have grown it), unless b grew too large to keep.
+func putUserBuffer(buf *[]byte, b []byte) {
+	if cap(b) <= maxPooledBuffer {
+		*buf = b[:0]
+		userBuffers.Put(buf)
+	}
+}
 
 // userChange is a user write under construction.
 type userChange struct {
