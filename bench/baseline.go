@@ -14,25 +14,54 @@ import (
 // authentication, no storage, no log. A daemon's throughput divided by
 // the baseline's, measured in the same run, is a figure that holds on a
 // noisy machine.
+//
+// A durable baseline also appends each POST and PUT body to a file and
+// fsyncs it before answering (durableLog): what any server must at least
+// do for an acknowledged write to survive a crash, on this machine's disk.
+// The daemon's writes divided by its is how close they come to the
+// machine's limit.
 type Baseline struct {
-	URL string // the base URL to give Config.BaseURL
-	srv *http.Server
+	URL    string // the base URL to give Config.BaseURL
+	Target string // its name in results: "baseline" or "durable baseline"
+	srv    *http.Server
+	log    *durableLog
 }
 
-// StartBaseline serves the baseline on a loopback port.
-func StartBaseline() (*Baseline, error) {
+// StartBaseline serves the baseline on a loopback port. With durableDir
+// set, it is a durable baseline keeping its log in a new file in that
+// directory, which Close removes.
+func StartBaseline(durableDir string) (*Baseline, error) {
+	b := &Baseline{Target: "baseline"}
+	if durableDir != "" {
+		l, err := openDurableLog(durableDir)
+		if err != nil {
+			return nil, err
+		}
+		b.log, b.Target = l, "durable baseline"
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		if b.log != nil {
+			b.log.Close()
+		}
 		return nil, err
 	}
-	b := &Baseline{URL: "http://" + ln.Addr().String() + "/scim/v2/baseline"}
+	b.URL = "http://" + ln.Addr().String() + "/scim/v2/baseline"
 	b.srv = &http.Server{Handler: http.HandlerFunc(b.serve), ReadHeaderTimeout: 10 * time.Second}
 	go b.srv.Serve(ln)
 	return b, nil
 }
 
-// Close stops the baseline server.
-func (b *Baseline) Close() error { return b.srv.Close() }
+// Close stops the baseline server and removes its log.
+func (b *Baseline) Close() error {
+	err := b.srv.Close()
+	if b.log != nil {
+		if lerr := b.log.Close(); err == nil {
+			err = lerr
+		}
+	}
+	return err
+}
 
 // response is what the daemon sends back for a user, in size and shape.
 func response(userName string) map[string]any {
@@ -54,6 +83,12 @@ func (b *Baseline) serve(w http.ResponseWriter, r *http.Request) {
 		if err := json.Unmarshal(body, &in); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
+		}
+		if b.log != nil {
+			if err := b.log.Append(append(body, '\n')); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
 		}
 		name, _ := in["userName"].(string)
 		out = response(name)
