@@ -41,11 +41,16 @@ func decodeValue(b []byte) (any, error) {
 
 // readBody reads a request body of at most limit bytes.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
+	return readBodyTo(nil, r, limit)
+}
+
+// readBodyTo is readBody into dst's array when it is large enough.
+func readBodyTo(dst []byte, r *http.Request, limit int64) ([]byte, error) {
 	// A declared length sizes the buffer once, where io.ReadAll would
 	// grow it from 512 bytes, copying; ReadFrom wants MinRead spare bytes
 	// to see the end. Only up to 64 KiB is taken on the client's word:
 	// a larger body grows the buffer as it arrives.
-	var buf bytes.Buffer
+	buf := bytes.NewBuffer(dst[:0])
 	if n := r.ContentLength; n > 0 && n <= limit {
 		buf.Grow(int(min(n, 64<<10)) + bytes.MinRead)
 	}

@@ -52,11 +52,15 @@ var presets = map[string]preset{
 
 // fieldsFor returns the mapping of a provider: its preset with its map
 // applied (a path mapped to a field replaces the preset's paths for that
-// field; "ignore" removes a path).
+// field; "ignore" removes a path). Without a map it is the preset itself,
+// shared: callers only read it.
 func fieldsFor(a state.Attributes) preset {
 	base := presets[a.Preset]
 	if base == nil {
 		base = directoryFields
+	}
+	if len(a.Map) == 0 {
+		return base
 	}
 	out := make(preset, len(base))
 	for f, paths := range base {
@@ -85,12 +89,14 @@ func fieldsFor(a state.Attributes) preset {
 
 // applyFields sets the user fields a provider's mapping updates from a
 // SCIM resource; fields it does not map are left alone. It returns the
-// fields that changed.
-func applyFields(u *state.User, res map[string]any, mapping preset) []state.Change {
+// fields that changed, when asked to (a new user's are not logged).
+func applyFields(u *state.User, res map[string]any, mapping preset, record bool) []state.Change {
 	var changes []state.Change
 	set := func(field string, dst *string, v string) {
 		if *dst != v {
-			changes = append(changes, state.Change{Field: field, Old: *dst, New: v})
+			if record {
+				changes = append(changes, state.Change{Field: field, Old: *dst, New: v})
+			}
 			*dst = v
 		}
 	}

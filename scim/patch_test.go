@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -147,9 +148,20 @@ func TestNormalize(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("normalize (-want +got):\n%s", diff)
 	}
-	for _, bad := range []string{`{"userName": {"a": 1}}`, `{"userName":"u","name":"x"}`, `{"userName":"u","active":"yes"}`, `{"userName":"u","emails":[{"primary":[]}]}`} {
-		if _, err := userType.normalize(resource(t, bad)); asError(err).ScimType != "invalidValue" {
-			t.Errorf("normalize(%s): got %v, want invalidValue", bad, err)
+	// Errors name the attribute's whole path.
+	many := `{"userName":"u","emails":[` + strings.Repeat(`{"value":"a@b.c"},`, maxValues) + `{"value":"a@b.c"}]}`
+	for bad, detail := range map[string]string{
+		`{"userName": {"a": 1}}`:                     "userName must be a string, not an object",
+		`{"userName":"u","name":"x"}`:                "name must be an object",
+		`{"userName":"u","active":"yes"}`:            `active must be a boolean (true or false), not "yes"`,
+		`{"userName":"u","emails":[{"primary":[]}]}`: "emails.primary must be a boolean (true or false), not a list",
+		`{"userName":"u","name":{"givenName":{}}}`:   "name.givenName must be a string, not an object",
+		many: "emails has 101 values; at most 100 are allowed",
+		`{"userName":"u","` + URNEnterpriseUser + `":{"manager":{"value":[]}}}`: "manager.value must be a string, not a list",
+	} {
+		_, err := userType.normalize(resource(t, bad))
+		if e := asError(err); e == nil || e.ScimType != "invalidValue" || e.Detail != detail {
+			t.Errorf("normalize(%.60s): got %v, want invalidValue %q", bad, err, detail)
 		}
 	}
 }

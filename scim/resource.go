@@ -94,12 +94,12 @@ func (rt *resourceType) splitURN(path string) (urn, rest string) {
 // write-only password and attributes no schema declares are dropped, as
 // RFC 7644 §3.3 allows.
 func (rt *resourceType) normalize(in map[string]any) (map[string]any, error) {
-	out := make(map[string]any)
+	out := make(map[string]any, len(in))
 	set := func(ext *Schema, a *Attr, v any) error {
 		if a.Mutability == "readOnly" || a.Mutability == "writeOnly" {
 			return nil
 		}
-		cv, err := coerce(a, v, a.Name)
+		cv, err := coerce(a, v, "")
 		if err != nil || cv == nil {
 			return err
 		}
@@ -160,8 +160,10 @@ func (rt *resourceType) normalize(in map[string]any) (map[string]any, error) {
 const maxValues = 100
 
 // coerce checks and converts one value to the attribute's type. nil (and
-// empty multi-valued lists) mean "no value".
-func coerce(a *Attr, v any, path string) (any, error) {
+// empty multi-valued lists) mean "no value". parent is the path of the
+// attribute a belongs to, "" for a top-level one; errors name the whole
+// path, which is built only for them.
+func coerce(a *Attr, v any, parent string) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -171,11 +173,11 @@ func coerce(a *Attr, v any, path string) (any, error) {
 			list = []any{v}
 		}
 		if len(list) > maxValues && a.Name != "members" {
-			return nil, errInvalidValue("%s has %d values; at most %d are allowed", path, len(list), maxValues)
+			return nil, errInvalidValue("%s has %d values; at most %d are allowed", pathOf(parent, a), len(list), maxValues)
 		}
-		var out []any
+		out := make([]any, 0, len(list))
 		for _, e := range list {
-			ce, err := coerceSingle(a, e, path)
+			ce, err := coerceSingle(a, e, parent)
 			if err != nil {
 				return nil, err
 			}
@@ -191,10 +193,21 @@ func coerce(a *Attr, v any, path string) (any, error) {
 	if l, ok := v.([]any); ok && len(l) == 1 {
 		v = l[0] // a single value sent as a one-element list
 	}
-	return coerceSingle(a, v, path)
+	return coerceSingle(a, v, parent)
 }
 
-func coerceSingle(a *Attr, v any, path string) (any, error) {
+// pathOf is the path of attribute a under parent, for errors.
+func pathOf(parent string, a *Attr) string {
+	if parent == "" {
+		return a.Name
+	}
+	return parent + "." + a.Name
+}
+
+// coerceSingle is coerce for one value. A value that already has the
+// attribute's type is returned as the same interface value, so that it is
+// not boxed again.
+func coerceSingle(a *Attr, v any, parent string) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -206,16 +219,20 @@ func coerceSingle(a *Attr, v any, path string) (any, error) {
 			if s, isStr := v.(string); isStr && a.sub("value") != nil {
 				obj = map[string]any{"value": s}
 			} else {
-				return nil, errInvalidValue("%s must be an object", path)
+				return nil, errInvalidValue("%s must be an object", pathOf(parent, a))
 			}
 		}
-		out := make(map[string]any)
+		out := make(map[string]any, len(obj))
+		var path string // a's, for the sub-attributes' errors
 		for k, sv := range obj {
 			sa := a.sub(k)
 			if sa == nil || sa.Mutability == "readOnly" {
 				continue
 			}
-			cv, err := coerceSingle(sa, sv, path+"."+sa.Name)
+			if path == "" {
+				path = pathOf(parent, a)
+			}
+			cv, err := coerceSingle(sa, sv, path)
 			if err != nil {
 				return nil, err
 			}
@@ -230,23 +247,26 @@ func coerceSingle(a *Attr, v any, path string) (any, error) {
 	case typeBoolean:
 		b, ok := asBool(v)
 		if !ok {
-			return nil, errInvalidValue("%s must be a boolean (true or false), not %s", path, describe(v))
+			return nil, errInvalidValue("%s must be a boolean (true or false), not %s", pathOf(parent, a), describe(v))
 		}
 		return b, nil
 	case typeInteger, typeDecimal:
+		if _, ok := v.(float64); ok {
+			return v, nil
+		}
 		f, ok := asFloat(v)
 		if !ok {
-			return nil, errInvalidValue("%s must be a number, not %s", path, describe(v))
+			return nil, errInvalidValue("%s must be a number, not %s", pathOf(parent, a), describe(v))
 		}
 		return f, nil
 	}
-	switch v := v.(type) {
+	switch x := v.(type) {
 	case string:
 		return v, nil
 	case float64, json.Number, bool:
-		return fmt.Sprint(v), nil
+		return fmt.Sprint(x), nil
 	}
-	return nil, errInvalidValue("%s must be a string, not %s", path, describe(v))
+	return nil, errInvalidValue("%s must be a string, not %s", pathOf(parent, a), describe(v))
 }
 
 func describe(v any) string {

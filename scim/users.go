@@ -226,11 +226,15 @@ func conflictError(owner, provider, userName string) *Error {
 
 // readUserBody decodes and normalizes a User from the request body.
 func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *Error) {
-	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
+	// The body is read into a pooled buffer: decoding copies what it keeps.
+	buf := userBuffers.Get().(*[]byte)
+	body, e := readBodyTo(*buf, r.Request, s.opts.MaxBodyBytes)
 	if e != nil {
+		putUserBuffer(buf, *buf)
 		return nil, nil, asError(e)
 	}
 	raw, e = decodeObject(body)
+	putUserBuffer(buf, body)
 	if e != nil {
 		return nil, nil, asError(e)
 	}
@@ -287,10 +291,8 @@ func (s *Server) createUser(r *request) *Error {
 			u.Organization = org
 			c.event.Detail = why
 		}
-		changes := applyFields(u, res, fieldsFor(p.Attributes))
-		if existing != nil {
-			c.event.Changes = changes // a create has no old values worth keeping
-		}
+		// A create has no old values worth logging; a create again does.
+		c.event.Changes = applyFields(u, res, fieldsFor(p.Attributes), existing != nil)
 		c.active = res["active"] == true
 		u.SCIM = encodeResource(res)
 		c.user = u
@@ -312,9 +314,16 @@ func (s *Server) createUser(r *request) *Error {
 // which is also how it comes back out of the log: an unchanged resource
 // encodes to the same bytes.
 func encodeResource(res map[string]any) json.RawMessage {
-	if b, ok := appendJSON(make([]byte, 0, 1024), res); ok {
-		return b
+	// Encoded into a pooled buffer, kept in an array of its own size: the
+	// stored user holds it for as long as it lives.
+	buf := userBuffers.Get().(*[]byte)
+	b, ok := appendJSON(*buf, res)
+	if ok {
+		out := bytes.Clone(b)
+		putUserBuffer(buf, b)
+		return out
 	}
+	putUserBuffer(buf, *buf)
 	b, err := json.Marshal(res)
 	if err != nil {
 		panic(err) // res holds only values decoded from JSON
@@ -374,7 +383,7 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 		}
 		u := *cur
 		c := &userChange{user: &u, expect: cur.ModifyIndex, event: &state.SyncEvent{Action: "user.update"}, active: res["active"] == true}
-		c.event.Changes = applyFields(&u, res, fieldsFor(p.Attributes))
+		c.event.Changes = applyFields(&u, res, fieldsFor(p.Attributes), true)
 		u.SCIM = encodeResource(res)
 		if bytes.Equal(u.SCIM, cur.SCIM) && len(c.event.Changes) == 0 {
 			return nil, nil // nothing changed: nothing to log or store
