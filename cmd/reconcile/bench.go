@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -52,7 +55,8 @@ to what the machine allows.
 
 A run ends after --duration, or after --users users (sync, post), whichever
 comes first. --rate issues operations at a fixed rate (open loop) instead
-of as fast as --workers can.`,
+of as fast as --workers can. An interrupted run (Ctrl-C, SIGTERM) prints no
+figures and exits 1.`,
 		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario get --prepare 1000 --duration 10s
@@ -96,8 +100,12 @@ of as fast as --workers can.`,
 				cfg.Auth = basicAuth(basicUser, secret)
 			}
 			cfg.Prefix = fmt.Sprintf("b%d", time.Now().UnixNano())
-			ctx := cmd.Context()
+			// Interrupted, it stops, removes the durable baseline's log and
+			// prints no figures.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
 
+			interrupted := errors.New("interrupted: a run cut short is not a measurement")
 			var results []*bench.Result
 			runOn := func(target string, c bench.Config) error {
 				client, err := bench.NewClient(c)
@@ -107,11 +115,17 @@ of as fast as --workers can.`,
 				if needsUsers {
 					fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", prepare, target)
 					if err := client.Prepare(ctx, prepare); err != nil {
+						if ctx.Err() != nil {
+							return interrupted
+						}
 						return err
 					}
 				}
 				fmt.Fprintf(c2(cmd), "running %s on the %s...\n", c.Scenario, target)
 				results = append(results, client.Run(ctx, target))
+				if ctx.Err() != nil {
+					return interrupted
+				}
 				return nil
 			}
 			if !noBaseline {

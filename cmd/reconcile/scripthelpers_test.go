@@ -41,6 +41,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"waitstate":  cmdWaitState,
 	"waitjson":   cmdWaitJSON,
 	"waitmetric": cmdWaitMetric,
+	"waitfile":   cmdWaitFile,
 	"http":       cmdSCIM,
 }
 
@@ -100,6 +101,22 @@ func cmdWaitReady(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	ts.Fatalf("%s did not answer within 20s", args[0])
+}
+
+// cmdWaitFile waits for a file matching a glob (relative to $WORK) to
+// exist.
+func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitfile GLOB")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m, _ := filepath.Glob(ts.MkAbs(args[0])); len(m) > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Fatalf("no %s within 20s", args[0])
 }
 
 func cmdSCIM(ts *testscript.TestScript, neg bool, args []string) {
