@@ -36,11 +36,15 @@ func intern(s string) string {
 	return s
 }
 
-// internUser interns a user's low-cardinality fields.
+// internUser interns a user's low-cardinality fields, and keeps one copy
+// of an email that is also the userName, as identity providers' often are.
 func internUser(u *User) {
 	for _, p := range []*string{&u.Provider, &u.Organization, &u.State, &u.Title, &u.Division, &u.Department,
 		&u.EmployeeType, &u.City, &u.Region, &u.Country} {
 		*p = intern(*p)
+	}
+	if u.Email == u.UserName {
+		u.Email = u.UserName
 	}
 	// Into a new array: u's may be shared with a stored record (an update
 	// starts from a copy of it) that readers are reading.
