@@ -107,22 +107,33 @@ func (r *Result) Percentile(p float64) time.Duration {
 	return r.Latencies[i]
 }
 
-// CheckLoopback refuses any target that is not on this machine.
+// CheckLoopback refuses any target that is not on this machine. Its
+// errors, like NewClient's, say what is wrong with the target without
+// repeating it.
 func CheckLoopback(raw string) error {
-	u, err := url.Parse(raw)
+	u, err := parseTarget(raw)
 	if err != nil {
-		return fmt.Errorf("target %q: %w", raw, err)
+		return err
 	}
 	ips, err := net.LookupIP(u.Hostname())
 	if err != nil {
-		return fmt.Errorf("target %q: %w", raw, err)
+		return err
 	}
 	for _, ip := range ips {
 		if !ip.IsLoopback() {
-			return fmt.Errorf("target %q is not a loopback address: bench only loads this machine", raw)
+			return errors.New("not a loopback address: bench only loads this machine")
 		}
 	}
 	return nil
+}
+
+// parseTarget parses a target URL; its error leaves the URL out.
+func parseTarget(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if ue, ok := err.(*url.Error); ok {
+		err = ue.Err
+	}
+	return u, err
 }
 
 // Client is a SCIM client for one run. It speaks HTTP with fasthttp's
@@ -141,12 +152,12 @@ type Client struct {
 
 // NewClient returns a client for cfg.
 func NewClient(cfg Config) (*Client, error) {
-	u, err := url.Parse(cfg.BaseURL)
+	u, err := parseTarget(cfg.BaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", cfg.BaseURL, err)
+		return nil, err
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("target %q: want an http or https URL", cfg.BaseURL)
+		return nil, errors.New("want an http or https URL")
 	}
 	addr := u.Host
 	if u.Port() == "" {

@@ -2,8 +2,8 @@ package bench
 
 import (
 	"errors"
-	"fmt"
 	"os"
+	"sync"
 )
 
 // errLogClosed answers an append made after the log was closed.
@@ -15,10 +15,13 @@ var errLogClosed = errors.New("baseline log closed")
 // commit), as the daemon's log does, so that concurrent writers share
 // fsyncs.
 type durableLog struct {
-	f    *os.File
-	in   chan logWrite
-	quit chan struct{}
-	done chan struct{}
+	f     *os.File
+	in    chan logWrite
+	quit  chan struct{}
+	done  chan struct{}
+	close sync.Once
+	// sync makes what was written durable: f.Sync, but for tests.
+	sync func() error
 }
 
 type logWrite struct {
@@ -31,9 +34,9 @@ type logWrite struct {
 func openDurableLog(dir string) (*durableLog, error) {
 	f, err := os.CreateTemp(dir, "reconcile-bench-baseline-*.log")
 	if err != nil {
-		return nil, fmt.Errorf("durable baseline: %w", err)
+		return nil, err
 	}
-	l := &durableLog{f: f, in: make(chan logWrite, 64), quit: make(chan struct{}), done: make(chan struct{})}
+	l := &durableLog{f: f, in: make(chan logWrite, 64), quit: make(chan struct{}), done: make(chan struct{}), sync: f.Sync}
 	go l.run()
 	return l, nil
 }
@@ -77,7 +80,7 @@ func (l *durableLog) run() {
 		}
 		_, err := l.f.Write(buf)
 		if err == nil {
-			err = l.f.Sync()
+			err = l.sync()
 		}
 		for _, ack := range acks {
 			ack <- err
@@ -85,13 +88,17 @@ func (l *durableLog) run() {
 	}
 }
 
-// Close stops the log and removes its file.
+// Close stops the log and removes its file; after the first call it does
+// nothing.
 func (l *durableLog) Close() error {
-	close(l.quit)
-	<-l.done
-	err := l.f.Close()
-	if rmErr := os.Remove(l.f.Name()); err == nil {
-		err = rmErr
-	}
+	var err error
+	l.close.Do(func() {
+		close(l.quit)
+		<-l.done
+		err = l.f.Close()
+		if rmErr := os.Remove(l.f.Name()); err == nil {
+			err = rmErr
+		}
+	})
 	return err
 }

@@ -9,11 +9,11 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestDurableLog checks that every acknowledged append is in the file,
-// whole, that a failed write is reported to each writer it held, and that
-// Close removes the file.
+// whole, and that Close removes the file, once.
 func TestDurableLog(t *testing.T) {
 	dir := t.TempDir()
 	l, err := openDurableLog(dir)
@@ -37,34 +37,86 @@ func TestDurableLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
-	var got []string
-	for _, line := range lines {
+	var got, want []string
+	for _, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
 		got = append(got, string(line))
 	}
-	slices.Sort(got)
-	var want []string
 	for w := range writers {
 		for i := range each {
 			want = append(want, fmt.Sprintf("w%d-%d", w, i))
 		}
 	}
+	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("the log holds %d lines, want the %d appended", len(got), len(want))
 	}
 
-	l.f.Close() // the next write fails
-	if err := l.Append([]byte("x\n")); err == nil {
-		t.Error("Append on a closed file succeeded")
+	if err := l.Close(); err != nil {
+		t.Errorf("Close: %v", err)
 	}
-	if err := l.Close(); err == nil {
-		t.Error("Close after the file was closed reported no error")
+	if err := l.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
 		t.Errorf("Close left %v", left)
 	}
 	if err := l.Append([]byte("y\n")); !errors.Is(err, errLogClosed) {
 		t.Errorf("Append after Close: %v, want %v", err, errLogClosed)
+	}
+}
+
+// TestDurableLogGroups checks that the writes arriving during an fsync are
+// made durable by one more, and that its error reaches each of them.
+func TestDurableLogGroups(t *testing.T) {
+	for _, fail := range []error{nil, errors.New("disk on fire")} {
+		t.Run(fmt.Sprint(fail), func(t *testing.T) {
+			l, err := openDurableLog(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			stalled, release := make(chan struct{}), make(chan struct{})
+			var releaseOnce sync.Once
+			unstall := func() { releaseOnce.Do(func() { close(release) }) }
+			defer unstall() // before Close, which waits for the fsync
+			var syncs int   // read by the test only after the appends return
+			l.sync = func() error {
+				syncs++
+				if syncs == 1 {
+					close(stalled)
+					<-release // the first fsync stalls
+					return nil
+				}
+				return fail
+			}
+			first := make(chan error, 1)
+			go func() { first <- l.Append([]byte("first\n")) }()
+			<-stalled
+			const waiting = 10
+			errs := make(chan error, waiting)
+			for i := range waiting {
+				go func() { errs <- l.Append(fmt.Appendf(nil, "w%d\n", i)) }()
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for len(l.in) < waiting { // all queued behind the stalled fsync
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of %d writes queued", len(l.in), waiting)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			unstall()
+			if err := <-first; err != nil {
+				t.Errorf("the first write: %v", err)
+			}
+			for range waiting {
+				if err := <-errs; !errors.Is(err, fail) {
+					t.Errorf("a grouped write: %v, want %v", err, fail)
+				}
+			}
+			if syncs != 2 {
+				t.Errorf("%d fsyncs for the first write and %d waiting, want 2", syncs, waiting)
+			}
+		})
 	}
 }

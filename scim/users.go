@@ -135,10 +135,12 @@ func (s *Server) writeUserJSON(r *request, status int, v *state.View, u *state.U
 	writeJSON(r.w, status, p.apply(userType, s.userJSONFrom(r, v, u, res, true)))
 }
 
-// userBuffers are the buffers users are rendered into for a response.
-// The ResponseWriter copies what it is given, so a buffer is free again
-// once written; those grown past maxPooledBuffer (a user with thousands
-// of groups) are left to the collector.
+// userBuffers are the scratch buffers of a user's request: the body of a
+// user write is read into one (decoding copies what it keeps), the stored
+// resource is encoded into one (and copied out), and the response is
+// rendered into one (the ResponseWriter copies what it is given). Those
+// grown past maxPooledBuffer (a user with thousands of groups) are left to
+// the collector.
 var userBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooledBuffer = 64 << 10

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"slices"
@@ -55,8 +57,8 @@ to what the machine allows.
 
 A run ends after --duration, or after --users users (sync, post), whichever
 comes first. --rate issues operations at a fixed rate (open loop) instead
-of as fast as --workers can. An interrupted run (Ctrl-C, SIGTERM) prints no
-figures and exits 1.`,
+of as fast as --workers can. An interrupted run (Ctrl-C, SIGTERM, SIGHUP)
+prints no figures and exits 1; a second Ctrl-C kills it at once.`,
 		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario get --prepare 1000 --duration 10s
@@ -67,7 +69,7 @@ figures and exits 1.`,
 				return usageErrorf("--target is required: the provider's SCIM base URL on this machine")
 			}
 			if err := bench.CheckLoopback(cfg.BaseURL); err != nil {
-				return usageErrorf("--%v", err) // --target "…" is not…
+				return usageErrorf("--target %q: %v", cfg.BaseURL, err)
 			}
 			if !slices.Contains(bench.Scenarios, cfg.Scenario) {
 				return usageErrorf("--scenario: want one of %s", strings.Join(bench.Scenarios, ", "))
@@ -102,15 +104,17 @@ figures and exits 1.`,
 			cfg.Prefix = fmt.Sprintf("b%d", time.Now().UnixNano())
 			// Interrupted, it stops, removes the durable baseline's log and
 			// prints no figures.
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			// A second signal kills it at once.
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
+			context.AfterFunc(ctx, stop)
 
 			interrupted := errors.New("interrupted: a run cut short is not a measurement")
 			var results []*bench.Result
 			runOn := func(target string, c bench.Config) error {
 				client, err := bench.NewClient(c)
 				if err != nil {
-					return usageErrorf("--%v", err) // --target "…": want…
+					return usageErrorf("--target %q: %v", c.BaseURL, err)
 				}
 				if needsUsers {
 					fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", prepare, target)
@@ -130,10 +134,10 @@ figures and exits 1.`,
 			}
 			if !noBaseline {
 				b, err := bench.StartBaseline(durableDir)
+				if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+					return usageErrorf("--durable-baseline %q: %v", durableDir, err)
+				}
 				if err != nil {
-					if durableDir != "" {
-						return usageErrorf("--durable-baseline: %v", err)
-					}
 					return err
 				}
 				defer b.Close()

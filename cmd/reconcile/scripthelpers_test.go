@@ -49,9 +49,8 @@ func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: waitstate URL ID STATE")
 	}
-	deadline := time.Now().Add(20 * time.Second)
 	last := ""
-	for time.Now().Before(deadline) {
+	if !poll(50*time.Millisecond, func() bool {
 		req, err := http.NewRequest("GET", args[0]+"/api/v1/users/"+args[1], nil)
 		ts.Check(err)
 		req.Header.Set("Authorization", "Bearer "+ts.Getenv("RECONCILE_ADMIN_TOKEN"))
@@ -66,12 +65,26 @@ func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
 		if last = u.State; u.Paused {
 			last = "paused"
 		}
-		if last == args[2] {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+		return last == args[2]
+	}) {
+		ts.Fatalf("user %s is %q after %v, want %q", args[1], last, waitFor, args[2])
 	}
-	ts.Fatalf("user %s is %q after 20s, want %q", args[1], last, args[2])
+}
+
+// waitFor is how long the wait commands wait.
+const waitFor = 20 * time.Second
+
+// poll calls done every interval until it returns true, and reports
+// whether it did within waitFor.
+func poll(interval time.Duration, done func() bool) bool {
+	deadline := time.Now().Add(waitFor)
+	for !done() {
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		time.Sleep(interval)
+	}
+	return true
 }
 
 func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
@@ -89,18 +102,16 @@ func cmdWaitReady(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: waitready URL")
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
+	if !poll(20*time.Millisecond, func() bool {
 		resp, err := http.Get(args[0])
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(20 * time.Millisecond)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}) {
+		ts.Fatalf("%s did not answer within %v", args[0], waitFor)
 	}
-	ts.Fatalf("%s did not answer within 20s", args[0])
 }
 
 // cmdWaitFile waits for a file matching a glob (relative to $WORK) to
@@ -109,14 +120,12 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: waitfile GLOB")
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if m, _ := filepath.Glob(ts.MkAbs(args[0])); len(m) > 0 {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !poll(20*time.Millisecond, func() bool {
+		m, _ := filepath.Glob(ts.MkAbs(args[0]))
+		return len(m) > 0
+	}) {
+		ts.Fatalf("no %s within %v", args[0], waitFor)
 	}
-	ts.Fatalf("no %s within 20s", args[0])
 }
 
 func cmdSCIM(ts *testscript.TestScript, neg bool, args []string) {
@@ -209,8 +218,6 @@ func jsonAt(v any, path string) (any, error) {
 	return v, nil
 }
 
-// cmdWaitJSON polls an admin API path until the JSON value at a dotted
-// path, printed with fmt, is VALUE.
 // cmdWaitMetric waits until a Prometheus endpoint has a sample NAME whose
 // value compares to VALUE as CMP (= or >) says.
 func cmdWaitMetric(ts *testscript.TestScript, neg bool, args []string) {
@@ -219,9 +226,8 @@ func cmdWaitMetric(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.ParseFloat(args[3], 64)
 	ts.Check(err)
-	deadline := time.Now().Add(20 * time.Second)
 	last := "no sample"
-	for time.Now().Before(deadline) {
+	if !poll(50*time.Millisecond, func() bool {
 		resp, err := http.Get(args[0])
 		ts.Check(err)
 		body, _ := io.ReadAll(resp.Body)
@@ -233,21 +239,23 @@ func cmdWaitMetric(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			last = value
 			if got, err := strconv.ParseFloat(value, 64); err == nil && (args[2] == "=" && got == want || args[2] == ">" && got > want) {
-				return
+				return true
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		return false
+	}) {
+		ts.Fatalf("%s of %s is %s after %v, want %s %s", args[1], args[0], last, waitFor, args[2], args[3])
 	}
-	ts.Fatalf("%s of %s is %s after 20s, want %s %s", args[1], args[0], last, args[2], args[3])
 }
 
+// cmdWaitJSON polls an admin API path until the JSON value at a dotted
+// path, printed with fmt, is VALUE.
 func cmdWaitJSON(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
 		ts.Fatalf("usage: waitjson URL PATH VALUE")
 	}
-	deadline := time.Now().Add(20 * time.Second)
 	var last any
-	for time.Now().Before(deadline) {
+	if !poll(50*time.Millisecond, func() bool {
 		req, err := http.NewRequest("GET", args[0], nil)
 		ts.Check(err)
 		req.Header.Set("Authorization", "Bearer "+ts.Getenv("RECONCILE_ADMIN_TOKEN"))
@@ -256,10 +264,9 @@ func cmdWaitJSON(ts *testscript.TestScript, neg bool, args []string) {
 		var v any
 		json.NewDecoder(resp.Body).Decode(&v)
 		resp.Body.Close()
-		if last, err = jsonAt(v, args[1]); err == nil && fmt.Sprint(last) == args[2] {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+		last, err = jsonAt(v, args[1])
+		return err == nil && fmt.Sprint(last) == args[2]
+	}) {
+		ts.Fatalf("%s of %s is %v after %v, want %s", args[1], args[0], last, waitFor, args[2])
 	}
-	ts.Fatalf("%s of %s is %v after 20s, want %s", args[1], args[0], last, args[2])
 }
