@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/reconcile-dev/reconcile/bench"
 	"github.com/reconcile-dev/reconcile/state"
@@ -24,17 +23,7 @@ func benchServer(b *testing.B) (*httptest.Server, *state.Store) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	_, err = store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
-		{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "eng", Organization: &state.Organization{Name: "eng", DisplayName: "Eng"}},
-		{Action: state.ActionCreate, Kind: state.KindProvider, Name: "p", Provider: &state.Provider{
-			Name: "p", Auth: state.ProviderAuth{Type: "bearer", Secret: state.HashSecret([]byte(token))},
-			DeactivationDelay: time.Hour, OrganizationMapping: state.OrganizationMapping{Method: "fixed", Organization: "eng"},
-			RoleMapping: state.RoleMapping{Method: "manual"}, Attributes: state.Attributes{Preset: "okta"},
-		}},
-	}}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	configure(b, store, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
 	srv := httptest.NewServer(New(store, Options{}))
 	b.Cleanup(srv.Close)
 	return srv, store

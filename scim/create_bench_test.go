@@ -2,12 +2,10 @@ package scim
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/reconcile-dev/reconcile/bench"
 	"github.com/reconcile-dev/reconcile/state"
@@ -20,17 +18,7 @@ import (
 // daemon's log hands over instead).
 func BenchmarkCreateUserHandler(b *testing.B) {
 	store := state.NewMemory(state.Options{})
-	_, err := store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
-		{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "eng", Organization: &state.Organization{Name: "eng", DisplayName: "Eng"}},
-		{Action: state.ActionCreate, Kind: state.KindProvider, Name: "p", Provider: &state.Provider{
-			Name: "p", Auth: state.ProviderAuth{Type: "bearer", Secret: state.HashSecret([]byte(token))},
-			DeactivationDelay: time.Hour, OrganizationMapping: state.OrganizationMapping{Method: "fixed", Organization: "eng"},
-			RoleMapping: state.RoleMapping{Method: "manual"}, Attributes: state.Attributes{Preset: "okta"},
-		}},
-	}}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	configure(b, store, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
 	srv := New(store, Options{})
 	bodies := make([][]byte, b.N)
 	for i := range bodies {

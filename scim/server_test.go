@@ -29,6 +29,14 @@ func testServer(t *testing.T, mapping state.OrganizationMapping) (*httptest.Serv
 // testServerOn is testServer over the given store.
 func testServerOn(t *testing.T, store *state.Store, mapping state.OrganizationMapping) *httptest.Server {
 	t.Helper()
+	configure(t, store, mapping)
+	return httpServer(t, New(store, Options{}))
+}
+
+// configure gives store the organizations eng, sales and fallback, and a
+// provider "p" using the given mapping.
+func configure(tb testing.TB, store *state.Store, mapping state.OrganizationMapping) {
+	tb.Helper()
 	var changes []state.ConfigChange
 	for _, o := range []string{"eng", "sales", "fallback"} {
 		changes = append(changes, state.ConfigChange{Action: state.ActionCreate, Kind: state.KindOrganization, Name: o,
@@ -40,9 +48,8 @@ func testServerOn(t *testing.T, store *state.Store, mapping state.OrganizationMa
 		Attributes: state.Attributes{Preset: "okta"},
 	}})
 	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: changes}}); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return httpServer(t, New(store, Options{}))
 }
 
 func httpServer(t *testing.T, h http.Handler) *httptest.Server {
