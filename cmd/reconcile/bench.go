@@ -57,7 +57,8 @@ to what the machine allows.
 
 A run ends after --duration, or after --users users (sync, post), whichever
 comes first. --rate issues operations at a fixed rate (open loop) instead
-of as fast as --workers can. An interrupted run (Ctrl-C, SIGTERM, SIGHUP)
+of as fast as --workers can; both then keep up, so the daemon's p99 is
+also given as a ratio to the baseline's. An interrupted run (Ctrl-C, SIGTERM, SIGHUP)
 prints no figures and exits 1; a second Ctrl-C kills it at once.`,
 		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
@@ -199,8 +200,16 @@ func printBench(c *cli, cfg bench.Config, results []*bench.Result) {
 		}
 	}
 	for _, name := range []string{"baseline", "durable baseline"} {
-		if b, d := byTarget[name], byTarget["daemon"]; b != nil && d != nil && b.Throughput() > 0 {
+		b, d := byTarget[name], byTarget["daemon"]
+		if b == nil || d == nil {
+			continue
+		}
+		if b.Throughput() > 0 {
 			fmt.Fprintf(c.stdout, "daemon/%s throughput: %.2f\n", name, d.Throughput()/b.Throughput())
+		}
+		// At a fixed rate both keep up, and the tail is what differs.
+		if bp := b.Percentile(0.99); cfg.Rate > 0 && bp > 0 && d.Ops > 0 {
+			fmt.Fprintf(c.stdout, "daemon/%s p99: %.2f\n", name, float64(d.Percentile(0.99))/float64(bp))
 		}
 	}
 }
