@@ -9,7 +9,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
+	"testing/synctest"
 )
 
 // TestDurableLog checks that every acknowledged append is in the file,
@@ -71,52 +71,48 @@ func TestDurableLog(t *testing.T) {
 func TestDurableLogGroups(t *testing.T) {
 	for _, fail := range []error{nil, errors.New("disk on fire")} {
 		t.Run(fmt.Sprint(fail), func(t *testing.T) {
-			l, err := openDurableLog(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			stalled, release := make(chan struct{}), make(chan struct{})
-			var releaseOnce sync.Once
-			unstall := func() { releaseOnce.Do(func() { close(release) }) }
-			defer unstall() // before Close, which waits for the fsync
-			var syncs int   // read by the test only after the appends return
-			l.sync = func() error {
-				syncs++
-				if syncs == 1 {
-					close(stalled)
-					<-release // the first fsync stalls
-					return nil
+			synctest.Test(t, func(t *testing.T) {
+				l, err := openDurableLog(t.TempDir())
+				if err != nil {
+					t.Fatal(err)
 				}
-				return fail
-			}
-			first := make(chan error, 1)
-			go func() { first <- l.Append([]byte("first\n")) }()
-			<-stalled
-			const waiting = 10
-			errs := make(chan error, waiting)
-			for i := range waiting {
-				go func() { errs <- l.Append(fmt.Appendf(nil, "w%d\n", i)) }()
-			}
-			deadline := time.Now().Add(10 * time.Second)
-			for len(l.in) < waiting { // all queued behind the stalled fsync
-				if time.Now().After(deadline) {
-					t.Fatalf("%d of %d writes queued", len(l.in), waiting)
+				defer l.Close()
+				stalled, release := make(chan struct{}), make(chan struct{})
+				syncs := 0 // read by the test only after the appends return
+				l.sync = func() error {
+					syncs++
+					if syncs == 1 {
+						close(stalled)
+						<-release // the first fsync stalls
+						return nil
+					}
+					return fail
 				}
-				time.Sleep(time.Millisecond)
-			}
-			unstall()
-			if err := <-first; err != nil {
-				t.Errorf("the first write: %v", err)
-			}
-			for range waiting {
-				if err := <-errs; !errors.Is(err, fail) {
-					t.Errorf("a grouped write: %v, want %v", err, fail)
+				first := make(chan error, 1)
+				go func() { first <- l.Append([]byte("first\n")) }()
+				<-stalled
+				const waiting = 10
+				errs := make(chan error, waiting)
+				for i := range waiting {
+					go func() { errs <- l.Append(fmt.Appendf(nil, "w%d\n", i)) }()
 				}
-			}
-			if syncs != 2 {
-				t.Errorf("%d fsyncs for the first write and %d waiting, want 2", syncs, waiting)
-			}
+				synctest.Wait() // every writer waits for its fsync
+				if len(l.in) != waiting {
+					t.Fatalf("%d of %d writes queued behind the stalled fsync", len(l.in), waiting)
+				}
+				close(release)
+				if err := <-first; err != nil {
+					t.Errorf("the first write: %v", err)
+				}
+				for range waiting {
+					if err := <-errs; !errors.Is(err, fail) {
+						t.Errorf("a grouped write: %v, want %v", err, fail)
+					}
+				}
+				if syncs != 2 {
+					t.Errorf("%d fsyncs for the first write and %d waiting, want 2", syncs, waiting)
+				}
+			})
 		})
 	}
 }
