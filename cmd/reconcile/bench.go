@@ -58,8 +58,9 @@ to what the machine allows.
 A run ends after --duration, or after --users users (sync, post), whichever
 comes first. --rate issues operations at a fixed rate (open loop) instead
 of as fast as --workers can; both then keep up, so the daemon's p99 is
-also given as a ratio to the baseline's. An interrupted run (Ctrl-C, SIGTERM, SIGHUP)
-prints no figures and exits 1; a second Ctrl-C kills it at once.`,
+also given as a ratio to the baseline's. An interrupted run (Ctrl-C,
+SIGTERM, SIGHUP) prints no figures and exits 1; a second Ctrl-C kills it
+at once.`,
 		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario get --prepare 1000 --duration 10s
@@ -104,8 +105,7 @@ prints no figures and exits 1; a second Ctrl-C kills it at once.`,
 			}
 			cfg.Prefix = fmt.Sprintf("b%d", time.Now().UnixNano())
 			// Interrupted, it stops, removes the durable baseline's log and
-			// prints no figures.
-			// A second signal kills it at once.
+			// prints no figures; a second signal kills it at once.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 			defer stop()
 			context.AfterFunc(ctx, stop)
