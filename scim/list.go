@@ -162,6 +162,9 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 			}
 		}
 		for _, h := range hits {
+			if h.res == nil {
+				h.res = s.userJSON(r, v, h.user, false)
+			}
 			results = append(results, h.res)
 		}
 	} else {
@@ -233,7 +236,8 @@ func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, start,
 }
 
 // userHit is a user a filter selected, with its SCIM JSON (without
-// groups, unless the filter needed them).
+// groups, unless the filter needed them), or nil when there was no filter
+// to decode it for.
 type userHit struct {
 	user *state.User
 	res  map[string]any
@@ -262,8 +266,9 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 		if u.Provider != r.provider.Name || u.SCIMDeleted || !mayMatch(u.SCIM, texts) {
 			continue
 		}
-		res := s.userJSON(r, v, u, withGroups)
+		var res map[string]any // without a filter, decoded if a page needs it
 		if expr != nil {
+			res = s.userJSON(r, v, u, withGroups)
 			ok, err := m.match(expr, res)
 			if err != nil {
 				return nil, asError(err)

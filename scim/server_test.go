@@ -303,6 +303,7 @@ func TestUserPageAsMaps(t *testing.T) {
 		"?filter=userName%20eq%20%22U2%22",
 		"?filter=userName%20eq%20%22nobody%22",
 		"?count=0",
+		"?startIndex=2&count=2",
 		"",
 	} {
 		code, fast := call(t, srv, "GET", "/Users"+q, "")
@@ -317,5 +318,38 @@ func TestUserPageAsMaps(t *testing.T) {
 		if diff := cmp.Diff(maps, fast); diff != "" {
 			t.Errorf("GET /Users%s: page differs from the map path (-maps +page):\n%s", q, diff)
 		}
+	}
+}
+
+// TestUnfilteredPageReadsOnlyThePage checks that a page of an unfiltered
+// list (what Okta's import pages through) renders the users on it, not
+// every user of the provider: its allocations do not grow with them.
+func TestUnfilteredPageReadsOnlyThePage(t *testing.T) {
+	allocs := func(users int) float64 {
+		store := state.NewMemory(state.Options{})
+		configure(t, store, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+		h := New(store, Options{})
+		for i := range users {
+			req := httptest.NewRequest("POST", "/scim/v2/p/Users", strings.NewReader(fmt.Sprintf(`{"userName":"u%d","name":{"givenName":"G"},"emails":[{"value":"u%d@x","type":"work"}]}`, i, i)))
+			req.Header.Set("Authorization", "Bearer "+token)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusCreated {
+				t.Fatalf("POST: %d %s", w.Code, w.Body)
+			}
+		}
+		return testing.AllocsPerRun(5, func() {
+			req := httptest.NewRequest("GET", "/scim/v2/p/Users?startIndex=2&count=1", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				t.Fatalf("GET: %d %s", w.Code, w.Body)
+			}
+		})
+	}
+	few, many := allocs(20), allocs(400)
+	if many > few+100 {
+		t.Errorf("a one-user page allocates %.0f times with 400 users against %.0f with 20: it reads every user", many, few)
 	}
 }
