@@ -152,20 +152,23 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 		if err != nil {
 			return err
 		}
-		if q.SortBy == "" && q.projection().all() {
+		lo, hi := 0, len(hits) // the users whose maps are read below
+		if q.SortBy == "" {
 			start, end, err := q.page(len(hits), s.opts.MaxResults)
 			if err != nil {
 				return err
 			}
-			if s.writeUserPage(r, v, hits, start, end) {
+			if q.projection().all() && s.writeUserPage(r, v, hits, start, end) {
 				return nil
 			}
+			lo, hi = start, end // unsorted: only the page is read
 		}
-		for _, h := range hits {
-			if h.res == nil {
-				h.res = s.userJSON(r, v, h.user, false)
+		results = make([]map[string]any, len(hits))
+		for i := lo; i < hi; i++ {
+			if hits[i].res == nil {
+				hits[i].res = s.userJSON(r, v, hits[i].user, false)
 			}
-			results = append(results, h.res)
+			results[i] = hits[i].res
 		}
 	} else {
 		groups, err := s.findGroups(r, v, expr, q)

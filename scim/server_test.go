@@ -322,10 +322,11 @@ func TestUserPageAsMaps(t *testing.T) {
 }
 
 // TestUnfilteredPageReadsOnlyThePage checks that a page of an unfiltered
-// list (what Okta's import pages through) renders the users on it, not
-// every user of the provider: its allocations do not grow with them.
+// list (what Okta's import pages through), with or without a projection,
+// renders the users on it, not every user of the provider: its
+// allocations do not grow with them.
 func TestUnfilteredPageReadsOnlyThePage(t *testing.T) {
-	allocs := func(users int) float64 {
+	allocs := func(users int, query string) float64 {
 		store := state.NewMemory(state.Options{})
 		configure(t, store, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
 		h := New(store, Options{})
@@ -339,7 +340,7 @@ func TestUnfilteredPageReadsOnlyThePage(t *testing.T) {
 			}
 		}
 		return testing.AllocsPerRun(5, func() {
-			req := httptest.NewRequest("GET", "/scim/v2/p/Users?startIndex=2&count=1", nil)
+			req := httptest.NewRequest("GET", "/scim/v2/p/Users?startIndex=2&count=1"+query, nil)
 			req.Header.Set("Authorization", "Bearer "+token)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, req)
@@ -348,8 +349,10 @@ func TestUnfilteredPageReadsOnlyThePage(t *testing.T) {
 			}
 		})
 	}
-	few, many := allocs(20), allocs(400)
-	if many > few+100 {
-		t.Errorf("a one-user page allocates %.0f times with 400 users against %.0f with 20: it reads every user", many, few)
+	for _, query := range []string{"", "&attributes=userName,emails"} {
+		few, many := allocs(20, query), allocs(400, query)
+		if many > few+100 {
+			t.Errorf("a one-user page (%q) allocates %.0f times with 400 users against %.0f with 20: it reads every user", query, many, few)
+		}
 	}
 }
