@@ -304,6 +304,7 @@ func TestUserPageAsMaps(t *testing.T) {
 		"?filter=userName%20eq%20%22nobody%22",
 		"?count=0",
 		"?startIndex=2&count=2",
+		"?startIndex=2&count=2&attributes=userName,emails",
 		"",
 	} {
 		code, fast := call(t, srv, "GET", "/Users"+q, "")
