@@ -242,8 +242,9 @@ func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, start,
 // groups, unless the filter needed them), or nil when there was no filter
 // to decode it for.
 type userHit struct {
-	user *state.User
-	res  map[string]any
+	user    *state.User
+	res     map[string]any
+	created uint64 // the user's CreateIndex: sorting reads no user
 }
 
 // findUsers returns the provider's users a filter selects, in a stable
@@ -265,6 +266,9 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 	texts := requiredTexts(userType, expr)
 	withGroups := expr != nil && strings.Contains(strings.ToLower(filterText), "groups")
 	var hits []userHit
+	if expr == nil {
+		hits = make([]userHit, 0, len(candidates)) // every candidate is a hit
+	}
 	for _, u := range candidates {
 		if u.Provider != r.provider.Name || u.SCIMDeleted || !mayMatch(u.SCIM, texts) {
 			continue
@@ -280,10 +284,10 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 				continue
 			}
 		}
-		hits = append(hits, userHit{u, res})
+		hits = append(hits, userHit{u, res, u.CreateIndex})
 	}
 	// Sorted once filtered: a scan keeps few of the users it reads.
-	slices.SortFunc(hits, func(a, b userHit) int { return cmp.Compare(a.user.CreateIndex, b.user.CreateIndex) })
+	slices.SortFunc(hits, func(a, b userHit) int { return cmp.Compare(a.created, b.created) })
 	return hits, nil
 }
 
