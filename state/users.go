@@ -124,7 +124,7 @@ func usersOfProvider(tx *memdb.Txn, provider string) []*User {
 	if err != nil {
 		panic(err) // only a wrong schema gets here
 	}
-	out := make([]*User, 0, countUsersOfProviderTxn(tx, provider))
+	out := make([]*User, 0, max(countUsersOfProviderTxn(tx, provider), 0)) // a size hint
 	for raw := it.Next(); raw != nil; raw = it.Next() {
 		if u := raw.(*User); u.Provider == provider {
 			out = append(out, u)
