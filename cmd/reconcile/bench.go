@@ -143,6 +143,9 @@ at once.`,
 					return err
 				}
 				defer b.Close()
+				if durableDir != "" && bench.OnTmpfs(durableDir) {
+					fmt.Fprintf(c2(cmd), "warning: --durable-baseline %q is on a tmpfs, where an fsync costs nothing: the durable baseline is not durable there; give a directory on the daemon's disk\n", durableDir)
+				}
 				bc := cfg
 				bc.BaseURL = b.URL
 				if err := runOn(b.Target, bc); err != nil {

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/reconcile-dev/reconcile/bench"
 )
 
 func TestMain(m *testing.M) {
@@ -26,7 +29,14 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EXAMPLES", examples)
 			return nil
 		},
-		Cmds:          scriptCmds,
+		Cmds: scriptCmds,
+		// [shm]: /dev/shm is a tmpfs, for the durable baseline's warning.
+		Condition: func(cond string) (bool, error) {
+			if cond == "shm" {
+				return bench.OnTmpfs("/dev/shm"), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") == "1",
 	})
 }
