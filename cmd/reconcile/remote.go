@@ -124,14 +124,14 @@ func (rm *remote) serve(w http.ResponseWriter, r *http.Request, apply bool) {
 		answer(http.StatusUnprocessableEntity, &RemoteResponse{Error: err.Error()})
 		return
 	}
-	resp := &RemoteResponse{Plan: p.JSON(), PlanDigest: planDigest(p)}
-	var b strings.Builder
+	var text strings.Builder
+	p.WriteText(&text)
+	resp := &RemoteResponse{Plan: p.JSON(), PlanDigest: planDigest(text.String()), Rendered: text.String()}
 	if req.Format == "markdown" {
+		var b strings.Builder
 		p.WriteMarkdown(&b)
-	} else {
-		p.WriteText(&b)
+		resp.Rendered = b.String()
 	}
-	resp.Rendered = b.String()
 	if !apply {
 		answer(http.StatusOK, resp)
 		return
@@ -161,12 +161,10 @@ func (rm *remote) serve(w http.ResponseWriter, r *http.Request, apply bool) {
 	answer(http.StatusOK, resp)
 }
 
-// planDigest names a plan by what it shows, so that an apply can insist
-// on the plan the user approved.
-func planDigest(p *reconcile.Plan) string {
-	var b strings.Builder
-	p.WriteText(&b)
-	h := sha256.Sum256([]byte(b.String()))
+// planDigest names a plan by what it shows (its text rendering), so that
+// an apply can insist on the plan the user approved.
+func planDigest(text string) string {
+	h := sha256.Sum256([]byte(text))
 	return "sha256:" + hex.EncodeToString(h[:])
 }
 
