@@ -4,6 +4,7 @@ import "github.com/hashicorp/go-memdb"
 
 const (
 	tableGroups      = "groups"
+	indexProvider    = "provider" // users have none: see usersTableSchema
 	indexDisplayName = "displayname"
 )
 

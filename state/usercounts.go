@@ -82,7 +82,11 @@ func countUsersTxn(tx *memdb.Txn, changes memdb.Changes) {
 // as it commits), plus what tx changed (nothing in a view). A command may
 // read this: a batch of commands shares a transaction, and replay batches
 // them differently, so a count row alone would depend on the batch.
+// Local users are no provider's: "" counts none.
 func countUsersOfProviderTxn(tx *memdb.Txn, provider string) int {
+	if provider == "" {
+		return 0
+	}
 	n := countOf(tx, countByProvider+provider)
 	for _, ch := range tx.Changes() {
 		if ch.Table != tableUsers {

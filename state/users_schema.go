@@ -9,7 +9,6 @@ import (
 
 const (
 	tableUsers    = "users"
-	indexProvider = "provider" // of groups
 	indexUserName = "username"
 	indexDue      = "due"
 )
