@@ -105,6 +105,10 @@ at once.`,
 				cfg.Auth = basicAuth(basicUser, secret)
 			}
 			cfg.Prefix = fmt.Sprintf("b%d", time.Now().UnixNano())
+			daemon, err := bench.NewClient(cfg) // refused before the baseline runs
+			if err != nil {
+				return usageErrorf("--target %q: %v", cfg.BaseURL, err)
+			}
 			// Interrupted, it stops, removes the durable baseline's log and
 			// prints no figures; a second signal kills it at once.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -113,11 +117,7 @@ at once.`,
 
 			interrupted := errors.New("interrupted: a run cut short is not a measurement")
 			var results []*bench.Result
-			runOn := func(target string, c bench.Config) error {
-				client, err := bench.NewClient(c)
-				if err != nil {
-					return usageErrorf("--target %q: %v", c.BaseURL, err)
-				}
+			runOn := func(target string, client *bench.Client) error {
 				if needsUsers {
 					fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", prepare, target)
 					if err := client.Prepare(ctx, prepare); err != nil {
@@ -127,7 +127,7 @@ at once.`,
 						return err
 					}
 				}
-				fmt.Fprintf(c2(cmd), "running %s on the %s...\n", c.Scenario, target)
+				fmt.Fprintf(c2(cmd), "running %s on the %s...\n", cfg.Scenario, target)
 				results = append(results, client.Run(ctx, target))
 				if ctx.Err() != nil {
 					return interrupted
@@ -148,11 +148,15 @@ at once.`,
 				}
 				bc := cfg
 				bc.BaseURL = b.URL
-				if err := runOn(b.Target, bc); err != nil {
+				client, err := bench.NewClient(bc)
+				if err != nil {
+					return err // the baseline's own URL
+				}
+				if err := runOn(b.Target, client); err != nil {
 					return err
 				}
 			}
-			if err := runOn("daemon", cfg); err != nil {
+			if err := runOn("daemon", daemon); err != nil {
 				return err
 			}
 			printBench(c, cfg, results)
