@@ -1,7 +1,7 @@
 // Package metrics exposes the daemon's Prometheus metrics: reconcile runs
 // and their durations, the last success, the applied revision, drifted
-// objects, SCIM requests by provider, method and status, and pending
-// deactivations.
+// objects, SCIM requests by provider, method and status, the state's log
+// writes, and pending deactivations.
 package metrics
 
 import (
@@ -23,6 +23,9 @@ type Metrics struct {
 	lastSuccess prometheus.Gauge
 	scim        *prometheus.CounterVec
 	scimLatency *prometheus.HistogramVec
+	logAppend   prometheus.Histogram
+	logEntries  prometheus.Histogram
+	logCommit   prometheus.Histogram
 }
 
 // Store is the state the metrics read at scrape time.
@@ -30,9 +33,9 @@ type Store interface {
 	View() *state.View
 }
 
-// New registers the metrics. drifted counts the objects changed outside of
-// config (nil: none are reported).
-func New(store Store, drifted func() int) *Metrics {
+// New registers the metrics. The state's gauges come with WatchState,
+// once it is open.
+func New() *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -51,11 +54,29 @@ func New(store Store, drifted func() int) *Metrics {
 			Name: "reconcile_scim_request_duration_seconds", Help: "SCIM request latency, by provider and method.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"provider", "method"}),
+		logAppend: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "reconcile_log_append_duration_seconds", Help: "Writes to the state's log on disk, each with its fsync.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
+		logEntries: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "reconcile_log_append_entries", Help: "Entries per write to the state's log: concurrent changes share one write.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}),
+		logCommit: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "reconcile_log_commit_duration_seconds", Help: "How long a change waits for the state's log: its turn, the write with its fsync, and its application.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}),
 	}
 	m.registry.MustRegister(m.runs, m.runDuration, m.lastSuccess, m.scim, m.scimLatency,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&stateCollector{store: store, drifted: drifted})
+		m.logAppend, m.logEntries, m.logCommit,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// WatchState adds the gauges read from the state at scrape time. drifted
+// counts the objects changed outside of config (nil: none are reported).
+func (m *Metrics) WatchState(store Store, drifted func() int) {
+	m.registry.MustRegister(&stateCollector{store: store, drifted: drifted})
 }
 
 // Handler serves /metrics.
@@ -80,6 +101,19 @@ func (m *Metrics) ObserveSCIM(provider, method string, status int, d time.Durati
 	}
 	m.scim.WithLabelValues(provider, method, strconv.Itoa(status)).Inc()
 	m.scimLatency.WithLabelValues(provider, method).Observe(d.Seconds())
+}
+
+// ObserveLogAppend records a write to the state's log (for
+// state.Options.ObserveAppend).
+func (m *Metrics) ObserveLogAppend(entries int, d time.Duration) {
+	m.logAppend.Observe(d.Seconds())
+	m.logEntries.Observe(float64(entries))
+}
+
+// ObserveLogCommit records a change's wait for the state's log (for
+// state.Options.ObserveCommit).
+func (m *Metrics) ObserveLogCommit(d time.Duration) {
+	m.logCommit.Observe(d.Seconds())
 }
 
 // stateCollector reads the gauges that come from the state at scrape

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/raft"
 )
@@ -17,9 +18,11 @@ var ErrUnavailable = errors.New("the state cannot be written")
 // guardedLogStore watches the log's writes. A failed append means the
 // data dir cannot be trusted to take more (PostgreSQL's fsyncgate lesson:
 // never retry an fsync and carry on), so the store stops taking writes.
+// It also times the writes, for Options.ObserveAppend.
 type guardedLogStore struct {
 	raft.LogStore
 	onFailure func(error)
+	observe   func(entries int, took time.Duration)
 }
 
 func (g *guardedLogStore) StoreLog(l *raft.Log) error {
@@ -27,11 +30,19 @@ func (g *guardedLogStore) StoreLog(l *raft.Log) error {
 }
 
 func (g *guardedLogStore) StoreLogs(logs []*raft.Log) error {
+	var start time.Time
+	if g.observe != nil {
+		start = time.Now()
+	}
 	err := g.LogStore.StoreLogs(logs)
 	if err != nil {
 		g.onFailure(err)
+		return err
 	}
-	return err
+	if g.observe != nil {
+		g.observe(len(logs), time.Since(start))
+	}
+	return nil
 }
 
 // IsMonotonic passes on the WAL's promise to Raft.

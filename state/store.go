@@ -43,8 +43,9 @@ type Store struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	failed  atomic.Pointer[error]
-	onFatal func(error)
+	failed        atomic.Pointer[error]
+	onFatal       func(error)
+	observeCommit func(took time.Duration)
 	// snapshotOnClose: Close snapshots when more commands than this were
 	// logged since the last snapshot.
 	snapshotOnClose uint64
@@ -63,6 +64,15 @@ type Options struct {
 	// other than a full or read-only data dir (e.g. an fsync error): the
 	// daemon should stop. Writes fail with ErrUnavailable either way.
 	OnFatal func(error)
+	// ObserveAppend, when set, is told of each write to the log: how many
+	// entries it carried (concurrent writers share one write) and how long
+	// the write took, its fsync included. It runs on the log's write path,
+	// so it must be quick.
+	ObserveAppend func(entries int, took time.Duration)
+	// ObserveCommit, when set, is told how long each command waited for
+	// the log, from being handed to it to its result: its turn to be
+	// written, the write and fsync, and its application.
+	ObserveCommit func(took time.Duration)
 
 	// wrapLog lets tests inject log faults.
 	wrapLog func(raft.LogStore) raft.LogStore
@@ -96,7 +106,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{fsm: newFSM(opts.Logger), now: opts.Now, log: opts.Logger, dir: dir, lock: lock, onFatal: opts.OnFatal,
-		snapshotOnClose: max(opts.SnapshotThreshold/8, 1)}
+		observeCommit: opts.ObserveCommit, snapshotOnClose: max(opts.SnapshotThreshold/8, 1)}
 	if err := s.startRaft(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
@@ -160,7 +170,7 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 	if opts.wrapLog != nil {
 		logs = opts.wrapLog(logs)
 	}
-	logs = &guardedLogStore{LogStore: logs, onFailure: s.failLog}
+	logs = &guardedLogStore{LogStore: logs, onFailure: s.failLog, observe: opts.ObserveAppend}
 	r, err := raft.NewRaft(conf, s.fsm, logs, w, snaps, trans)
 	if err != nil {
 		return fmt.Errorf("starting log: %w", err)
@@ -233,12 +243,16 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		key := unsafe.SliceData(data)
 		s.fsm.predecoded.Store(key, pre)
 		defer s.fsm.predecoded.Delete(key)
+		start := time.Now()
 		f := s.raft.Apply(data, timeout)
 		if ackEarly {
 			return Result{}, nil // deliberately broken: see ackearly_off.go
 		}
 		if err := f.Error(); err != nil {
 			return Result{}, fmt.Errorf("logging command: %w", err)
+		}
+		if s.observeCommit != nil {
+			s.observeCommit(time.Since(start))
 		}
 		res = f.Response().(*fsmResult)
 	}

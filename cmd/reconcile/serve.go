@@ -165,12 +165,13 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	defer ln.Close()
 
 	gcheadroom.Keep(ctx, uint64(f.gcHeadroomMiB)<<20, log, nil)
+	m := metrics.New()
 	store, err := state.Open(ctx, f.df.path(), state.Options{Logger: log, OnFatal: func(err error) {
 		// An fsync error: carrying on could acknowledge writes that are
 		// not on disk. Stop; a restart recovers what is.
 		log.Error("stopping: the state can no longer be trusted to be durable", "err", err)
 		os.Exit(3)
-	}})
+	}, ObserveAppend: m.ObserveLogAppend, ObserveCommit: m.ObserveLogCommit})
 	if err != nil {
 		return fmt.Errorf("opening state: %w", err)
 	}
@@ -181,7 +182,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
-	m := metrics.New(store, func() int { return len(driftOf(store.View())) })
+	m.WatchState(store, func() int { return len(driftOf(store.View())) })
 	loop := &reconcile.Loop{
 		Source: src, Store: store, Secrets: reconcile.OSSecrets, Log: log, Dir: srcInfo.Prefix,
 		Drift: f.drift, AllowMassDestroy: f.allowMassDestroy, Interval: f.git.poll,
