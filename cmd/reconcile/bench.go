@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -61,7 +62,13 @@ of as fast as --workers can; when both keep up with it, the throughputs
 are equal, so the daemon's p99 is also given as a ratio to the
 baseline's. An interrupted run (Ctrl-C,
 SIGTERM, SIGHUP) prints no figures and exits 1; a second Ctrl-C kills it
-at once.`,
+at once.
+
+After a run with writes, the daemon's /metrics tell how its log on disk
+did during it: how many writes (each with its fsync) its changes took,
+how long they took, and how long changes waited for them, with the share
+over 5 ms. Many slow writes mean a slow disk; slow waits with fast
+writes, a busy daemon.`,
 		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario get --prepare 1000 --duration 10s
@@ -117,6 +124,8 @@ at once.`,
 
 			interrupted := errors.New("interrupted: a run cut short is not a measurement")
 			var results []*bench.Result
+			// The daemon's log figures over its run, when it has them.
+			var logStats *bench.LogStats
 			runOn := func(target string, client *bench.Client) error {
 				if needsUsers {
 					fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", prepare, target)
@@ -127,10 +136,25 @@ at once.`,
 						return err
 					}
 				}
+				var before bench.LogStats
+				var beforeErr error
+				if client == daemon {
+					before, beforeErr = client.LogStats(ctx)
+				}
 				fmt.Fprintf(c2(cmd), "running %s on the %s...\n", cfg.Scenario, target)
 				results = append(results, client.Run(ctx, target))
 				if ctx.Err() != nil {
 					return interrupted
+				}
+				if client == daemon {
+					after, err := client.LogStats(ctx)
+					switch err = cmp.Or(beforeErr, err); {
+					case err == nil:
+						d := after.Sub(before)
+						logStats = &d
+					case !errors.Is(err, bench.ErrNoLogStats):
+						fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v\n", err)
+					}
 				}
 				return nil
 			}
@@ -160,6 +184,7 @@ at once.`,
 				return err
 			}
 			printBench(c, cfg, results)
+			printLogStats(c, logStats)
 			for _, r := range results {
 				if r.Errors > 0 {
 					// The figures leave failed operations out; a run with
@@ -221,6 +246,23 @@ func printBench(c *cli, cfg bench.Config, results []*bench.Result) {
 			fmt.Fprintf(c.stdout, "daemon/%s p99: %.2f\n", name, float64(dp)/float64(bp))
 		}
 	}
+}
+
+// printLogStats says how the daemon's log did during its run: how its
+// writes were grouped, and whether the disk or the wait for the log made
+// the latency's tail. A run without writes prints nothing.
+func printLogStats(c *cli, s *bench.LogStats) {
+	if s == nil || s.Appends == 0 || s.Commits == 0 {
+		return
+	}
+	slow := ms(bench.SlowLog)
+	fmt.Fprintf(c.stdout, "daemon log writes: %d for %d changes (%.2f each), mean %s, %.2f%% over %s\n",
+		s.Appends, s.Entries, float64(s.Entries)/float64(s.Appends),
+		ms(time.Duration(s.AppendSeconds/float64(s.Appends)*float64(time.Second))),
+		100*float64(s.SlowAppends)/float64(s.Appends), slow)
+	fmt.Fprintf(c.stdout, "daemon log waits: %d changes, mean %s, %.2f%% over %s\n",
+		s.Commits, ms(time.Duration(s.CommitSeconds/float64(s.Commits)*float64(time.Second))),
+		100*float64(s.SlowCommits)/float64(s.Commits), slow)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }

@@ -1,0 +1,115 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/valyala/fasthttp"
+)
+
+// SlowLog is the wait LogStats counts as slow: a bound of the daemon's
+// log histograms, and the p99 a write at 1,000/s is asked to stay under.
+const SlowLog = 5 * time.Millisecond
+
+// LogStats is what the daemon's /metrics says of its log on disk, as
+// totals since it started: subtract two to get a run's.
+type LogStats struct {
+	Appends       uint64  // writes to the log
+	Entries       uint64  // the entries they carried: changes share writes
+	AppendSeconds float64 // their time, fsyncs included
+	SlowAppends   uint64  // writes that took over SlowLog
+	Commits       uint64  // changes that waited for the log
+	CommitSeconds float64 // their waits: a turn, a write and fsync, their application
+	SlowCommits   uint64  // changes that waited over SlowLog
+}
+
+// Sub returns the figures between before and s.
+func (s LogStats) Sub(before LogStats) LogStats {
+	return LogStats{
+		Appends: s.Appends - before.Appends, Entries: s.Entries - before.Entries,
+		AppendSeconds: s.AppendSeconds - before.AppendSeconds, SlowAppends: s.SlowAppends - before.SlowAppends,
+		Commits: s.Commits - before.Commits, CommitSeconds: s.CommitSeconds - before.CommitSeconds,
+		SlowCommits: s.SlowCommits - before.SlowCommits,
+	}
+}
+
+// ErrNoLogStats means the target's /metrics has no log figures: it is not
+// a reconcile daemon, or one from before they were added.
+var ErrNoLogStats = errors.New("no log figures in its /metrics")
+
+// Log metrics the daemon exports (package metrics).
+const (
+	metricAppend  = "reconcile_log_append_duration_seconds"
+	metricEntries = "reconcile_log_append_entries"
+	metricCommit  = "reconcile_log_commit_duration_seconds"
+)
+
+// LogStats reads the log figures from /metrics on the target's host.
+func (c *Client) LogStats(ctx context.Context) (LogStats, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(c.url.Scheme + "://" + c.url.Host + "/metrics")
+	deadline := time.Now().Add(10 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if err := c.http.DoDeadline(req, resp, deadline); err != nil {
+		return LogStats{}, fmt.Errorf("reading /metrics: %w", err)
+	}
+	if resp.StatusCode() != fasthttp.StatusOK {
+		return LogStats{}, fmt.Errorf("reading /metrics: HTTP %d", resp.StatusCode())
+	}
+	return parseLogStats(resp.Body())
+}
+
+// parseLogStats reads the log figures from a Prometheus text exposition.
+func parseLogStats(text []byte) (LogStats, error) {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(text))
+	if err != nil {
+		return LogStats{}, fmt.Errorf("reading /metrics: %w", err)
+	}
+	var hs [3]*dto.Histogram
+	for i, name := range []string{metricAppend, metricEntries, metricCommit} {
+		f := families[name]
+		if f == nil {
+			return LogStats{}, ErrNoLogStats
+		}
+		if len(f.GetMetric()) != 1 || f.GetMetric()[0].GetHistogram() == nil {
+			return LogStats{}, fmt.Errorf("reading /metrics: %s is not one histogram", name)
+		}
+		hs[i] = f.GetMetric()[0].GetHistogram()
+	}
+	var s LogStats
+	s.Appends, s.AppendSeconds = hs[0].GetSampleCount(), hs[0].GetSampleSum()
+	s.Entries = uint64(math.Round(hs[1].GetSampleSum()))
+	s.Commits, s.CommitSeconds = hs[2].GetSampleCount(), hs[2].GetSampleSum()
+	var slow [2]uint64
+	for i, h := range []*dto.Histogram{hs[0], hs[2]} {
+		under, ok := cumulativeAt(h, SlowLog.Seconds())
+		if !ok {
+			return LogStats{}, fmt.Errorf("reading /metrics: %s has no bucket at %v", []string{metricAppend, metricCommit}[i], SlowLog)
+		}
+		slow[i] = h.GetSampleCount() - under
+	}
+	s.SlowAppends, s.SlowCommits = slow[0], slow[1]
+	return s, nil
+}
+
+// cumulativeAt returns the count of h's bucket whose upper bound is le.
+func cumulativeAt(h *dto.Histogram, le float64) (uint64, bool) {
+	for _, b := range h.GetBucket() {
+		if b.GetUpperBound() == le {
+			return b.GetCumulativeCount(), true
+		}
+	}
+	return 0, false
+}
