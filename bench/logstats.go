@@ -30,25 +30,33 @@ type LogStats struct {
 	SlowCommits   uint64  // changes that waited over SlowLog
 }
 
-// Sub returns the figures between before and s.
-func (s LogStats) Sub(before LogStats) LogStats {
+// Since returns the figures between before and s. A total that went down
+// means the daemon restarted in between, and the difference means nothing.
+func (s LogStats) Since(before LogStats) (LogStats, error) {
+	if s.Appends < before.Appends || s.Entries < before.Entries || s.SlowAppends < before.SlowAppends ||
+		s.Commits < before.Commits || s.SlowCommits < before.SlowCommits {
+		return LogStats{}, ErrRestarted
+	}
 	return LogStats{
 		Appends: s.Appends - before.Appends, Entries: s.Entries - before.Entries,
 		AppendSeconds: s.AppendSeconds - before.AppendSeconds, SlowAppends: s.SlowAppends - before.SlowAppends,
 		Commits: s.Commits - before.Commits, CommitSeconds: s.CommitSeconds - before.CommitSeconds,
 		SlowCommits: s.SlowCommits - before.SlowCommits,
-	}
+	}, nil
 }
 
-// ErrNoLogStats means the target's /metrics has no log figures: it is not
-// a reconcile daemon, or one from before they were added.
+// ErrRestarted means the daemon's totals went down between two reads.
+var ErrRestarted = errors.New("the daemon restarted during the run")
+
+// ErrNoLogStats means the target has no /metrics or no log figures in it:
+// it is not a reconcile daemon, or one from before they were added.
 var ErrNoLogStats = errors.New("no log figures in its /metrics")
 
 // Log metrics the daemon exports (package metrics).
 const (
-	metricAppend  = "reconcile_log_append_duration_seconds"
-	metricEntries = "reconcile_log_append_entries"
-	metricCommit  = "reconcile_log_commit_duration_seconds"
+	metricAppend  = "reconcile_state_log_append_duration_seconds"
+	metricEntries = "reconcile_state_log_append_entries"
+	metricCommit  = "reconcile_state_commit_duration_seconds"
 )
 
 // LogStats reads the log figures from /metrics on the target's host.
@@ -64,10 +72,36 @@ func (c *Client) LogStats(ctx context.Context) (LogStats, error) {
 	if err := c.http.DoDeadline(req, resp, deadline); err != nil {
 		return LogStats{}, fmt.Errorf("reading /metrics: %w", err)
 	}
+	if resp.StatusCode() == fasthttp.StatusNotFound {
+		return LogStats{}, ErrNoLogStats
+	}
 	if resp.StatusCode() != fasthttp.StatusOK {
 		return LogStats{}, fmt.Errorf("reading /metrics: HTTP %d", resp.StatusCode())
 	}
 	return parseLogStats(resp.Body())
+}
+
+// SettledLogStats reads the log figures once the daemon's writes have
+// stopped: a run cut off by its duration leaves requests in flight, which
+// the daemon still writes. It gives up waiting after about a second.
+func (c *Client) SettledLogStats(ctx context.Context) (LogStats, error) {
+	last, err := c.LogStats(ctx)
+	for range 20 {
+		if err != nil {
+			return last, err
+		}
+		select {
+		case <-ctx.Done():
+			return last, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		next, nerr := c.LogStats(ctx)
+		if nerr == nil && next.Appends == last.Appends && next.Commits == last.Commits {
+			return next, nil
+		}
+		last, err = next, nerr
+	}
+	return last, err
 }
 
 // parseLogStats reads the log figures from a Prometheus text exposition.

@@ -35,30 +35,33 @@ func TestLogStats(t *testing.T) {
 			Commits: 3, CommitSeconds: 1.0/512 + 1.0/128 + 1.0/64, SlowCommits: 2,
 		}},
 		{name: "no log figures", handler: text("# TYPE up gauge\nup 1\n"), wantErr: ErrNoLogStats.Error()},
-		{name: "no bucket at the bound", handler: text(`# TYPE reconcile_log_append_duration_seconds histogram
-reconcile_log_append_duration_seconds_bucket{le="0.01"} 1
-reconcile_log_append_duration_seconds_bucket{le="+Inf"} 1
-reconcile_log_append_duration_seconds_sum 0.001
-reconcile_log_append_duration_seconds_count 1
-# TYPE reconcile_log_append_entries histogram
-reconcile_log_append_entries_bucket{le="+Inf"} 1
-reconcile_log_append_entries_sum 1
-reconcile_log_append_entries_count 1
-# TYPE reconcile_log_commit_duration_seconds histogram
-reconcile_log_commit_duration_seconds_bucket{le="0.005"} 1
-reconcile_log_commit_duration_seconds_bucket{le="+Inf"} 1
-reconcile_log_commit_duration_seconds_sum 0.001
-reconcile_log_commit_duration_seconds_count 1
-`), wantErr: "reading /metrics: reconcile_log_append_duration_seconds has no bucket at 5ms"},
-		{name: "not a histogram", handler: text(`# TYPE reconcile_log_append_duration_seconds gauge
-reconcile_log_append_duration_seconds 1
-# TYPE reconcile_log_append_entries gauge
-reconcile_log_append_entries 1
-# TYPE reconcile_log_commit_duration_seconds gauge
-reconcile_log_commit_duration_seconds 1
-`), wantErr: "reading /metrics: reconcile_log_append_duration_seconds is not one histogram"},
+		{name: "no bucket at the bound", handler: text(`# TYPE reconcile_state_log_append_duration_seconds histogram
+reconcile_state_log_append_duration_seconds_bucket{le="0.01"} 1
+reconcile_state_log_append_duration_seconds_bucket{le="+Inf"} 1
+reconcile_state_log_append_duration_seconds_sum 0.001
+reconcile_state_log_append_duration_seconds_count 1
+# TYPE reconcile_state_log_append_entries histogram
+reconcile_state_log_append_entries_bucket{le="+Inf"} 1
+reconcile_state_log_append_entries_sum 1
+reconcile_state_log_append_entries_count 1
+# TYPE reconcile_state_commit_duration_seconds histogram
+reconcile_state_commit_duration_seconds_bucket{le="0.005"} 1
+reconcile_state_commit_duration_seconds_bucket{le="+Inf"} 1
+reconcile_state_commit_duration_seconds_sum 0.001
+reconcile_state_commit_duration_seconds_count 1
+`), wantErr: "reading /metrics: reconcile_state_log_append_duration_seconds has no bucket at 5ms"},
+		{name: "not a histogram", handler: text(`# TYPE reconcile_state_log_append_duration_seconds gauge
+reconcile_state_log_append_duration_seconds 1
+# TYPE reconcile_state_log_append_entries gauge
+reconcile_state_log_append_entries 1
+# TYPE reconcile_state_commit_duration_seconds gauge
+reconcile_state_commit_duration_seconds 1
+`), wantErr: "reading /metrics: reconcile_state_log_append_duration_seconds is not one histogram"},
 		{name: "not metrics", handler: text("<html>\n"), wantErr: "reading /metrics: "},
-		{name: "no /metrics", handler: http.NotFoundHandler(), wantErr: "reading /metrics: HTTP 404"},
+		{name: "no /metrics", handler: http.NotFoundHandler(), wantErr: ErrNoLogStats.Error()},
+		{name: "failing /metrics", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "boom", http.StatusInternalServerError)
+		}), wantErr: "reading /metrics: HTTP 500"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.StripPrefix("/metrics", tt.handler))
@@ -95,11 +98,20 @@ func text(s string) http.Handler {
 	})
 }
 
-func TestLogStatsSub(t *testing.T) {
+func TestLogStatsSince(t *testing.T) {
 	before := LogStats{Appends: 10, Entries: 12, AppendSeconds: 0.5, SlowAppends: 1, Commits: 12, CommitSeconds: 1, SlowCommits: 2}
 	after := LogStats{Appends: 15, Entries: 30, AppendSeconds: 0.75, SlowAppends: 1, Commits: 30, CommitSeconds: 3, SlowCommits: 5}
 	want := LogStats{Appends: 5, Entries: 18, AppendSeconds: 0.25, SlowAppends: 0, Commits: 18, CommitSeconds: 2, SlowCommits: 3}
-	if diff := cmp.Diff(want, after.Sub(before)); diff != "" {
-		t.Errorf("Sub (-want +got):\n%s", diff)
+	got, err := after.Since(before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Since (-want +got):\n%s", diff)
+	}
+	// A daemon restarted during the run starts its totals again.
+	restarted := LogStats{Appends: 3, Entries: 3, AppendSeconds: 0.01, Commits: 3, CommitSeconds: 0.02}
+	if _, err := restarted.Since(before); !errors.Is(err, ErrRestarted) {
+		t.Errorf("totals that went down: %v, want ErrRestarted", err)
 	}
 }

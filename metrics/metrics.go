@@ -55,15 +55,15 @@ func New() *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"provider", "method"}),
 		logAppend: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "reconcile_log_append_duration_seconds", Help: "Writes to the state's log on disk, each with its fsync.",
+			Name: "reconcile_state_log_append_duration_seconds", Help: "Time to write a batch of changes to the state's log on disk, fsync included.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}),
 		logEntries: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "reconcile_log_append_entries", Help: "Entries per write to the state's log: concurrent changes share one write.",
+			Name: "reconcile_state_log_append_entries", Help: "Entries per write to the state's log: concurrent changes share one write.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}),
 		logCommit: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "reconcile_log_commit_duration_seconds", Help: "How long a change waits for the state's log: its turn, the write with its fsync, and its application.",
+			Name: "reconcile_state_commit_duration_seconds", Help: "Time from handing a change to the state's log to its result: its turn to be written, the write with its fsync, and its application.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 	}

@@ -23,62 +23,62 @@ func TestLogMetrics(t *testing.T) {
 		name string
 		want string
 	}{
-		{"reconcile_log_append_duration_seconds", `
-# HELP reconcile_log_append_duration_seconds Writes to the state's log on disk, each with its fsync.
-# TYPE reconcile_log_append_duration_seconds histogram
-reconcile_log_append_duration_seconds_bucket{le="0.0001"} 0
-reconcile_log_append_duration_seconds_bucket{le="0.00025"} 0
-reconcile_log_append_duration_seconds_bucket{le="0.0005"} 0
-reconcile_log_append_duration_seconds_bucket{le="0.001"} 0
-reconcile_log_append_duration_seconds_bucket{le="0.0025"} 1
-reconcile_log_append_duration_seconds_bucket{le="0.005"} 2
-reconcile_log_append_duration_seconds_bucket{le="0.01"} 2
-reconcile_log_append_duration_seconds_bucket{le="0.025"} 2
-reconcile_log_append_duration_seconds_bucket{le="0.05"} 2
-reconcile_log_append_duration_seconds_bucket{le="0.1"} 2
-reconcile_log_append_duration_seconds_bucket{le="0.25"} 2
-reconcile_log_append_duration_seconds_bucket{le="0.5"} 2
-reconcile_log_append_duration_seconds_bucket{le="1"} 2
-reconcile_log_append_duration_seconds_bucket{le="+Inf"} 3
-reconcile_log_append_duration_seconds_sum 2.005859375
-reconcile_log_append_duration_seconds_count 3
+		{"reconcile_state_log_append_duration_seconds", `
+# HELP reconcile_state_log_append_duration_seconds Time to write a batch of changes to the state's log on disk, fsync included.
+# TYPE reconcile_state_log_append_duration_seconds histogram
+reconcile_state_log_append_duration_seconds_bucket{le="0.0001"} 0
+reconcile_state_log_append_duration_seconds_bucket{le="0.00025"} 0
+reconcile_state_log_append_duration_seconds_bucket{le="0.0005"} 0
+reconcile_state_log_append_duration_seconds_bucket{le="0.001"} 0
+reconcile_state_log_append_duration_seconds_bucket{le="0.0025"} 1
+reconcile_state_log_append_duration_seconds_bucket{le="0.005"} 2
+reconcile_state_log_append_duration_seconds_bucket{le="0.01"} 2
+reconcile_state_log_append_duration_seconds_bucket{le="0.025"} 2
+reconcile_state_log_append_duration_seconds_bucket{le="0.05"} 2
+reconcile_state_log_append_duration_seconds_bucket{le="0.1"} 2
+reconcile_state_log_append_duration_seconds_bucket{le="0.25"} 2
+reconcile_state_log_append_duration_seconds_bucket{le="0.5"} 2
+reconcile_state_log_append_duration_seconds_bucket{le="1"} 2
+reconcile_state_log_append_duration_seconds_bucket{le="+Inf"} 3
+reconcile_state_log_append_duration_seconds_sum 2.005859375
+reconcile_state_log_append_duration_seconds_count 3
 `},
-		{"reconcile_log_append_entries", `
-# HELP reconcile_log_append_entries Entries per write to the state's log: concurrent changes share one write.
-# TYPE reconcile_log_append_entries histogram
-reconcile_log_append_entries_bucket{le="1"} 1
-reconcile_log_append_entries_bucket{le="2"} 1
-reconcile_log_append_entries_bucket{le="4"} 1
-reconcile_log_append_entries_bucket{le="8"} 1
-reconcile_log_append_entries_bucket{le="16"} 2
-reconcile_log_append_entries_bucket{le="32"} 2
-reconcile_log_append_entries_bucket{le="64"} 2
-reconcile_log_append_entries_bucket{le="128"} 2
-reconcile_log_append_entries_bucket{le="256"} 2
-reconcile_log_append_entries_bucket{le="512"} 2
-reconcile_log_append_entries_bucket{le="1024"} 3
-reconcile_log_append_entries_bucket{le="+Inf"} 3
-reconcile_log_append_entries_sum 713
-reconcile_log_append_entries_count 3
+		{"reconcile_state_log_append_entries", `
+# HELP reconcile_state_log_append_entries Entries per write to the state's log: concurrent changes share one write.
+# TYPE reconcile_state_log_append_entries histogram
+reconcile_state_log_append_entries_bucket{le="1"} 1
+reconcile_state_log_append_entries_bucket{le="2"} 1
+reconcile_state_log_append_entries_bucket{le="4"} 1
+reconcile_state_log_append_entries_bucket{le="8"} 1
+reconcile_state_log_append_entries_bucket{le="16"} 2
+reconcile_state_log_append_entries_bucket{le="32"} 2
+reconcile_state_log_append_entries_bucket{le="64"} 2
+reconcile_state_log_append_entries_bucket{le="128"} 2
+reconcile_state_log_append_entries_bucket{le="256"} 2
+reconcile_state_log_append_entries_bucket{le="512"} 2
+reconcile_state_log_append_entries_bucket{le="1024"} 3
+reconcile_state_log_append_entries_bucket{le="+Inf"} 3
+reconcile_state_log_append_entries_sum 713
+reconcile_state_log_append_entries_count 3
 `},
-		{"reconcile_log_commit_duration_seconds", `
-# HELP reconcile_log_commit_duration_seconds How long a change waits for the state's log: its turn, the write with its fsync, and its application.
-# TYPE reconcile_log_commit_duration_seconds histogram
-reconcile_log_commit_duration_seconds_bucket{le="0.0005"} 0
-reconcile_log_commit_duration_seconds_bucket{le="0.001"} 0
-reconcile_log_commit_duration_seconds_bucket{le="0.0025"} 1
-reconcile_log_commit_duration_seconds_bucket{le="0.005"} 1
-reconcile_log_commit_duration_seconds_bucket{le="0.01"} 1
-reconcile_log_commit_duration_seconds_bucket{le="0.025"} 1
-reconcile_log_commit_duration_seconds_bucket{le="0.05"} 2
-reconcile_log_commit_duration_seconds_bucket{le="0.1"} 2
-reconcile_log_commit_duration_seconds_bucket{le="0.25"} 2
-reconcile_log_commit_duration_seconds_bucket{le="0.5"} 2
-reconcile_log_commit_duration_seconds_bucket{le="1"} 2
-reconcile_log_commit_duration_seconds_bucket{le="2.5"} 2
-reconcile_log_commit_duration_seconds_bucket{le="+Inf"} 2
-reconcile_log_commit_duration_seconds_sum 0.033203125
-reconcile_log_commit_duration_seconds_count 2
+		{"reconcile_state_commit_duration_seconds", `
+# HELP reconcile_state_commit_duration_seconds Time from handing a change to the state's log to its result: its turn to be written, the write with its fsync, and its application.
+# TYPE reconcile_state_commit_duration_seconds histogram
+reconcile_state_commit_duration_seconds_bucket{le="0.0005"} 0
+reconcile_state_commit_duration_seconds_bucket{le="0.001"} 0
+reconcile_state_commit_duration_seconds_bucket{le="0.0025"} 1
+reconcile_state_commit_duration_seconds_bucket{le="0.005"} 1
+reconcile_state_commit_duration_seconds_bucket{le="0.01"} 1
+reconcile_state_commit_duration_seconds_bucket{le="0.025"} 1
+reconcile_state_commit_duration_seconds_bucket{le="0.05"} 2
+reconcile_state_commit_duration_seconds_bucket{le="0.1"} 2
+reconcile_state_commit_duration_seconds_bucket{le="0.25"} 2
+reconcile_state_commit_duration_seconds_bucket{le="0.5"} 2
+reconcile_state_commit_duration_seconds_bucket{le="1"} 2
+reconcile_state_commit_duration_seconds_bucket{le="2.5"} 2
+reconcile_state_commit_duration_seconds_bucket{le="+Inf"} 2
+reconcile_state_commit_duration_seconds_sum 0.033203125
+reconcile_state_commit_duration_seconds_count 2
 `},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
