@@ -495,6 +495,11 @@ func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *m
 	switch {
 	case t.filter != nil && t.sub != nil:
 		return nil // e.g. members[value eq "x"].display: labels only, ignored
+	case t.sub != nil:
+		// members.value or members.display: every member's, which a
+		// client cannot set (RFC 7643 §4.2: immutable or read-only).
+		// Read as members, the value would replace them all.
+		return errMutability("%s on %q: a member's attributes cannot be changed; add or remove members instead", o.op, o.path)
 	case t.filter != nil:
 		if o.op != "remove" {
 			return errInvalidPath("%s on a filtered members path is not supported: add members by value", o.op)

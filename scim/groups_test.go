@@ -126,3 +126,36 @@ func TestMultiValuedBound(t *testing.T) {
 		t.Errorf("%d emails: %d %v", len(emails), code, m)
 	}
 }
+
+// TestMemberAttributePaths checks that a PATCH of every member's value or
+// display is refused, leaving the members as they were: read as a list
+// of members, its value used to replace them all.
+func TestMemberAttributePaths(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, a := call(t, srv, "POST", "/Users", `{"userName":"a"}`)
+	_, b := call(t, srv, "POST", "/Users", `{"userName":"b"}`)
+	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G","members":[{"value":"`+a["id"].(string)+`"},{"value":"`+b["id"].(string)+`"}]}`)
+	gid := g["id"].(string)
+	for _, tt := range []struct {
+		op   string
+		want int
+	}{
+		{`{"op":"replace","path":"members.display","value":"x"}`, 400},
+		{`{"op":"replace","path":"members.value","value":"x"}`, 400},
+		{`{"op":"add","path":"members.display","value":"x"}`, 400},
+		{`{"op":"remove","path":"members.value"}`, 400},
+		{`{"op":"Remove","path":"MEMBERS.display"}`, 400},
+		{`{"op":"replace","path":"members[value eq \"` + a["id"].(string) + `\"].display","value":"x"}`, 204}, // labels only
+	} {
+		code, body := call(t, srv, "PATCH", "/Groups/"+gid, `{"Operations":[`+tt.op+`]}`)
+		if code != tt.want {
+			t.Errorf("%s: %d %v, want %d", tt.op, code, body, tt.want)
+		}
+		if tt.want == 400 && body["scimType"] != "mutability" {
+			t.Errorf("%s: scimType %v, want mutability", tt.op, body["scimType"])
+		}
+		if n := len(store.View().Members(gid)); n != 2 {
+			t.Fatalf("%s: %d members left, want 2", tt.op, n)
+		}
+	}
+}
