@@ -77,6 +77,14 @@ func decodePatch(body []byte) ([]decodedOp, error) {
 // PUT; the caller normalizes the result.
 func (rt *resourceType) applyPatch(res map[string]any, ops []decodedOp) error {
 	for _, o := range ops {
+		if ext := rt.extension(o.path); ext != nil {
+			// The whole extension: {"path": "urn:...:enterprise:2.0:User",
+			// "value": {"department": "x"}}.
+			if err := rt.applyExtension(res, o.op, ext, o.value); err != nil {
+				return err
+			}
+			continue
+		}
 		if o.path != "" {
 			if err := rt.applyPath(res, o.op, o.path, o.value); err != nil {
 				return err
@@ -90,14 +98,8 @@ func (rt *resourceType) applyPatch(res map[string]any, ops []decodedOp) error {
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			v := obj[k]
 			if ext := rt.extension(k); ext != nil {
-				sub, ok := v.(map[string]any)
-				if !ok {
-					return errInvalidValue("%s must be an object", ext.ID)
-				}
-				for _, sk := range slices.Sorted(maps.Keys(sub)) {
-					if err := rt.applyPath(res, o.op, ext.ID+":"+sk, sub[sk]); err != nil {
-						return err
-					}
+				if err := rt.applyExtension(res, o.op, ext, v); err != nil {
+					return err
 				}
 				continue
 			}
@@ -106,6 +108,27 @@ func (rt *resourceType) applyPatch(res map[string]any, ops []decodedOp) error {
 			if err := rt.applyPath(res, o.op, k, v); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// applyExtension applies an operation on a whole extension: remove drops
+// it; add and replace set the attributes its value names, leaving the
+// others unchanged (RFC 7644 §3.5.2.1 and §3.5.2.3, for a complex
+// attribute).
+func (rt *resourceType) applyExtension(res map[string]any, op string, ext *Schema, value any) error {
+	if op == "remove" {
+		delete(res, ext.ID)
+		return nil
+	}
+	sub, ok := value.(map[string]any)
+	if !ok {
+		return errInvalidValue("%s must be an object", ext.ID)
+	}
+	for _, k := range slices.Sorted(maps.Keys(sub)) {
+		if err := rt.applyPath(res, op, ext.ID+":"+k, sub[k]); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -244,8 +267,10 @@ func (rt *resourceType) applyPath(res map[string]any, op, path string, value any
 				deleteFold(merged, k)
 				merged[k] = sv
 			}
-		} else {
+		} else if t.attr.sub("value") != nil {
 			merged["value"] = value // a manager given as an id
+		} else {
+			return errInvalidValue("%s must be an object", path)
 		}
 		setIfAny(container, name, merged)
 	default:

@@ -60,6 +60,15 @@ func TestPatch(t *testing.T) {
 		want: `{"name": {"givenName": "Barbara"}}`,
 		drop: []string{"title"},
 	}, {
+		name: "the whole extension as the path",
+		ops:  `[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":{"department":"NEW","division":"EMEA"}}]`,
+		want: `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "NEW", "division": "EMEA"}}`,
+	}, {
+		name: "removing the whole extension",
+		ops:  `[{"op":"remove","path":"URN:ietf:params:scim:schemas:extension:enterprise:2.0:User"}]`,
+		want: `{}`,
+		drop: []string{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
+	}, {
 		name: "unknown attributes are ignored; id and meta too",
 		ops:  `[{"op":"replace","path":"favouriteColour","value":"teal"},{"op":"replace","value":{"id":"x","meta":{"version":"1"},"nickName":"B"}}]`,
 		want: `{"nickName": "B"}`,
@@ -100,14 +109,16 @@ func TestPatch(t *testing.T) {
 
 func TestPatchErrors(t *testing.T) {
 	tests := map[string]string{
-		`{"Operations":[]}`:                                                 "invalidSyntax",
-		`{"Operations":[{"op":"move","path":"title"}]}`:                     "invalidSyntax",
-		`{"Operations":[{"op":"remove"}]}`:                                  "noTarget",
-		`{"Operations":[{"op":"replace","path":"title"}]}`:                  "invalidValue",
-		`{"Operations":[{"op":"replace","value":"not an object"}]}`:         "invalidValue",
-		`{"Operations":[{"op":"replace","path":"[[","value":"x"}]}`:         "invalidPath",
-		`{"Operations":[{"op":"replace","path":"groups","value":[]}]}`:      "mutability",
-		`{"Operations":[{"op":"replace","path":"active","value":"maybe"}]}`: "invalidValue",
+		`{"Operations":[]}`:                                                                                                 "invalidSyntax",
+		`{"Operations":[{"op":"move","path":"title"}]}`:                                                                     "invalidSyntax",
+		`{"Operations":[{"op":"remove"}]}`:                                                                                  "noTarget",
+		`{"Operations":[{"op":"replace","path":"title"}]}`:                                                                  "invalidValue",
+		`{"Operations":[{"op":"replace","value":"not an object"}]}`:                                                         "invalidValue",
+		`{"Operations":[{"op":"replace","path":"[[","value":"x"}]}`:                                                         "invalidPath",
+		`{"Operations":[{"op":"replace","path":"groups","value":[]}]}`:                                                      "mutability",
+		`{"Operations":[{"op":"replace","path":"active","value":"maybe"}]}`:                                                 "invalidValue",
+		`{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":"x"}]}`: "invalidValue",
+		`{"Operations":[{"op":"replace","path":"name","value":"notanobject"}]}`:                                             "invalidValue",
 		`not json`: "invalidSyntax",
 	}
 	for body, want := range tests {
