@@ -261,7 +261,11 @@ func editConfig(v *state.View, kind, name string, patch map[string]any) (*state.
 		if kind == state.KindOrganization && o.Name == name {
 			continue
 		}
-		docs = append(docs, map[string]any{"kind": "Organization", "name": o.Name, "displayName": o.DisplayName, "parent": o.Parent})
+		stub := map[string]any{"kind": "Organization", "name": o.Name, "displayName": o.DisplayName}
+		if o.Parent != "" {
+			stub["parent"] = o.Parent // a top-level organization has none
+		}
+		docs = append(docs, stub)
 	}
 	var b strings.Builder
 	for _, d := range docs {
