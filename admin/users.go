@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/reconcile-dev/reconcile/state"
 )
@@ -189,6 +190,10 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.TrimSpace(in.UserName) == "" || in.Organization == "" {
 		writeError(w, http.StatusBadRequest, "userName and organization are required")
+		return
+	}
+	if strings.ContainsFunc(in.UserName, unicode.IsControl) {
+		writeError(w, http.StatusBadRequest, "userName must not contain control characters")
 		return
 	}
 	id := state.NewID()

@@ -157,8 +157,9 @@ func (s *Server) readGroupBody(r *request) (map[string]any, *Error) {
 	if e != nil {
 		return nil, asError(e)
 	}
-	if name, _ := res["displayName"].(string); name == "" {
-		return nil, errInvalidValue("displayName is required")
+	name, _ := res["displayName"].(string)
+	if err := checkName("displayName", name); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -408,8 +409,8 @@ func (s *Server) patchGroup(r *request, id string) *Error {
 			return nil, asError(e)
 		}
 		name, _ := doc["displayName"].(string)
-		if name == "" {
-			return nil, errInvalidValue("displayName is required")
+		if err := checkName("displayName", name); err != nil {
+			return nil, err
 		}
 		g := *cur
 		g.DisplayName, g.ExternalID = name, strAttr(doc, "externalId")

@@ -357,3 +357,39 @@ func TestUnfilteredPageReadsOnlyThePage(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesWithoutControlCharacters checks that a userName or a group's
+// displayName that is blank or holds a control character is refused on
+// every write, and that nothing is stored: such names reach the admin's
+// terminal, where they would forge output.
+func TestNamesWithoutControlCharacters(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, u := call(t, srv, "POST", "/Users", `{"userName":"ok@acme.com"}`)
+	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G"}`)
+	uid, gid := u["id"].(string), g["id"].(string)
+	for _, tt := range []struct {
+		method, path, body, wantDetail string
+	}{
+		{"POST", "/Users", `{"userName":"evil\u001b[2J@acme.com"}`, "userName must not contain control characters: U+001B at byte 4"},
+		{"POST", "/Users", `{"userName":"line1\nfake-row  okta  eng  active"}`, "U+000A at byte 5"},
+		{"POST", "/Users", `{"userName":"nul\u0000"}`, "U+0000"},
+		{"POST", "/Users", `{"userName":"   "}`, "userName is required"},
+		{"PUT", "/Users/" + uid, `{"userName":"ok@acme.com\r"}`, "U+000D"},
+		{"PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"userName","value":"a\u007fb"}]}`, "U+007F"},
+		{"POST", "/Groups", `{"displayName":"\u009b31m"}`, "displayName must not contain control characters: U+009B at byte 0"},
+		{"PATCH", "/Groups/" + gid, `{"Operations":[{"op":"replace","path":"displayName","value":"G\tH"}]}`, "U+0009"},
+		{"PUT", "/Groups/" + gid, `{"displayName":""}`, "displayName is required"},
+	} {
+		code, body := call(t, srv, tt.method, tt.path, tt.body)
+		if detail, _ := body["detail"].(string); code != 400 || body["scimType"] != "invalidValue" || !strings.Contains(detail, tt.wantDetail) {
+			t.Errorf("%s %s %s: %d %v, want 400 invalidValue with %q", tt.method, tt.path, tt.body, code, body, tt.wantDetail)
+		}
+	}
+	v := store.View()
+	if n := v.CountUsers(); n != 1 || v.User(uid).UserName != "ok@acme.com" {
+		t.Errorf("users after the refused writes: %d, %q", n, v.User(uid).UserName)
+	}
+	if n := len(v.Groups()); n != 1 || v.Group(gid).DisplayName != "G" {
+		t.Errorf("groups after the refused writes: %d, %q", n, v.Group(gid).DisplayName)
+	}
+}

@@ -9,8 +9,11 @@ import (
 	"hash/fnv"
 	mrand "math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/reconcile-dev/reconcile/internal/jsonscan"
 	"github.com/reconcile-dev/reconcile/state"
@@ -251,8 +254,21 @@ func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *Error) 
 }
 
 func requireUserName(res map[string]any) *Error {
-	if name, _ := res["userName"].(string); name == "" {
-		return errInvalidValue("userName is required")
+	name, _ := res["userName"].(string)
+	return checkName("userName", name)
+}
+
+// checkName refuses a userName or a group's displayName that is blank or
+// holds a control character. These names are shown in the admin's
+// terminal (reconcile users, reconcile log), where an escape sequence
+// would take over the terminal and a newline would forge a row.
+func checkName(attr, name string) *Error {
+	if strings.TrimSpace(name) == "" {
+		return errInvalidValue("%s is required", attr)
+	}
+	if i := strings.IndexFunc(name, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(name[i:])
+		return errInvalidValue("%s must not contain control characters: %U at byte %d", attr, r, i)
 	}
 	return nil
 }

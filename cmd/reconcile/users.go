@@ -98,7 +98,7 @@ func (a *adminCLI) printUsers(users ...admin.User) error {
 		if u.LegalHold {
 			hold = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.UserName, dash(u.Provider), u.Organization, u.State, due, hold)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, printable(u.UserName), dash(u.Provider), u.Organization, u.State, due, hold)
 	}
 	return tw.Flush()
 }
