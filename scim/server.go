@@ -203,7 +203,9 @@ func (s *Server) resource(r *request, rt *resourceType, id string) *Error {
 		return s.createGroup(r)
 	case id == ".search" && r.Method == http.MethodPost:
 		return s.search(r, rt)
-	case id == "" || id == ".search":
+	case id == ".search":
+		return methodNotAllowed(r, "POST") // RFC 7644 §3.4.3: a search is a POST
+	case id == "":
 		return methodNotAllowed(r, "GET, POST")
 	case r.Method == http.MethodGet && users:
 		return s.getUser(r, id)

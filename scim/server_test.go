@@ -393,3 +393,28 @@ func TestNamesWithoutControlCharacters(t *testing.T) {
 		t.Errorf("groups after the refused writes: %d, %q", n, v.Group(gid).DisplayName)
 	}
 }
+
+// TestMethodNotAllowed checks the 405s and that their Allow header lists
+// what the resource takes (RFC 9110 §15.5.6).
+func TestMethodNotAllowed(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	for _, tt := range []struct{ method, path, allow string }{
+		{"GET", "/Users/.search", "POST"},
+		{"DELETE", "/Groups/.search", "POST"},
+		{"PUT", "/Users", "GET, POST"},
+		{"DELETE", "/Groups", "GET, POST"},
+		{"POST", "/Users/some-id", "GET, PUT, PATCH, DELETE"},
+	} {
+		req, _ := http.NewRequest(tt.method, srv.URL+"/scim/v2/p"+tt.path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("Allow"); resp.StatusCode != 405 || got != tt.allow || !strings.Contains(string(body), "(allowed: "+tt.allow+")") {
+			t.Errorf("%s %s: %d, Allow %q, %s; want 405, Allow %q", tt.method, tt.path, resp.StatusCode, got, body, tt.allow)
+		}
+	}
+}

@@ -102,7 +102,7 @@ Secrets generated for providers are printed once on standard output.`,
 	fl.BoolVar(&f.allowMassDestroy, "allow-mass-destroy", false, "let the config destroy more than one object and more than 25% of a kind at once")
 	registerDrift(cmd, &f.drift)
 	fl.DurationVar(&f.debounce, "watch-debounce", 300*time.Millisecond, "with --config: how long the directory must stay quiet before a change is applied")
-	fl.Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest SCIM request body accepted (413 beyond)")
+	fl.Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest SCIM request body accepted (413 beyond), from 1 KiB to 1 GiB")
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 or later) with this PEM certificate chain (with --tls-key)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	fl.BoolVar(&f.push, "push", false, "follow no directory or repository: take the config from reconcile apply --server")
@@ -127,6 +127,10 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 	if err := checkDrift(f.drift); err != nil {
 		return err
+	}
+	if f.maxBody < 1<<10 || f.maxBody > 1<<30 {
+		// A SCIM user is about 1 KB; below that every write would be 413.
+		return usageErrorf("--max-body-bytes is %d: give %d (1 KiB) to %d (1 GiB)", f.maxBody, 1<<10, 1<<30)
 	}
 	if f.gcHeadroomMiB < 0 || f.gcHeadroomMiB > 1<<20 {
 		return usageErrorf("--gc-headroom-mib is %d: give 0 to %d MiB", f.gcHeadroomMiB, 1<<20)
