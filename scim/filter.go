@@ -57,7 +57,10 @@ func parseFilter(s string) (filter.Expression, error) {
 func parseGeneral(s string) (filter.Expression, error) {
 	expr, err := filter.ParseFilter([]byte(s))
 	if err != nil {
-		return nil, errInvalidFilter("cannot parse filter %q: %s", s, strings.TrimSpace(firstLine(err.Error())))
+		// The parser's own message names its grammar's internals
+		// ("expected op.Or or[func func ...]"), which reach the identity
+		// provider's console: say what a filter looks like instead.
+		return nil, errInvalidFilter(`cannot parse filter %q: want comparisons such as userName eq "alice@example.com", joined by and/or, with not(...), (...) and value filters such as emails[type eq "work"] (RFC 7644 §3.4.2.2)`, s)
 	}
 	terms := 0
 	if depth := measure(expr, &terms); depth > maxFilterDepth {
@@ -107,13 +110,6 @@ func parenDepth(s string) int {
 		}
 	}
 	return deepest
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 func measure(e filter.Expression, terms *int) int {

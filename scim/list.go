@@ -3,8 +3,10 @@ package scim
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,9 +133,24 @@ func (s *Server) search(r *request, rt *resourceType) *Error {
 	}
 	var q query
 	if err := json.Unmarshal(body, &q); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return errInvalidSyntax("the body is not a SearchRequest: %s must be %s, not a JSON %s", te.Field, searchFieldType(te.Type), te.Value)
+		}
 		return errInvalidSyntax("the body is not a SearchRequest: %v", err)
 	}
 	return s.list(r, rt, q)
+}
+
+// searchFieldType names the JSON type a SearchRequest field takes.
+func searchFieldType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Pointer:
+		return "a number"
+	case reflect.Slice:
+		return "an array of strings"
+	}
+	return "a string"
 }
 
 // list answers a query with a ListResponse of the provider's resources.

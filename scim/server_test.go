@@ -418,3 +418,27 @@ func TestMethodNotAllowed(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryErrors checks that a bad filter or SearchRequest is answered
+// in the client's terms, not the parser's or the decoder's.
+func TestQueryErrors(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	for _, tt := range []struct {
+		method, path, body, scimType, detail string
+	}{
+		{"GET", "/Users?filter=userName%20eq", "", "invalidFilter", `cannot parse filter "userName eq": want comparisons such as userName eq "alice@example.com"`},
+		{"GET", "/Users?filter=userName%20eq%20%22x%22%20and", "", "invalidFilter", `cannot parse filter "userName eq \"x\" and": want`},
+		{"POST", "/Users/.search", `{"count":"10"}`, "invalidSyntax", "the body is not a SearchRequest: count must be a number, not a JSON string"},
+		{"POST", "/Users/.search", `{"attributes":"userName"}`, "invalidSyntax", "attributes must be an array of strings, not a JSON string"},
+		{"POST", "/Users/.search", `{"filter":7}`, "invalidSyntax", "filter must be a string, not a JSON number"},
+	} {
+		code, body := call(t, srv, tt.method, tt.path, tt.body)
+		detail, _ := body["detail"].(string)
+		if code != 400 || body["scimType"] != tt.scimType || !strings.HasPrefix(detail, tt.detail) && !strings.Contains(detail, tt.detail) {
+			t.Errorf("%s %s %s: %d %v %q, want 400 %s with %q", tt.method, tt.path, tt.body, code, body["scimType"], detail, tt.scimType, tt.detail)
+		}
+		if strings.Contains(detail, "func") || strings.Contains(detail, "Go struct") {
+			t.Errorf("%s %s: the detail shows internals: %q", tt.method, tt.path, detail)
+		}
+	}
+}
