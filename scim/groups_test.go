@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reconcile-dev/reconcile/state"
 )
@@ -112,6 +113,30 @@ func TestCreateAgainNeedsTheSameExternalID(t *testing.T) {
 	}
 	if code, m := call(t, srv, "POST", "/Users", `{"userName":"pat","externalId":"e1"}`); code != 201 || m["id"] != u["id"] {
 		t.Errorf("the same person again: %d %v", code, m["id"])
+	}
+}
+
+// TestCreateAgainWithoutExternalIDs checks that a userName deleted
+// without an externalId comes back as the same user only while that user
+// is still blocked: once deactivated, the address may be someone else's.
+func TestCreateAgainWithoutExternalIDs(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, u := call(t, srv, "POST", "/Users", `{"userName":"quinn"}`)
+	id := u["id"].(string)
+	call(t, srv, "DELETE", "/Users/"+id, "")
+	deadline := store.View().User(id).DeactivateAt
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdLifecycleTick, Time: deadline.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := store.View().User(id).State; got != state.UserDeactivated {
+		t.Fatalf("after the deadline: %s, want deactivated", got)
+	}
+	code, m := call(t, srv, "POST", "/Users", `{"userName":"quinn"}`)
+	if detail, _ := m["detail"].(string); code != 409 || !strings.Contains(detail, "now deactivated; without an externalId the same person cannot be told from a new one") {
+		t.Errorf("a create after the deactivation, no externalIds: %d %v", code, m)
+	}
+	if got := store.View().User(id); got.State != state.UserDeactivated || !got.SCIMDeleted {
+		t.Errorf("the old user after the refused create: %s, deleted %v", got.State, got.SCIMDeleted)
 	}
 }
 

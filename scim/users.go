@@ -292,8 +292,16 @@ func (s *Server) createUser(r *request) *Error {
 			// Deleted through SCIM and now created again: the same person
 			// only if the externalIds agree. A recycled address must not
 			// inherit someone else's account and archives.
-			if a, b := strAttr(storedResource(other), "externalId"), strAttr(res, "externalId"); a != b {
+			a, b := strAttr(storedResource(other), "externalId"), strAttr(res, "externalId")
+			if a != b {
 				return nil, errUniqueness("userName %q belongs to a user this provider deleted, with another externalId; it is kept until purged. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
+			}
+			// Without externalIds, only the delete's own undoing is
+			// taken for the same person: while the user is still blocked
+			// (the provider's deactivationDelay), as a reactivation would
+			// be. Later, the address may have passed to someone else.
+			if a == "" && other.State != state.UserBlocked {
+				return nil, errUniqueness("userName %q belongs to a user this provider deleted, now %s; without an externalId the same person cannot be told from a new one with a recycled address. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.State, other.ID)
 			}
 			existing = other
 		}
