@@ -324,6 +324,16 @@ func (m matcher) compare(e *filter.AttributeExpression, res map[string]any) (boo
 		// not(...) match everything).
 		return e.Operator == filter.NE, nil
 	}
+	if e.Operator == filter.PR && p.SubAttributeName() == "" && attr.Type == typeComplex {
+		// "name pr": any non-empty node, whichever sub-attributes it has
+		// (RFC 7644 §3.4.2.2), not its "value", which name has none of.
+		for _, v := range values {
+			if !isEmpty(v) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
 	if sub := p.SubAttributeName(); sub != "" || attr.Type == typeComplex {
 		// A complex attribute without a sub-attribute compares its
 		// "value" (RFC 7644 §3.4.2.2: "emails eq x" means any email).

@@ -41,6 +41,13 @@ func TestFilter(t *testing.T) {
 		{`title ew "Guide"`, true},
 		{`title pr`, true},
 		{`nickName pr`, false},
+		{`name pr`, true},      // a complex attribute without a "value"
+		{`addresses pr`, true}, // multi-valued, without a "value"
+		{`emails pr`, true},
+		{`x509Certificates pr`, false},
+		{`phoneNumbers pr`, false},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager pr`, true},
+		{`not (name pr)`, false},
 		{`userName gt "a"`, true},
 		{`userName lt "a"`, false},
 		{`userName ge "bjensen@example.com"`, true},

@@ -442,3 +442,23 @@ func TestQueryErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPresentComplexAttribute checks `pr` on complex attributes through
+// the list endpoint, its prefilter and its shape cache included.
+func TestPresentComplexAttribute(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	call(t, srv, "POST", "/Users", `{"userName":"named","name":{"givenName":"Ann"}}`)
+	call(t, srv, "POST", "/Users", `{"userName":"nameless"}`)
+	for filter, want := range map[string]float64{
+		"name%20pr":                       1,
+		"not%20(name%20pr)":               1,
+		"name%20pr%20or%20userName%20pr":  2,
+		"addresses%20pr":                  0,
+		"name.givenName%20pr":             1,
+		"name%20pr%20and%20userName%20pr": 1,
+	} {
+		if _, m := call(t, srv, "GET", "/Users?filter="+filter, ""); m["totalResults"] != want {
+			t.Errorf("filter=%s: %v users, want %v", filter, m["totalResults"], want)
+		}
+	}
+}
