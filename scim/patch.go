@@ -250,10 +250,13 @@ func (rt *resourceType) applyPath(res map[string]any, op, path string, value any
 	switch {
 	case op == "remove" && t.attr.MultiValued && value != nil:
 		// Entra removes members as {"path": "members", "value": [{"value": id}]}.
-		setIfAny(container, name, removeValues(current, value))
+		setIfAny(container, name, removeValues(t.attr, current, value))
 	case op == "remove":
 	case t.attr.MultiValued && op == "add":
-		setIfAny(container, name, appendValues(current, value))
+		if anyPrimary(value) {
+			current = clearPrimary(current) // RFC 7644 §3.5.2.1: one primary
+		}
+		setIfAny(container, name, appendValues(t.attr, current, value))
 	case t.attr.MultiValued:
 		setIfAny(container, name, flatten(value))
 	case t.attr.Type == typeComplex:
@@ -287,6 +290,10 @@ func patchFiltered(t *target, op string, current, value any) (any, error) {
 		elems = nil
 	}
 	m := matcher{rt: &resourceType{core: &Schema{Attributes: t.attr.SubAttributes}}}
+	// Making the selected elements primary takes it from the others
+	// (RFC 7644 §3.5.2).
+	setsPrimary := op != "remove" && (t.sub != nil && strings.EqualFold(t.sub.Name, "primary") && isTrue(value) ||
+		t.sub == nil && anyPrimary(value))
 	var out []any
 	matched := false
 	for _, e := range elems {
@@ -300,6 +307,9 @@ func patchFiltered(t *target, op string, current, value any) (any, error) {
 			return nil, err
 		}
 		if !hit {
+			if setsPrimary {
+				e = withoutPrimary(e)
+			}
 			out = append(out, e)
 			continue
 		}
@@ -398,11 +408,11 @@ func patchSub(t *target, op string, current, value any) any {
 	return apply(obj)
 }
 
-func appendValues(current, value any) any {
+func appendValues(a *Attr, current, value any) any {
 	var out []any
 	seen := map[string]bool{}
 	for _, e := range append(flattenOrNil(current), flatten(value)...) {
-		if k := valueKey(e); !seen[k] {
+		if k := valueKey(a, e); !seen[k] {
 			seen[k] = true
 			out = append(out, e)
 		}
@@ -410,14 +420,14 @@ func appendValues(current, value any) any {
 	return out
 }
 
-func removeValues(current, value any) any {
+func removeValues(a *Attr, current, value any) any {
 	drop := map[string]bool{}
 	for _, v := range flatten(value) {
-		drop[valueKey(v)] = true
+		drop[valueKey(a, v)] = true
 	}
 	var out []any
 	for _, e := range flattenOrNil(current) {
-		if !drop[valueKey(e)] {
+		if !drop[valueKey(a, e)] {
 			out = append(out, e)
 		}
 	}
@@ -431,18 +441,69 @@ func flattenOrNil(v any) []any {
 	return flatten(v)
 }
 
-// valueKey identifies an element of a multi-valued attribute by its
+// valueKey identifies an element of a multi-valued attribute a by its
 // "value" sub-attribute (or whole, for simple values and elements without
-// one), so that duplicates are found in linear time.
-func valueKey(e any) string {
+// one), so that duplicates are found in linear time. A value compared
+// without case (emails.value) is keyed in lower case: "B@X.COM" is the
+// same email as "b@x.com".
+func valueKey(a *Attr, e any) string {
 	if m, ok := e.(map[string]any); ok {
 		if v, ok := getFold(m, "value"); ok && v != nil {
-			return "v:" + stringOf(v)
+			k := stringOf(v)
+			if sub := a.sub("value"); sub != nil && !sub.CaseExact {
+				k = strings.ToLower(k)
+			}
+			return "v:" + k
 		}
 		b, _ := json.Marshal(m)
 		return "o:" + string(b)
 	}
-	return "v:" + stringOf(e)
+	k := stringOf(e)
+	if !a.CaseExact {
+		k = strings.ToLower(k)
+	}
+	return "v:" + k
+}
+
+// anyPrimary tells whether a PATCH value holds an element marked
+// primary (true, or Entra's "True").
+func anyPrimary(value any) bool {
+	for _, e := range flatten(value) {
+		if m, ok := e.(map[string]any); ok {
+			if p, ok := getFold(m, "primary"); ok && isTrue(p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isTrue(v any) bool {
+	s, ok := v.(string)
+	return v == true || ok && strings.EqualFold(s, "true")
+}
+
+// clearPrimary returns the elements with primary unset, copying those
+// that had it: a new primary value takes it from them.
+func clearPrimary(current any) any {
+	elems := flattenOrNil(current)
+	out := make([]any, len(elems))
+	for i, e := range elems {
+		out[i] = withoutPrimary(e)
+	}
+	return out
+}
+
+// withoutPrimary returns an element without primary, copied if it had it.
+func withoutPrimary(e any) any {
+	if m, ok := e.(map[string]any); ok {
+		if p, ok := getFold(m, "primary"); ok && isTrue(p) {
+			c := maps.Clone(m)
+			deleteFold(c, "primary")
+			return c
+		}
+	}
+	return e
 }
 
 func setIfAny(m map[string]any, k string, v any) {

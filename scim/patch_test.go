@@ -60,6 +60,22 @@ func TestPatch(t *testing.T) {
 		want: `{"name": {"givenName": "Barbara"}}`,
 		drop: []string{"title"},
 	}, {
+		name: "adding a primary email takes primary from the others",
+		ops:  `[{"op":"add","path":"emails","value":[{"value":"n@y.com","type":"other","primary":true}]}]`,
+		want: `{"emails": [{"value": "b@work.com", "type": "work"}, {"value": "b@home.org", "type": "home"}, {"value": "n@y.com", "type": "other", "primary": true}]}`,
+	}, {
+		name: "making a filtered email primary, as Entra sends it",
+		ops:  `[{"op":"Replace","path":"emails[type eq \"home\"].primary","value":"True"}]`,
+		want: `{"emails": [{"value": "b@work.com", "type": "work"}, {"value": "b@home.org", "type": "home", "primary": true}]}`,
+	}, {
+		name: "replacing a filtered email with a primary one",
+		ops:  `[{"op":"replace","path":"emails[type eq \"home\"]","value":{"value":"h@home.org","primary":true}}]`,
+		want: `{"emails": [{"value": "b@work.com", "type": "work"}, {"value": "h@home.org", "type": "home", "primary": true}]}`,
+	}, {
+		name: "emails are matched without case when added and removed",
+		ops:  `[{"op":"add","path":"emails","value":[{"value":"B@WORK.COM","type":"work"}]},{"op":"remove","path":"emails","value":[{"value":"B@HOME.ORG"}]}]`,
+		want: `{"emails": [{"value": "b@work.com", "type": "work", "primary": true}]}`,
+	}, {
 		name: "the whole extension as the path",
 		ops:  `[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":{"department":"NEW","division":"EMEA"}}]`,
 		want: `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "NEW", "division": "EMEA"}}`,
