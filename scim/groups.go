@@ -454,6 +454,10 @@ func (s *Server) patchGroup(r *request, id string) *Error {
 	}
 	q := r.URL.Query()
 	if q.Get("attributes") == "" && q.Get("excludedAttributes") == "" {
+		// The version after the write, for the client's next If-Match.
+		if g := s.store.View().Group(id); g != nil {
+			r.w.Header().Set("ETag", etag(g.ModifyIndex))
+		}
 		r.w.WriteHeader(http.StatusNoContent)
 		return nil
 	}

@@ -184,3 +184,31 @@ func TestMemberAttributePaths(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchAnswersWithTheVersion checks that a PATCH answered 204 gives
+// the resource's version as GET would, also when it changed nothing, so
+// that the client's next If-Match holds.
+func TestPatchAnswersWithTheVersion(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, u := call(t, srv, "POST", "/Users", `{"userName":"v","title":"A"}`)
+	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G"}`)
+	for _, tt := range []struct{ path, body string }{
+		{"/Users/" + u["id"].(string), `{"Operations":[{"op":"replace","path":"title","value":"B"}]}`},
+		{"/Users/" + u["id"].(string), `{"Operations":[{"op":"replace","path":"title","value":"B"}]}`}, // no change
+		{"/Groups/" + g["id"].(string), `{"Operations":[{"op":"replace","path":"displayName","value":"H"}]}`},
+		{"/Groups/" + g["id"].(string), `{"Operations":[{"op":"replace","path":"displayName","value":"H"}]}`},
+	} {
+		req, _ := http.NewRequest("PATCH", srv.URL+"/scim/v2/p"+tt.path, strings.NewReader(tt.body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		_, m := call(t, srv, "GET", tt.path, "")
+		want := m["meta"].(map[string]any)["version"]
+		if got := resp.Header.Get("ETag"); resp.StatusCode != 204 || got != want {
+			t.Errorf("PATCH %s %s: %d, ETag %q; want 204, %q", tt.path, tt.body, resp.StatusCode, got, want)
+		}
+	}
+}

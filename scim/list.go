@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reconcile-dev/reconcile/state"
 	filter "github.com/scim2/filter-parser/v2"
@@ -92,6 +93,18 @@ func splitList(s string) []string {
 	return out
 }
 
+// sortableTime formats times so that their text sorts in time order.
+const sortableTime = "2006-01-02T15:04:05.000000000Z"
+
+// firstIndex is the startIndex a response gives: the request's, or 1 for
+// none or one below 1 (RFC 7644 §3.4.2.4), also past the last result.
+func (q query) firstIndex() int {
+	if q.StartIndex == nil {
+		return 1
+	}
+	return max(*q.StartIndex, 1)
+}
+
 // page works out the slice of n results a query asks for.
 func (q query) page(n, maxResults int) (start, end int, err *Error) {
 	startIndex := 1
@@ -99,7 +112,7 @@ func (q query) page(n, maxResults int) (start, end int, err *Error) {
 		if *q.StartIndex == -1<<31 {
 			return 0, 0, errInvalidValue("startIndex must be an integer")
 		}
-		startIndex = max(*q.StartIndex, 1) // RFC 7644 §3.4.2.4: values below 1 mean 1
+		startIndex = q.firstIndex()
 	}
 	count := maxResults
 	if q.Count != nil {
@@ -175,7 +188,7 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 			if err != nil {
 				return err
 			}
-			if q.projection().all() && s.writeUserPage(r, v, hits, start, end) {
+			if q.projection().all() && s.writeUserPage(r, v, hits, q.firstIndex(), start, end) {
 				return nil
 			}
 			lo, hi = start, end // unsorted: only the page is read
@@ -207,7 +220,7 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 	resp := listResponse{
 		Schemas:      []string{URNListResponse},
 		TotalResults: len(results),
-		StartIndex:   start + 1,
+		StartIndex:   q.firstIndex(),
 		ItemsPerPage: end - start,
 		Resources:    []any{},
 	}
@@ -223,17 +236,17 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 	return nil
 }
 
-// writeUserPage answers hits[start:end] as GET /Users/{id} renders
-// each, without encoding their maps: what identity providers' lookups
-// get. The members are in another order than a map's encoding gives. It
+// writeUserPage answers hits[start:end] (startIndex first) as GET
+// /Users/{id} renders each, without encoding their maps: what identity
+// providers' lookups get. The members are in another order than a map's encoding gives. It
 // writes nothing and returns false if a stored resource is not JSON, for
 // the map path to report.
-func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, start, end int) bool {
+func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, first, start, end int) bool {
 	buf := userBuffers.Get().(*[]byte)
 	b := append((*buf)[:0], `{"schemas":["`+URNListResponse+`"],"totalResults":`...)
 	b = strconv.AppendInt(b, int64(len(hits)), 10)
 	b = append(b, `,"startIndex":`...)
-	b = strconv.AppendInt(b, int64(start+1), 10)
+	b = strconv.AppendInt(b, int64(first), 10)
 	b = append(b, `,"itemsPerPage":`...)
 	b = strconv.AppendInt(b, int64(end-start), 10)
 	b = append(b, `,"Resources":[`...)
@@ -389,13 +402,20 @@ func sortResources(rt *resourceType, results []map[string]any, sortBy, order str
 	if order != "" && !desc && !strings.EqualFold(order, "ascending") {
 		return errInvalidValue("sortOrder must be ascending or descending, not %q", order)
 	}
+	attr := t.attr
+	if t.sub != nil {
+		attr = t.sub
+	}
 	key := func(res map[string]any) string {
 		v := rt.valueAt(res, sortBy)
-		attr := t.attr
-		if t.sub != nil {
-			attr = t.sub
-		}
-		if !attr.CaseExact {
+		switch {
+		case attr.Type == typeDateTime:
+			// RFC 3339 with trimmed fractions ("...00Z" after "...00.5Z")
+			// does not sort as text: compare fixed-width UTC instead.
+			if at, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				return at.UTC().Format(sortableTime)
+			}
+		case !attr.CaseExact:
 			return strings.ToLower(v)
 		}
 		return v

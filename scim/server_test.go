@@ -117,19 +117,21 @@ func TestListSearchSortAndPages(t *testing.T) {
 		method, path, body string
 		total              float64
 		names              string
+		startIndex         float64
 	}{
-		{"GET", "/Users", "", 4, "carol,alice,bob,dave"}, // creation order
-		{"GET", "/Users?sortBy=userName", "", 4, "alice,bob,carol,dave"},
-		{"GET", "/Users?sortBy=userName&sortOrder=descending&startIndex=2&count=2", "", 4, "carol,bob"},
-		{"GET", "/Users?startIndex=0&count=-5", "", 4, ""},
-		{"GET", "/Users?startIndex=9", "", 4, ""},
-		{"POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"title sw \"T b\" or userName eq \"dave\"","sortBy":"userName","count":10}`, 2, "bob,dave"},
-		{"GET", "/Users?filter=userName%20eq%20%22ALICE%22&attributes=userName", "", 1, "alice"},
+		{"GET", "/Users", "", 4, "carol,alice,bob,dave", 1}, // creation order
+		{"GET", "/Users?sortBy=userName", "", 4, "alice,bob,carol,dave", 1},
+		{"GET", "/Users?sortBy=userName&sortOrder=descending&startIndex=2&count=2", "", 4, "carol,bob", 2},
+		{"GET", "/Users?startIndex=0&count=-5", "", 4, "", 1},
+		{"GET", "/Users?startIndex=9", "", 4, "", 9},                     // past the end: the request's, on either path
+		{"GET", "/Users?startIndex=9&attributes=userName", "", 4, "", 9}, // (a projection renders maps)
+		{"POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"title sw \"T b\" or userName eq \"dave\"","sortBy":"userName","count":10}`, 2, "bob,dave", 1},
+		{"GET", "/Users?filter=userName%20eq%20%22ALICE%22&attributes=userName", "", 1, "alice", 1},
 	}
 	for _, tt := range tests {
 		code, m := call(t, srv, tt.method, tt.path, tt.body)
-		if code != 200 || m["totalResults"] != tt.total || names(m) != tt.names {
-			t.Errorf("%s %s: %d, total %v, names %q; want 200, %v, %q", tt.method, tt.path, code, m["totalResults"], names(m), tt.total, tt.names)
+		if code != 200 || m["totalResults"] != tt.total || names(m) != tt.names || m["startIndex"] != tt.startIndex {
+			t.Errorf("%s %s: %d, total %v, names %q, startIndex %v; want 200, %v, %q, %v", tt.method, tt.path, code, m["totalResults"], names(m), m["startIndex"], tt.total, tt.names, tt.startIndex)
 		}
 	}
 	// attributes projects, but id and schemas always come back.

@@ -456,8 +456,14 @@ func (s *Server) patchUser(r *request, id string) *Error {
 	// RFC 7644 §3.5.2: 204, unless the client asked for attributes.
 	q := r.URL.Query()
 	if q.Get("attributes") == "" && q.Get("excludedAttributes") == "" {
+		// The version after the write, for the client's next If-Match
+		// (u is nil when the PATCH changed nothing: the stored one).
+		v := s.store.View()
+		if u == nil {
+			u = v.User(id)
+		}
 		if u != nil {
-			r.w.Header().Set("ETag", userETag(s.store.View(), u))
+			r.w.Header().Set("ETag", userETag(v, u))
 		}
 		r.w.WriteHeader(http.StatusNoContent)
 		return nil
