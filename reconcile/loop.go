@@ -126,8 +126,8 @@ type Status struct {
 	Reason  string    `json:"reason,omitempty"`
 	Message string    `json:"message,omitempty"`
 	Errors  []Problem `json:"errors,omitempty"`
-	// LastApplied is when a run last applied changes; LastRun when one
-	// last ran.
+	// LastApplied is when a revision was last applied, by this process
+	// or before it started; LastRun when a run last ran.
 	LastApplied time.Time `json:"lastApplied,omitzero"`
 	LastRun     time.Time `json:"lastRun,omitzero"`
 	Runs        int       `json:"runs"`
@@ -163,6 +163,11 @@ func (l *Loop) Status() Status {
 	s := l.status
 	if st := l.Store.View().Config(); st != nil {
 		s.Revision = st.Revision
+		// The loop's record starts empty at each start and skips a new
+		// revision that changed nothing; the state's survives both.
+		if st.AppliedAt.After(s.LastApplied) {
+			s.LastApplied = st.AppliedAt.UTC()
+		}
 	}
 	return s
 }

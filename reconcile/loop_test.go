@@ -85,6 +85,14 @@ func TestLoopAppliesStallsAndKeepsLastGood(t *testing.T) {
 		t.Fatalf("after a good revision: %+v", st)
 	}
 	applied := store.View().Config().Digest
+	if st.LastApplied.IsZero() {
+		t.Errorf("after a good revision, no LastApplied: %+v", st)
+	}
+	// A new loop, as after a restart, knows when the state last took a
+	// revision.
+	if got := (&Loop{Source: src, Store: store}).Status().LastApplied; !got.Equal(store.View().Config().AppliedAt) {
+		t.Errorf("a new loop's LastApplied: %v, want the state's %v", got, store.View().Config().AppliedAt)
+	}
 
 	// The same content again (a touch, a poll without a commit) applies
 	// nothing.
