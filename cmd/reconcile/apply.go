@@ -62,6 +62,7 @@ its config changes where it lives.`,
 			if sf.url != "" && cmd.Flags().Changed("data-dir") {
 				return usageErrorf("--server and --data-dir exclude each other: apply to a daemon or to a local data dir")
 			}
+			sf.orEnv(cmd)
 			l, err := c.load(&cf)
 			if err != nil {
 				return err

@@ -31,6 +31,15 @@ func (f *serverFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.tokenFile, "admin-token-file", "", "file holding the admin API token (default: $RECONCILE_ADMIN_TOKEN)")
 }
 
+// orEnv makes a command that works on a daemon or on a local data dir use
+// the daemon $RECONCILE_SERVER names when neither --server nor --data-dir
+// was given, as the commands that always need a daemon do.
+func (f *serverFlags) orEnv(cmd *cobra.Command) {
+	if f.url == "" && !cmd.Flags().Changed("data-dir") {
+		f.url = os.Getenv("RECONCILE_SERVER")
+	}
+}
+
 // registerDefault is register for commands that always need a daemon:
 // --server defaults to $RECONCILE_SERVER, else http://127.0.0.1:8080.
 func (f *serverFlags) registerDefault(cmd *cobra.Command) {
@@ -157,9 +166,7 @@ the data dir; without, it reads the data dir directly.`,
 				f.Since = t
 			}
 			var page admin.SyncLogPage
-			if sf.url == "" {
-				sf.url = os.Getenv("RECONCILE_SERVER")
-			}
+			sf.orEnv(cmd)
 			if sf.url != "" {
 				q := url.Values{}
 				for k, v := range map[string]string{"provider": provider, "user": user} {

@@ -84,6 +84,7 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 			case sf.url != "" && cmd.Flags().Changed("data-dir"):
 				return usageErrorf("--server and --data-dir exclude each other: plan against a daemon or a local data dir")
 			}
+			sf.orEnv(cmd)
 			c.jsonErrors = format == "json"
 			l, err := c.load(&cf)
 			if err != nil {
