@@ -120,6 +120,10 @@ func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags,
 	if err != nil {
 		return err
 	}
+	if plan.Follows != "" {
+		// Refused before a plan is shown for approval it could not use.
+		return fmt.Errorf("%s", followsError(plan.Follows))
+	}
 	fmt.Fprint(c.stdout, plan.Rendered)
 	if !plan.Plan.Applyable {
 		c.printProblemList(plan.Plan.Errors)

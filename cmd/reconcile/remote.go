@@ -55,6 +55,10 @@ type RemoteResponse struct {
 	// secrets it generated, shown this once.
 	Applied     bool                    `json:"applied,omitempty"`
 	Credentials []reconcile.Credentials `json:"credentials,omitempty"`
+	// Follows (plan only) is what the daemon follows: one that follows a
+	// directory or a branch refuses applies, which the CLI says before
+	// asking to approve a plan it could not apply.
+	Follows string `json:"follows,omitempty"`
 }
 
 // remote serves plans and pushed applies.
@@ -66,6 +70,12 @@ type remote struct {
 	// applies are refused then.
 	follows string
 	drift   string
+}
+
+// followsError is why a daemon that follows a config refuses an apply.
+func followsError(follows string) string {
+	return "this daemon follows " + follows +
+		": change the config there (merge to the branch, edit the directory); only a daemon started with --push accepts reconcile apply --server"
 }
 
 func (rm *remote) handlers() map[string]http.Handler {
@@ -82,8 +92,7 @@ func (rm *remote) serve(w http.ResponseWriter, r *http.Request, apply bool) {
 		json.NewEncoder(w).Encode(resp)
 	}
 	if apply && rm.follows != "" {
-		answer(http.StatusConflict, &RemoteResponse{Error: "this daemon follows " + rm.follows +
-			": change the config there (merge to the branch, edit the directory); only a daemon started with --push accepts reconcile apply --server"})
+		answer(http.StatusConflict, &RemoteResponse{Error: followsError(rm.follows)})
 		return
 	}
 	var req RemoteRequest
@@ -126,7 +135,7 @@ func (rm *remote) serve(w http.ResponseWriter, r *http.Request, apply bool) {
 	}
 	var text strings.Builder
 	p.WriteText(&text)
-	resp := &RemoteResponse{Plan: p.JSON(), PlanDigest: planDigest(text.String()), Rendered: text.String()}
+	resp := &RemoteResponse{Plan: p.JSON(), PlanDigest: planDigest(text.String()), Rendered: text.String(), Follows: rm.follows}
 	if req.Format == "markdown" {
 		var b strings.Builder
 		p.WriteMarkdown(&b)
