@@ -266,10 +266,12 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 	base = strings.TrimSuffix(base, "/")
 	log.Info("serving", "listen", ln.Addr().String(), "admin", adminToken != "", "source", srcInfo.String(), "drift", f.drift)
-	for _, p := range store.View().Providers() {
-		log.Info("SCIM provider", "provider", p.Name, "baseURL", base+scim.Prefix+p.Name+"/", "auth", p.Auth.Type)
-	}
 	fmt.Fprintf(c.stdout, "reconcile is serving on %s\n", base)
+	// What an identity provider's admin enters: shown whatever the log
+	// level (warn by default).
+	for _, p := range store.View().Providers() {
+		fmt.Fprintf(c.stdout, "  provider %s: SCIM base URL %s (%s auth)\n", p.Name, base+scim.Prefix+p.Name+"/", p.Auth.Type)
+	}
 
 	errc := make(chan error, 1)
 	go func() {
