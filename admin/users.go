@@ -117,6 +117,15 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 	org, provider, after := q.Get("organization"), q.Get("provider"), q.Get("after")
 	page := UserPage{Users: []User{}}
 	v := a.store.View()
+	// A name that matches nothing is a typo more often than a question.
+	if org != "" && v.Organization(org) == nil {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no organization %q", org))
+		return
+	}
+	if provider != "" && provider != "-" && v.Provider(provider) == nil {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no provider %q (- lists the local users)", provider))
+		return
+	}
 	users := v.Users()
 	if name := q.Get("userName"); name != "" {
 		users = v.UsersByUserName(name)
