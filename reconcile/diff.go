@@ -116,12 +116,15 @@ func pair(kind, name string, before, after any, battrs, aattrs []attr) *Step {
 
 // diffSecret decides what happens to a provider's secret: set from the
 // configured source when it differs from the stored hash, generated when
-// the config names no source and none was generated before.
+// the config names no source and none was generated before, or when the
+// kind of auth changes: a bearer token does not silently become a Basic
+// password (the clients must be set up again anyway, with what is
+// printed).
 func diffSecret(s *Step, have *state.Provider, want *DesiredProvider) {
 	switch {
 	case want.Secret != nil && (have == nil || !have.Auth.Secret.Verify(want.Secret)):
 		s.Secret, s.newSecret = SecretSet, want.Secret
-	case want.Secret == nil && (have == nil || have.Auth.SecretSource != state.SecretSourceGenerated):
+	case want.Secret == nil && (have == nil || have.Auth.SecretSource != state.SecretSourceGenerated || have.Auth.Type != want.Auth.Type):
 		s.Secret = SecretGenerate
 	default:
 		s.Unchanged++

@@ -41,3 +41,33 @@ func TestDelayChangeKeepsPendingDeadlines(t *testing.T) {
 		t.Errorf("notes without pending deactivations: %v", p.Steps[0].Notes)
 	}
 }
+
+// TestAuthTypeChangeGeneratesSecret checks that a generated secret is
+// generated again when the provider's kind of auth changes, and kept
+// otherwise.
+func TestAuthTypeChangeGeneratesSecret(t *testing.T) {
+	have := &state.Provider{
+		Name: "okta", DisplayName: "Okta",
+		Auth:                state.ProviderAuth{Type: "bearer", SecretSource: state.SecretSourceGenerated, Secret: state.HashSecret([]byte("x"))},
+		OrganizationMapping: state.OrganizationMapping{Method: "fixed", Organization: "eng"},
+	}
+	live := &Live{Organizations: []*state.Organization{{Name: "eng", DisplayName: "Eng"}}, Providers: []*state.Provider{have}}
+	for _, tt := range []struct {
+		auth state.ProviderAuth
+		want SecretAction
+	}{
+		{state.ProviderAuth{Type: "bearer"}, SecretKeep},
+		{state.ProviderAuth{Type: "basic", Username: "code42-scim"}, SecretGenerate},
+	} {
+		want := *have
+		want.Auth = tt.auth
+		p := Diff(&Desired{Organizations: live.Organizations, Providers: []*DesiredProvider{{Provider: &want}}}, live)
+		var got SecretAction
+		if len(p.Steps) > 0 {
+			got = p.Steps[0].Secret
+		}
+		if got != tt.want {
+			t.Errorf("auth %s: secret action %v, want %v", tt.auth.Type, got, tt.want)
+		}
+	}
+}
