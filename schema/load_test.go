@@ -287,9 +287,31 @@ kind: Organization
 name: o
 displayName: O
 `}), "")
-	want := "p.yaml:5:32: rateLimit.requestsPerSecond: invalid value -1: want >0 & <=1000000\np.yaml:5:43: rateLimit.burst: must be an integer, got \"2.5\""
+	want := "p.yaml:5:32: rateLimit.requestsPerSecond: invalid value -1: want a number more than 0 and at most 1000000\np.yaml:5:43: rateLimit.burst: must be an integer, got \"2.5\""
 	if err == nil || err.Error() != want {
 		t.Errorf("errors:\n%v\nwant:\n%s", err, want)
+	}
+	// Bounds are said in words, without CUE's types or default markers.
+	_, err = Load(fsOf(map[string]string{"p.yaml": `
+kind: Provider
+name: p
+displayName: P
+auth: {type: bearer}
+rateLimit: {requestsPerSecond: 5, burst: 0}
+deactivationGuard: {maxPercent: 150}
+organizationMapping: {method: fixed, organization: o}
+---
+kind: Organization
+name: o
+displayName: O
+`}), "")
+	for _, line := range []string{
+		"rateLimit.burst: invalid value 0: want a whole number from 1 to 1000000",
+		"deactivationGuard.maxPercent: invalid value 150: want a whole number from 0 to 100",
+	} {
+		if err == nil || !strings.Contains(err.Error(), line) {
+			t.Errorf("errors:\n%v\nwant a line with %q", err, line)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,9 +199,61 @@ func (s *shape) explain(ctx *cue.Context, val any, text string) string {
 	return ""
 }
 
-// constraintOf describes a constraint CUE can print, e.g. ">0 & <=1000".
+// constraintOf describes a constraint in words where it is a number's
+// bounds ("want a whole number from 0 to 100"), else as CUE prints it.
+// CUE's own text names its types (uint) and marks defaults (*25 | ...),
+// which mean nothing to someone writing YAML.
 func constraintOf(v cue.Value) string {
-	return fmt.Sprintf("want %v", v)
+	text := defaultMarker.ReplaceAllString(fmt.Sprint(v), "")
+	if words, ok := boundsInWords(text); ok {
+		return "want " + words
+	}
+	return "want " + text
+}
+
+// defaultMarker is a leading default of a disjunction: "*25 | ".
+var defaultMarker = regexp.MustCompile(`^\*[^|]+\|\s*`)
+
+// boundsInWords reads "uint & <=100", ">0 & <=1000000" and the like.
+func boundsInWords(c string) (string, bool) {
+	kind := "number"
+	var lo, hi string
+	var loIncl, hiIncl bool
+	for _, part := range strings.Split(c, " & ") {
+		switch {
+		case part == "int":
+			kind = "whole number"
+		case part == "uint":
+			kind = "whole number"
+			if lo == "" {
+				lo, loIncl = "0", true
+			}
+		case part == "number" || part == "float":
+		case strings.HasPrefix(part, ">="):
+			lo, loIncl = part[2:], true
+		case strings.HasPrefix(part, ">"):
+			lo, loIncl = part[1:], false
+		case strings.HasPrefix(part, "<="):
+			hi, hiIncl = part[2:], true
+		case strings.HasPrefix(part, "<"):
+			hi, hiIncl = part[1:], false
+		default:
+			return "", false
+		}
+	}
+	from := map[bool]string{true: "at least ", false: "more than "}
+	upTo := map[bool]string{true: "at most ", false: "less than "}
+	switch {
+	case lo != "" && hi != "" && loIncl && hiIncl:
+		return fmt.Sprintf("a %s from %s to %s", kind, lo, hi), true
+	case lo != "" && hi != "":
+		return fmt.Sprintf("a %s %s%s and %s%s", kind, from[loIncl], lo, upTo[hiIncl], hi), true
+	case lo != "":
+		return fmt.Sprintf("a %s %s%s", kind, from[loIncl], lo), true
+	case hi != "":
+		return fmt.Sprintf("a %s %s%s", kind, upTo[hiIncl], hi), true
+	}
+	return "", false
 }
 
 // trimPrefixErr drops the part of a parse error that repeats the value.
