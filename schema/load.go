@@ -193,6 +193,14 @@ func (l *loader) loadDocument(doc *yaml.Node) {
 	}
 	kindNode := lookup(root, "kind")
 	if kindNode == nil {
+		// kind may hide behind a merge key, which walk would refuse:
+		// say that rather than that kind is missing.
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			if k := root.Content[i]; k.Tag == "!!merge" {
+				l.errorf(l.file, k, "", "merge keys (<<) are not supported: write the fields out")
+				return
+			}
+		}
 		l.errorf(l.file, root, "kind", "required field is missing (want one of %s)", strings.Join(kinds, ", "))
 		return
 	}

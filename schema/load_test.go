@@ -410,3 +410,19 @@ func TestSyntaxErrorLines(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeKeyAtTheTop checks that a document whose kind comes from a
+// merge key is told merge keys are not supported, not that kind is
+// missing.
+func TestMergeKeyAtTheTop(t *testing.T) {
+	_, err := Load(fsOf(map[string]string{"o.yaml": `
+base: &base {kind: Organization, displayName: Base}
+---
+<<: *base
+name: o
+`}), "")
+	want := "o.yaml:3:1: merge keys (<<) are not supported: write the fields out"
+	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "o.yaml:3:1: kind") {
+		t.Errorf("errors:\n%v\nwant %q, not that kind is missing", err, want)
+	}
+}
