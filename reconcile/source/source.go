@@ -45,7 +45,8 @@ func ReadDir(dir string, include func(name string) bool) (*Snapshot, error) {
 	}
 	files := fstest.MapFS{}
 	if err := readTree(dir, ".", include, files, map[string]bool{}); err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
+		// The tree's errors name paths within it: say which tree.
+		return nil, fmt.Errorf("reading config %s: %w", dir, err)
 	}
 	s := &Snapshot{FS: files}
 	for name := range files {
@@ -74,7 +75,7 @@ func readTree(dir, rel string, include func(string) bool, files fstest.MapFS, on
 		return err
 	}
 	if onPath[real] {
-		return fmt.Errorf("%s: symlink loop", rel)
+		return fmt.Errorf("%s: symlink loop (it leads back to %s)", rel, real)
 	}
 	onPath[real] = true
 	defer delete(onPath, real)

@@ -130,7 +130,7 @@ func TestReadDirFollowsSymlinks(t *testing.T) {
 	if err := os.Symlink(dir, filepath.Join(other, "loop")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadDir(dir, yamlOnly); err == nil || !strings.Contains(err.Error(), "symlink loop") {
+	if _, err := ReadDir(dir, yamlOnly); err == nil || !strings.Contains(err.Error(), "reading config "+dir+": ") || !strings.Contains(err.Error(), ": symlink loop (it leads back to ") {
 		t.Errorf("a symlink loop: got %v", err)
 	}
 	os.Remove(filepath.Join(other, "loop"))
