@@ -62,8 +62,15 @@ func (s *Server) addMembers(r *request, v *state.View, res map[string]any) {
 // wantsMembers reports whether a projection returns members, which can be
 // many: they are only read when needed.
 func (p projection) wantsMembers() bool {
+	// The names may be qualified with the core schema's URN.
+	unqualified := func(t string) string {
+		if urn, rest := groupType.splitURN(t); urn != "" {
+			return rest
+		}
+		return t
+	}
 	for _, t := range p.excluded {
-		if strings.EqualFold(strings.SplitN(t, ".", 2)[0], "members") {
+		if strings.EqualFold(strings.SplitN(unqualified(t), ".", 2)[0], "members") {
 			return false
 		}
 	}
@@ -71,7 +78,7 @@ func (p projection) wantsMembers() bool {
 		return true
 	}
 	for _, t := range p.attrs {
-		if strings.HasPrefix(strings.ToLower(t), "members") {
+		if strings.HasPrefix(strings.ToLower(unqualified(t)), "members") {
 			return true
 		}
 	}

@@ -212,3 +212,25 @@ func TestPatchAnswersWithTheVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupMembersProjection checks that members come back when asked for
+// by name, also URN-qualified, and not when excluded.
+func TestGroupMembersProjection(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, u := call(t, srv, "POST", "/Users", `{"userName":"m"}`)
+	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G","members":[{"value":"`+u["id"].(string)+`"}]}`)
+	for query, want := range map[string]int{
+		"":                    1,
+		"?attributes=members": 1,
+		"?attributes=urn:ietf:params:scim:schemas:core:2.0:Group:members": 1,
+		"?attributes=displayName":     0,
+		"?excludedAttributes=members": 0,
+		"?excludedAttributes=urn:ietf:params:scim:schemas:core:2.0:Group:members": 0,
+	} {
+		_, m := call(t, srv, "GET", "/Groups/"+g["id"].(string)+query, "")
+		members, _ := m["members"].([]any)
+		if len(members) != want {
+			t.Errorf("GET /Groups/{id}%s: %d members, want %d", query, len(members), want)
+		}
+	}
+}
