@@ -80,6 +80,15 @@ func (a *adminCLI) resolve(ctx context.Context, user string) (string, error) {
 	return "", fmt.Errorf("several users are named %q: give the id", user)
 }
 
+// printUser prints one user: in JSON the object the API answers with
+// (for jq .state), not a list of one.
+func (a *adminCLI) printUser(u admin.User) error {
+	if a.asJSON {
+		return printJSON(a.stdout, u)
+	}
+	return a.printUsers(u)
+}
+
 func (a *adminCLI) printUsers(users ...admin.User) error {
 	if a.asJSON {
 		return printJSON(a.stdout, users)
@@ -166,7 +175,7 @@ func (a *adminCLI) usersGet() *cobra.Command {
 			if err := a.sf.get(cmd.Context(), "/api/v1/users/"+url.PathEscape(id), nil, &u); err != nil {
 				return err
 			}
-			return a.printUsers(u)
+			return a.printUser(u)
 		},
 	}
 }
@@ -199,7 +208,7 @@ func (a *adminCLI) act(ctx context.Context, user, action string, in any) error {
 	if err := a.sf.call(ctx, method, path, in, &u); err != nil {
 		return err
 	}
-	return a.printUsers(u)
+	return a.printUser(u)
 }
 
 func (a *adminCLI) usersMove() *cobra.Command {
@@ -261,7 +270,7 @@ func (a *adminCLI) usersCreate() *cobra.Command {
 			if err := a.sf.call(cmd.Context(), http.MethodPost, "/api/v1/users", in, &u); err != nil {
 				return err
 			}
-			return a.printUsers(u)
+			return a.printUser(u)
 		},
 	}
 	f := cmd.Flags()
