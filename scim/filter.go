@@ -57,10 +57,13 @@ func parseFilter(s string) (filter.Expression, error) {
 func parseGeneral(s string) (filter.Expression, error) {
 	expr, err := filter.ParseFilter([]byte(s))
 	if err != nil {
-		// The parser's own message names its grammar's internals
-		// ("expected op.Or or[func func ...]"), which reach the identity
-		// provider's console: say what a filter looks like instead.
-		return nil, errInvalidFilter(`cannot parse filter %q: want comparisons such as userName eq "alice@example.com", joined by and/or, with not(...), (...) and value filters such as emails[type eq "work"] (RFC 7644 §3.4.2.2)`, s)
+		var ok bool
+		if expr, ok = parseWithValueFilters(s); !ok {
+			// The parser's own message names its grammar's internals
+			// ("expected op.Or or[func func ...]"), which reach the
+			// identity provider's console: say what a filter looks like.
+			return nil, errInvalidFilter(`cannot parse filter %q: want comparisons such as userName eq "alice@example.com", joined by and/or, with not(...), (...) and value filters such as emails[type eq "work"] (RFC 7644 §3.4.2.2)`, s)
+		}
 	}
 	terms := 0
 	if depth := measure(expr, &terms); depth > maxFilterDepth {
@@ -194,9 +197,11 @@ func isJSONLiteral(tok string) bool {
 }
 
 // liftValuePathComparisons rewrites `attr[f].sub op v` as `attr[f and sub
-// op v]`, which means the same and is valid RFC 7644 syntax.
+// op v]` (`attr[(f) and sub op v]` when f has an or), which means the
+// same and is valid RFC 7644 syntax.
 func liftValuePathComparisons(s string) string {
 	inQuote := false
+	open := -1
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -205,6 +210,8 @@ func liftValuePathComparisons(s string) string {
 		case c == '"':
 			inQuote = !inQuote
 		case inQuote:
+		case c == '[':
+			open = i
 		case c == ']':
 			if i+1 >= len(s) || s[i+1] != '.' {
 				continue
@@ -219,10 +226,31 @@ func liftValuePathComparisons(s string) string {
 				continue
 			}
 			end := i + 2 + len(sub) + n
+			if open >= 0 && hasOr(s[open+1:i]) {
+				// and binds tighter than or: keep f whole.
+				return liftValuePathComparisons(s[:open+1] + "(" + s[open+1:i] + ") and " + sub + " " + cmp + "]" + s[end:])
+			}
 			return liftValuePathComparisons(s[:i] + " and " + sub + " " + cmp + "]" + s[end:])
 		}
 	}
 	return s
+}
+
+// hasOr tells whether a filter has an or outside quoted strings.
+func hasOr(f string) bool {
+	inQuote := false
+	for i := 0; i < len(f); i++ {
+		switch c := f[i]; {
+		case inQuote && c == '\\':
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case !inQuote && i > 0 && (c == 'o' || c == 'O') && i+2 < len(f) && (f[i+1] == 'r' || f[i+1] == 'R') &&
+			strings.IndexByte(" )", f[i-1]) >= 0 && strings.IndexByte(" (", f[i+2]) >= 0:
+			return true
+		}
+	}
+	return false
 }
 
 func identPrefix(s string) string {

@@ -41,6 +41,16 @@ func TestFilter(t *testing.T) {
 		{`title ew "Guide"`, true},
 		{`title pr`, true},
 		{`nickName pr`, false},
+		// Value filters of any filter, which filter-parser alone refuses.
+		{`emails[type eq "work" and value eq "bjensen@example.com" and primary eq true]`, true},
+		{`emails[type eq "work" and value eq "babs@jensen.org" and primary eq true]`, false},
+		{`emails[type eq "work" and value eq "x" or type eq "home"]`, true},
+		{`emails[(type eq "work" or type eq "home") and value eq "babs@jensen.org"]`, true},
+		{`emails[(type eq "work" or type eq "home") and value eq "nobody@example.com"]`, false},
+		{`emails[type eq "work" or type eq "home"].value eq "nobody@example.com"`, false}, // (f) and value eq
+		{`emails[type eq "work" or type eq "home"].value eq "babs@jensen.org"`, true},
+		{`title eq "a[b]" or emails[not (type eq "home") and value sw "bjensen" and primary eq true]`, true},
+		{`userName eq "x" or (addresses[type eq "work" and locality eq "Hollywood" and country eq "US"] and active eq true)`, true},
 		{`name pr`, true},      // a complex attribute without a "value"
 		{`addresses pr`, true}, // multi-valued, without a "value"
 		{`emails pr`, true},

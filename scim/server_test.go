@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -461,6 +462,28 @@ func TestPresentComplexAttribute(t *testing.T) {
 	} {
 		if _, m := call(t, srv, "GET", "/Users?filter="+filter, ""); m["totalResults"] != want {
 			t.Errorf("filter=%s: %v users, want %v", filter, m["totalResults"], want)
+		}
+	}
+}
+
+// TestCompoundValueFilters checks value filters of three comparisons or
+// with parentheses through the list endpoint, twice: the second parse
+// comes from the shape cache, with other values.
+func TestCompoundValueFilters(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	call(t, srv, "POST", "/Users", `{"userName":"w","emails":[{"value":"w@acme.com","type":"work","primary":true},{"value":"w@home.org","type":"home"}]}`)
+	for _, tt := range []struct {
+		filter string
+		want   float64
+	}{
+		{`emails[type eq "work" and value co "acme" and primary eq true]`, 1},
+		{`emails[type eq "work" and value co "home" and primary eq true]`, 0},
+		{`emails[(type eq "work" or type eq "home") and value eq "w@home.org"]`, 1},
+		{`emails[(type eq "work" or type eq "other") and value eq "w@home.org"]`, 0},
+	} {
+		code, m := call(t, srv, "GET", "/Users?filter="+url.QueryEscape(tt.filter), "")
+		if code != 200 || m["totalResults"] != tt.want {
+			t.Errorf("filter=%s: %d, %v users, want %v", tt.filter, code, m["totalResults"], tt.want)
 		}
 	}
 }
