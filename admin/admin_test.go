@@ -66,6 +66,7 @@ func TestAuthAndErrors(t *testing.T) {
 		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"a"}`, 400, "userName and organization are required"},
 		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"a","organization":"o","colour":"x"}`, 400, `unknown field \"colour\"`},
 		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"a\u001b[2J","organization":"o"}`, 400, "userName must not contain control characters"},
+		{on, "Bearer " + token, "PATCH", "/api/v1/users/any", `{"userName":"a\nfake row"}`, 400, "userName must not contain control characters"},
 		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"a","organization":"nowhere"}`, 409, `organization \"nowhere\" does not exist`},
 		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"a","organization":"o"}`, 201, `"state": "active"`},
 		{on, "Bearer " + token, "POST", "/api/v1/users", `{"userName":"A","organization":"o"}`, 409, `already taken by a local user`},

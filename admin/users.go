@@ -201,12 +201,22 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "userName and organization are required")
 		return
 	}
-	if strings.ContainsFunc(in.UserName, unicode.IsControl) {
-		writeError(w, http.StatusBadRequest, "userName must not contain control characters")
+	if !validUserName(w, in.UserName) {
 		return
 	}
 	id := state.NewID()
 	a.apply(w, r, &state.UserAdmin{Action: state.AdminCreate, UserID: id, Organization: in.Organization, Roles: in.Roles, User: in.user(), Reason: in.Reason}, http.StatusCreated)
+}
+
+// validUserName refuses a userName with control characters, which the
+// CLI's tables would print raw (as SCIM refuses them); false when it
+// answered.
+func validUserName(w http.ResponseWriter, name string) bool {
+	if strings.ContainsFunc(name, unicode.IsControl) {
+		writeError(w, http.StatusBadRequest, "userName must not contain control characters")
+		return false
+	}
+	return true
 }
 
 func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
@@ -216,6 +226,9 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.Organization != "" || in.Roles != nil {
 		writeError(w, http.StatusBadRequest, "use POST /api/v1/users/{id}/move to change the organization and PUT .../roles for roles")
+		return
+	}
+	if in.UserName != "" && !validUserName(w, in.UserName) {
 		return
 	}
 	a.apply(w, r, &state.UserAdmin{Action: state.AdminUpdate, UserID: r.PathValue("id"), User: in.user(), Reason: in.Reason}, http.StatusOK)

@@ -164,9 +164,8 @@ func (s *Server) readGroupBody(r *request) (map[string]any, *Error) {
 	if e != nil {
 		return nil, asError(e)
 	}
-	name, _ := res["displayName"].(string)
-	if err := checkName("displayName", name); err != nil {
-		return nil, err
+	if name, _ := res["displayName"].(string); strings.TrimSpace(name) == "" {
+		return nil, errInvalidValue("displayName is required")
 	}
 	return res, nil
 }
@@ -268,6 +267,9 @@ func (s *Server) createGroup(r *request) *Error {
 	if err != nil {
 		return err
 	}
+	if err := checkName("displayName", res["displayName"].(string)); err != nil {
+		return err
+	}
 	id := state.NewID()
 	result, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
 		add, dropped := members(v, r.provider.Name, res["members"])
@@ -303,6 +305,9 @@ func (s *Server) putGroup(r *request, id string) *Error {
 			return nil, err
 		}
 		if err := checkIfMatch(r, etag(cur.ModifyIndex)); err != nil {
+			return nil, err
+		}
+		if err := checkRename("displayName", cur.DisplayName, res["displayName"].(string)); err != nil {
 			return nil, err
 		}
 		replace, dropped := members(v, r.provider.Name, res["members"])
@@ -416,7 +421,7 @@ func (s *Server) patchGroup(r *request, id string) *Error {
 			return nil, asError(e)
 		}
 		name, _ := doc["displayName"].(string)
-		if err := checkName("displayName", name); err != nil {
+		if err := checkRename("displayName", cur.DisplayName, name); err != nil {
 			return nil, err
 		}
 		g := *cur

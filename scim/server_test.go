@@ -487,3 +487,37 @@ func TestCompoundValueFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestStoredNamesWithControlCharactersStayWritable checks that a user or
+// group stored with such a name before names were checked can still be
+// deprovisioned, updated and given members: only a new name is checked.
+func TestStoredNamesWithControlCharactersStayWritable(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	ctx := context.Background()
+	active := true
+	if _, err := store.Apply(ctx, &state.Command{Type: state.CmdUserWrite, UserWrite: &state.UserWrite{Provider: "p", Active: &active,
+		User: &state.User{ID: "legacy", Provider: "p", UserName: "legacy\tname", Organization: "eng", SCIM: []byte(`{"userName":"legacy\tname","active":true}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Apply(ctx, &state.Command{Type: state.CmdGroupWrite, GroupWrite: &state.GroupWrite{Provider: "p",
+		Group: &state.Group{ID: "g", Provider: "p", DisplayName: "line\nbreak"}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ method, path, body string }{
+		{"PATCH", "/Users/legacy", `{"Operations":[{"op":"replace","value":{"active":false}}]}`}, // Okta's deactivation
+		{"PUT", "/Users/legacy", `{"userName":"legacy\tname","title":"T","active":false}`},
+		{"PATCH", "/Groups/g", `{"Operations":[{"op":"add","path":"members","value":[{"value":"legacy"}]}]}`},
+		{"PUT", "/Groups/g", `{"displayName":"line\nbreak"}`},
+	} {
+		if code, m := call(t, srv, tt.method, tt.path, tt.body); code/100 != 2 {
+			t.Errorf("%s %s %s: %d %v", tt.method, tt.path, tt.body, code, m)
+		}
+	}
+	if u := store.View().User("legacy"); u.State != state.UserBlocked || u.Title != "T" {
+		t.Errorf("the legacy user after the writes: %s, title %q", u.State, u.Title)
+	}
+	// A new name is checked, though.
+	if code, _ := call(t, srv, "PATCH", "/Users/legacy", `{"Operations":[{"op":"replace","path":"userName","value":"other\tname"}]}`); code != 400 {
+		t.Errorf("renaming to another name with a tab: %d, want 400", code)
+	}
+}

@@ -247,15 +247,21 @@ func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *Error) 
 	if e != nil {
 		return nil, nil, asError(e)
 	}
-	if err := requireUserName(res); err != nil {
-		return nil, nil, err
+	if name, _ := res["userName"].(string); strings.TrimSpace(name) == "" {
+		return nil, nil, errInvalidValue("userName is required")
 	}
 	return raw, res, nil
 }
 
-func requireUserName(res map[string]any) *Error {
-	name, _ := res["userName"].(string)
-	return checkName("userName", name)
+// checkRename is checkName for a write to an existing user or group: a
+// name it already had passes if not blank, so that one stored before
+// names were checked does not block every later write (a deprovision
+// included).
+func checkRename(attr, old, name string) *Error {
+	if name == old && strings.TrimSpace(name) != "" {
+		return nil
+	}
+	return checkName(attr, name)
 }
 
 // checkName refuses a userName or a group's displayName that is blank or
@@ -283,6 +289,9 @@ func (s *Server) createUser(r *request) *Error {
 	}
 	p := r.provider
 	userName := res["userName"].(string)
+	if err := checkName("userName", userName); err != nil {
+		return err
+	}
 	u, err := s.writeUser(r, func(v *state.View) (*userChange, *Error) {
 		var existing *state.User
 		for _, other := range v.UsersByUserName(userName) {
@@ -400,7 +409,8 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 		if err != nil {
 			return nil, err
 		}
-		if err := requireUserName(res); err != nil {
+		userName, _ := res["userName"].(string)
+		if err := checkRename("userName", cur.UserName, userName); err != nil {
 			return nil, err
 		}
 		if _, ok := res["active"]; !ok {

@@ -153,7 +153,7 @@ func driftText(v *state.View) string {
 		}
 		b.WriteString("Users changed by an admin since their provider's last push (the next push overwrites them):\n")
 		for _, u := range users {
-			fmt.Fprintf(&b, "\n  # user %s (provider %s) has changed\n", u.UserName, u.Provider)
+			fmt.Fprintf(&b, "\n  # user %s (provider %s) has changed\n", printable(u.UserName), u.Provider)
 			width := 0
 			for _, f := range u.Fields {
 				width = max(width, len(f.Field))
