@@ -132,11 +132,42 @@ func TestCreateAgainWithoutExternalIDs(t *testing.T) {
 		t.Fatalf("after the deadline: %s, want deactivated", got)
 	}
 	code, m := call(t, srv, "POST", "/Users", `{"userName":"quinn"}`)
-	if detail, _ := m["detail"].(string); code != 409 || !strings.Contains(detail, "now deactivated; without an externalId the same person cannot be told from a new one") {
+	if detail, _ := m["detail"].(string); code != 409 || !strings.Contains(detail, "deleted longer ago than its deactivationDelay; without an externalId the same person cannot be told from a new one") {
 		t.Errorf("a create after the deactivation, no externalIds: %d %v", code, m)
 	}
 	if got := store.View().User(id); got.State != state.UserDeactivated || !got.SCIMDeleted {
 		t.Errorf("the old user after the refused create: %s, deleted %v", got.State, got.SCIMDeleted)
+	}
+}
+
+// TestCreateAgainWithoutExternalIDsOnHold checks the same for a user a
+// legal hold keeps blocked past its deadline: blocked is not enough, the
+// deadline must not have passed.
+func TestCreateAgainWithoutExternalIDsOnHold(t *testing.T) {
+	now := time.Now()
+	store := state.NewMemory(state.Options{Now: func() time.Time { return now }})
+	srv := httpServer(t, New(store, Options{Now: func() time.Time { return now }}))
+	configure(t, store, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, u := call(t, srv, "POST", "/Users", `{"userName":"rae"}`)
+	id := u["id"].(string)
+	call(t, srv, "DELETE", "/Users/"+id, "")
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminHold, UserID: id}}); err != nil {
+		t.Fatal(err)
+	}
+	// Within the delay: the same user, back.
+	if code, m := call(t, srv, "POST", "/Users", `{"userName":"rae"}`); code != 201 || m["id"] != id {
+		t.Fatalf("a create within the delay: %d %v, want the same id", code, m["id"])
+	}
+	call(t, srv, "DELETE", "/Users/"+id, "")
+	now = now.Add(200 * 24 * time.Hour)
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdLifecycleTick, Time: now}); err != nil {
+		t.Fatal(err)
+	}
+	if got := store.View().User(id).State; got != state.UserBlocked {
+		t.Fatalf("a held user past the deadline: %s, want still blocked", got)
+	}
+	if code, m := call(t, srv, "POST", "/Users", `{"userName":"rae"}`); code != 409 {
+		t.Errorf("a create 200 days after the delete, no externalIds: %d %v, want 409", code, m)
 	}
 }
 

@@ -306,11 +306,13 @@ func (s *Server) createUser(r *request) *Error {
 				return nil, errUniqueness("userName %q belongs to a user this provider deleted, with another externalId; it is kept until purged. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
 			}
 			// Without externalIds, only the delete's own undoing is
-			// taken for the same person: while the user is still blocked
-			// (the provider's deactivationDelay), as a reactivation would
-			// be. Later, the address may have passed to someone else.
-			if a == "" && other.State != state.UserBlocked {
-				return nil, errUniqueness("userName %q belongs to a user this provider deleted, now %s; without an externalId the same person cannot be told from a new one with a recycled address. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.State, other.ID)
+			// taken for the same person: before the user's deactivation
+			// deadline (the provider's deactivationDelay after the
+			// delete), as a reactivation would be. Later (a legal hold or
+			// a paused guard may keep the user blocked for months), the
+			// address may have passed to someone else.
+			if a == "" && (other.State != state.UserBlocked || other.DeactivateAt.IsZero() || !r.now.Before(other.DeactivateAt)) {
+				return nil, errUniqueness("userName %q belongs to a user this provider deleted longer ago than its deactivationDelay; without an externalId the same person cannot be told from a new one with a recycled address. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
 			}
 			existing = other
 		}
