@@ -408,13 +408,33 @@ func patchSub(t *target, op string, current, value any) any {
 	return apply(obj)
 }
 
+// appendValues adds value's elements to current's, without duplicates. A
+// duplicate that comes with sub-attributes (primary: true, a type) gives
+// them to the element already there: adding an email one has, as primary,
+// makes it primary.
 func appendValues(a *Attr, current, value any) any {
 	var out []any
-	seen := map[string]bool{}
+	at := map[string]int{}
 	for _, e := range append(flattenOrNil(current), flatten(value)...) {
-		if k := valueKey(a, e); !seen[k] {
-			seen[k] = true
+		k := valueKey(a, e)
+		i, dup := at[k]
+		if !dup {
+			at[k] = len(out)
 			out = append(out, e)
+			continue
+		}
+		have, ok1 := out[i].(map[string]any)
+		add, ok2 := e.(map[string]any)
+		if ok1 && ok2 {
+			merged := maps.Clone(have)
+			for sk, sv := range add {
+				if strings.EqualFold(sk, "value") {
+					continue // the same value, maybe in other case: keep the stored one
+				}
+				deleteFold(merged, sk)
+				merged[sk] = sv
+			}
+			out[i] = merged
 		}
 	}
 	return out

@@ -64,6 +64,10 @@ func TestPatch(t *testing.T) {
 		ops:  `[{"op":"add","path":"emails","value":[{"value":"n@y.com","type":"other","primary":true}]}]`,
 		want: `{"emails": [{"value": "b@work.com", "type": "work"}, {"value": "b@home.org", "type": "home"}, {"value": "n@y.com", "type": "other", "primary": true}]}`,
 	}, {
+		name: "adding an email already there, as primary, makes it primary",
+		ops:  `[{"op":"add","path":"emails","value":[{"value":"B@HOME.ORG","primary":true}]}]`,
+		want: `{"emails": [{"value": "b@work.com", "type": "work"}, {"value": "b@home.org", "type": "home", "primary": true}]}`,
+	}, {
 		name: "making a filtered email primary, as Entra sends it",
 		ops:  `[{"op":"Replace","path":"emails[type eq \"home\"].primary","value":"True"}]`,
 		want: `{"emails": [{"value": "b@work.com", "type": "work"}, {"value": "b@home.org", "type": "home", "primary": true}]}`,
