@@ -118,7 +118,9 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 	page := UserPage{Users: []User{}}
 	v := a.store.View()
 	// A name that matches nothing is a typo more often than a question.
-	if org != "" && v.Organization(org) == nil {
+	// (Purged users keep the organization they were in after it is
+	// destroyed: such a name still lists them.)
+	if org != "" && v.Organization(org) == nil && v.UsersPerOrganization()[org] == 0 {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no organization %q", org))
 		return
 	}

@@ -1,0 +1,70 @@
+package admin
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// TestListUsersOfAGoneOrganization checks that a destroyed organization's
+// name still lists the purged users that keep it, while a name nothing
+// has is a 404.
+func TestListUsersOfAGoneOrganization(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	store := state.NewMemory(state.Options{Now: func() time.Time { return now }})
+	config := func(action string) {
+		t.Helper()
+		var expect uint64
+		if o := store.View().Organization("old"); o != nil {
+			expect = o.ModifyIndex
+		}
+		if _, err := store.Apply(ctx, &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
+			{Action: action, Kind: state.KindOrganization, Name: "old", ExpectIndex: expect,
+				Organization: &state.Organization{Name: "old", DisplayName: "Old", ColdStoragePeriod: 24 * time.Hour}},
+		}}}); err != nil {
+			t.Fatalf("%s organization old: %v", action, err)
+		}
+	}
+	apply := func(cmd *state.Command) {
+		t.Helper()
+		if _, err := store.Apply(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	config(state.ActionCreate)
+	apply(&state.Command{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: "u1", Organization: "old",
+		User: &state.User{UserName: "gone@acme.com"}}})
+	apply(&state.Command{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminDeactivate, UserID: "u1"}})
+	now = now.Add(48 * time.Hour)
+	apply(&state.Command{Type: state.CmdLifecycleTick, Time: now})
+	if got := store.View().User("u1").State; got != state.UserPurged {
+		t.Fatalf("after the cold storage period: %s, want purged", got)
+	}
+	config(state.ActionDelete)
+
+	srv := httptest.NewServer(New(store, Options{Token: "admin-token-0123456789"}))
+	defer srv.Close()
+	for path, want := range map[string]int{
+		"/api/v1/users?organization=old":  http.StatusOK,
+		"/api/v1/users?organization=nope": http.StatusNotFound,
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer admin-token-0123456789")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || want == http.StatusOK && !strings.Contains(string(b), "gone@acme.com") {
+			t.Errorf("GET %s: %d %s, want %d", path, resp.StatusCode, b, want)
+		}
+	}
+}
