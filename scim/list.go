@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -148,7 +147,8 @@ func (s *Server) search(r *request, rt *resourceType) *Error {
 	if err := json.Unmarshal(body, &q); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
-			return errInvalidSyntax("the body is not a SearchRequest: %s must be %s, not a JSON %s", te.Field, searchFieldType(te.Type), te.Value)
+			field, _, _ := strings.Cut(te.Field, ".") // attributes.0: the array's
+			return errInvalidSyntax("the body is not a SearchRequest: %s must be %s, not a JSON %s", field, searchFieldType(field), te.Value)
 		}
 		return errInvalidSyntax("the body is not a SearchRequest: %v", err)
 	}
@@ -156,12 +156,12 @@ func (s *Server) search(r *request, rt *resourceType) *Error {
 }
 
 // searchFieldType names the JSON type a SearchRequest field takes.
-func searchFieldType(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Int, reflect.Pointer:
-		return "a number"
-	case reflect.Slice:
+func searchFieldType(field string) string {
+	switch field {
+	case "attributes", "excludedAttributes", "schemas":
 		return "an array of strings"
+	case "startIndex", "count":
+		return "a number"
 	}
 	return "a string"
 }

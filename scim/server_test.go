@@ -434,6 +434,7 @@ func TestQueryErrors(t *testing.T) {
 		{"POST", "/Users/.search", `{"count":"10"}`, "invalidSyntax", "the body is not a SearchRequest: count must be a number, not a JSON string"},
 		{"POST", "/Users/.search", `{"attributes":"userName"}`, "invalidSyntax", "attributes must be an array of strings, not a JSON string"},
 		{"POST", "/Users/.search", `{"filter":7}`, "invalidSyntax", "filter must be a string, not a JSON number"},
+		{"POST", "/Users/.search", `{"attributes":[1]}`, "invalidSyntax", "attributes must be an array of strings, not a JSON number"},
 	} {
 		code, body := call(t, srv, tt.method, tt.path, tt.body)
 		detail, _ := body["detail"].(string)
