@@ -70,8 +70,8 @@ func (p projection) wantsMembers() bool {
 		return t
 	}
 	for _, t := range p.excluded {
-		if strings.EqualFold(strings.SplitN(unqualified(t), ".", 2)[0], "members") {
-			return false
+		if strings.EqualFold(unqualified(t), "members") {
+			return false // members.display excluded still wants the members
 		}
 	}
 	if len(p.attrs) == 0 {

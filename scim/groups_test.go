@@ -249,19 +249,26 @@ func TestPatchAnswersWithTheVersion(t *testing.T) {
 func TestGroupMembersProjection(t *testing.T) {
 	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
 	_, u := call(t, srv, "POST", "/Users", `{"userName":"m"}`)
-	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G","members":[{"value":"`+u["id"].(string)+`"}]}`)
+	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G","members":[{"value":"`+u["id"].(string)+`","display":"M"}]}`)
 	for query, want := range map[string]int{
 		"":                    1,
 		"?attributes=members": 1,
 		"?attributes=urn:ietf:params:scim:schemas:core:2.0:Group:members": 1,
-		"?attributes=displayName":     0,
-		"?excludedAttributes=members": 0,
+		"?attributes=displayName":                                                 0,
+		"?excludedAttributes=members":                                             0,
+		"?excludedAttributes=members.display":                                     1,
 		"?excludedAttributes=urn:ietf:params:scim:schemas:core:2.0:Group:members": 0,
 	} {
 		_, m := call(t, srv, "GET", "/Groups/"+g["id"].(string)+query, "")
 		members, _ := m["members"].([]any)
 		if len(members) != want {
 			t.Errorf("GET /Groups/{id}%s: %d members, want %d", query, len(members), want)
+		}
+		if len(members) > 0 {
+			_, display := members[0].(map[string]any)["display"]
+			if wantDisplay := !strings.Contains(query, "members.display"); display != wantDisplay {
+				t.Errorf("GET /Groups/{id}%s: a member's display there: %v, want %v", query, display, wantDisplay)
+			}
 		}
 	}
 }
