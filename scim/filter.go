@@ -97,7 +97,25 @@ func simpleEquality(s string) (filter.Expression, bool) {
 // parenDepth is the deepest nesting of parentheses and brackets outside
 // quotes, measured before parsing so that deep nesting costs nothing.
 func parenDepth(s string) int {
-	depth, deepest, inQuote := 0, 0, false
+	depth, deepest := 0, 0
+	eachOutsideQuotes(s, func(_ int, c byte) bool {
+		switch c {
+		case '(', '[':
+			depth++
+			deepest = max(deepest, depth)
+		case ')', ']':
+			depth--
+		}
+		return true
+	})
+	return deepest
+}
+
+// eachOutsideQuotes calls fn with each byte of s outside its quoted
+// strings (JSON strings, escapes included) and its index, until fn
+// returns false.
+func eachOutsideQuotes(s string, fn func(i int, c byte) bool) {
+	inQuote := false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case inQuote && c == '\\':
@@ -105,14 +123,10 @@ func parenDepth(s string) int {
 		case c == '"':
 			inQuote = !inQuote
 		case inQuote:
-		case c == '(' || c == '[':
-			depth++
-			deepest = max(deepest, depth)
-		case c == ')' || c == ']':
-			depth--
+		case !fn(i, c):
+			return
 		}
 	}
-	return deepest
 }
 
 func measure(e filter.Expression, terms *int) int {
@@ -238,19 +252,13 @@ func liftValuePathComparisons(s string) string {
 
 // hasOr tells whether a filter has an or outside quoted strings.
 func hasOr(f string) bool {
-	inQuote := false
-	for i := 0; i < len(f); i++ {
-		switch c := f[i]; {
-		case inQuote && c == '\\':
-			i++
-		case c == '"':
-			inQuote = !inQuote
-		case !inQuote && i > 0 && (c == 'o' || c == 'O') && i+2 < len(f) && (f[i+1] == 'r' || f[i+1] == 'R') &&
-			strings.IndexByte(" )", f[i-1]) >= 0 && strings.IndexByte(" (", f[i+2]) >= 0:
-			return true
-		}
-	}
-	return false
+	found := false
+	eachOutsideQuotes(f, func(i int, c byte) bool {
+		found = i > 0 && i+2 < len(f) && (c == 'o' || c == 'O') && (f[i+1] == 'r' || f[i+1] == 'R') &&
+			strings.IndexByte(" )", f[i-1]) >= 0 && strings.IndexByte(" (", f[i+2]) >= 0
+		return !found
+	})
+	return found
 }
 
 func identPrefix(s string) string {

@@ -97,18 +97,12 @@ func isAttrPathByte(c byte) bool {
 // closingBracket returns the index of the ']' that closes the '[' at
 // open, outside quoted strings, or -1.
 func closingBracket(s string, open int) int {
-	inQuote := false
-	for i := open + 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case inQuote && c == '\\':
-			i++
-		case c == '"':
-			inQuote = !inQuote
-		case !inQuote && c == '[':
-			return -1
-		case !inQuote && c == ']':
-			return i
+	end := -1
+	eachOutsideQuotes(s[open+1:], func(i int, c byte) bool {
+		if c == ']' {
+			end = open + 1 + i
 		}
-	}
-	return -1
+		return c != '[' && c != ']' // value filters do not nest
+	})
+	return end
 }
