@@ -135,7 +135,14 @@ func measure(e filter.Expression, terms *int) int {
 		*terms++
 		return 1
 	case *filter.LogicalExpression:
-		return 1 + max(measure(e.Left, terms), measure(e.Right, terms))
+		// a or b or c is one level, not a nesting per or.
+		level := func(c filter.Expression) int {
+			if l, ok := c.(*filter.LogicalExpression); ok && l.Operator == e.Operator {
+				return measure(c, terms) - 1
+			}
+			return measure(c, terms)
+		}
+		return 1 + max(level(e.Left), level(e.Right))
 	case *filter.NotExpression:
 		return 1 + measure(e.Expression, terms)
 	case *filter.ValuePath:

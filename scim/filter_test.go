@@ -2,6 +2,7 @@ package scim
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -116,10 +117,34 @@ func TestFilterErrors(t *testing.T) {
 		`(userName eq "a"`,
 		deep,
 		long + `title pr`,
+		// The client's own attribute named like the value filters'
+		// stand-ins is refused, not taken for one.
+		`emails[type eq "work" and value sw "bj" and primary eq true] and reconcileValueFilter0 pr`,
 	} {
 		_, err := parseFilter(f)
 		if e := asError(err); err == nil || e.ScimType != "invalidFilter" || e.Status != 400 {
 			t.Errorf("parseFilter(%.40q...): got %v, want 400 invalidFilter", f, err)
+		}
+	}
+	// A flat chain of or is one level deep: its limit is the number of
+	// comparisons, also inside a value filter.
+	chain := func(n int, term string) string {
+		return strings.TrimSuffix(strings.Repeat(term+" or ", n), " or ")
+	}
+	for f, want := range map[string]string{
+		chain(150, `userName eq "a"`):                       "",
+		"emails[" + chain(40, `value eq "a"`) + "]":         "",
+		chain(201, `userName eq "a"`):                       "the filter has 201 comparisons; at most 200 are allowed",
+		"not (" + chain(3, `userName eq "a"`) + ") or x pr": "",
+	} {
+		_, err := parseFilter(f)
+		if got := ""; err != nil {
+			got = asError(err).Detail
+			if got != want {
+				t.Errorf("parseFilter(%.50q...): %q, want %q", f, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("parseFilter(%.50q...): no error, want %q", f, want)
 		}
 	}
 	expr, err := parseFilter(`active gt true`)

@@ -114,6 +114,13 @@ func TestCreateAgainNeedsTheSameExternalID(t *testing.T) {
 	if code, m := call(t, srv, "POST", "/Users", `{"userName":"pat","externalId":"e1"}`); code != 201 || m["id"] != u["id"] {
 		t.Errorf("the same person again: %d %v", code, m["id"])
 	}
+	// A PUT without externalId (PingOne's) left none stored: the deadline
+	// rule applies, not "another externalId".
+	call(t, srv, "PUT", "/Users/"+u["id"].(string), `{"userName":"pat","title":"T"}`)
+	call(t, srv, "DELETE", "/Users/"+u["id"].(string), "")
+	if code, m := call(t, srv, "POST", "/Users", `{"userName":"pat","externalId":"e1"}`); code != 201 || m["id"] != u["id"] {
+		t.Errorf("again within the delay, after a PUT dropped the externalId: %d %v", code, m)
+	}
 }
 
 // TestCreateAgainWithoutExternalIDs checks that a userName deleted

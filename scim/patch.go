@@ -180,7 +180,10 @@ func (rt *resourceType) parseTarget(path string) (*target, error) {
 	urn, rest := rt.splitURN(path)
 	p, err := filter.ParsePath([]byte(rest))
 	if err != nil {
-		return nil, errInvalidPath("cannot parse path %q", path)
+		var ok bool
+		if p, ok = parsePathWithValueFilter(rest); !ok {
+			return nil, errInvalidPath("cannot parse path %q", path)
+		}
 	}
 	uri := urn
 	if uri == "" {
@@ -411,11 +414,17 @@ func patchSub(t *target, op string, current, value any) any {
 // appendValues adds value's elements to current's, without duplicates. A
 // duplicate that comes with sub-attributes (primary: true, a type) gives
 // them to the element already there: adding an email one has, as primary,
-// makes it primary.
+// makes it primary. current's own elements are left as they are.
 func appendValues(a *Attr, current, value any) any {
-	var out []any
+	out := slices.Clone(flattenOrNil(current))
 	at := map[string]int{}
-	for _, e := range append(flattenOrNil(current), flatten(value)...) {
+	for i, e := range out {
+		k := valueKey(a, e)
+		if _, seen := at[k]; !seen {
+			at[k] = i
+		}
+	}
+	for _, e := range flatten(value) {
 		k := valueKey(a, e)
 		i, dup := at[k]
 		if !dup {

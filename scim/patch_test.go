@@ -15,6 +15,7 @@ func TestPatch(t *testing.T) {
 		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Tours"}}`
 	tests := []struct {
 		name string
+		base string // instead of base
 		ops  string
 		want string // the changed attributes, merged over base
 		drop []string
@@ -68,6 +69,19 @@ func TestPatch(t *testing.T) {
 		ops:  `[{"op":"add","path":"emails","value":[{"value":"B@HOME.ORG","primary":true}]}]`,
 		want: `{"emails": [{"value": "b@work.com", "type": "work"}, {"value": "b@home.org", "type": "home", "primary": true}]}`,
 	}, {
+		name: "a value filter of three comparisons in a path",
+		ops:  `[{"op":"replace","path":"emails[type eq \"work\" and value co \"work\" and primary eq true].value","value":"new@work.com"}]`,
+		want: `{"emails": [{"value": "new@work.com", "type": "work", "primary": true}, {"value": "b@home.org", "type": "home"}]}`,
+	}, {
+		name: "a value filter with parentheses in a path",
+		ops:  `[{"op":"remove","path":"emails[(type eq \"home\" or type eq \"other\") and value ew \".org\"]"}]`,
+		want: `{"emails": [{"value": "b@work.com", "type": "work", "primary": true}]}`,
+	}, {
+		name: "an add leaves the emails already there as they are",
+		base: `{"userName": "bjensen", "emails": [{"value": "b@work.com", "type": "work", "primary": true}, {"value": "B@WORK.COM", "type": "other"}]}`,
+		ops:  `[{"op":"add","path":"emails","value":[{"value":"x@y.z"}]}]`,
+		want: `{"emails": [{"value": "b@work.com", "type": "work", "primary": true}, {"value": "B@WORK.COM", "type": "other"}, {"value": "x@y.z"}]}`,
+	}, {
 		name: "making a filtered email primary, as Entra sends it",
 		ops:  `[{"op":"Replace","path":"emails[type eq \"home\"].primary","value":"True"}]`,
 		want: `{"emails": [{"value": "b@work.com", "type": "work"}, {"value": "b@home.org", "type": "home", "primary": true}]}`,
@@ -95,8 +109,12 @@ func TestPatch(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := resource(t, base)
-			want := resource(t, base)
+			b := base
+			if tt.base != "" {
+				b = tt.base
+			}
+			res := resource(t, b)
+			want := resource(t, b)
 			for k, v := range resource(t, tt.want) {
 				want[k] = v
 			}

@@ -302,15 +302,16 @@ func (s *Server) createUser(r *request) *Error {
 			// only if the externalIds agree. A recycled address must not
 			// inherit someone else's account and archives.
 			a, b := strAttr(storedResource(other), "externalId"), strAttr(res, "externalId")
-			if a != b {
+			if a != b && a != "" {
 				return nil, errUniqueness("userName %q belongs to a user this provider deleted, with another externalId; it is kept until purged. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
 			}
-			// Without externalIds, only the delete's own undoing is
-			// taken for the same person: before the user's deactivation
-			// deadline (the provider's deactivationDelay after the
-			// delete), as a reactivation would be. Later (a legal hold or
-			// a paused guard may keep the user blocked for months), the
-			// address may have passed to someone else.
+			// Without an externalId stored (none sent, or a PUT that left
+			// it out), only the delete's own undoing is taken for the
+			// same person: before the user's deactivation deadline (the
+			// provider's deactivationDelay after the deprovision), as a
+			// reactivation would be. Later (a legal hold or a paused
+			// guard may keep the user blocked for months), the address
+			// may have passed to someone else.
 			if a == "" && (other.State != state.UserBlocked || other.DeactivateAt.IsZero() || !r.now.Before(other.DeactivateAt)) {
 				return nil, errUniqueness("userName %q belongs to a user this provider deleted longer ago than its deactivationDelay; without an externalId the same person cannot be told from a new one with a recycled address. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
 			}

@@ -16,6 +16,9 @@ import (
 // placeholder presence test, swapped for the value path once the whole is
 // parsed. ok is false when s has no value filter this helps with.
 func parseWithValueFilters(s string) (expr filter.Expression, ok bool) {
+	if strings.Contains(strings.ToLower(s), strings.ToLower(valueFilterPlaceholder)) {
+		return nil, false // the client's own attribute would pass for one
+	}
 	var out strings.Builder
 	var paths []*filter.ValuePath
 	inQuote := false
@@ -64,6 +67,38 @@ func parseWithValueFilters(s string) (expr filter.Expression, ok bool) {
 		return nil, false
 	}
 	return withValuePaths(expr, paths), true
+}
+
+// parsePathWithValueFilter parses a PATCH path attr[filter] or
+// attr[filter].sub whose value filter filter-parser refuses (see
+// parseWithValueFilters), the filter parsed as the filter it is.
+func parsePathWithValueFilter(s string) (filter.Path, bool) {
+	open := strings.IndexByte(s, '[')
+	if open <= 0 {
+		return filter.Path{}, false
+	}
+	end := closingBracket(s, open)
+	if end < 0 {
+		return filter.Path{}, false
+	}
+	attr, err := filter.ParseAttrPath([]byte(s[:open]))
+	if err != nil || attr.SubAttribute != nil {
+		return filter.Path{}, false
+	}
+	inner, err := filter.ParseFilter([]byte(s[open+1 : end]))
+	if err != nil {
+		return filter.Path{}, false
+	}
+	p := filter.Path{AttributePath: attr, ValueExpression: inner}
+	switch rest := s[end+1:]; {
+	case rest == "":
+	case len(rest) > 1 && rest[0] == '.' && identPrefix(rest[1:]) == rest[1:]:
+		sub := rest[1:]
+		p.SubAttribute = &sub
+	default:
+		return filter.Path{}, false
+	}
+	return p, true
 }
 
 // valueFilterPlaceholder names the stand-ins for value paths; no schema
