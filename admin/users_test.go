@@ -68,3 +68,38 @@ func TestListUsersOfAGoneOrganization(t *testing.T) {
 		}
 	}
 }
+
+// TestEditUserKeepingAStoredName checks that an admin edit repeating a
+// name stored before names were checked passes, while a new such name is
+// refused.
+func TestEditUserKeepingAStoredName(t *testing.T) {
+	store := state.NewMemory(state.Options{})
+	ctx := context.Background()
+	for _, cmd := range []*state.Command{
+		{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
+			{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "o", Organization: &state.Organization{Name: "o", DisplayName: "O"}}}}},
+		{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: "u1", Organization: "o", User: &state.User{UserName: "tab\tname"}}},
+	} {
+		if _, err := store.Apply(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(New(store, Options{Token: "admin-token-0123456789"}))
+	defer srv.Close()
+	for body, want := range map[string]int{
+		`{"userName":"tab\tname","title":"T"}`: http.StatusOK,
+		`{"userName":"new\tname"}`:             http.StatusBadRequest,
+	} {
+		req, _ := http.NewRequest("PATCH", srv.URL+"/api/v1/users/u1", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer admin-token-0123456789")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("PATCH %s: %d %s, want %d", body, resp.StatusCode, b, want)
+		}
+	}
+}
