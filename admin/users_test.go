@@ -55,16 +55,9 @@ func TestListUsersOfAGoneOrganization(t *testing.T) {
 		"/api/v1/users?organization=old":  http.StatusOK,
 		"/api/v1/users?organization=nope": http.StatusNotFound,
 	} {
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer admin-token-0123456789")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want || want == http.StatusOK && !strings.Contains(string(b), "gone@acme.com") {
-			t.Errorf("GET %s: %d %s, want %d", path, resp.StatusCode, b, want)
+		code, b := adminCall(t, srv, "GET", path, "")
+		if code != want || want == http.StatusOK && !strings.Contains(b, "gone@acme.com") {
+			t.Errorf("GET %s: %d %s, want %d", path, code, b, want)
 		}
 	}
 }
@@ -90,16 +83,23 @@ func TestEditUserKeepingAStoredName(t *testing.T) {
 		`{"userName":"tab\tname","title":"T"}`: http.StatusOK,
 		`{"userName":"new\tname"}`:             http.StatusBadRequest,
 	} {
-		req, _ := http.NewRequest("PATCH", srv.URL+"/api/v1/users/u1", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer admin-token-0123456789")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("PATCH %s: %d %s, want %d", body, resp.StatusCode, b, want)
+		if code, b := adminCall(t, srv, "PATCH", "/api/v1/users/u1", body); code != want {
+			t.Errorf("PATCH %s: %d %s, want %d", body, code, b, want)
 		}
 	}
+}
+
+// adminCall sends a request with the admin token and returns the status
+// and the body of the answer.
+func adminCall(t *testing.T, srv *httptest.Server, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer admin-token-0123456789")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
