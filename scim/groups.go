@@ -164,9 +164,6 @@ func (s *Server) readGroupBody(r *request) (map[string]any, *Error) {
 	if e != nil {
 		return nil, asError(e)
 	}
-	if name, _ := res["displayName"].(string); strings.TrimSpace(name) == "" {
-		return nil, errInvalidValue("displayName is required")
-	}
 	return res, nil
 }
 
@@ -267,13 +264,14 @@ func (s *Server) createGroup(r *request) *Error {
 	if err != nil {
 		return err
 	}
-	if err := checkName("displayName", res["displayName"].(string)); err != nil {
+	name, _ := res["displayName"].(string)
+	if err := checkName("displayName", name); err != nil {
 		return err
 	}
 	id := state.NewID()
 	result, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
 		add, dropped := members(v, r.provider.Name, res["members"])
-		g := &state.Group{ID: id, Provider: r.provider.Name, DisplayName: res["displayName"].(string), ExternalID: strAttr(res, "externalId")}
+		g := &state.Group{ID: id, Provider: r.provider.Name, DisplayName: name, ExternalID: strAttr(res, "externalId")}
 		return &groupChange{
 			write: &state.GroupWrite{Group: g, Add: add},
 			event: &state.SyncEvent{Action: "group.create", Detail: droppedDetail(dropped), Changes: []state.Change{{Field: "group", New: g.DisplayName}}},
@@ -307,12 +305,13 @@ func (s *Server) putGroup(r *request, id string) *Error {
 		if err := checkIfMatch(r, etag(cur.ModifyIndex)); err != nil {
 			return nil, err
 		}
-		if err := checkRename("displayName", cur.DisplayName, res["displayName"].(string)); err != nil {
+		name, _ := res["displayName"].(string)
+		if err := checkRename("displayName", cur.DisplayName, name); err != nil {
 			return nil, err
 		}
 		replace, dropped := members(v, r.provider.Name, res["members"])
 		g := *cur
-		g.DisplayName, g.ExternalID = res["displayName"].(string), strAttr(res, "externalId")
+		g.DisplayName, g.ExternalID = name, strAttr(res, "externalId")
 		return &groupChange{
 			write: &state.GroupWrite{Group: &g, ExpectIndex: cur.ModifyIndex, ReplaceMembers: true, Members: replace},
 			event: &state.SyncEvent{Action: "group.update", Detail: droppedDetail(dropped), Changes: groupChanges(cur, &g)},

@@ -238,9 +238,9 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 
 // writeUserPage answers hits[start:end] (startIndex first) as GET
 // /Users/{id} renders each, without encoding their maps: what identity
-// providers' lookups get. The members are in another order than a map's encoding gives. It
-// writes nothing and returns false if a stored resource is not JSON, for
-// the map path to report.
+// providers' lookups get. The members are in another order than a map's
+// encoding gives. It writes nothing and returns false if a stored
+// resource is not JSON, for the map path to report.
 func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, first, start, end int) bool {
 	buf := userBuffers.Get().(*[]byte)
 	b := append((*buf)[:0], `{"schemas":["`+URNListResponse+`"],"totalResults":`...)
@@ -420,8 +420,17 @@ func sortResources(rt *resourceType, results []map[string]any, sortBy, order str
 		}
 		return v
 	}
-	slices.SortStableFunc(results, func(a, b map[string]any) int {
-		ka, kb := key(a), key(b)
+	// Each key once, not twice per comparison: a key may parse a time.
+	type keyed struct {
+		key string
+		res map[string]any
+	}
+	ks := make([]keyed, len(results))
+	for i, res := range results {
+		ks[i] = keyed{key(res), res}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		ka, kb := a.key, b.key
 		switch {
 		case ka == kb:
 			return 0
@@ -434,5 +443,8 @@ func sortResources(rt *resourceType, results []map[string]any, sortBy, order str
 		}
 		return strings.Compare(ka, kb)
 	})
+	for i, k := range ks {
+		results[i] = k.res
+	}
 	return nil
 }

@@ -508,8 +508,8 @@ func anyPrimary(value any) bool {
 }
 
 func isTrue(v any) bool {
-	s, ok := v.(string)
-	return v == true || ok && strings.EqualFold(s, "true")
+	b, ok := asBool(v)
+	return ok && b
 }
 
 // clearPrimary returns the elements with primary unset, copying those

@@ -229,7 +229,9 @@ func conflictError(owner, provider, userName string) *Error {
 	return errUniqueness("userName %q is not available", userName)
 }
 
-// readUserBody decodes and normalizes a User from the request body.
+// readUserBody decodes and normalizes a User from the request body. Its
+// userName is the caller's to check: checkName for a new user, checkRename
+// for an existing one.
 func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *Error) {
 	// The body is read into a pooled buffer: decoding copies what it keeps.
 	buf := userBuffers.Get().(*[]byte)
@@ -246,9 +248,6 @@ func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *Error) 
 	res, e = userType.normalize(raw)
 	if e != nil {
 		return nil, nil, asError(e)
-	}
-	if name, _ := res["userName"].(string); strings.TrimSpace(name) == "" {
-		return nil, nil, errInvalidValue("userName is required")
 	}
 	return raw, res, nil
 }
@@ -288,7 +287,7 @@ func (s *Server) createUser(r *request) *Error {
 		res["active"] = true
 	}
 	p := r.provider
-	userName := res["userName"].(string)
+	userName, _ := res["userName"].(string)
 	if err := checkName("userName", userName); err != nil {
 		return err
 	}
