@@ -81,6 +81,21 @@ func (c *Client) LogStats(ctx context.Context) (LogStats, error) {
 	return parseLogStats(resp.Body())
 }
 
+// LogStatsOver returns the log figures over run: read before it, and
+// after it once the daemon's writes have settled.
+func (c *Client) LogStatsOver(ctx context.Context, run func()) (LogStats, error) {
+	before, err := c.LogStats(ctx)
+	run()
+	if err != nil {
+		return LogStats{}, err
+	}
+	after, err := c.SettledLogStats(ctx)
+	if err != nil {
+		return LogStats{}, err
+	}
+	return after.Since(before)
+}
+
 // SettledLogStats reads the log figures once the daemon's writes have
 // stopped: a run cut off by its duration leaves requests in flight, which
 // the daemon still writes. It gives up waiting after about a second.

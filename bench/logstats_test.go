@@ -115,3 +115,29 @@ func TestLogStatsSince(t *testing.T) {
 		t.Errorf("totals that went down: %v, want ErrRestarted", err)
 	}
 }
+
+// TestLogStatsOver checks that the figures over a run are what the daemon
+// logged during it, not before.
+func TestLogStatsOver(t *testing.T) {
+	daemon := metrics.New()
+	daemon.ObserveLogAppend(5, time.Second/512) // before the run
+	daemon.ObserveLogCommit(time.Second / 512)
+	srv := httptest.NewServer(http.StripPrefix("/metrics", daemon.Handler()))
+	defer srv.Close()
+	c, err := NewClient(Config{BaseURL: srv.URL + "/scim/v2/p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.LogStatsOver(context.Background(), func() {
+		daemon.ObserveLogAppend(2, time.Second/128) // slow
+		daemon.ObserveLogCommit(time.Second / 256)
+		daemon.ObserveLogCommit(time.Second / 256)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := LogStats{Appends: 1, Entries: 2, AppendSeconds: 1.0 / 128, SlowAppends: 1, Commits: 2, CommitSeconds: 2.0 / 256}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("LogStatsOver (-want +got):\n%s", diff)
+	}
+}

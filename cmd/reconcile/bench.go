@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -138,30 +137,17 @@ daemon short of CPU rather than at the disk.`,
 						return err
 					}
 				}
-				var before bench.LogStats
-				var beforeErr error
-				if client == daemon {
-					before, beforeErr = client.LogStats(ctx)
-				}
 				fmt.Fprintf(c2(cmd), "running %s on the %s...\n", cfg.Scenario, target)
-				results = append(results, client.Run(ctx, target))
+				run := func() { results = append(results, client.Run(ctx, target)) }
+				if client != daemon {
+					run()
+				} else if d, err := client.LogStatsOver(ctx, run); err == nil {
+					logStats = &d
+				} else if ctx.Err() == nil && !errors.Is(err, bench.ErrNoLogStats) {
+					fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v\n", err)
+				}
 				if ctx.Err() != nil {
 					return interrupted
-				}
-				if client == daemon {
-					var d bench.LogStats
-					after, err := client.SettledLogStats(ctx)
-					if err == nil && beforeErr == nil {
-						d, err = after.Since(before)
-					}
-					switch err = cmp.Or(beforeErr, err); {
-					case err == nil:
-						logStats = &d
-					case ctx.Err() != nil:
-						return interrupted
-					case !errors.Is(err, bench.ErrNoLogStats):
-						fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v\n", err)
-					}
 				}
 				return nil
 			}
