@@ -25,19 +25,6 @@ func TestAuthAndErrors(t *testing.T) {
 	defer planOnly.Close()
 	off := httptest.NewServer(New(store, Options{}))
 	defer off.Close()
-	call := func(srv *httptest.Server, auth, method, path, body string) (int, string) {
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
 	tests := []struct {
 		srv                      *httptest.Server
 		auth, method, path, body string
@@ -77,9 +64,26 @@ func TestAuthAndErrors(t *testing.T) {
 		{on, "Bearer " + token, "GET", "/api/v1/sync-log?since=yesterday", "", 400, "since: want an RFC 3339 time"},
 	}
 	for _, tt := range tests {
-		code, body := call(tt.srv, tt.auth, tt.method, tt.path, tt.body)
+		code, body := call(t, tt.srv, tt.auth, tt.method, tt.path, tt.body)
 		if code != tt.code || !strings.Contains(body, tt.want) {
 			t.Errorf("%s %s: %d %s; want %d with %q", tt.method, tt.path, code, body, tt.code, tt.want)
 		}
 	}
+}
+
+// call sends a request with an Authorization header (none if auth is
+// empty) and returns the status and the body of the answer.
+func call(t *testing.T, srv *httptest.Server, auth, method, path, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

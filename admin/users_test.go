@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -55,7 +54,7 @@ func TestListUsersOfAGoneOrganization(t *testing.T) {
 		"/api/v1/users?organization=old":  http.StatusOK,
 		"/api/v1/users?organization=nope": http.StatusNotFound,
 	} {
-		code, b := adminCall(t, srv, "GET", path, "")
+		code, b := call(t, srv, "Bearer admin-token-0123456789", "GET", path, "")
 		if code != want || want == http.StatusOK && !strings.Contains(b, "gone@acme.com") {
 			t.Errorf("GET %s: %d %s, want %d", path, code, b, want)
 		}
@@ -83,23 +82,8 @@ func TestEditUserKeepingAStoredName(t *testing.T) {
 		`{"userName":"tab\tname","title":"T"}`: http.StatusOK,
 		`{"userName":"new\tname"}`:             http.StatusBadRequest,
 	} {
-		if code, b := adminCall(t, srv, "PATCH", "/api/v1/users/u1", body); code != want {
+		if code, b := call(t, srv, "Bearer admin-token-0123456789", "PATCH", "/api/v1/users/u1", body); code != want {
 			t.Errorf("PATCH %s: %d %s, want %d", body, code, b, want)
 		}
 	}
-}
-
-// adminCall sends a request with the admin token and returns the status
-// and the body of the answer.
-func adminCall(t *testing.T, srv *httptest.Server, method, path, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer admin-token-0123456789")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }
