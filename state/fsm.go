@@ -33,7 +33,26 @@ type fsm struct {
 	// parallel. Each is taken at most once, so a command applied again
 	// after a failed batch is decoded afresh.
 	predecoded sync.Map // *byte -> *Command
+
+	// stuck is set at the first logged command the FSM cannot apply:
+	// nothing after it is applied either, since it would be applied to
+	// a state that misses what that command did.
+	stuck atomic.Pointer[StuckError]
 }
+
+// StuckError is a logged command that the state cannot apply: its bytes do
+// not decode (damage that its checksum did not catch) or its type is
+// unknown (the log was written by a newer version). The store stops there.
+type StuckError struct {
+	Index uint64
+	Err   error
+}
+
+func (e *StuckError) Error() string {
+	return fmt.Sprintf("log entry %d cannot be applied: %v", e.Index, e.Err)
+}
+
+func (e *StuckError) Unwrap() error { return e.Err }
 
 func newFSM(log *slog.Logger) *fsm {
 	f := &fsm{log: log, lookups: newLookups()}
@@ -89,17 +108,28 @@ type decoded struct {
 
 func (f *fsm) decode(index uint64, data []byte) *decoded {
 	d := &decoded{index: index, data: data}
+	if st := f.stuck.Load(); st != nil {
+		d.res = &fsmResult{index: index, err: fmt.Errorf("%w: %v", ErrUnavailable, st)}
+		return d
+	}
 	if pre, ok := f.takePredecoded(data); ok {
 		d.cmd = *pre
 	} else if err := json.Unmarshal(data, &d.cmd); err != nil {
-		f.log.Error("skipping undecodable command", "index", index, "err", err)
-		d.res = &fsmResult{index: index, err: fmt.Errorf("decoding command: %w", err)}
-		return d
+		return f.stop(d, fmt.Errorf("its bytes do not decode (%v)", err))
 	}
 	if d.h = handlers[d.cmd.Type]; d.h == nil {
-		f.log.Error("skipping command of unknown type", "index", index, "type", d.cmd.Type)
-		d.res = &fsmResult{index: index, err: fmt.Errorf("unknown command type %q", d.cmd.Type)}
+		return f.stop(d, fmt.Errorf("its command type %q is unknown to this version of reconcile (was the data dir written by a newer one?)", d.cmd.Type))
 	}
+	return d
+}
+
+// stop makes the FSM stuck at d, which cannot be applied.
+func (f *fsm) stop(d *decoded, err error) *decoded {
+	st := &StuckError{Index: d.index, Err: err}
+	if f.stuck.CompareAndSwap(nil, st) {
+		f.log.Error("state: a logged command cannot be applied; nothing after it is applied", "index", d.index, "err", err)
+	}
+	d.res = &fsmResult{index: d.index, err: fmt.Errorf("%w: %v", ErrUnavailable, st)}
 	return d
 }
 

@@ -23,6 +23,41 @@ type guardedLogStore struct {
 	raft.LogStore
 	onFailure func(error)
 	observe   func(entries int, took time.Duration)
+	// snaps, when set, keeps compactions from deleting the log that the
+	// older snapshot kept needs (see DeleteRange).
+	snaps raft.SnapshotStore
+}
+
+// DeleteRange keeps, when Raft compacts the log after a snapshot, every
+// entry after the older of the two snapshots kept: if the newest turns
+// out to be damaged, the state falls back to the older one and replays
+// the log from there. Without them Raft panics ("log not found"). Other
+// deletions (a suffix, or the whole log after a restore) go through.
+func (g *guardedLogStore) DeleteRange(lo, hi uint64) error {
+	if g.snaps != nil {
+		first, err := g.LogStore.FirstIndex()
+		if err != nil {
+			return err
+		}
+		last, err := g.LogStore.LastIndex()
+		if err != nil {
+			return err
+		}
+		if lo == first && hi < last {
+			metas, err := g.snaps.List()
+			if err != nil {
+				return err
+			}
+			if len(metas) < 2 {
+				return nil // the only fallback is replaying the whole log
+			}
+			hi = min(hi, metas[1].Index)
+		}
+	}
+	if hi < lo {
+		return nil
+	}
+	return g.LogStore.DeleteRange(lo, hi)
 }
 
 func (g *guardedLogStore) StoreLog(l *raft.Log) error {
@@ -72,6 +107,13 @@ func isOutOfSpace(err error) bool {
 // failLog records a failed log write: writes are refused from now on, and
 // OnFatal is told unless the data dir is merely full or read-only.
 func (s *Store) failLog(err error) {
+	if io := s.walIO; io != nil && !isOutOfSpace(err) {
+		// The WAL may hide the cause: a rotation that failed on a full
+		// disk leaves appends failing with "segment is sealed".
+		if cause := io.last(); cause != nil && isOutOfSpace(cause) {
+			err = fmt.Errorf("%w (after %v)", err, cause)
+		}
+	}
 	wrapped := fmt.Errorf("%w: writing the log failed: %v", ErrUnavailable, err)
 	if !s.failed.CompareAndSwap(nil, &wrapped) {
 		return
@@ -86,6 +128,9 @@ func (s *Store) failLog(err error) {
 func (s *Store) Failed() error {
 	if p := s.failed.Load(); p != nil {
 		return *p
+	}
+	if st := s.fsm.stuck.Load(); st != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, st)
 	}
 	return nil
 }

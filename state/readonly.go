@@ -38,31 +38,35 @@ func OpenReadOnly(dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// replay restores the latest snapshot and applies the log after it.
+// replay restores the latest snapshot that reads back whole and applies
+// the log after it, checked as Open checks it: damage the state needs is
+// refused (a DamagedError), since this store cannot repair it.
 func (s *Store) replay(dir string) error {
 	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Error, Output: slogWriter{s.log}})
 	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(dir, snapDir), 2, hlog)
 	if err != nil {
 		return err
 	}
-	var after uint64
-	metas, err := snaps.List()
+	meta := &metadb.BoltMetaDB{}
+	defer meta.Close()
+	logDir := filepath.Join(dir, walDir)
+	ls, err := scanLog(logDir, meta)
 	if err != nil {
 		return err
 	}
-	if len(metas) > 0 {
-		_, rc, err := snaps.Open(metas[0].ID)
-		if err != nil {
-			return err
-		}
-		if err := s.fsm.Restore(rc); err != nil {
-			return err
-		}
-		after = metas[0].Index
+	rs, err := restoreSnapshot(s.fsm, snaps, filepath.Join(dir, snapDir, "snapshots"))
+	if err != nil {
+		return err
 	}
-	meta := &metadb.BoltMetaDB{}
-	defer meta.Close()
-	w, err := wal.Open(filepath.Join(dir, walDir), wal.WithLogger(hlog), wal.WithMetaStore(meta))
+	if _, err := rs.fallback(ls.first(), ls.last(), false); err != nil {
+		return err
+	}
+	for _, d := range ls.damages() {
+		if last, ok := d.maxIndex(); !ok || last > rs.index {
+			return ls.damagedError(d)
+		}
+	}
+	w, err := wal.Open(logDir, wal.WithLogger(hlog), wal.WithMetaStore(meta))
 	if err != nil {
 		return err
 	}
@@ -71,17 +75,17 @@ func (s *Store) replay(dir string) error {
 	if err != nil {
 		return err
 	}
-	last, err := w.LastIndex()
-	if err != nil {
-		return err
-	}
-	for i := max(first, after+1); i <= last && i > 0; i++ {
+	last := ls.last() // the WAL would serve a torn append of a sealed tail
+	for i := max(first, rs.index+1); i <= last && i > 0; i++ {
 		var l raft.Log
 		if err := w.GetLog(i, &l); err != nil {
 			return fmt.Errorf("reading log entry %d: %w", i, err)
 		}
 		if l.Type == raft.LogCommand {
 			s.fsm.apply(l.Index, l.Data)
+			if st := s.fsm.stuck.Load(); st != nil {
+				return stuckError(st, last)
+			}
 		}
 		s.index = l.Index
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/raft"
 	wal "github.com/hashicorp/raft-wal"
 	"github.com/hashicorp/raft-wal/metadb"
+	"github.com/hashicorp/raft-wal/segment"
 )
 
 // Store is the state store. Its methods are safe for concurrent use.
@@ -29,11 +30,12 @@ type Store struct {
 	log *slog.Logger
 
 	// Durable stores only.
-	dir  string
-	lock *flock.Flock
-	raft *raft.Raft
-	wal  *wal.WAL
-	meta *metadb.BoltMetaDB
+	dir   string
+	lock  *flock.Flock
+	raft  *raft.Raft
+	wal   *wal.WAL
+	meta  *metadb.BoltMetaDB
+	walIO *walIO
 
 	// In-memory stores only.
 	mu       sync.Mutex
@@ -47,8 +49,11 @@ type Store struct {
 	onFatal       func(error)
 	observeCommit func(took time.Duration)
 	// snapshotOnClose: Close snapshots when more commands than this were
-	// logged since the last snapshot.
+	// logged since the last snapshot; so does Open when it replayed more.
 	snapshotOnClose uint64
+	// restoredIndex is the index of the snapshot Open restored.
+	restoredIndex uint64
+	background    sync.WaitGroup
 }
 
 // Options tune a store; the zero value is fine.
@@ -74,8 +79,21 @@ type Options struct {
 	// written, the write and fsync, and its application.
 	ObserveCommit func(took time.Duration)
 
+	// Recover starts a store whose data dir is damaged (see DamagedError)
+	// by discarding what is damaged and everything logged after it,
+	// logged at ERROR. Without it, Open refuses such a data dir.
+	Recover bool
+
 	// wrapLog lets tests inject log faults.
 	wrapLog func(raft.LogStore) raft.LogStore
+	// walFault, when set, is asked before each I/O step of the log (see
+	// walIO) and fails the step with the error it returns.
+	walFault func(op string) error
+	// segmentSize overrides the WAL's segment size (64 MiB), for tests.
+	segmentSize int
+	// trailingLogs overrides how many entries a compaction keeps at the
+	// least (1024), for tests.
+	trailingLogs uint64
 }
 
 func (o *Options) defaults() {
@@ -107,9 +125,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	s := &Store{fsm: newFSM(opts.Logger), now: opts.Now, log: opts.Logger, dir: dir, lock: lock, onFatal: opts.OnFatal,
 		observeCommit: opts.ObserveCommit, snapshotOnClose: max(opts.SnapshotThreshold/8, 1)}
-	if err := s.startRaft(ctx, opts); err != nil {
+	if err := s.open(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if replayed := s.raft.AppliedIndex() - s.restoredIndex; replayed > s.snapshotOnClose {
+		// A crash at a bad moment leaves a long log to replay: the next
+		// start should not replay it again.
+		s.background.Go(func() { s.snapshotIfBehind(s.snapshotOnClose, "after replaying the log") })
 	}
 	return s, nil
 }
@@ -120,20 +143,49 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 		Level:  hclog.Error,
 		Output: slogWriter{s.log},
 	})
-	if err := os.MkdirAll(filepath.Join(s.dir, walDir), 0o700); err != nil {
+	logDir := filepath.Join(s.dir, walDir)
+	if err := os.MkdirAll(logDir, 0o700); err != nil {
 		return fmt.Errorf("creating log dir: %w", err)
+	}
+	if err := removeSnapshotTemps(s.dir, s.log); err != nil {
+		return err
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(s.dir, snapDir), 2, hlog)
+	if err != nil {
+		return fmt.Errorf("opening snapshots: %w", err)
 	}
 	// The WAL does not close a meta store it opened itself, which would
 	// keep the data dir's bolt file locked after Close.
 	s.meta = &metadb.BoltMetaDB{}
-	w, err := wal.Open(filepath.Join(s.dir, walDir), wal.WithLogger(hlog), wal.WithMetaStore(s.meta))
+	s.walIO = &walIO{fault: opts.walFault}
+	meta := s.walIO.meta(s.meta)
+	fix, err := s.checkData(logDir, meta, snaps, opts.Recover)
+	if err != nil {
+		return err
+	}
+	if fix.startOver {
+		s.closeLog()
+		to, err := moveRaftAside(s.dir)
+		if err != nil {
+			return err
+		}
+		s.log.Error("state: recovering: no snapshot and no log entry is left to start from; the state starts empty", "movedTo", to)
+		s.fsm = newFSM(s.log)
+		opts.Recover = false
+		return s.startRaft(ctx, opts)
+	}
+	segmentSize := wal.DefaultSegmentSize
+	if opts.segmentSize > 0 {
+		segmentSize = opts.segmentSize
+	}
+	w, err := wal.Open(logDir, wal.WithLogger(hlog), wal.WithMetaStore(meta),
+		wal.WithSegmentFiler(segment.NewFiler(logDir, s.walIO.vfs(newWALFS()))), wal.WithSegmentSize(segmentSize))
 	if err != nil {
 		return fmt.Errorf("opening log: %w", err)
 	}
 	s.wal = w
-	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(s.dir, snapDir), 2, hlog)
-	if err != nil {
-		return fmt.Errorf("opening snapshots: %w", err)
+	if err := fix.apply(w); err != nil {
+		return err
 	}
 	addr, trans := raft.NewInmemTransport(serverID)
 	conf := raft.DefaultConfig()
@@ -152,7 +204,13 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 	// after a crash replays stays near the threshold.
 	conf.SnapshotInterval = 30 * time.Second
 	conf.TrailingLogs = 1024
+	if opts.trailingLogs > 0 {
+		conf.TrailingLogs = opts.trailingLogs
+	}
 	conf.NoLegacyTelemetry = true
+	// checkData restored the snapshot, falling back to an older one when
+	// the newest is damaged, which Raft cannot do.
+	conf.NoSnapshotRestoreOnStart = true
 
 	existing, err := raft.HasExistingState(w, w, snaps)
 	if err != nil {
@@ -170,13 +228,19 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 	if opts.wrapLog != nil {
 		logs = opts.wrapLog(logs)
 	}
-	logs = &guardedLogStore{LogStore: logs, onFailure: s.failLog, observe: opts.ObserveAppend}
+	logs = &guardedLogStore{LogStore: logs, onFailure: s.failLog, observe: opts.ObserveAppend, snaps: snaps}
 	r, err := raft.NewRaft(conf, s.fsm, logs, w, snaps, trans)
 	if err != nil {
 		return fmt.Errorf("starting log: %w", err)
 	}
 	s.raft = r
-	return s.waitLeader(ctx)
+	if err := s.waitLeader(ctx); err != nil {
+		return err
+	}
+	if st := s.fsm.stuck.Load(); st != nil {
+		return &stuckAtOpen{st}
+	}
+	return nil
 }
 
 // waitLeader waits until this voter leads and has applied every entry
@@ -249,6 +313,9 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 			return Result{}, nil // deliberately broken: see ackearly_off.go
 		}
 		if err := f.Error(); err != nil {
+			if failed := s.Failed(); failed != nil {
+				return Result{}, failed // says why, and that it lasts
+			}
 			return Result{}, fmt.Errorf("logging command: %w", err)
 		}
 		if s.observeCommit != nil {
@@ -279,17 +346,13 @@ func (s *Store) Close() error {
 		if s.raft != nil && s.Failed() == nil {
 			// A snapshot now spares the next start replaying the commands
 			// logged since the last one.
-			s.snapshotIfBehind(s.snapshotOnClose)
+			s.snapshotIfBehind(s.snapshotOnClose, "at close")
 		}
+		s.background.Wait()
 		if s.raft != nil {
 			errs = append(errs, s.raft.Shutdown().Error())
 		}
-		if s.wal != nil {
-			errs = append(errs, s.wal.Close())
-		}
-		if s.meta != nil {
-			errs = append(errs, s.meta.Close())
-		}
+		errs = append(errs, s.closeLog())
 		if s.lock != nil {
 			errs = append(errs, s.lock.Unlock())
 		}
@@ -298,19 +361,33 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
+// closeLog closes the WAL and its meta store.
+func (s *Store) closeLog() error {
+	var errs []error
+	if s.wal != nil {
+		errs = append(errs, s.wal.Close())
+		s.wal = nil
+	}
+	if s.meta != nil {
+		errs = append(errs, s.meta.Close())
+		s.meta = nil
+	}
+	return errors.Join(errs...)
+}
+
 // snapshotIfBehind takes a snapshot when more than behind commands were
 // logged since the last one.
-func (s *Store) snapshotIfBehind(behind uint64) {
+func (s *Store) snapshotIfBehind(behind uint64, when string) {
 	last, _ := strconv.ParseUint(s.raft.Stats()["last_snapshot_index"], 10, 64)
 	if s.raft.AppliedIndex() <= last+behind {
 		return
 	}
 	start := time.Now()
 	if err := s.raft.Snapshot().Error(); err != nil {
-		s.log.Warn("snapshot at close failed; the next start replays the log", "err", err)
+		s.log.Warn("snapshot "+when+" failed; the next start replays the log", "err", err)
 		return
 	}
-	s.log.Info("snapshot taken at close", "index", s.raft.AppliedIndex(), "took", time.Since(start).Round(time.Millisecond))
+	s.log.Info("snapshot taken "+when, "index", s.raft.AppliedIndex(), "took", time.Since(start).Round(time.Millisecond))
 }
 
 // slogWriter forwards the log lines of Raft and the WAL to slog.
