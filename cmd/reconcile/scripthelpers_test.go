@@ -33,6 +33,8 @@ import (
 //	                           value at PATH prints as VALUE (up to 20s)
 //	http                       the same as scim, named for calls to other
 //	                           APIs (set SCIM_URL and SCIM_AUTH for them)
+//	damagelog DATADIR          change one byte in the middle of what the
+//	                           first log segment of DATADIR holds
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"freeport":   cmdFreePort,
 	"waitready":  cmdWaitReady,
@@ -43,6 +45,23 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"waitmetric": cmdWaitMetric,
 	"waitfile":   cmdWaitFile,
 	"http":       cmdSCIM,
+	"damagelog":  cmdDamageLog,
+}
+
+func cmdDamageLog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: damagelog DATADIR")
+	}
+	segs, err := filepath.Glob(filepath.Join(ts.MkAbs(args[0]), "raft", "wal", "*.wal"))
+	ts.Check(err)
+	if len(segs) == 0 {
+		ts.Fatalf("no log segment in %s", args[0])
+	}
+	b, err := os.ReadFile(segs[0])
+	ts.Check(err)
+	end := len(bytes.TrimRight(b, "\x00")) // segments are preallocated with zeros
+	b[end/2] ^= 0x20
+	ts.Check(os.WriteFile(segs[0], b, 0o600))
 }
 
 func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {

@@ -44,6 +44,7 @@ type serveFlags struct {
 	debugListen      string
 	push             bool
 	gcHeadroomMiB    int
+	recoverDamaged   bool
 }
 
 func (c *cli) serveCmd() *cobra.Command {
@@ -108,6 +109,7 @@ Secrets generated for providers are printed once on standard output.`,
 	fl.BoolVar(&f.push, "push", false, "follow no directory or repository: take the config from reconcile apply --server")
 	fl.IntVar(&f.gcHeadroomMiB, "gc-headroom-mib", 256, "let the heap grow by at least this many MiB between garbage collections, so that a small state is not collected several times a second under load (0: as GOGC says)")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go's /debug/pprof profiles on this loopback address (e.g. 127.0.0.1:6060)")
+	fl.BoolVar(&f.recoverDamaged, "recover-damaged-state", false, "start on a damaged data dir by discarding the damaged log entries or snapshot and everything logged after them (logged at ERROR); without it the daemon refuses to start on one")
 	return cmd
 }
 
@@ -167,6 +169,27 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		return fmt.Errorf("listening on %s: %w", f.listen, err)
 	}
 	defer ln.Close()
+	// Serve at once: while the state is replayed and the config applied,
+	// clients get 503 with Retry-After rather than a connection that hangs.
+	g := newGate()
+	srv := &http.Server{
+		Handler:           g,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
+	defer srv.Close()
 
 	gcheadroom.Keep(ctx, uint64(f.gcHeadroomMiB)<<20, log, nil)
 	m := metrics.New()
@@ -175,12 +198,13 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		// not on disk. Stop; a restart recovers what is.
 		log.Error("stopping: the state can no longer be trusted to be durable", "err", err)
 		os.Exit(3)
-	}, ObserveAppend: m.ObserveLogAppend, ObserveCommit: m.ObserveLogCommit})
+	}, ObserveAppend: m.ObserveLogAppend, ObserveCommit: m.ObserveLogCommit, Recover: f.recoverDamaged})
 	if err != nil {
 		return fmt.Errorf("opening state: %w", err)
 	}
 	defer store.Close()
 	log.Info("state opened", "dataDir", f.df.path(), "users", store.View().CountUsers())
+	g.starting("applying the config")
 
 	src, srcInfo, err := c.makeSource(f)
 	if err != nil {
@@ -247,15 +271,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		TLSConfig:         tlsConfig,
-	}
+	g.open(mux)
 
 	base := f.externalURL
 	if base == "" {
@@ -273,14 +289,6 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		fmt.Fprintf(c.stdout, "  provider %s: SCIM base URL %s (%s auth)\n", p.Name, base+scim.Prefix+p.Name+"/", p.Auth.Type)
 	}
 
-	errc := make(chan error, 1)
-	go func() {
-		if tlsConfig != nil {
-			errc <- srv.ServeTLS(ln, "", "")
-			return
-		}
-		errc <- srv.Serve(ln)
-	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serving: %w", err)
