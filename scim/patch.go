@@ -209,6 +209,17 @@ func (rt *resourceType) parseTarget(path string) (*target, error) {
 	return t, nil
 }
 
+// activeAttr is the User's active: a PATCH may set it, never remove it.
+var activeAttr = userSchema.attr("active")
+
+// errActiveRemoved answers a PATCH that removes active (or replaces it
+// with null), which would otherwise change nothing: a PUT or PATCH that
+// leaves active out keeps it, so that leaving it out never deprovisions
+// anyone. The client would believe the user changed.
+func errActiveRemoved() *Error {
+	return errMutability("active cannot be removed: to deprovision the user, replace active with false (or DELETE the user)")
+}
+
 func (rt *resourceType) applyPath(res map[string]any, op, path string, value any) error {
 	t, err := rt.resolvePath(path)
 	if err != nil {
@@ -222,6 +233,9 @@ func (rt *resourceType) applyPath(res map[string]any, op, path string, value any
 			return nil // clients echo these back; RFC 7644 §3.5.2 lets us ignore them
 		}
 		return errMutability("%s is read-only", path)
+	}
+	if t.attr == activeAttr && t.sub == nil && (op == "remove" || value == nil) {
+		return errActiveRemoved()
 	}
 	container := res
 	if t.ext != nil {
