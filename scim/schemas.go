@@ -25,6 +25,7 @@ const (
 	typeDateTime  = "dateTime"
 	typeReference = "reference"
 	typeComplex   = "complex"
+	typeBinary    = "binary"
 )
 
 // Attr describes one attribute of a schema, as /Schemas publishes it and
@@ -88,10 +89,12 @@ func complexAttr(name, desc string, multi bool, subs ...*Attr) *Attr {
 }
 
 // multiValue builds a multi-valued attribute with the usual value, display,
-// type and primary sub-attributes (RFC 7643 §2.4).
-func multiValue(name, desc string, valueType string, types []string, extra ...*Attr) *Attr {
-	value := str("value", "The value of the "+name+" entry.")
-	value.Type = valueType
+// type and primary sub-attributes (RFC 7643 §2.4). value is nil for a
+// string value.
+func multiValue(name, desc string, value *Attr, types []string, extra ...*Attr) *Attr {
+	if value == nil {
+		value = str("value", "The value of the "+name+" entry.")
+	}
 	typ := str("type", "A label indicating the attribute's function.")
 	typ.CanonicalValues = types
 	subs := []*Attr{value, str("display", "A human-readable name, primarily used for display purposes."), typ,
@@ -145,10 +148,10 @@ var (
 				a.Mutability, a.Returned = "writeOnly", "never"
 				return a
 			}(),
-			multiValue("emails", "Email addresses for the user.", typeString, []string{"work", "home", "other"}),
-			multiValue("phoneNumbers", "Phone numbers for the User.", typeString, []string{"work", "home", "mobile", "fax", "pager", "other"}),
-			multiValue("ims", "Instant messaging addresses for the User.", typeString, []string{"aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"}),
-			multiValue("photos", "URLs of photos of the User.", typeReference, []string{"photo", "thumbnail"}),
+			multiValue("emails", "Email addresses for the user.", nil, []string{"work", "home", "other"}),
+			multiValue("phoneNumbers", "Phone numbers for the User.", nil, []string{"work", "home", "mobile", "fax", "pager", "other"}),
+			multiValue("ims", "Instant messaging addresses for the User.", nil, []string{"aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"}),
+			multiValue("photos", "URLs of photos of the User.", ref("value", "URL of a photo of the User.", "external"), []string{"photo", "thumbnail"}),
 			complexAttr("addresses", "A physical mailing address for this User.", true,
 				str("formatted", "The full mailing address, formatted for display or use with a mailing label."),
 				str("streetAddress", "The full street address component."),
@@ -165,7 +168,7 @@ var (
 			),
 			readOnly(complexAttr("groups", "A list of groups to which the user belongs, either through direct membership or nested groups.", true,
 				caseExact(str("value", "The identifier of the User's group.")),
-				ref("$ref", "The URI of the corresponding 'Group' resource to which the user belongs.", "Group"),
+				ref("$ref", "The URI of the corresponding 'Group' resource to which the user belongs.", "User", "Group"),
 				str("display", "A human-readable name, primarily used for display purposes."),
 				func() *Attr {
 					a := str("type", "A label indicating the attribute's function, e.g. 'direct' or 'indirect'.")
@@ -173,9 +176,15 @@ var (
 					return a
 				}(),
 			)),
-			multiValue("entitlements", "A list of entitlements for the User that represent a thing the User has.", typeString, nil),
-			multiValue("roles", "A list of roles for the User. Stored and returned, never mapped to product roles.", typeString, nil),
-			multiValue("x509Certificates", "A list of certificates issued to the User.", typeString, nil),
+			multiValue("entitlements", "A list of entitlements for the User that represent a thing the User has.", nil, nil),
+			multiValue("roles", "A list of roles for the User. Stored and returned, never mapped to product roles.", nil, nil),
+			multiValue("x509Certificates", "A list of certificates issued to the User.", func() *Attr {
+				// Binary is case exact (RFC 7643 §2.3.6). Stored as sent:
+				// the base64 is not checked.
+				a := caseExact(str("value", "The value of an X.509 certificate, base64-encoded DER."))
+				a.Type = typeBinary
+				return a
+			}(), nil),
 		},
 	}
 
