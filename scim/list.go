@@ -125,6 +125,18 @@ func (q query) page(n, maxResults int) (start, end int, err *Error) {
 	return start, end, nil
 }
 
+// filter parses the query's filter: nil for none.
+func (q query) filter() (filter.Expression, *Error) {
+	if strings.TrimSpace(q.Filter) == "" {
+		return nil, nil
+	}
+	expr, err := parseFilter(q.Filter)
+	if err != nil {
+		return nil, asError(err)
+	}
+	return expr, nil
+}
+
 func (q query) projection() projection {
 	return projection{attrs: q.Attributes, excluded: q.ExcludedAttributes}
 }
@@ -139,20 +151,29 @@ type listResponse struct {
 }
 
 func (s *Server) search(r *request, rt *resourceType) *Error {
+	q, err := s.readSearchRequest(r)
+	if err != nil {
+		return err
+	}
+	return s.list(r, rt, q)
+}
+
+// readSearchRequest decodes the SearchRequest a POST .search carries.
+func (s *Server) readSearchRequest(r *request) (query, *Error) {
+	var q query
 	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
 	if e != nil {
-		return asError(e)
+		return q, asError(e)
 	}
-	var q query
 	if err := json.Unmarshal(body, &q); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			field, _, _ := strings.Cut(te.Field, ".") // attributes.0: the array's
-			return errInvalidSyntax("the body is not a SearchRequest: %s must be %s, not a JSON %s", field, searchFieldType(field), te.Value)
+			return q, errInvalidSyntax("the body is not a SearchRequest: %s must be %s, not a JSON %s", field, searchFieldType(field), te.Value)
 		}
-		return errInvalidSyntax("the body is not a SearchRequest: %v", err)
+		return q, errInvalidSyntax("the body is not a SearchRequest: %v", err)
 	}
-	return s.list(r, rt, q)
+	return q, nil
 }
 
 // searchFieldType names the JSON type a SearchRequest field takes.
@@ -168,12 +189,9 @@ func searchFieldType(field string) string {
 
 // list answers a query with a ListResponse of the provider's resources.
 func (s *Server) list(r *request, rt *resourceType, q query) *Error {
-	var expr filter.Expression
-	if strings.TrimSpace(q.Filter) != "" {
-		var err error
-		if expr, err = parseFilter(q.Filter); err != nil {
-			return asError(err)
-		}
+	expr, ferr := q.filter()
+	if ferr != nil {
+		return ferr
 	}
 	v := s.store.View()
 	var results []map[string]any
@@ -394,19 +412,43 @@ func emailEquality(e filter.Expression) (string, bool) {
 // sortResources orders results by an attribute (RFC 7644 §3.4.2.3):
 // resources without it sort last, ascending or descending.
 func sortResources(rt *resourceType, results []map[string]any, sortBy, order string) *Error {
-	t, err := rt.resolvePath(sortBy)
-	if err != nil || t == nil || t.filter != nil {
-		return errInvalidValue("cannot sort by %q: not an attribute", sortBy)
+	desc, err := descending(order)
+	if err != nil {
+		return err
 	}
+	key, err := sortKey(rt, sortBy)
+	if err != nil {
+		return err
+	}
+	keys := make([]string, len(results))
+	for i, res := range results {
+		keys[i] = key(res)
+	}
+	sortByKeys(results, keys, desc)
+	return nil
+}
+
+// descending reads a sortOrder.
+func descending(order string) (bool, *Error) {
 	desc := strings.EqualFold(order, "descending")
 	if order != "" && !desc && !strings.EqualFold(order, "ascending") {
-		return errInvalidValue("sortOrder must be ascending or descending, not %q", order)
+		return false, errInvalidValue("sortOrder must be ascending or descending, not %q", order)
+	}
+	return desc, nil
+}
+
+// sortKey returns the key a resource of rt sorts by for sortBy: text
+// that sorts as the attribute's values do, "" when it has none.
+func sortKey(rt *resourceType, sortBy string) (func(map[string]any) string, *Error) {
+	t, err := rt.resolvePath(sortBy)
+	if err != nil || t == nil || t.filter != nil {
+		return nil, errInvalidValue("cannot sort by %q: not an attribute", sortBy)
 	}
 	attr := t.attr
 	if t.sub != nil {
 		attr = t.sub
 	}
-	key := func(res map[string]any) string {
+	return func(res map[string]any) string {
 		v := rt.valueAt(res, sortBy)
 		switch {
 		case attr.Type == typeDateTime:
@@ -419,15 +461,21 @@ func sortResources(rt *resourceType, results []map[string]any, sortBy, order str
 			return strings.ToLower(v)
 		}
 		return v
-	}
-	// Each key once, not twice per comparison: a key may parse a time.
+	}, nil
+}
+
+// sortByKeys orders results by their keys (keys[i] is results[i]'s),
+// stably; those with an empty key go last either way.
+func sortByKeys[T any](results []T, keys []string, desc bool) {
+	// Each key computed once, not twice per comparison: a key may parse a
+	// time.
 	type keyed struct {
 		key string
-		res map[string]any
+		res T
 	}
 	ks := make([]keyed, len(results))
 	for i, res := range results {
-		ks[i] = keyed{key(res), res}
+		ks[i] = keyed{keys[i], res}
 	}
 	slices.SortStableFunc(ks, func(a, b keyed) int {
 		ka, kb := a.key, b.key
@@ -446,5 +494,4 @@ func sortResources(rt *resourceType, results []map[string]any, sortBy, order str
 	for i, k := range ks {
 		results[i] = k.res
 	}
-	return nil
 }

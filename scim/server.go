@@ -174,6 +174,15 @@ func (s *Server) route(r *request, parts []string) {
 			rt = groupType
 		}
 		err = s.resource(r, rt, id)
+	case ".search":
+		switch {
+		case id != "":
+			err = errNotFound("no such resource")
+		case r.Method == http.MethodPost:
+			err = s.searchRoot(r)
+		default:
+			err = methodNotAllowed(r, "POST") // RFC 7644 §3.4.3: a search is a POST
+		}
 	case "serviceproviderconfig", "serviceconfiguration":
 		err = s.serviceProviderConfig(r, id)
 	case "resourcetypes":

@@ -1,0 +1,139 @@
+package scim
+
+import (
+	"maps"
+	"net/http"
+	"strings"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// rootHit is a resource a search at the root found: a user, whose JSON
+// is decoded only when needed, or a group.
+type rootHit struct {
+	rt   *resourceType
+	user *state.User
+	res  map[string]any
+}
+
+// searchRoot answers POST /.search at the provider's root (RFC 7644
+// §3.4.3): one query over Users and Groups. The filter applies to each
+// resource in its own type's schema: an attribute a type lacks is
+// unassigned in its resources, so comparisons with it do not match them
+// (ne and not(...) do, as for any unassigned attribute). Without sortBy
+// the users come first, in creation order, then the groups, in creation
+// order; sortBy orders the whole set, resources of a type that lacks the
+// attribute last, with the resources that lack a value. Paging applies
+// to the combined set, and every result carries its meta.resourceType,
+// whatever attributes the request asks for.
+func (s *Server) searchRoot(r *request) *Error {
+	q, err := s.readSearchRequest(r)
+	if err != nil {
+		return err
+	}
+	expr, err := q.filter()
+	if err != nil {
+		return err
+	}
+	desc, err := descending(q.SortOrder)
+	if err != nil {
+		return err
+	}
+	v := s.store.View()
+	users, err := s.findUsers(r, v, expr, q.Filter)
+	if err != nil {
+		return err
+	}
+	groups, err := s.findGroups(r, v, expr, q)
+	if err != nil {
+		return err
+	}
+	hits := make([]rootHit, 0, len(users)+len(groups))
+	for _, u := range users {
+		hits = append(hits, rootHit{rt: userType, user: u.user, res: u.res})
+	}
+	for _, g := range groups {
+		hits = append(hits, rootHit{rt: groupType, res: g})
+	}
+	if q.SortBy != "" {
+		if err := s.sortRoot(r, v, hits, q.SortBy, desc); err != nil {
+			return err
+		}
+	}
+	start, end, err := q.page(len(hits), s.opts.MaxResults)
+	if err != nil {
+		return err
+	}
+	proj := q.projection()
+	resp := listResponse{
+		Schemas:      []string{URNListResponse},
+		TotalResults: len(hits),
+		StartIndex:   q.firstIndex(),
+		ItemsPerPage: end - start,
+		Resources:    []any{},
+	}
+	for _, h := range hits[start:end] {
+		var res map[string]any
+		if h.rt == userType {
+			res = s.completeUser(r, v, s.rootUserJSON(r, v, &h))
+		} else {
+			res = s.completeGroup(r, v, h.res, proj)
+		}
+		resp.Resources = append(resp.Resources, withResourceType(proj.apply(h.rt, res), h.rt))
+	}
+	writeJSON(r.w, http.StatusOK, resp)
+	return nil
+}
+
+// rootUserJSON returns a user hit's JSON, decoding it once.
+func (s *Server) rootUserJSON(r *request, v *state.View, h *rootHit) map[string]any {
+	if h.res == nil {
+		h.res = s.userJSON(r, v, h.user, false)
+	}
+	return h.res
+}
+
+// sortRoot orders the hits of a root search by sortBy, which must be an
+// attribute of Users or of Groups.
+func (s *Server) sortRoot(r *request, v *state.View, hits []rootHit, sortBy string, desc bool) *Error {
+	userKey, userErr := sortKey(userType, sortBy)
+	groupKey, groupErr := sortKey(groupType, sortBy)
+	if userErr != nil && groupErr != nil {
+		return errInvalidValue("cannot sort by %q: not an attribute of Users or Groups", sortBy)
+	}
+	// Groups were found without their members unless the filter named
+	// them.
+	members := strings.Contains(strings.ToLower(sortBy), "members")
+	keys := make([]string, len(hits))
+	for i := range hits {
+		h := &hits[i]
+		switch {
+		case h.rt == userType && userKey != nil:
+			keys[i] = userKey(s.rootUserJSON(r, v, h))
+		case h.rt == groupType && groupKey != nil:
+			if members {
+				h.res = s.completeGroup(r, v, h.res, projection{})
+			}
+			keys[i] = groupKey(h.res)
+		}
+	}
+	sortByKeys(hits, keys, desc)
+	return nil
+}
+
+// withResourceType returns res with meta.resourceType set, which tells
+// the types of a root search's results apart even when the request's
+// attributes leave meta out.
+func withResourceType(res map[string]any, rt *resourceType) map[string]any {
+	meta, _ := res["meta"].(map[string]any)
+	if meta != nil && meta["resourceType"] == rt.name {
+		return res
+	}
+	out, m := maps.Clone(res), maps.Clone(meta)
+	if m == nil {
+		m = map[string]any{}
+	}
+	m["resourceType"] = rt.name
+	out["meta"] = m
+	return out
+}
