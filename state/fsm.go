@@ -480,7 +480,7 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	}
 	recountUsersTxn(tx, tally.counts())
 	if len(events) > 0 {
-		l, err := syncLogFrom(events, SyncLogRetention, syncLogChunk)
+		l, err := syncLogsFrom(events, SyncLogRetention, SyncLogRejectedRetention, syncLogChunk, syncLogRejectedChunk)
 		if err != nil {
 			return nil, fmt.Errorf("restoring %s: %w", tableSyncLog, err)
 		}

@@ -16,7 +16,7 @@ type meta struct {
 	// log is the sync log, in the row metaSyncLog: kept in this table so
 	// that it changes with the transaction that appends to it. Snapshots
 	// hold its events instead (writeSnapshot).
-	log *syncLog
+	log *syncLogs
 }
 
 const (

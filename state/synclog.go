@@ -63,16 +63,26 @@ func (v *View) SyncLogAfter(seq uint64, fn func(*SyncEvent) bool) {
 	syncLogOf(v.tx).after(seq, fn)
 }
 
-// SyncLogRetention is how many events the sync log keeps: the oldest go
-// as new ones come, so that a noisy provider cannot grow it without bound.
+// SyncLogRetention is how many events the sync log keeps, rejected
+// requests aside: the oldest go as new ones come, so that the log cannot
+// grow without bound.
 const SyncLogRetention = 250_000
+
+// SyncLogRejectedRetention is how many of each provider's rejected
+// requests the sync log keeps, apart from the other events: a provider
+// whose requests keep failing pushes out its own older rejections, never
+// the changes, the admins' actions or another provider's rejections.
+const SyncLogRejectedRetention = 10_000
+
+// syncLogRejectedChunk is the chunk size of each provider's rejections.
+const syncLogRejectedChunk = 256
 
 // tableSyncLog names the sync log's events in snapshots, which hold them
 // as they held the memdb table the log once was.
 const tableSyncLog = "synclog"
 
 // appendSyncEventTxn appends e with the next sequence number, dropping
-// the oldest event when the log is full.
+// the oldest event of its kind when the log holds as many as it keeps.
 func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
 	internEvent(e)
 	next := syncLogOf(tx).append(e)
@@ -83,9 +93,9 @@ func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
 }
 
 // syncLogOf returns the sync log as tx sees it.
-func syncLogOf(tx *memdb.Txn) *syncLog {
+func syncLogOf(tx *memdb.Txn) *syncLogs {
 	if m := first[*meta](tx, tableMeta, indexID, metaSyncLog); m != nil && m.log != nil {
 		return m.log
 	}
-	return newSyncLog(SyncLogRetention, syncLogChunk)
+	return newSyncLogs(SyncLogRetention, SyncLogRejectedRetention, syncLogChunk, syncLogRejectedChunk)
 }

@@ -1,15 +1,17 @@
 package state
 
 import (
-	"fmt"
 	"slices"
+	"sort"
 )
 
-// syncLog is the sync log as one transaction sees it: the events from seq
-// first to last, in fixed-size chunks of pointers. It lives beside memdb
-// rather than in a table of it: an append to a table copies a path of its
-// radix tree and finds the last sequence number by a seek, and the FSM
-// does that for every write, which every writer waits for.
+// syncLog is a run of sync log events as one transaction sees it: the
+// events at positions first to last, oldest first, in fixed-size chunks
+// of pointers, their sequence numbers rising (syncLogs numbers them, and
+// splits the log into such runs). It lives beside memdb rather than in a
+// table of it: an append to a table copies a path of its radix tree and
+// finds the last sequence number by a seek, and the FSM does that for
+// every write, which every writer waits for.
 //
 // A syncLog is never changed once a transaction can see it: append returns
 // a new one. The chunk arrays are shared between them, which is safe
@@ -17,7 +19,7 @@ import (
 // committed covers it (memdb allows one write transaction at a time; one
 // that is dropped leaves a slot that the next append writes again).
 type syncLog struct {
-	chunks [][]*SyncEvent // chunks[0] holds seqs from base+1
+	chunks [][]*SyncEvent // chunks[0] holds positions from base+1
 	base   uint64         // a multiple of the chunk size
 	first  uint64         // the oldest event kept; first > last when empty
 	last   uint64         // the newest event, 0 before the first
@@ -33,12 +35,17 @@ func newSyncLog(keep, chunk uint64) *syncLog {
 	return &syncLog{first: 1, keep: max(keep, 1), chunk: max(chunk, 1)}
 }
 
-// append returns the log with e appended, and e's Seq set; the oldest
-// event goes when the log is full.
+// at returns the event at position p, first <= p <= last.
+func (l *syncLog) at(p uint64) *SyncEvent {
+	slot := p - 1 - l.base
+	return l.chunks[slot/l.chunk][slot%l.chunk]
+}
+
+// append returns the log with e appended; e's Seq is above every Seq the
+// log holds. The oldest event goes when the log is full.
 func (l *syncLog) append(e *SyncEvent) *syncLog {
 	n := *l
 	n.last++
-	e.Seq = n.last
 	slot := n.last - 1 - n.base
 	if slot/n.chunk == uint64(len(n.chunks)) {
 		n.chunks = append(n.chunks, make([]*SyncEvent, n.chunk))
@@ -56,12 +63,30 @@ func (l *syncLog) append(e *SyncEvent) *syncLog {
 	return &n
 }
 
+// from returns the position of the first event after seq, last+1 if
+// there is none.
+func (l *syncLog) from(seq uint64) uint64 {
+	if l.last < l.first || l.at(l.last).Seq <= seq {
+		return l.last + 1
+	}
+	// When the events are numbered without gaps, which they are unless
+	// other runs took numbers in between, the position is computed.
+	oldest := l.at(l.first).Seq
+	if seq < oldest {
+		return l.first
+	}
+	if p := l.first + (seq - oldest) + 1; p <= l.last && l.at(p).Seq == seq+1 {
+		return p
+	}
+	n := int(l.last - l.first + 1)
+	return l.first + uint64(sort.Search(n, func(i int) bool { return l.at(l.first+uint64(i)).Seq > seq }))
+}
+
 // after calls fn for each event after seq, in order, until fn returns
 // false.
 func (l *syncLog) after(seq uint64, fn func(*SyncEvent) bool) {
-	for s := max(seq+1, l.first); s <= l.last; s++ {
-		slot := s - 1 - l.base
-		if !fn(l.chunks[slot/l.chunk][slot%l.chunk]) {
+	for p := l.from(seq); p <= l.last; p++ {
+		if !fn(l.at(p)) {
 			return
 		}
 	}
@@ -73,38 +98,4 @@ func (l *syncLog) len() int {
 		return 0
 	}
 	return int(l.last - l.first + 1)
-}
-
-// syncLogFrom rebuilds a log from its events, in order, as a snapshot
-// holds them. It keeps what a log that went on appending would hold: the
-// newest keep events, up to the newest gap. Logs written before the log
-// had a retention may hold a few old events that their trimming passed
-// over, before such a gap.
-func syncLogFrom(events []*SyncEvent, keep, chunk uint64) (*syncLog, error) {
-	l := newSyncLog(keep, chunk)
-	for i, e := range events {
-		if e.Seq == 0 {
-			return nil, fmt.Errorf("sync log event with no sequence number")
-		}
-		if i > 0 && e.Seq <= events[i-1].Seq {
-			return nil, fmt.Errorf("sync log event %d follows %d", e.Seq, events[i-1].Seq)
-		}
-	}
-	if len(events) == 0 {
-		return l, nil
-	}
-	start := len(events) - 1
-	for start > 0 && events[start-1].Seq == events[start].Seq-1 && uint64(len(events)-start) < l.keep {
-		start--
-	}
-	events = events[start:]
-	// Start as if the events before the first had been appended and
-	// trimmed.
-	l.last = events[0].Seq - 1
-	l.first = events[0].Seq
-	l.base = l.last / l.chunk * l.chunk
-	for _, e := range events {
-		l = l.append(e)
-	}
-	return l, nil
 }

@@ -1,0 +1,145 @@
+package state
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// syncLogs is the sync log as one transaction sees it: one run of events
+// for the changes (and every other event that is not a rejection), and
+// one for each provider's rejected requests, numbered from one sequence.
+// Each run keeps its own newest events: a provider whose requests keep
+// failing can push out only its own older rejections, never the changes,
+// the admins' actions or another provider's rejections.
+//
+// Like a syncLog, a syncLogs is never changed once a transaction can see
+// it: append returns a new one, with a new map when the rejections
+// change.
+type syncLogs struct {
+	seq      uint64              // the last sequence number given
+	changes  *syncLog            // every event but rejections
+	rejected map[string]*syncLog // each provider's rejected requests
+
+	keepRejected, chunkRejected uint64 // for each provider's run
+}
+
+func newSyncLogs(keep, keepRejected, chunk, chunkRejected uint64) *syncLogs {
+	return &syncLogs{changes: newSyncLog(keep, chunk), keepRejected: keepRejected, chunkRejected: chunkRejected}
+}
+
+// rejection tells the events kept under a provider's quota of
+// rejections from the rest.
+func rejection(e *SyncEvent) bool { return e.Outcome == OutcomeRejected }
+
+// append returns the log with e appended and e.Seq set.
+func (s *syncLogs) append(e *SyncEvent) *syncLogs {
+	n := *s
+	n.seq++
+	e.Seq = n.seq
+	n.add(e)
+	return &n
+}
+
+// add puts e, numbered, in its run.
+func (s *syncLogs) add(e *SyncEvent) {
+	if !rejection(e) {
+		s.changes = s.changes.append(e)
+		return
+	}
+	l := s.rejected[e.Provider]
+	if l == nil {
+		l = newSyncLog(s.keepRejected, s.chunkRejected)
+	}
+	s.rejected = maps.Clone(s.rejected)
+	if s.rejected == nil {
+		s.rejected = make(map[string]*syncLog)
+	}
+	s.rejected[e.Provider] = l.append(e)
+}
+
+// after calls fn for each event after seq, in order, until fn returns
+// false.
+func (s *syncLogs) after(seq uint64, fn func(*SyncEvent) bool) {
+	if len(s.rejected) == 0 {
+		s.changes.after(seq, fn)
+		return
+	}
+	// Merge the runs: few, one per provider that had a request rejected.
+	type cursor struct {
+		l *syncLog
+		p uint64
+	}
+	runs := make([]cursor, 0, len(s.rejected)+1)
+	for _, l := range append([]*syncLog{s.changes}, slices.Collect(maps.Values(s.rejected))...) {
+		if p := l.from(seq); p <= l.last {
+			runs = append(runs, cursor{l, p})
+		}
+	}
+	for len(runs) > 0 {
+		next := 0
+		for i := 1; i < len(runs); i++ {
+			if runs[i].l.at(runs[i].p).Seq < runs[next].l.at(runs[next].p).Seq {
+				next = i
+			}
+		}
+		c := &runs[next]
+		if !fn(c.l.at(c.p)) {
+			return
+		}
+		if c.p++; c.p > c.l.last {
+			runs = slices.Delete(runs, next, next+1)
+		}
+	}
+}
+
+// len is how many events the log holds.
+func (s *syncLogs) len() int {
+	n := s.changes.len()
+	for _, l := range s.rejected {
+		n += l.len()
+	}
+	return n
+}
+
+// syncLogsFrom rebuilds a log from its events, in order, as a snapshot
+// holds them: what a log that went on appending would hold, the newest
+// events of each run, numbered on from the last. (A snapshot of a log
+// from before rejections were kept apart keeps the newest of each kind
+// too.)
+func syncLogsFrom(events []*SyncEvent, keep, keepRejected, chunk, chunkRejected uint64) (*syncLogs, error) {
+	s := newSyncLogs(keep, keepRejected, chunk, chunkRejected)
+	for i, e := range events {
+		if e.Seq == 0 {
+			return nil, fmt.Errorf("sync log event with no sequence number")
+		}
+		if i > 0 && e.Seq <= events[i-1].Seq {
+			return nil, fmt.Errorf("sync log event %d follows %d", e.Seq, events[i-1].Seq)
+		}
+	}
+	if len(events) == 0 {
+		return s, nil
+	}
+	// Newest first, to take from each run only what it keeps.
+	room := map[string]uint64{}
+	kept := make([]bool, len(events))
+	changes := uint64(0)
+	for i := len(events) - 1; i >= 0; i-- {
+		e := events[i]
+		switch {
+		case !rejection(e) && changes < s.changes.keep:
+			changes++
+			kept[i] = true
+		case rejection(e) && room[e.Provider] < max(keepRejected, 1):
+			room[e.Provider]++
+			kept[i] = true
+		}
+	}
+	for i, e := range events {
+		if kept[i] {
+			s.add(e)
+		}
+	}
+	s.seq = events[len(events)-1].Seq
+	return s, nil
+}
