@@ -1,7 +1,8 @@
 // Package metrics exposes the daemon's Prometheus metrics: reconcile runs
 // and their durations, the last success, the applied revision, drifted
-// objects, SCIM requests by provider, method and status, the state's log
-// writes, and pending deactivations.
+// objects, SCIM requests by provider, method and status, refused SCIM
+// requests by provider, kind and reason, the state's log writes, and
+// pending deactivations.
 package metrics
 
 import (
@@ -23,6 +24,7 @@ type Metrics struct {
 	lastSuccess prometheus.Gauge
 	scim        *prometheus.CounterVec
 	scimLatency *prometheus.HistogramVec
+	scimRefused *prometheus.CounterVec
 	logAppend   prometheus.Histogram
 	logEntries  prometheus.Histogram
 	logCommit   prometheus.Histogram
@@ -54,6 +56,10 @@ func New() *Metrics {
 			Name: "reconcile_scim_request_duration_seconds", Help: "SCIM request latency, by provider and method.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"provider", "method"}),
+		scimRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reconcile_scim_rejected_total",
+			Help: "Authenticated SCIM requests refused with an error, by provider, kind (read or write) and reason (the scimType, or the status code without one). Rejected reads are recorded only here; rejected writes are also sampled into the sync log.",
+		}, []string{"provider", "kind", "reason"}),
 		logAppend: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "reconcile_state_log_append_duration_seconds", Help: "Time to write a batch of changes to the state's log on disk, fsync included.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
@@ -67,7 +73,7 @@ func New() *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}),
 	}
-	m.registry.MustRegister(m.runs, m.runDuration, m.lastSuccess, m.scim, m.scimLatency,
+	m.registry.MustRegister(m.runs, m.runDuration, m.lastSuccess, m.scim, m.scimLatency, m.scimRefused,
 		m.logAppend, m.logEntries, m.logCommit,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -101,6 +107,14 @@ func (m *Metrics) ObserveSCIM(provider, method string, status int, d time.Durati
 	}
 	m.scim.WithLabelValues(provider, method, strconv.Itoa(status)).Inc()
 	m.scimLatency.WithLabelValues(provider, method).Observe(d.Seconds())
+}
+
+// ObserveSCIMRejected counts a SCIM request refused with an error (for
+// scim.Options.ObserveRejected). Its labels are bounded: the provider is
+// one that authenticated, the kind read or write, the reason one of the
+// server's scimTypes or status codes.
+func (m *Metrics) ObserveSCIMRejected(provider, kind, reason string) {
+	m.scimRefused.WithLabelValues(provider, kind, reason).Inc()
 }
 
 // ObserveLogAppend records a write to the state's log (for

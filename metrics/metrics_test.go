@@ -88,3 +88,23 @@ reconcile_state_commit_duration_seconds_count 2
 		})
 	}
 }
+
+// TestSCIMRejected checks the count of refused SCIM requests.
+func TestSCIMRejected(t *testing.T) {
+	m := New()
+	for range 3 {
+		m.ObserveSCIMRejected("okta", "read", "invalidFilter")
+	}
+	m.ObserveSCIMRejected("okta", "write", "uniqueness")
+	m.ObserveSCIMRejected("entra", "write", "412")
+	want := `
+# HELP reconcile_scim_rejected_total Authenticated SCIM requests refused with an error, by provider, kind (read or write) and reason (the scimType, or the status code without one). Rejected reads are recorded only here; rejected writes are also sampled into the sync log.
+# TYPE reconcile_scim_rejected_total counter
+reconcile_scim_rejected_total{kind="read",provider="okta",reason="invalidFilter"} 3
+reconcile_scim_rejected_total{kind="write",provider="entra",reason="412"} 1
+reconcile_scim_rejected_total{kind="write",provider="okta",reason="uniqueness"} 1
+`
+	if err := testutil.GatherAndCompare(m.registry, strings.NewReader(want), "reconcile_scim_rejected_total"); err != nil {
+		t.Error(err)
+	}
+}

@@ -39,6 +39,14 @@ type Options struct {
 	// Observe is told about every request: the provider ("" when it did
 	// not authenticate), the method, the status and how long it took.
 	Observe func(provider, method string, status int, d time.Duration)
+	// ObserveRejected is told about every request refused with an error
+	// after it authenticated: the provider, the kind ("read" or "write")
+	// and the reason (the scimType, or the status code without one).
+	ObserveRejected func(provider, kind, reason string)
+	// RejectedWritesPerMinute is how many rejected writes of a provider
+	// the sync log records one by one in a minute; one event then says
+	// how many more there were. 20 by default.
+	RejectedWritesPerMinute int
 }
 
 // Server serves SCIM 2.0 for every provider at /scim/v2/{provider}/.
@@ -50,6 +58,7 @@ type Server struct {
 	mu       sync.Mutex
 	limiters map[string]*limiter
 	authLog  *rate.Limiter
+	rejects  *rejectSampler
 }
 
 type limiter struct {
@@ -72,8 +81,13 @@ func New(store Store, opts Options) *Server {
 	if opts.MaxResults == 0 {
 		opts.MaxResults = 1000
 	}
+	if opts.RejectedWritesPerMinute == 0 {
+		opts.RejectedWritesPerMinute = 20
+	}
 	opts.ExternalURL = strings.TrimSuffix(opts.ExternalURL, "/")
-	return &Server{store: store, opts: opts, log: opts.Logger, limiters: make(map[string]*limiter), authLog: rate.NewLimiter(5, 20)}
+	s := &Server{store: store, opts: opts, log: opts.Logger, limiters: make(map[string]*limiter), authLog: rate.NewLimiter(5, 20)}
+	s.rejects = newRejectSampler(opts.RejectedWritesPerMinute, opts.Now, s.summarizeRejections)
+	return s
 }
 
 // Prefix is where the SCIM service is mounted.
@@ -145,6 +159,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.allow(p); err != nil {
 		writeError(w, err)
+		s.observeRejected(r, p.Name, err)
 		return
 	}
 	req := &request{Request: r, w: w, provider: p, base: s.baseURL(r, p.Name), id: requestID(r), now: s.opts.Now().UTC()}
@@ -239,24 +254,6 @@ func (s *Server) resource(r *request, rt *resourceType, id string) *Error {
 func methodNotAllowed(r *request, allow string) *Error {
 	r.w.Header().Set("Allow", allow)
 	return newError(http.StatusMethodNotAllowed, "", "%s is not allowed here (allowed: %s)", r.Method, allow)
-}
-
-// reject answers with a SCIM error and records rejected writes (and
-// rejected queries) in the sync log.
-func (s *Server) reject(r *request, e *Error) {
-	writeError(r.w, e)
-	write := r.Method != http.MethodGet && r.Method != http.MethodHead
-	if e.Status == http.StatusTooManyRequests || (!write && e.Status != http.StatusBadRequest) {
-		return
-	}
-	action := strings.ToLower(r.Method) + " " + strings.TrimPrefix(r.URL.Path, Prefix+r.provider.Name)
-	ev := &state.SyncEvent{
-		Source: state.SourceSCIM, Action: "request.rejected", Outcome: state.OutcomeRejected,
-		Provider: r.provider.Name, RequestID: r.id, Detail: action + ": " + e.Error(),
-	}
-	if _, err := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{Type: state.CmdSyncEvent, SyncEvent: ev}); err != nil {
-		s.log.Error("scim: recording a rejected request", "err", err)
-	}
 }
 
 // authenticate checks the request's credentials against the provider's

@@ -139,11 +139,13 @@ func (c *cli) logCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "log",
-		Short: "Show the sync log: every change and every rejected request",
+		Short: "Show the sync log: every change and the rejected writes",
 		Long: `Log prints the sync log, oldest first: every change a provider made over
 SCIM (create, update with old -> new per field, deprovision, reactivate,
-group changes), every rejected request, and every config apply, with the
-time, provider, user, request id and outcome. Secrets never appear in it.
+group changes), the rejected writes (the first 20 of each provider in a
+minute, then how many more), and every config apply, with the time,
+provider, user, request id and outcome. Secrets never appear in it.
+Rejected reads are counted in /metrics, not logged here.
 
 With --server (or $RECONCILE_SERVER) it asks a running daemon, which holds
 the data dir; without, it reads the data dir directly.`,

@@ -253,7 +253,9 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle(scim.Prefix, scim.New(store, scim.Options{Logger: log, ExternalURL: f.externalURL, MaxBodyBytes: f.maxBody, Observe: m.ObserveSCIM}))
+	scimServer := scim.New(store, scim.Options{Logger: log, ExternalURL: f.externalURL, MaxBodyBytes: f.maxBody,
+		Observe: m.ObserveSCIM, ObserveRejected: m.ObserveSCIMRejected})
+	mux.Handle(scim.Prefix, scimServer)
 	mux.Handle("POST /api/v1/hooks/git", webhook(webhookSecret, loop, log))
 	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken, PlanToken: planToken,
 		Status:     func() any { return statusReport(store, loop, srcInfo, f.drift) },
@@ -300,6 +302,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Warn("shutdown", "err", err)
 	}
+	scimServer.Close() // the rejected writes not summarized yet, before the store closes
 	return nil
 }
 
