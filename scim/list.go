@@ -137,6 +137,21 @@ func (q query) filter() (filter.Expression, *Error) {
 	return expr, nil
 }
 
+// listPage works out the page of n results a query asks for, and the
+// ListResponse that answers it, without its resources yet.
+func (q query) listPage(n, maxResults int) (resp listResponse, start, end int, err *Error) {
+	if start, end, err = q.page(n, maxResults); err != nil {
+		return resp, 0, 0, err
+	}
+	return listResponse{
+		Schemas:      []string{URNListResponse},
+		TotalResults: n,
+		StartIndex:   q.firstIndex(),
+		ItemsPerPage: end - start,
+		Resources:    []any{},
+	}, start, end, nil
+}
+
 func (q query) projection() projection {
 	return projection{attrs: q.Attributes, excluded: q.ExcludedAttributes}
 }
@@ -230,18 +245,11 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 			return err
 		}
 	}
-	start, end, err := q.page(len(results), s.opts.MaxResults)
+	resp, start, end, err := q.listPage(len(results), s.opts.MaxResults)
 	if err != nil {
 		return err
 	}
 	proj := q.projection()
-	resp := listResponse{
-		Schemas:      []string{URNListResponse},
-		TotalResults: len(results),
-		StartIndex:   q.firstIndex(),
-		ItemsPerPage: end - start,
-		Resources:    []any{},
-	}
 	for _, res := range results[start:end] {
 		if rt == userType {
 			res = s.completeUser(r, v, res)

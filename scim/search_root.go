@@ -60,18 +60,11 @@ func (s *Server) searchRoot(r *request) *Error {
 			return err
 		}
 	}
-	start, end, err := q.page(len(hits), s.opts.MaxResults)
+	resp, start, end, err := q.listPage(len(hits), s.opts.MaxResults)
 	if err != nil {
 		return err
 	}
 	proj := q.projection()
-	resp := listResponse{
-		Schemas:      []string{URNListResponse},
-		TotalResults: len(hits),
-		StartIndex:   q.firstIndex(),
-		ItemsPerPage: end - start,
-		Resources:    []any{},
-	}
 	for _, h := range hits[start:end] {
 		var res map[string]any
 		if h.rt == userType {
