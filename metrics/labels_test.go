@@ -57,7 +57,7 @@ func TestSCIMLabelsBounded(t *testing.T) {
 	const odd = 300
 	for i := range odd {
 		method := fmt.Sprintf("M%d", i)
-		send(method, "okta", "")                       // no credentials
+		send(method, "okta", "")                        // no credentials
 		send(method, fmt.Sprintf("nobody%d", i), token) // no such provider
 		send(method, "okta", token)                     // authenticated: 405
 		send("get", "okta", token)                      // methods are case-sensitive
