@@ -78,6 +78,11 @@ type Config struct {
 	// Lookup is how sync and filter look users up (Lookups); userName by
 	// default.
 	Lookup string
+	// MetricsURL is the daemon's /metrics, for its log figures; by
+	// default /metrics on BaseURL's host. MetricsAuth is the
+	// Authorization header it requires, if any.
+	MetricsURL  string
+	MetricsAuth string
 }
 
 // Result is what a run measured.
@@ -127,6 +132,15 @@ func CheckLoopback(raw string) error {
 	return nil
 }
 
+// CheckMetricsURL refuses a metrics URL that is not http or https on this
+// machine.
+func CheckMetricsURL(raw string) error {
+	if _, _, err := hostClient(raw); err != nil {
+		return err
+	}
+	return CheckLoopback(raw)
+}
+
 // parseTarget parses a target URL; its error leaves the URL out.
 func parseTarget(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
@@ -148,30 +162,49 @@ type Client struct {
 	ids   []string // existing users, for get/put/filter
 	names []string
 	seq   atomic.Int64
+	// metrics reads metricsURL: http, unless MetricsURL names another
+	// host.
+	metrics    *fasthttp.HostClient
+	metricsURL string
 }
 
 // NewClient returns a client for cfg.
 func NewClient(cfg Config) (*Client, error) {
-	u, err := parseTarget(cfg.BaseURL)
+	hc, u, err := hostClient(cfg.BaseURL)
 	if err != nil {
 		return nil, err
 	}
+	c := &Client{cfg: cfg, http: hc, url: u, metrics: hc, metricsURL: u.Scheme + "://" + u.Host + "/metrics"}
+	if cfg.MetricsURL != "" {
+		if c.metrics, _, err = hostClient(cfg.MetricsURL); err != nil {
+			return nil, fmt.Errorf("metrics URL: %w", err)
+		}
+		c.metricsURL = cfg.MetricsURL
+	}
+	return c, nil
+}
+
+// hostClient returns a client for the host of an http or https URL.
+func hostClient(raw string) (*fasthttp.HostClient, *url.URL, error) {
+	u, err := parseTarget(raw)
+	if err != nil {
+		return nil, nil, err
+	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, errors.New("want an http or https URL")
+		return nil, nil, errors.New("want an http or https URL")
 	}
 	addr := u.Host
 	if u.Port() == "" {
 		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
 	}
-	hc := &fasthttp.HostClient{
+	return &fasthttp.HostClient{
 		Addr:          addr,
 		IsTLS:         u.Scheme == "https",
 		DialDualStack: true,    // [::1] is loopback too
 		MaxConns:      1 << 16, // no limit: each worker keeps one connection busy
 		ReadTimeout:   time.Minute,
 		WriteTimeout:  time.Minute,
-	}
-	return &Client{cfg: cfg, http: hc, url: u}, nil
+	}, u, nil
 }
 
 // User is the ~1 KB body the load sends, shaped like PingOne's AD Connect

@@ -52,6 +52,10 @@ var ErrRestarted = errors.New("the daemon restarted during the run")
 // it is not a reconcile daemon, or one from before they were added.
 var ErrNoLogStats = errors.New("no log figures in its /metrics")
 
+// ErrMetricsToken means the daemon's /metrics requires a token (serve
+// --metrics-token-file) that was not given, or was wrong.
+var ErrMetricsToken = errors.New("reading /metrics: HTTP 401: it requires the daemon's metrics token")
+
 // Log metrics the daemon exports (package metrics).
 const (
 	metricAppend  = "reconcile_state_log_append_duration_seconds"
@@ -59,23 +63,30 @@ const (
 	metricCommit  = "reconcile_state_commit_duration_seconds"
 )
 
-// LogStats reads the log figures from /metrics on the target's host.
+// LogStats reads the log figures from the daemon's /metrics: on the
+// target's host, or at Config.MetricsURL.
 func (c *Client) LogStats(ctx context.Context) (LogStats, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(c.url.Scheme + "://" + c.url.Host + "/metrics")
+	req.SetRequestURI(c.metricsURL)
+	if c.cfg.MetricsAuth != "" {
+		req.Header.Set("Authorization", c.cfg.MetricsAuth)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	if err := c.http.DoDeadline(req, resp, deadline); err != nil {
+	if err := c.metrics.DoDeadline(req, resp, deadline); err != nil {
 		return LogStats{}, fmt.Errorf("reading /metrics: %w", err)
 	}
-	if resp.StatusCode() == fasthttp.StatusNotFound {
+	switch resp.StatusCode() {
+	case fasthttp.StatusOK:
+	case fasthttp.StatusNotFound:
 		return LogStats{}, ErrNoLogStats
-	}
-	if resp.StatusCode() != fasthttp.StatusOK {
+	case fasthttp.StatusUnauthorized:
+		return LogStats{}, ErrMetricsToken
+	default:
 		return LogStats{}, fmt.Errorf("reading /metrics: HTTP %d", resp.StatusCode())
 	}
 	return parseLogStats(resp.Body())

@@ -26,6 +26,7 @@ func (c *cli) benchCmd() *cobra.Command {
 		prepare    int
 		noBaseline bool
 		durableDir string
+		metricsEnv string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench --target URL --scenario S",
@@ -69,7 +70,11 @@ only the run's): its writes (each with its fsync), the changes per
 write, and how long changes waited for their result, with those over
 5 ms. A write of T ms holds up the changes that arrive during it (about
 T of them at 1,000 a second); slow waits far beyond that point at a
-daemon short of CPU rather than at the disk.`,
+daemon short of CPU rather than at the disk. A daemon with --metrics-listen
+serves /metrics elsewhere: give its URL with --metrics-url. One with
+--metrics-token-file wants its token: bench sends the one in
+$BENCH_METRICS_TOKEN (--metrics-token-env). Without /metrics, bench
+prints no log figures.`,
 		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario get --prepare 1000 --duration 10s
@@ -81,6 +86,14 @@ daemon short of CPU rather than at the disk.`,
 			}
 			if err := bench.CheckLoopback(cfg.BaseURL); err != nil {
 				return usageErrorf("--target %q: %v", cfg.BaseURL, err)
+			}
+			if cfg.MetricsURL != "" {
+				if err := bench.CheckMetricsURL(cfg.MetricsURL); err != nil {
+					return usageErrorf("--metrics-url %q: %v", cfg.MetricsURL, err)
+				}
+			}
+			if t := os.Getenv(metricsEnv); t != "" {
+				cfg.MetricsAuth = "Bearer " + t
 			}
 			if !slices.Contains(bench.Scenarios, cfg.Scenario) {
 				return usageErrorf("--scenario: want one of %s", strings.Join(bench.Scenarios, ", "))
@@ -143,6 +156,8 @@ daemon short of CPU rather than at the disk.`,
 					run()
 				} else if d, err := client.LogStatsOver(ctx, run); err == nil {
 					logStats = &d
+				} else if errors.Is(err, bench.ErrMetricsToken) {
+					fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v: set $%s\n", err, metricsEnv)
 				} else if ctx.Err() == nil && !errors.Is(err, bench.ErrNoLogStats) {
 					fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v\n", err)
 				}
@@ -200,6 +215,8 @@ daemon short of CPU rather than at the disk.`,
 	f.Float64Var(&cfg.Rate, "rate", 0, "operations per second (open loop); 0 is as fast as possible")
 	f.IntVar(&prepare, "prepare", 0, "users to create before a get, filter, put or deprovision run")
 	f.BoolVar(&noBaseline, "no-baseline", false, "skip the baseline run")
+	f.StringVar(&cfg.MetricsURL, "metrics-url", "", "the daemon's /metrics, for its log figures, on this machine (default: /metrics on --target's host; give serve's --metrics-listen)")
+	f.StringVar(&metricsEnv, "metrics-token-env", "BENCH_METRICS_TOKEN", "environment variable holding the daemon's metrics token (serve --metrics-token-file), if it has one")
 	f.StringVar(&durableDir, "durable-baseline", "", "make the baseline durable: it appends each POST and PUT to a file in this directory (put it on the daemon's disk) and fsyncs before answering, grouping concurrent writes")
 	return cmd
 }

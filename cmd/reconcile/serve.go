@@ -42,6 +42,8 @@ type serveFlags struct {
 	maxBody          int64
 	tlsCert, tlsKey  string
 	debugListen      string
+	metricsListen    string
+	metricsTokenFile string
 	push             bool
 	gcHeadroomMiB    int
 	recoverDamaged   bool
@@ -71,12 +73,22 @@ The daemon serves:
   /api/v1/hooks/git      the git push webhook (GitHub's X-Hub-Signature-256,
                          secret from --webhook-secret-file or
                          RECONCILE_WEBHOOK_SECRET)
-  /metrics               Prometheus metrics
+  /metrics               Prometheus metrics (on --metrics-listen instead,
+                         when given; with --metrics-token-file or
+                         RECONCILE_METRICS_TOKEN it requires that token as
+                         Authorization: Bearer wherever it is served)
   /healthz, /readyz      liveness and readiness
 
 Changes admins make to organizations and providers through the admin API
 are drift: --drift=report (the default) keeps and reports them,
 --drift=correct reverts them to the config on the next run.
+
+/metrics names the providers and counts their users and pending
+deactivations: on a listener that identity providers reach, keep it for
+Prometheus with --metrics-listen (a separate address, e.g. one only the
+cluster reaches; the main listener then has no /metrics), with
+--metrics-token-file, or both. --metrics-listen serves HTTPS too when
+--tls-cert is given.
 
 Secrets generated for providers are printed once on standard output.`,
 		Example: `  # The quick start: the example config, state in the default data dir.
@@ -108,6 +120,8 @@ Secrets generated for providers are printed once on standard output.`,
 	fl.StringVar(&f.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	fl.BoolVar(&f.push, "push", false, "follow no directory or repository: take the config from reconcile apply --server")
 	fl.IntVar(&f.gcHeadroomMiB, "gc-headroom-mib", 256, "let the heap grow by at least this many MiB between garbage collections, so that a small state is not collected several times a second under load (0: as GOGC says)")
+	fl.StringVar(&f.metricsListen, "metrics-listen", "", "serve /metrics on this address only, not on --listen (e.g. 10.0.0.5:9090, for Prometheus)")
+	fl.StringVar(&f.metricsTokenFile, "metrics-token-file", "", "file holding a bearer token that /metrics requires (or set RECONCILE_METRICS_TOKEN)")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go's /debug/pprof profiles on this loopback address (e.g. 127.0.0.1:6060)")
 	fl.BoolVar(&f.recoverDamaged, "recover-damaged-state", false, "start on a damaged data dir by discarding the damaged log entries or snapshot and everything logged after them (logged at ERROR); without it the daemon refuses to start on one")
 	return cmd
@@ -155,6 +169,13 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
+	metricsToken, err := readSecretFlag(f.metricsTokenFile, "RECONCILE_METRICS_TOKEN", "--metrics-token-file")
+	if err != nil {
+		return err
+	}
+	if metricsToken != "" && (metricsToken == adminToken || metricsToken == planToken) {
+		return usageErrorf("the metrics token is the admin or plan token: give Prometheus a token of its own")
+	}
 	tlsConfig, err := loadTLS(f.tlsCert, f.tlsKey)
 	if err != nil {
 		return err
@@ -169,26 +190,20 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		return fmt.Errorf("listening on %s: %w", f.listen, err)
 	}
 	defer ln.Close()
+	metricsLn, err := listenMetrics(f.metricsListen)
+	if err != nil {
+		return err
+	}
+	if metricsLn != nil {
+		defer metricsLn.Close()
+	}
 	// Serve at once: while the state is replayed and the config applied,
 	// clients get 503 with Retry-After rather than a connection that hangs.
 	g := newGate()
-	srv := &http.Server{
-		Handler:           g,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		TLSConfig:         tlsConfig,
-	}
-	errc := make(chan error, 1)
-	go func() {
-		if tlsConfig != nil {
-			errc <- srv.ServeTLS(ln, "", "")
-			return
-		}
-		errc <- srv.Serve(ln)
-	}()
+	srv := newServer(g, tlsConfig, log)
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	go serveOn(srv, ln, errc)
 	defer srv.Close()
 
 	gcheadroom.Keep(ctx, uint64(f.gcHeadroomMiB)<<20, log, nil)
@@ -264,7 +279,10 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		EditConfig: editConfig, ConfigObject: configObject,
 		Handlers: (&remote{store: store, log: log, secrets: reconcile.OSSecrets, follows: srcInfo.follows(), drift: f.drift}).handlers(),
 	}))
-	mux.Handle("GET /metrics", m.Handler())
+	metricsHandler := metrics.RequireToken(metricsToken, m.Handler())
+	if metricsLn == nil {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		if err := store.Failed(); err != nil {
@@ -291,6 +309,13 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 		fmt.Fprintf(c.stdout, "  provider %s: SCIM base URL %s (%s auth)\n", p.Name, base+scim.Prefix+p.Name+"/", p.Auth.Type)
 	}
 
+	if metricsLn != nil {
+		msrv := newServer(metricsMux(metricsHandler), tlsConfig, log)
+		servers = append(servers, msrv)
+		go serveOn(msrv, metricsLn, errc)
+		log.Info("serving metrics", "listen", metricsLn.Addr().String(), "token", metricsToken != "")
+		fmt.Fprintf(c.stdout, "  metrics: %s\n", metricsURL(metricsLn, tlsConfig))
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serving: %w", err)
@@ -299,11 +324,36 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Warn("shutdown", "err", err)
+	for _, s := range servers {
+		if err := s.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("shutdown", "err", err)
+		}
 	}
 	scimServer.Close() // the rejected writes not summarized yet, before the store closes
 	return nil
+}
+
+// newServer is an HTTP server with the daemon's timeouts.
+func newServer(h http.Handler, tlsConfig *tls.Config, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
+	}
+}
+
+// serveOn serves srv on ln, over TLS when it has a TLS config, and sends
+// why it stopped to errc.
+func serveOn(srv *http.Server, ln net.Listener, errc chan<- error) {
+	if srv.TLSConfig != nil {
+		errc <- srv.ServeTLS(ln, "", "")
+		return
+	}
+	errc <- srv.Serve(ln)
 }
 
 func loadTLS(certFile, keyFile string) (*tls.Config, error) {
