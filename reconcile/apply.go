@@ -48,15 +48,17 @@ func Apply(ctx context.Context, a Applier, p *Plan) (*Outcome, error) {
 	}
 	out := &Outcome{}
 	cmd := command(p, func(s *Step) state.SecretHash {
-		secret := s.newSecret
-		if s.Secret == SecretGenerate {
-			secret = generateSecret()
-			after := s.After.(*state.Provider)
-			out.Credentials = append(out.Credentials, Credentials{
-				Provider: s.Name, AuthType: after.Auth.Type, Username: after.Auth.Username, Secret: string(secret),
-			})
+		if s.Secret != SecretGenerate {
+			// From env or file: perhaps chosen by a person, so hashed
+			// slowly.
+			return state.HashChosenSecret(s.newSecret)
 		}
-		return state.HashSecret(secret)
+		secret := generateSecret()
+		after := s.After.(*state.Provider)
+		out.Credentials = append(out.Credentials, Credentials{
+			Provider: s.Name, AuthType: after.Auth.Type, Username: after.Auth.Username, Secret: string(secret),
+		})
+		return state.HashSecret(secret) // 256 random bits: a fast hash will do
 	})
 	res, err := a.Apply(ctx, cmd)
 	if err != nil {

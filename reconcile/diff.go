@@ -119,11 +119,16 @@ func pair(kind, name string, before, after any, battrs, aattrs []attr) *Step {
 // the config names no source and none was generated before, or when the
 // kind of auth changes: a bearer token does not silently become a Basic
 // password (the clients must be set up again anyway, with what is
-// printed).
+// printed). A secret from the configured source that the stored hash
+// verifies, but with the fast hash of versions before argon2id, is
+// stored again with argon2id: the clients keep it.
 func diffSecret(s *Step, have *state.Provider, want *DesiredProvider) {
 	switch {
 	case want.Secret != nil && (have == nil || !have.Auth.Secret.Verify(want.Secret)):
 		s.Secret, s.newSecret = SecretSet, want.Secret
+	case want.Secret != nil && !have.Auth.Secret.Slow():
+		s.Secret, s.newSecret = SecretRehash, want.Secret
+		s.Notes = append(s.Notes, "the secret is unchanged: it was stored with a fast hash, and is stored again with argon2id, which makes a stolen data dir slow to brute-force")
 	case want.Secret == nil && (have == nil || have.Auth.SecretSource != state.SecretSourceGenerated || have.Auth.Type != want.Auth.Type):
 		s.Secret = SecretGenerate
 	default:

@@ -108,6 +108,7 @@ const (
 	SecretKeep     SecretAction = iota // unchanged
 	SecretSet                          // replaced by the one read from env or file
 	SecretGenerate                     // replaced by a new generated one, printed once
+	SecretRehash                       // the same one from env or file, stored again with argon2id
 )
 
 // Address is the step's object address, e.g. "provider.pingone".

@@ -111,8 +111,11 @@ func (s *Step) value(c AttrChange) string {
 		if s.Action == ActionUpdate {
 			before, after = "*** (before)", "*** (after)"
 		}
-		if s.Secret == SecretGenerate {
+		switch s.Secret {
+		case SecretGenerate:
 			after = "(generated on apply, shown once)"
+		case SecretRehash:
+			before, after = "*** (fast hash)", "*** (argon2id)"
 		}
 	}
 	switch {
