@@ -13,7 +13,7 @@ type Error struct {
 	Status     int
 	ScimType   string
 	Detail     string
-	RetryAfter time.Duration // 429 only
+	RetryAfter time.Duration // 429 and 503 only
 	Challenge  []string      // 401 only: the WWW-Authenticate headers
 }
 

@@ -59,6 +59,7 @@ type Server struct {
 	limiters map[string]*limiter
 	authLog  *rate.Limiter
 	rejects  *rejectSampler
+	creds    *credentials
 }
 
 type limiter struct {
@@ -85,7 +86,8 @@ func New(store Store, opts Options) *Server {
 		opts.RejectedWritesPerMinute = 20
 	}
 	opts.ExternalURL = strings.TrimSuffix(opts.ExternalURL, "/")
-	s := &Server{store: store, opts: opts, log: opts.Logger, limiters: make(map[string]*limiter), authLog: rate.NewLimiter(5, 20)}
+	s := &Server{store: store, opts: opts, log: opts.Logger, limiters: make(map[string]*limiter), authLog: rate.NewLimiter(5, 20),
+		creds: newCredentials(defaultKDFSlots(), kdfWait, maxVerifiedCached)}
 	s.rejects = newRejectSampler(opts.RejectedWritesPerMinute, opts.Now, s.summarizeRejections)
 	return s
 }
@@ -258,29 +260,42 @@ func methodNotAllowed(r *request, allow string) *Error {
 
 // authenticate checks the request's credentials against the provider's
 // stored hash. Every failure looks the same to the client and costs about
-// the same time, so that it tells nothing about which providers exist.
+// the same time (one argon2id run, a bounded number at once), so that it
+// tells nothing about which providers exist or how they authenticate.
 func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *Error) {
 	p := s.store.View().Provider(name)
-	var hash state.SecretHash
-	var scheme, user string
+	var scheme string
 	if p != nil {
-		hash, scheme, user = p.Auth.Secret, p.Auth.Type, p.Auth.Username
-	} else {
-		hash, scheme = dummyHash, "bearer"
+		scheme = p.Auth.Type
 	}
-	ok := false
 	auth := r.Header.Get("Authorization")
+	var secret []byte
+	formOK := false // the provider's scheme, and its username for Basic
 	switch kind, cred, _ := strings.Cut(auth, " "); {
 	case scheme == "bearer" && strings.EqualFold(kind, "Bearer"):
-		ok = hash.Verify([]byte(strings.TrimSpace(cred)))
+		secret, formOK = []byte(strings.TrimSpace(cred)), true
 	case scheme == "basic":
 		u, pw, basicOK := r.BasicAuth()
-		userOK := subtleEqual(u, user)
-		ok = hash.Verify([]byte(pw)) && userOK && basicOK
+		secret, formOK = []byte(pw), subtleEqual(u, p.Auth.Username) && basicOK
 	default:
-		hash.Verify([]byte(cred)) // same work as a real check
+		secret = []byte(cred)
 	}
-	if p == nil || !ok {
+	ok, slow := false, false
+	var err error
+	if formOK {
+		ok, slow, err = s.creds.verify(r.Context(), p.Name, p.Auth.Secret, secret)
+	}
+	if !ok && !slow && err == nil && auth != "" {
+		// A request without credentials costs nothing, whatever the
+		// provider.
+		err = s.creds.burn(r.Context(), secret)
+	}
+	if err != nil {
+		e := newError(http.StatusServiceUnavailable, "", "too many credentials are being checked at once; retry later")
+		e.RetryAfter = time.Second
+		return nil, e
+	}
+	if !ok {
 		e := newError(http.StatusUnauthorized, "", "authentication failed: send the provider's credentials (Authorization: Bearer or Basic)")
 		if auth == "" {
 			e.Detail = "authentication required: send the provider's credentials (Authorization: Bearer or Basic)"
@@ -292,8 +307,6 @@ func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *E
 	}
 	return p, nil
 }
-
-var dummyHash = state.HashSecret([]byte("no provider has this secret"))
 
 var challenges = []string{`Bearer realm="reconcile SCIM"`, `Basic realm="reconcile SCIM", charset="UTF-8"`}
 

@@ -38,13 +38,19 @@ func testServerOn(t *testing.T, store *state.Store, mapping state.OrganizationMa
 // provider "p" using the given mapping.
 func configure(tb testing.TB, store *state.Store, mapping state.OrganizationMapping) {
 	tb.Helper()
+	configureWith(tb, store, mapping, state.HashSecret([]byte(token)))
+}
+
+// configureWith is configure with the provider's secret hash.
+func configureWith(tb testing.TB, store *state.Store, mapping state.OrganizationMapping, secret state.SecretHash) {
+	tb.Helper()
 	var changes []state.ConfigChange
 	for _, o := range []string{"eng", "sales", "fallback"} {
 		changes = append(changes, state.ConfigChange{Action: state.ActionCreate, Kind: state.KindOrganization, Name: o,
 			Organization: &state.Organization{Name: o, DisplayName: strings.ToUpper(o[:1]) + o[1:]}})
 	}
 	changes = append(changes, state.ConfigChange{Action: state.ActionCreate, Kind: state.KindProvider, Name: "p", Provider: &state.Provider{
-		Name: "p", Auth: state.ProviderAuth{Type: "bearer", Secret: state.HashSecret([]byte(token))},
+		Name: "p", Auth: state.ProviderAuth{Type: "bearer", Secret: secret},
 		DeactivationDelay: time.Hour, OrganizationMapping: mapping, RoleMapping: state.RoleMapping{Method: "manual"},
 		Attributes: state.Attributes{Preset: "okta"},
 	}})
