@@ -113,6 +113,9 @@ func (d damage) String() string {
 		if last < d.b.first {
 			return fmt.Sprintf("a log batch in %s fails its checksum", where)
 		}
+		if last == d.b.first {
+			return fmt.Sprintf("log entry %d in %s fails its checksum", last, where)
+		}
 		return fmt.Sprintf("log entries %d-%d in %s fail their checksum", d.b.first, last, where)
 	}
 	return fmt.Sprintf("the log in %s cannot be read from entry %d on", where, d.b.first)
