@@ -77,8 +77,7 @@ func defaultKDFSlots() int { return max(1, runtime.GOMAXPROCS(0)/2) }
 
 // verify reports whether secret is the one h hashes, for the named
 // provider. slow says whether it ran a KDF (or waited for one and gave
-// up): a failure that did not is given one by burn, so that every failure
-// costs the same. err is errBusy or the context's error when no KDF slot
+// up): a failure that did not is given the work of a fast hash by burn. err is errBusy or the context's error when no KDF slot
 // freed up in time.
 func (c *credentials) verify(ctx context.Context, provider string, h state.SecretHash, secret []byte) (ok, slow bool, err error) {
 	if !h.Slow() {
@@ -105,22 +104,20 @@ func (c *credentials) verify(ctx context.Context, provider string, h state.Secre
 	return true, true, nil
 }
 
-// burn runs a KDF that verifies nothing, so that a failed check costs
-// what checking a slow hash costs, whether the provider exists or not.
-func (c *credentials) burn(ctx context.Context, secret []byte) error {
-	if err := c.acquire(ctx); err != nil {
-		return err
-	}
-	defer c.slots.Release(1)
-	c.check(burnHash(), secret)
-	return nil
+// burn gives a failure that ran no KDF the work of checking a fast hash:
+// what a failure against a provider with a generated secret costs, so
+// that a 401 tells nothing about which providers exist. It does not run
+// the KDF: anyone can send wrong credentials to any provider name, and a
+// flood of them must not take the KDF slots that a provider's first
+// login after a start needs. (A provider whose secret was chosen does run
+// it for every wrong credential; those runs queue in the slots.)
+func (c *credentials) burn(secret []byte) {
+	burnHash().Verify(secret)
 }
 
-// burnHash is an argon2id hash with the parameters of real ones and a
-// random sum, which no secret gives. It is made on first use: making it
-// runs the KDF.
+// burnHash is a fast hash with a random sum, which no secret gives.
 var burnHash = sync.OnceValue(func() state.SecretHash {
-	h := state.HashChosenSecret(nil)
+	h := state.HashSecret(nil)
 	if _, err := rand.Read(h.Sum); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms
 	}

@@ -126,9 +126,6 @@ func TestCredentialsKDFSlots(t *testing.T) {
 				if ok {
 					t.Error("a wrong credential verified")
 				}
-				if err == nil && i%2 == 0 {
-					err = c.burn(context.Background(), []byte("wrong"))
-				}
 				mu.Lock()
 				errs[fmt.Sprint(err)]++
 				mu.Unlock()
@@ -166,5 +163,31 @@ func TestCredentialsKDFSlots(t *testing.T) {
 		}
 		close(blocked)
 		wg.Wait()
+	})
+}
+
+// TestBurnTakesNoKDFSlot: wrong credentials for a provider that does not
+// exist (or has a generated secret) cost a fast hash, not a KDF slot, so
+// a flood of them cannot hold up a provider's first login.
+func TestBurnTakesNoKDFSlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newCredentials(1, time.Second, 10)
+		blocked := make(chan struct{})
+		c.check = func(state.SecretHash, []byte) bool { <-blocked; return false }
+		h := state.SecretHash{KDF: state.KDFArgon2id, Sum: []byte("sum")}
+		go c.verify(context.Background(), "p", h, []byte("x")) // holds the only slot
+		synctest.Wait()
+		done := make(chan struct{})
+		go func() {
+			c.burn([]byte("wrong"))
+			close(done)
+		}()
+		synctest.Wait()
+		select {
+		case <-done:
+		default:
+			t.Error("burn waited for a KDF slot")
+		}
+		close(blocked)
 	})
 }

@@ -259,9 +259,11 @@ func methodNotAllowed(r *request, allow string) *Error {
 }
 
 // authenticate checks the request's credentials against the provider's
-// stored hash. Every failure looks the same to the client and costs about
-// the same time (one argon2id run, a bounded number at once), so that it
-// tells nothing about which providers exist or how they authenticate.
+// stored hash. Every failure looks the same to the client; one against a
+// provider that does not exist costs what one against a provider with a
+// generated secret does, so that it tells nothing about which providers
+// exist. (A provider whose secret was chosen costs an argon2id run, in a
+// bounded number of slots: see credentials.burn for why the others do not.)
 func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *Error) {
 	p := s.store.View().Provider(name)
 	var scheme string
@@ -288,7 +290,7 @@ func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *E
 	if !ok && !slow && err == nil && auth != "" {
 		// A request without credentials costs nothing, whatever the
 		// provider.
-		err = s.creds.burn(r.Context(), secret)
+		s.creds.burn(secret)
 	}
 	if err != nil {
 		e := newError(http.StatusServiceUnavailable, "", "too many credentials are being checked at once; retry later")
