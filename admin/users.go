@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
+	"github.com/reconcile-dev/reconcile/internal/names"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -210,12 +210,11 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 	a.apply(w, r, &state.UserAdmin{Action: state.AdminCreate, UserID: id, Organization: in.Organization, Roles: in.Roles, User: in.user(), Reason: in.Reason}, http.StatusCreated)
 }
 
-// validUserName refuses a userName with control characters, which the
-// CLI's tables would print raw (as SCIM refuses them); false when it
-// answered.
+// validUserName refuses a new userName that names.Check refuses (as SCIM
+// does): the CLI's tables would print it; false when it answered.
 func validUserName(w http.ResponseWriter, name string) bool {
-	if strings.ContainsFunc(name, unicode.IsControl) {
-		writeError(w, http.StatusBadRequest, "userName must not contain control characters")
+	if err := names.Check("userName", name); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return false
 	}
 	return true

@@ -9,13 +9,11 @@ import (
 	"hash/fnv"
 	mrand "math/rand/v2"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/reconcile-dev/reconcile/internal/jsonscan"
+	"github.com/reconcile-dev/reconcile/internal/names"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -253,27 +251,21 @@ func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *Error) 
 }
 
 // checkRename is checkName for a write to an existing user or group: a
-// name it already had passes if not blank, so that one stored before
-// names were checked does not block every later write (a deprovision
-// included).
+// name it already had passes if not blank (names.CheckKept).
 func checkRename(attr, old, name string) *Error {
-	if name == old && strings.TrimSpace(name) != "" {
-		return nil
+	if err := names.CheckKept(attr, old, name); err != nil {
+		return errInvalidValue("%s", err)
 	}
-	return checkName(attr, name)
+	return nil
 }
 
-// checkName refuses a userName or a group's displayName that is blank or
-// holds a control character. These names are shown in the admin's
-// terminal (reconcile users, reconcile log), where an escape sequence
-// would take over the terminal and a newline would forge a row.
+// checkName refuses a new userName or group displayName that
+// names.Check refuses: blank, too long, not NFC, or holding characters
+// that would take over, hide or reorder text in the admin's terminal
+// (reconcile users, reconcile log).
 func checkName(attr, name string) *Error {
-	if strings.TrimSpace(name) == "" {
-		return errInvalidValue("%s is required", attr)
-	}
-	if i := strings.IndexFunc(name, unicode.IsControl); i >= 0 {
-		r, _ := utf8.DecodeRuneInString(name[i:])
-		return errInvalidValue("%s must not contain control characters: %U at byte %d", attr, r, i)
+	if err := names.Check(attr, name); err != nil {
+		return errInvalidValue("%s", err)
 	}
 	return nil
 }
