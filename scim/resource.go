@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -260,11 +259,10 @@ func coerceSingle(a *Attr, v any, parent string) (any, error) {
 		}
 		return f, nil
 	}
-	switch x := v.(type) {
-	case string:
+	// A number or a boolean is refused, not written as a string: "123"
+	// for a userName is the client's mistake to hear about.
+	if _, ok := v.(string); ok {
 		return v, nil
-	case float64, json.Number, bool:
-		return fmt.Sprint(x), nil
 	}
 	return nil, errInvalidValue("%s must be a string, not %s", pathOf(parent, a), describe(v))
 }
@@ -277,6 +275,10 @@ func describe(v any) string {
 		return "a list"
 	case string:
 		return fmt.Sprintf("%q", v)
+	case float64:
+		return fmt.Sprintf("the number %v", v)
+	case bool:
+		return fmt.Sprintf("the boolean %v", v)
 	}
 	return fmt.Sprint(v)
 }
