@@ -203,7 +203,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "userName and organization are required")
 		return
 	}
-	if !validUserName(w, in.UserName) {
+	if !validUserName(w, in.UserName) || !checkLengths(w, in.textFields(nil)...) {
 		return
 	}
 	id := state.NewID()
@@ -231,7 +231,8 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	// A name the user already has passes, as in SCIM: one stored before
 	// names were checked must not block every admin edit.
-	if cur := a.store.View().User(r.PathValue("id")); in.UserName != "" && (cur == nil || cur.UserName != in.UserName) && !validUserName(w, in.UserName) {
+	cur := a.store.View().User(r.PathValue("id"))
+	if in.UserName != "" && (cur == nil || cur.UserName != in.UserName) && !validUserName(w, in.UserName) || !checkLengths(w, in.textFields(cur)...) {
 		return
 	}
 	a.apply(w, r, &state.UserAdmin{Action: state.AdminUpdate, UserID: r.PathValue("id"), User: in.user(), Reason: in.Reason}, http.StatusOK)
@@ -259,6 +260,9 @@ func (a *API) userAction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "move needs {\"organization\": NAME}")
 		return
 	}
+	if !checkLengths(w, reasonAndRoles(in.Reason, nil, nil)...) {
+		return
+	}
 	a.apply(w, r, &state.UserAdmin{Action: action, UserID: r.PathValue("id"), Organization: in.Organization, Reason: in.Reason}, http.StatusOK)
 }
 
@@ -272,6 +276,13 @@ func (a *API) setRoles(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.Roles == nil {
 		writeError(w, http.StatusBadRequest, "roles is required (an empty list removes every role)")
+		return
+	}
+	var has []string
+	if u := a.store.View().User(r.PathValue("id")); u != nil {
+		has = u.Roles
+	}
+	if !checkLengths(w, reasonAndRoles(in.Reason, in.Roles, has)...) {
 		return
 	}
 	a.apply(w, r, &state.UserAdmin{Action: state.AdminRoles, UserID: r.PathValue("id"), Roles: in.Roles, Reason: in.Reason}, http.StatusOK)

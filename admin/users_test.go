@@ -87,3 +87,45 @@ func TestEditUserKeepingAStoredName(t *testing.T) {
 		}
 	}
 }
+
+// TestTextLengths checks that a value longer than 1024 characters is
+// refused, naming the field, unless the user has it already.
+func TestTextLengths(t *testing.T) {
+	store := state.NewMemory(state.Options{})
+	ctx := context.Background()
+	long := strings.Repeat("t", 5000)
+	for _, cmd := range []*state.Command{
+		{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
+			{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "o", Organization: &state.Organization{Name: "o", DisplayName: "O"}}}}},
+		{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: "u1", Organization: "o", User: &state.User{UserName: "u1", Title: long}}},
+	} {
+		if _, err := store.Apply(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(New(store, Options{Token: "admin-token-0123456789"}))
+	defer srv.Close()
+	x := strings.Repeat("x", 1025)
+	for _, tt := range []struct {
+		method, path, body string
+		code               int
+		want               string
+	}{
+		{"POST", "/api/v1/users", `{"userName":"a","organization":"o","title":"` + x + `"}`, 400, "title is 1025 characters long; at most 1024 are allowed"},
+		{"POST", "/api/v1/users", `{"userName":"a","organization":"o","address":{"city":"` + x + `"}}`, 400, "address.city is 1025 characters long"},
+		{"POST", "/api/v1/users", `{"userName":"a","organization":"o","roles":["` + x + `"]}`, 400, "roles is 1025 characters long"},
+		{"PATCH", "/api/v1/users/u1", `{"title":"` + long + `","department":"D"}`, 200, `"department": "D"`}, // the title it has
+		{"PATCH", "/api/v1/users/u1", `{"division":"` + long + `"}`, 400, "division is 5000 characters long"},
+		{"PATCH", "/api/v1/users/u1", `{"title":"T","reason":"` + x + `"}`, 400, "reason is 1025 characters long"},
+		{"POST", "/api/v1/users/u1/block", `{"reason":"` + x + `"}`, 400, "reason is 1025 characters long"},
+		{"PUT", "/api/v1/users/u1/roles", `{"roles":["` + x + `"]}`, 400, "roles is 1025 characters long"},
+	} {
+		code, b := call(t, srv, "Bearer admin-token-0123456789", tt.method, tt.path, tt.body)
+		if code != tt.code || !strings.Contains(b, tt.want) {
+			t.Errorf("%s %s %.60s: %d %.200s, want %d with %q", tt.method, tt.path, tt.body, code, b, tt.code, tt.want)
+		}
+	}
+	if u := store.View().User("u1"); u.Title != long || u.Division != "" || u.AdminBlocked || len(u.Roles) != 0 {
+		t.Errorf("the user after the refused writes: %+v", u)
+	}
+}

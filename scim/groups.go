@@ -268,6 +268,9 @@ func (s *Server) createGroup(r *request) *Error {
 	if err := checkName("displayName", name); err != nil {
 		return err
 	}
+	if err := checkLengths(groupType, res, nil); err != nil {
+		return err
+	}
 	id := state.NewID()
 	result, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
 		add, dropped := members(v, r.provider.Name, res["members"])
@@ -307,6 +310,9 @@ func (s *Server) putGroup(r *request, id string) *Error {
 		}
 		name, _ := res["displayName"].(string)
 		if err := checkRename("displayName", cur.DisplayName, name); err != nil {
+			return nil, err
+		}
+		if err := checkLengths(groupType, res, groupHas(v, cur)); err != nil {
 			return nil, err
 		}
 		replace, dropped := members(v, r.provider.Name, res["members"])
@@ -423,6 +429,9 @@ func (s *Server) patchGroup(r *request, id string) *Error {
 		if err := checkRename("displayName", cur.DisplayName, name); err != nil {
 			return nil, err
 		}
+		if err := checkLengths(groupType, doc, groupHas(v, cur)); err != nil {
+			return nil, err
+		}
 		g := *cur
 		g.DisplayName, g.ExternalID = name, strAttr(doc, "externalId")
 		changes := groupChanges(cur, &g)
@@ -537,6 +546,9 @@ func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *m
 	case o.op == "remove":
 		plan.doReplace(nil)
 	default:
+		if err := checkMemberLengths(o.value, groupHas(v, g)); err != nil {
+			return err
+		}
 		ms, dropped := members(v, r.provider.Name, o.value)
 		plan.dropped = append(plan.dropped, dropped...)
 		if o.op == "replace" {

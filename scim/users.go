@@ -283,6 +283,9 @@ func (s *Server) createUser(r *request) *Error {
 	if err := checkName("userName", userName); err != nil {
 		return err
 	}
+	if err := checkLengths(userType, res, nil); err != nil {
+		return err
+	}
 	u, err := s.writeUser(r, func(v *state.View) (*userChange, *Error) {
 		var existing *state.User
 		for _, other := range v.UsersByUserName(userName) {
@@ -405,6 +408,9 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 		}
 		userName, _ := res["userName"].(string)
 		if err := checkRename("userName", cur.UserName, userName); err != nil {
+			return nil, err
+		}
+		if err := checkLengths(userType, res, storedHas(userType, func() map[string]any { return storedResource(cur) })); err != nil {
 			return nil, err
 		}
 		if _, ok := res["active"]; !ok {
