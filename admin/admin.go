@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/internal/names"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -179,7 +180,7 @@ func Filter(v *state.View, f SyncLogFilter) SyncLogPage {
 		switch {
 		case f.Provider != "" && e.Provider != f.Provider:
 			return true
-		case f.User != "" && e.UserID != f.User && !strings.EqualFold(e.UserName, f.User):
+		case f.User != "" && e.UserID != f.User && !names.Equal(e.UserName, f.User):
 			return true
 		case !f.Since.IsZero() && e.Time.Before(f.Since):
 			return true

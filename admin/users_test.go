@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,38 @@ func TestTextLengths(t *testing.T) {
 	}
 	if u := store.View().User("u1"); u.Title != long || u.Division != "" || u.AdminBlocked || len(u.Roles) != 0 {
 		t.Errorf("the user after the refused writes: %+v", u)
+	}
+}
+
+// TestSyncLogOfAUserName checks that the sync log of a userName holds the
+// events of users with the same name without case, and not those of a
+// look-alike with the Kelvin sign (U+212A) for K.
+func TestSyncLogOfAUserName(t *testing.T) {
+	store := state.NewMemory(state.Options{})
+	ctx := context.Background()
+	for _, cmd := range []*state.Command{
+		{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
+			{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "o", Organization: &state.Organization{Name: "o", DisplayName: "O"}}}}},
+		{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: "look-alike", Organization: "o", User: &state.User{UserName: "\u212Aelvin@acme.com"}}},
+		{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: "kelvin", Organization: "o", User: &state.User{UserName: "kelvin@acme.com"}}},
+	} {
+		if _, err := store.Apply(ctx, cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for user, want := range map[string][]string{
+		"KELVIN@acme.com":        {"kelvin"},
+		"\u212Aelvin@acme.com":   {"look-alike"},
+		"look-alike":             {"look-alike"},
+		"\u212Aelvin@ACME.com":   {"look-alike"},
+		"kelvin@acme.com, again": nil,
+	} {
+		var got []string
+		for _, e := range Filter(store.View(), SyncLogFilter{User: user}).Events {
+			got = append(got, e.UserID)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("the sync log of %q: %v, want %v", user, got, want)
+		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	filter "github.com/scim2/filter-parser/v2"
+
+	"github.com/reconcile-dev/reconcile/internal/names"
 )
 
 // Limits that keep a filter from making the server work hard.
@@ -457,7 +459,9 @@ func compareOne(attr *Attr, op filter.CompareOperator, have, want any) (bool, er
 	}
 	ws := stringOf(want)
 	if !attr.CaseExact {
-		hs, ws = strings.ToLower(hs), strings.ToLower(ws)
+		// As userNames are compared for uniqueness: the Kelvin sign is
+		// not k.
+		hs, ws = names.Fold(hs), names.Fold(ws)
 	}
 	switch op {
 	case filter.EQ:

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -83,5 +84,28 @@ func TestStoredInvisibleNamesStayWritable(t *testing.T) {
 	}
 	if u := store.View().User("legacy"); u.State != state.UserBlocked || u.Title != "T" {
 		t.Errorf("the legacy user after the writes: %s, title %q", u.State, u.Title)
+	}
+}
+
+// TestKelvinSignIsNotK checks that a user stored with the Kelvin sign
+// (U+212A) for K before names had to be NFC keeps neither the name
+// kelvin@acme.com from a new user nor answers filters for it.
+func TestKelvinSignIsNotK(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	active := true
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserWrite, UserWrite: &state.UserWrite{Provider: "p", Active: &active,
+		User: &state.User{ID: "legacy", Provider: "p", UserName: "\u212Aelvin@acme.com", Organization: "eng", SCIM: []byte(`{"active":true}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{`userName eq "kelvin@acme.com"`, `userName sw "KELVIN"`, `userName co "elvin" and userName ew "kelvin@acme.com"`} {
+		if code, m := call(t, srv, "GET", "/Users?filter="+url.QueryEscape(f), ""); code != 200 || m["totalResults"] != 0.0 {
+			t.Errorf("filter %s: %d %v, want no user", f, code, m)
+		}
+	}
+	if code, m := call(t, srv, "GET", "/Users?filter="+url.QueryEscape(`userName eq "\u212Aelvin@ACME.com"`), ""); code != 200 || m["totalResults"] != 1.0 {
+		t.Errorf("filter by its own name: %d %v, want the user", code, m)
+	}
+	if code, m := call(t, srv, "POST", "/Users", `{"userName":"kelvin@acme.com"}`); code != 201 || m["id"] == "legacy" {
+		t.Errorf("POST kelvin@acme.com: %d %v, want a new user", code, m)
 	}
 }

@@ -16,6 +16,11 @@ const (
 type Command struct {
 	Type string    `json:"type"`
 	Time time.Time `json:"time"`
+	// NameRule is how the command's userNames are compared for
+	// uniqueness (usernames.go): Store.Apply sets the current rule;
+	// commands logged before it existed have 0, and replaying them must
+	// refuse what they refused.
+	NameRule int `json:"nameRule,omitempty"`
 
 	ConfigApply *ConfigApply `json:"configApply,omitempty"`
 	UserWrite   *UserWrite   `json:"userWrite,omitempty"`

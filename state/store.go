@@ -276,6 +276,7 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 	if cmd.Time.IsZero() {
 		cmd.Time = s.now().UTC()
 	}
+	cmd.NameRule = nameRuleFold
 	data, err := json.Marshal(cmd)
 	if err != nil {
 		return Result{}, fmt.Errorf("encoding command: %w", err)
@@ -331,6 +332,7 @@ func (s *Store) Check(cmd *Command) error {
 	if cmd.Time.IsZero() {
 		cmd.Time = s.now().UTC()
 	}
+	cmd.NameRule = nameRuleFold
 	return s.fsm.check(0, cmd)
 }
 

@@ -3,7 +3,6 @@ package state
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -133,10 +132,11 @@ func usersOfProvider(tx *memdb.Txn, provider string) []*User {
 	return out
 }
 
-// UsersByUserName returns the users with a userName, compared without
-// case, whichever provider owns them.
+// UsersByUserName returns the users with a userName, the same name as
+// names.Fold compares them (without case, but for look-alikes such as the
+// Kelvin sign for K), whichever provider owns them.
 func (v *View) UsersByUserName(userName string) []*User {
-	return list[*User](v.tx, tableUsers, indexUserName, strings.ToLower(userName))
+	return usersNamedTxn(v.tx, userName, nameRuleFold)
 }
 
 // UsersBySCIMExternalID returns the users whose SCIM resource may have

@@ -47,7 +47,7 @@ func applyUserAdminTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	now := cmd.Time
 	addr := "user." + a.UserID
 	if a.Action == AdminCreate {
-		return createLocalUserTxn(tx, index, now, a)
+		return createLocalUserTxn(tx, index, now, a, cmd.NameRule)
 	}
 	cur := first[*User](tx, tableUsers, indexID, a.UserID)
 	if cur == nil {
@@ -81,7 +81,7 @@ func applyUserAdminTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 			}
 			u.ProviderValues = pv
 		}
-		for _, other := range list[*User](tx, tableUsers, indexUserName, strings.ToLower(u.UserName)) {
+		for _, other := range usersNamedTxn(tx, u.UserName, cmd.NameRule) {
 			if other.ID != u.ID {
 				return &ConflictError{Field: "userName", Value: u.UserName, Owner: other.Provider, ID: other.ID}
 			}
@@ -222,14 +222,14 @@ func updateFields(u, in *User) []Change {
 	return changes
 }
 
-func createLocalUserTxn(tx *memdb.Txn, index uint64, now time.Time, a *UserAdmin) error {
+func createLocalUserTxn(tx *memdb.Txn, index uint64, now time.Time, a *UserAdmin, rule int) error {
 	if a.User == nil || a.UserID == "" || a.User.UserName == "" {
 		return fmt.Errorf("user.admin create without a user")
 	}
 	if first[*User](tx, tableUsers, indexID, a.UserID) != nil {
 		return &StaleError{Address: "user." + a.UserID, Reason: "was created"}
 	}
-	for _, other := range list[*User](tx, tableUsers, indexUserName, strings.ToLower(a.User.UserName)) {
+	for _, other := range usersNamedTxn(tx, a.User.UserName, rule) {
 		return &ConflictError{Field: "userName", Value: a.User.UserName, Owner: other.Provider, ID: other.ID}
 	}
 	if first[*Organization](tx, tableOrganizations, indexID, a.Organization) == nil {

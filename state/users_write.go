@@ -3,7 +3,6 @@ package state
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -62,7 +61,7 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	if err := checkOwned("user."+u.ID, w.Provider, w.ExpectIndex, cur, func(u *User) (string, uint64) { return u.Provider, u.ModifyIndex }); err != nil {
 		return err
 	}
-	for _, other := range list[*User](tx, tableUsers, indexUserName, strings.ToLower(u.UserName)) {
+	for _, other := range usersNamedTxn(tx, u.UserName, cmd.NameRule) {
 		if other.ID != u.ID {
 			return &ConflictError{Field: "userName", Value: u.UserName, Owner: other.Provider, ID: other.ID}
 		}

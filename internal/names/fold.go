@@ -40,3 +40,9 @@ func foldRune(r rune) rune {
 	}
 	return r
 }
+
+// Equal reports whether a and b are the same name: Fold(a) == Fold(b).
+// Names that differ by more than case are told apart without allocating.
+func Equal(a, b string) bool {
+	return strings.EqualFold(a, b) && Fold(a) == Fold(b)
+}

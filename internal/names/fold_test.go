@@ -43,13 +43,19 @@ func TestFoldLookAlikes(t *testing.T) {
 // names with the same key lowercase alike, so the state's index by
 // lowercased userName finds every user with the same key, and no two
 // users stored under the old rule become the same name under this one.
+// Likewise for strings.EqualFold, which Equal asks first.
 func TestFoldNeverMergesWhatLowercasingSeparates(t *testing.T) {
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if !utf8.ValidRune(r) {
 			continue
 		}
-		if f := foldRune(r); unicode.ToLower(f) != unicode.ToLower(r) {
+		f := foldRune(r)
+		if unicode.ToLower(f) != unicode.ToLower(r) {
 			t.Errorf("%U folds to %U, which lowercases to %U, not %U", r, f, unicode.ToLower(f), unicode.ToLower(r))
+		}
+		// And Equal may ask strings.EqualFold first.
+		if !strings.EqualFold(string(r), string(f)) {
+			t.Errorf("%U folds to %U, which strings.EqualFold tells apart", r, f)
 		}
 	}
 	for _, s := range []string{"", "abc", "ABC", "Ab\u212A", "a\xffB", "\xed\xa0\x80X", "ÀÉÎ", "A\u0130"} {
@@ -58,6 +64,19 @@ func TestFoldNeverMergesWhatLowercasingSeparates(t *testing.T) {
 		}
 		if got, want := Fold(s), strings.Map(foldRune, s); got != want {
 			t.Errorf("Fold(%q) = %q, want %q (its fast paths differ)", s, got, want)
+		}
+	}
+}
+
+// TestEqual checks that Equal is Fold's equality, on pairs that
+// strings.EqualFold confuses or not.
+func TestEqual(t *testing.T) {
+	for _, p := range [][2]string{
+		{"alice", "ALICE"}, {"alice", "bob"}, {"\u212Aelvin", "kelvin"}, {"ſ", "S"}, {"İ", "i"},
+		{"ς", "Σ"}, {"ẞ", "ß"}, {"straße", "strasse"}, {"ǅ", "Ǆ"}, {"a\xff", "A\xfe"},
+	} {
+		if got, want := Equal(p[0], p[1]), Fold(p[0]) == Fold(p[1]); got != want {
+			t.Errorf("Equal(%q, %q) = %v, want %v", p[0], p[1], got, want)
 		}
 	}
 }
