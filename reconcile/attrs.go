@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/reconcile-dev/reconcile/internal/names"
 	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/state"
 )
@@ -112,7 +113,10 @@ func render(v any) string {
 	if err := enc.Encode(v); err != nil {
 		return "(unprintable)"
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	// A display name (an admin may set one through the admin API) could
+	// hold what reorders or hides text in the terminal: escaped as JSON
+	// escapes it.
+	return strings.TrimSuffix(string(names.EscapeJSON([]byte(b.String()))), "\n")
 }
 
 // nest turns attributes into a nested JSON object, for --json plans.

@@ -71,3 +71,16 @@ func TestAuthTypeChangeGeneratesSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanEscapesDisplayNames checks that a display name holding what
+// reorders or hides text in the terminal (an admin may set one through
+// the admin API) is printed escaped in plans and drift.
+func TestPlanEscapesDisplayNames(t *testing.T) {
+	live := &Live{Organizations: []*state.Organization{{Name: "eng", DisplayName: "Eng\u202eevil\u200b"}}}
+	d := &Desired{Organizations: []*state.Organization{{Name: "eng", DisplayName: "Eng\u0085\u2028"}}}
+	var b strings.Builder
+	Diff(d, live).WriteText(&b)
+	if line := `      ~ displayName = "Eng\u202eevil\u200b" -> "Eng\u0085\u2028"`; !strings.Contains(b.String(), line+"\n") {
+		t.Errorf("plan lacks %q:\n%s", line, b.String())
+	}
+}

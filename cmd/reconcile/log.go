@@ -9,13 +9,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/reconcile-dev/reconcile/admin"
+	"github.com/reconcile-dev/reconcile/internal/names"
 	"github.com/reconcile-dev/reconcile/state"
 	"github.com/spf13/cobra"
 )
@@ -199,9 +198,7 @@ the data dir; without, it reads the data dir directly.`,
 				page = admin.Filter(store.View(), f)
 			}
 			if asJSON {
-				enc := json.NewEncoder(c.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(page.Events)
+				return printJSON(c.stdout, page.Events)
 			}
 			writeSyncLog(c.stdout, page.Events)
 			if page.Next != 0 {
@@ -242,31 +239,11 @@ func writeSyncLog(w io.Writer, events []*state.SyncEvent) {
 		if e.RequestID != "" {
 			detail = append(detail, "request "+e.RequestID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Source, dash(e.Provider), e.Action, e.Outcome,
-			printable(dash(e.UserName)), printable(strings.Join(detail, "; ")))
+		// The detail, last, pads no column: it is printed whole.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), e.Source, cell(dash(e.Provider)), cell(e.Action), e.Outcome,
+			cell(dash(e.UserName)), names.Escape(strings.Join(detail, "; ")))
 	}
 	tw.Flush()
-}
-
-// printable escapes the control characters of a value clients chose
-// (a userName, a request id), as Go quotes them: printed raw, an escape
-// sequence would take over the admin's terminal and a newline or a tab
-// would forge a row or a column. SCIM refuses them in names now, but
-// older states may hold some.
-func printable(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func dash(s string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/reconcile-dev/reconcile/state"
 )
 
 // scriptCmds are the testscript commands that drive a running daemon:
@@ -35,6 +38,9 @@ import (
 //	                           APIs (set SCIM_URL and SCIM_AUTH for them)
 //	damagelog DATADIR          change one byte in the middle of what the
 //	                           first log segment of DATADIR holds
+//	seed FILE                  apply the state commands of FILE (JSON, one
+//	                           a line) to $RECONCILE_DATA_DIR, no daemon
+//	                           running: what older versions stored
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"freeport":   cmdFreePort,
 	"waitready":  cmdWaitReady,
@@ -46,6 +52,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"waitfile":   cmdWaitFile,
 	"http":       cmdSCIM,
 	"damagelog":  cmdDamageLog,
+	"seed":       cmdSeed,
 }
 
 func cmdDamageLog(ts *testscript.TestScript, neg bool, args []string) {
@@ -62,6 +69,27 @@ func cmdDamageLog(ts *testscript.TestScript, neg bool, args []string) {
 	end := len(bytes.TrimRight(b, "\x00")) // segments are preallocated with zeros
 	b[end/2] ^= 0x20
 	ts.Check(os.WriteFile(segs[0], b, 0o600))
+}
+
+func cmdSeed(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: seed FILE")
+	}
+	store, err := state.Open(context.Background(), ts.Getenv("RECONCILE_DATA_DIR"), state.Options{})
+	ts.Check(err)
+	defer store.Close()
+	for i, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var cmd state.Command
+		if err := json.Unmarshal([]byte(line), &cmd); err != nil {
+			ts.Fatalf("%s:%d: %v", args[0], i+1, err)
+		}
+		if _, err := store.Apply(context.Background(), &cmd); err != nil {
+			ts.Fatalf("%s:%d: %v", args[0], i+1, err)
+		}
+	}
 }
 
 func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {

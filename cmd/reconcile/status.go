@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/internal/names"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
 	"github.com/spf13/cobra"
@@ -67,7 +68,7 @@ func (a *adminCLI) printStatus(st StatusReport) {
 		fmt.Fprintf(tw, "Reason:\t%s\n", st.Reason)
 	}
 	if st.Message != "" {
-		fmt.Fprintf(tw, "Message:\t%s\n", st.Message)
+		fmt.Fprintf(tw, "Message:\t%s\n", names.Escape(st.Message))
 	}
 	if !st.LastApplied.IsZero() {
 		fmt.Fprintf(tw, "Last applied:\t%s\n", st.LastApplied.UTC().Format(time.RFC3339))
@@ -85,7 +86,7 @@ func (a *adminCLI) printStatus(st StatusReport) {
 	}
 	tw.Flush()
 	for _, p := range st.Errors {
-		fmt.Fprintf(a.stdout, "  %s\n", p)
+		fmt.Fprintf(a.stdout, "  %s\n", names.Escape(p.String()))
 	}
 }
 
@@ -153,7 +154,7 @@ func driftText(v *state.View) string {
 		}
 		b.WriteString("Users changed by an admin since their provider's last push (the next push overwrites them):\n")
 		for _, u := range users {
-			fmt.Fprintf(&b, "\n  # user %s (provider %s) has changed\n", printable(u.UserName), u.Provider)
+			fmt.Fprintf(&b, "\n  # user %s (provider %s) has changed\n", names.Escape(u.UserName), u.Provider)
 			width := 0
 			for _, f := range u.Fields {
 				width = max(width, len(f.Field))

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reconcile-dev/reconcile/admin"
+	"github.com/reconcile-dev/reconcile/internal/names"
 	"github.com/spf13/cobra"
 )
 
@@ -107,15 +106,9 @@ func (a *adminCLI) printUsers(users ...admin.User) error {
 		if u.LegalHold {
 			hold = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, printable(u.UserName), dash(u.Provider), u.Organization, u.State, due, hold)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(u.ID), cell(u.UserName), cell(dash(u.Provider)), cell(u.Organization), u.State, due, hold)
 	}
 	return tw.Flush()
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func (a *adminCLI) usersList() *cobra.Command {
@@ -347,7 +340,7 @@ func (a *adminCLI) printDeactivations(d admin.Deactivations) error {
 			if g.Tripped {
 				status = "TRIPPED " + g.TrippedAt.UTC().Format(time.RFC3339)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", g.Provider, status, g.Recent, g.Paused, g.Reason)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", cell(g.Provider), status, g.Recent, g.Paused, names.Escape(g.Reason))
 		}
 		return tw.Flush()
 	}
@@ -375,7 +368,7 @@ func (c *cli) organizationsCmd() *cobra.Command {
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tPARENT\tCOLD STORAGE\tPROTECT\tUSERS")
 			for _, o := range out.Organizations {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%d\n", o.Name, o.DisplayName, dash(o.Parent), o.ColdStoragePeriod, o.Protect, o.Users)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%d\n", cell(o.Name), cell(o.DisplayName), cell(dash(o.Parent)), o.ColdStoragePeriod, o.Protect, o.Users)
 			}
 			return tw.Flush()
 		},

@@ -1,10 +1,12 @@
 package names
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -85,4 +87,41 @@ func Ellipsize(s string, width int) string {
 		n++
 	}
 	return s
+}
+
+// EscapeJSON returns JSON text with what Escape escapes written as JSON
+// escapes (\u202e, a surrogate pair for a character beyond U+FFFF), so
+// that printing it is as safe: encoding/json escapes the ASCII control
+// characters of strings, but neither DEL, C1 controls nor Cf, Zl and Zp
+// characters. Outside strings JSON text holds only ASCII whitespace,
+// which is left alone; bytes that are not UTF-8 become \ufffd, as
+// encoding/json writes them.
+func EscapeJSON(b []byte) []byte {
+	i := bytes.IndexFunc(b, needsJSONEscape)
+	if i < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	out = append(out, b[:i]...)
+	for i < len(b) {
+		r, size := utf8.DecodeRune(b[i:])
+		if !needsJSONEscape(r) || r == utf8.RuneError && size > 1 { // U+FFFD itself is visible
+			out = append(out, b[i:i+size]...)
+			i += size
+			continue
+		}
+		if r1, r2 := utf16.EncodeRune(r); r1 != unicode.ReplacementChar {
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		i += size
+	}
+	return out
+}
+
+// needsJSONEscape is needsEscape but for ASCII control characters, which
+// encoding/json escapes in strings, and which are whitespace elsewhere.
+func needsJSONEscape(r rune) bool {
+	return r >= 0x7f && needsEscape(r)
 }

@@ -1,6 +1,8 @@
 package names
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -48,6 +50,28 @@ func TestEllipsize(t *testing.T) {
 	} {
 		if got := Ellipsize(tt.in, tt.width); got != tt.want {
 			t.Errorf("Ellipsize(%.20q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+	}
+}
+
+// TestEscapeJSON checks that JSON text is escaped as Escape escapes text,
+// in JSON's own escapes, and still decodes to the same value.
+func TestEscapeJSON(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"{\n  \"a\": \"b\"\n}\n", "{\n  \"a\": \"b\"\n}\n"},
+		{`{"a":"évelyne\u001b"}`, `{"a":"évelyne\u001b"}`},
+		{"{\"a\":\"x\u202ey\u200b\ufeff\u2028\x7f\u0085\"}", `{"a":"x\u202ey\u200b\ufeff\u2028\u007f\u0085"}`},
+		{"[\"tag\U000E0041\"]", `["tag\udb40\udc41"]`},
+		{"[\"bad\xff\"]", `["bad\ufffd"]`},
+		{"[\"ok\ufffd\"]", "[\"ok\ufffd\"]"},
+	} {
+		got := string(EscapeJSON([]byte(tt.in)))
+		if got != tt.want {
+			t.Errorf("EscapeJSON(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		var before, after any
+		if json.Unmarshal([]byte(tt.in), &before) != nil || json.Unmarshal([]byte(got), &after) != nil || !reflect.DeepEqual(before, after) {
+			t.Errorf("EscapeJSON(%q) = %q: not the same JSON value (%v, %v)", tt.in, got, before, after)
 		}
 	}
 }
