@@ -35,8 +35,8 @@ func FuzzPatch(f *testing.F) {
 }
 
 // FuzzUserBody reads arbitrary bodies as users: never a panic, refusals
-// are 400s, and what is stored reads back as itself (normalizing is
-// idempotent).
+// (of the body, the userName, a value's length) are 400s, and what is
+// stored reads back as itself (normalizing is idempotent).
 func FuzzUserBody(f *testing.F) {
 	f.Add([]byte(testUser))
 	f.Add([]byte(`{"userName":"u","active":"True","emails":[{"Value":"a","Primary":"false"}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"Manager":"m"}}`))
@@ -55,6 +55,14 @@ func FuzzUserBody(f *testing.F) {
 				t.Fatalf("%v is not a 400", err)
 			}
 			return
+		}
+		if err := checkLengths(userType, once, nil); err != nil && err.Status != 400 {
+			t.Fatalf("%v is not a 400", err)
+		}
+		if name, ok := once["userName"].(string); ok {
+			if err := checkName("userName", name); err != nil && err.Status != 400 {
+				t.Fatalf("%v is not a 400", err)
+			}
 		}
 		var back map[string]any
 		if err := json.Unmarshal(encodeResource(once), &back); err != nil {
