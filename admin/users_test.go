@@ -66,17 +66,7 @@ func TestListUsersOfAGoneOrganization(t *testing.T) {
 // name stored before names were checked passes, while a new such name is
 // refused.
 func TestEditUserKeepingAStoredName(t *testing.T) {
-	store := state.NewMemory(state.Options{})
-	ctx := context.Background()
-	for _, cmd := range []*state.Command{
-		{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
-			{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "o", Organization: &state.Organization{Name: "o", DisplayName: "O"}}}}},
-		{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: "u1", Organization: "o", User: &state.User{UserName: "tab\tname"}}},
-	} {
-		if _, err := store.Apply(ctx, cmd); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store := storeWithUsers(t, &state.User{ID: "u1", UserName: "tab\tname"})
 	srv := httptest.NewServer(New(store, Options{Token: "admin-token-0123456789"}))
 	defer srv.Close()
 	for body, want := range map[string]int{
@@ -92,18 +82,8 @@ func TestEditUserKeepingAStoredName(t *testing.T) {
 // TestTextLengths checks that a value longer than 1024 characters is
 // refused, naming the field, unless the user has it already.
 func TestTextLengths(t *testing.T) {
-	store := state.NewMemory(state.Options{})
-	ctx := context.Background()
 	long := strings.Repeat("t", 5000)
-	for _, cmd := range []*state.Command{
-		{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
-			{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "o", Organization: &state.Organization{Name: "o", DisplayName: "O"}}}}},
-		{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: "u1", Organization: "o", User: &state.User{UserName: "u1", Title: long}}},
-	} {
-		if _, err := store.Apply(ctx, cmd); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store := storeWithUsers(t, &state.User{ID: "u1", UserName: "u1", Title: long})
 	srv := httptest.NewServer(New(store, Options{Token: "admin-token-0123456789"}))
 	defer srv.Close()
 	x := strings.Repeat("x", 1025)
@@ -135,18 +115,7 @@ func TestTextLengths(t *testing.T) {
 // events of users with the same name without case, and not those of a
 // look-alike with the Kelvin sign (U+212A) for K.
 func TestSyncLogOfAUserName(t *testing.T) {
-	store := state.NewMemory(state.Options{})
-	ctx := context.Background()
-	for _, cmd := range []*state.Command{
-		{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
-			{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "o", Organization: &state.Organization{Name: "o", DisplayName: "O"}}}}},
-		{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: "look-alike", Organization: "o", User: &state.User{UserName: "\u212Aelvin@acme.com"}}},
-		{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: "kelvin", Organization: "o", User: &state.User{UserName: "kelvin@acme.com"}}},
-	} {
-		if _, err := store.Apply(ctx, cmd); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store := storeWithUsers(t, &state.User{ID: "look-alike", UserName: "\u212Aelvin@acme.com"}, &state.User{ID: "kelvin", UserName: "kelvin@acme.com"})
 	for user, want := range map[string][]string{
 		"KELVIN@acme.com":        {"kelvin"},
 		"\u212Aelvin@acme.com":   {"look-alike"},
@@ -162,4 +131,22 @@ func TestSyncLogOfAUserName(t *testing.T) {
 			t.Errorf("the sync log of %q: %v, want %v", user, got, want)
 		}
 	}
+}
+
+// storeWithUsers is a store with an organization o holding the given
+// local users (their ID and attributes).
+func storeWithUsers(t *testing.T, users ...*state.User) *state.Store {
+	t.Helper()
+	store := state.NewMemory(state.Options{})
+	cmds := []*state.Command{{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
+		{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "o", Organization: &state.Organization{Name: "o", DisplayName: "O"}}}}}}
+	for _, u := range users {
+		cmds = append(cmds, &state.Command{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: u.ID, Organization: "o", User: u}})
+	}
+	for _, cmd := range cmds {
+		if _, err := store.Apply(context.Background(), cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store
 }

@@ -12,13 +12,8 @@ import (
 // string attribute is refused, naming the attribute, not stored as its
 // text.
 func TestStringsAreJSONStrings(t *testing.T) {
-	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
-	_, u := call(t, srv, "POST", "/Users", `{"userName":"ok@acme.com"}`)
-	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G"}`)
-	uid, gid := u["id"].(string), g["id"].(string)
-	for _, tt := range []struct {
-		method, path, body, wantDetail string
-	}{
+	srv, store, uid, gid := userAndGroup(t)
+	checkRefused(t, srv, store, uid, gid, []refusal{
 		{"POST", "/Users", `{"userName":123}`, "userName must be a string, not the number 123"},
 		{"POST", "/Users", `{"userName":"a","displayName":true}`, "displayName must be a string, not the boolean true"},
 		{"POST", "/Users", `{"userName":"a","name":{"givenName":1.5}}`, "name.givenName must be a string, not the number 1.5"},
@@ -29,33 +24,16 @@ func TestStringsAreJSONStrings(t *testing.T) {
 		{"PATCH", "/Users/" + uid, `{"Operations":[{"op":"add","value":{"title":false}}]}`, "title must be a string, not the boolean false"},
 		{"POST", "/Groups", `{"displayName":7}`, "displayName must be a string, not the number 7"},
 		{"PATCH", "/Groups/" + gid, `{"Operations":[{"op":"replace","path":"displayName","value":8}]}`, "displayName must be a string, not the number 8"},
-	} {
-		code, body := call(t, srv, tt.method, tt.path, tt.body)
-		if code != 400 || body["scimType"] != "invalidValue" || body["detail"] != tt.wantDetail {
-			t.Errorf("%s %s %s: %d %v, want 400 invalidValue %q", tt.method, tt.path, tt.body, code, body, tt.wantDetail)
-		}
-	}
-	v := store.View()
-	if n := v.CountUsers(); n != 1 || v.User(uid).ExternalID != "" || v.User(uid).Title != "" {
-		t.Errorf("users after the refused writes: %d, %+v", n, v.User(uid))
-	}
-	if n := len(v.Groups()); n != 1 || v.Group(gid).DisplayName != "G" {
-		t.Errorf("groups after the refused writes: %d, %q", n, v.Group(gid).DisplayName)
-	}
+	})
 }
 
 // TestStringLengths checks that a string longer than its attribute allows
 // is refused, counted in characters, naming the attribute and the limit,
 // on every write.
 func TestStringLengths(t *testing.T) {
-	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
-	_, u := call(t, srv, "POST", "/Users", `{"userName":"ok@acme.com"}`)
-	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G"}`)
-	uid, gid := u["id"].(string), g["id"].(string)
+	srv, store, uid, gid := userAndGroup(t)
 	x := func(n int) string { return strings.Repeat("x", n) }
-	for _, tt := range []struct {
-		method, path, body, wantDetail string
-	}{
+	checkRefused(t, srv, store, uid, gid, []refusal{
 		{"POST", "/Users", `{"userName":"` + x(257) + `"}`, "userName is 257 characters long; at most 256 are allowed"},
 		{"POST", "/Users", `{"userName":"` + x(100000) + `"}`, "userName is 100000 characters long; at most 256 are allowed"},
 		{"POST", "/Users", `{"userName":"a","displayName":"` + x(257) + `"}`, "displayName is 257 characters long; at most 256 are allowed"},
@@ -76,19 +54,7 @@ func TestStringLengths(t *testing.T) {
 		{"PATCH", "/Groups/" + gid, `{"Operations":[{"op":"replace","path":"displayName","value":"` + x(257) + `"}]}`, "displayName is 257"},
 		{"PATCH", "/Groups/" + gid, `{"Operations":[{"op":"add","path":"members","value":[{"value":"` + uid + `","displayName":"` + x(1025) + `"}]}]}`, "members.display is 1025"},
 		{"PATCH", "/Groups/" + gid, `{"Operations":[{"op":"add","value":{"members":[{"value":"` + uid + `","display":"` + x(1025) + `"}]}}]}`, "members.display is 1025"},
-	} {
-		code, body := call(t, srv, tt.method, tt.path, tt.body)
-		if detail, _ := body["detail"].(string); code != 400 || body["scimType"] != "invalidValue" || !strings.Contains(detail, tt.wantDetail) {
-			t.Errorf("%s %s %.80s: %d %.200v, want 400 invalidValue with %q", tt.method, tt.path, tt.body, code, body, tt.wantDetail)
-		}
-	}
-	v := store.View()
-	if n := v.CountUsers(); n != 1 || v.User(uid).Title != "" {
-		t.Errorf("users after the refused writes: %d, %+v", n, v.User(uid))
-	}
-	if n := len(v.Groups()); n != 1 || v.Group(gid).DisplayName != "G" || v.CountMembers(gid) != 0 {
-		t.Errorf("groups after the refused writes: %d, %q, %d members", n, v.Group(gid).DisplayName, v.CountMembers(gid))
-	}
+	})
 	// Characters are counted, not bytes.
 	e := strings.Repeat("é", 1024)
 	if code, body := call(t, srv, "POST", "/Users", `{"userName":"`+strings.Repeat("é", 256)+`","title":"`+e+`"}`); code != 201 {
@@ -96,21 +62,18 @@ func TestStringLengths(t *testing.T) {
 	}
 }
 
-// TestStoredLongValuesStayWritable checks that a user or a group stored
-// with values longer than the limits, before them, can still be
-// deprovisioned and updated when the write keeps those values, while a
-// new long value is refused.
-func TestStoredLongValuesStayWritable(t *testing.T) {
+// TestStoredValuesStayWritable checks that a user or a group stored by
+// an older version, with a name it would refuse now (a Kelvin sign for K,
+// a right-to-left override, a zero-width space, over 256 characters) and
+// values longer than the limits, can still be deprovisioned and updated
+// when the write keeps those values, while new ones are refused.
+func TestStoredValuesStayWritable(t *testing.T) {
 	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
-	ctx := context.Background()
-	active := true
-	long, title := strings.Repeat("n", 300), strings.Repeat("t", 5000)
-	if _, err := store.Apply(ctx, &state.Command{Type: state.CmdUserWrite, UserWrite: &state.UserWrite{Provider: "p", Active: &active,
-		User: &state.User{ID: "legacy", Provider: "p", UserName: long, Organization: "eng", SCIM: []byte(`{"userName":"` + long + `","title":"` + title + `","active":true}`)}}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Apply(ctx, &state.Command{Type: state.CmdGroupWrite, GroupWrite: &state.GroupWrite{Provider: "p",
-		Group: &state.Group{ID: "g", Provider: "p", DisplayName: long}, Add: []state.Member{{UserID: "legacy", Display: title}}}}); err != nil {
+	name, title := "\u212Aelvin\u202e"+strings.Repeat("n", 300), strings.Repeat("t", 5000)
+	group := "a\u200bb" + strings.Repeat("g", 300)
+	storeLegacyUser(t, store, "legacy", name, `{"userName":"`+name+`","title":"`+title+`","active":true}`)
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdGroupWrite, GroupWrite: &state.GroupWrite{Provider: "p",
+		Group: &state.Group{ID: "g", Provider: "p", DisplayName: group}, Add: []state.Member{{UserID: "legacy", Display: title}}}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -118,18 +81,19 @@ func TestStoredLongValuesStayWritable(t *testing.T) {
 		code               int
 	}{
 		{"PATCH", "/Users/legacy", `{"Operations":[{"op":"replace","value":{"active":false}}]}`, 204}, // Okta's deactivation
-		{"PUT", "/Users/legacy", `{"userName":"` + long + `","title":"` + title + `","nickName":"N","active":false}`, 200},
-		{"PUT", "/Users/legacy", `{"userName":"` + long + `","displayName":"` + title + `"}`, 400}, // not where it was
+		{"PUT", "/Users/legacy", `{"userName":"` + name + `","title":"` + title + `","nickName":"N","active":false}`, 200},
+		{"PUT", "/Users/legacy", `{"userName":"` + name + `","displayName":"` + title + `"}`, 400}, // not where it was
 		{"PATCH", "/Users/legacy", `{"Operations":[{"op":"replace","path":"title","value":"` + title + `x"}]}`, 400},
+		{"PATCH", "/Users/legacy", `{"Operations":[{"op":"replace","path":"userName","value":"` + name + `x"}]}`, 400},
 		{"PATCH", "/Groups/g", `{"Operations":[{"op":"add","path":"members","value":[{"value":"legacy","display":"` + title + `"}]}]}`, 204},
-		{"PUT", "/Groups/g", `{"displayName":"` + long + `","members":[{"value":"legacy","display":"` + title + `"}]}`, 200},
-		{"PUT", "/Groups/g", `{"displayName":"` + long + `x"}`, 400},
+		{"PUT", "/Groups/g", `{"displayName":"` + group + `","members":[{"value":"legacy","display":"` + title + `"}]}`, 200},
+		{"PUT", "/Groups/g", `{"displayName":"` + group + `x"}`, 400},
 	} {
 		if code, m := call(t, srv, tt.method, tt.path, tt.body); code != tt.code {
 			t.Errorf("%s %s %.80s: %d %.200v, want %d", tt.method, tt.path, tt.body, code, m, tt.code)
 		}
 	}
-	if u := store.View().User("legacy"); u.State != state.UserBlocked || u.Title != title {
-		t.Errorf("the legacy user after the writes: %s, title of %d characters", u.State, len(u.Title))
+	if u := store.View().User("legacy"); u.State != state.UserBlocked || u.Title != title || u.UserName != name {
+		t.Errorf("the legacy user after the writes: %s, title of %d characters, userName %q", u.State, len(u.Title), u.UserName)
 	}
 }
