@@ -23,14 +23,15 @@ const (
 	maxCertificateLength = 16384
 )
 
-// maxLength is the longest value of string attribute a at path.
-func maxLength(path string, a *Attr) int {
+// maxLength is the longest value of string attribute a, a sub-attribute
+// of parent (nil for a top-level one).
+func maxLength(parent, a *Attr) int {
 	switch {
-	case path == "userName" || path == "displayName":
+	case parent == nil && (a.Name == "userName" || a.Name == "displayName"):
 		return names.MaxLength
 	case a.Type == typeReference:
 		return maxURLLength
-	case path == "x509Certificates.value":
+	case parent != nil && parent.Name == "x509Certificates":
 		return maxCertificateLength
 	}
 	return names.MaxValueLength
@@ -47,12 +48,16 @@ func checkLengths(rt *resourceType, res map[string]any, kept func(path, value st
 		n, longest int
 	}
 	var bad []tooLong
-	eachString(rt, res, func(path string, a *Attr, s string) {
-		longest := maxLength(path, a)
+	eachString(rt, res, func(parent, a *Attr, s string) {
+		longest := maxLength(parent, a)
 		if len(s) <= longest { // as many bytes as characters at most
 			return
 		}
-		if n := utf8.RuneCountInString(s); n > longest && (kept == nil || !kept(path, s)) {
+		n := utf8.RuneCountInString(s)
+		if n <= longest {
+			return
+		}
+		if path := pathOf(parentPath(parent), a); kept == nil || !kept(path, s) {
 			bad = append(bad, tooLong{path, n, longest})
 		}
 	})
@@ -64,39 +69,48 @@ func checkLengths(rt *resourceType, res map[string]any, kept func(path, value st
 	return errInvalidValue("%s is %d characters long; at most %d are allowed", b.path, b.n, b.longest)
 }
 
-// eachString calls f with every string value of res, the attribute it is
-// a value of and that attribute's path ("name.givenName", "emails.value";
-// an extension's attributes without their URN, as in errors).
-func eachString(rt *resourceType, res map[string]any, f func(path string, a *Attr, s string)) {
-	var walk func(a *Attr, path string, v any)
-	walk = func(a *Attr, path string, v any) {
-		switch v := v.(type) {
-		case string:
-			f(path, a, v)
-		case []any:
-			for _, e := range v {
-				walk(a, path, e)
-			}
-		case map[string]any:
-			for k, sv := range v {
-				if sa := a.sub(k); sa != nil {
-					walk(sa, path+"."+sa.Name, sv)
-				}
-			}
-		}
+func parentPath(parent *Attr) string {
+	if parent == nil {
+		return ""
 	}
+	return parent.Name
+}
+
+// eachString calls f with every string value of res, the attribute it is
+// a value of, and that attribute's parent (nil for a top-level one): its
+// path is pathOf(parent's name, a), as in errors, an extension's
+// attributes without their URN. SCIM attributes nest one level at most.
+func eachString(rt *resourceType, res map[string]any, f func(parent, a *Attr, s string)) {
 	for k, v := range res {
 		if ext := rt.extension(k); ext != nil {
 			obj, _ := v.(map[string]any)
 			for sk, sv := range obj {
 				if a := ext.attr(sk); a != nil {
-					walk(a, a.Name, sv)
+					walkStrings(nil, a, sv, f)
 				}
 			}
 			continue
 		}
-		if a, _ := rt.attr(rt.splitURN(k)); a != nil {
-			walk(a, a.Name, v)
+		if a, _ := rt.attr("", k); a != nil { // keys as normalize writes them
+			walkStrings(nil, a, v, f)
+		}
+	}
+}
+
+// walkStrings is eachString for a value v of attribute a.
+func walkStrings(parent, a *Attr, v any, f func(parent, a *Attr, s string)) {
+	switch v := v.(type) {
+	case string:
+		f(parent, a, v)
+	case []any:
+		for _, e := range v {
+			walkStrings(parent, a, e, f)
+		}
+	case map[string]any:
+		for k, sv := range v {
+			if sa := a.sub(k); sa != nil {
+				walkStrings(a, sa, sv, f)
+			}
 		}
 	}
 }
@@ -108,8 +122,8 @@ func storedHas(rt *resourceType, stored func() map[string]any) func(path, value 
 	stored = sync.OnceValue(stored)
 	return func(path, value string) bool {
 		found := false
-		eachString(rt, stored(), func(p string, _ *Attr, s string) {
-			found = found || p == path && s == value
+		eachString(rt, stored(), func(parent, a *Attr, s string) {
+			found = found || s == value && pathOf(parentPath(parent), a) == path
 		})
 		return found
 	}
