@@ -232,7 +232,10 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 	// A name the user already has passes, as in SCIM: one stored before
 	// names were checked must not block every admin edit.
 	cur := a.store.View().User(r.PathValue("id"))
-	if in.UserName != "" && (cur == nil || cur.UserName != in.UserName) && !validUserName(w, in.UserName) || !checkLengths(w, in.textFields(cur)...) {
+	if in.UserName != "" && (cur == nil || cur.UserName != in.UserName) && !validUserName(w, in.UserName) {
+		return
+	}
+	if !checkLengths(w, in.textFields(cur)...) {
 		return
 	}
 	a.apply(w, r, &state.UserAdmin{Action: state.AdminUpdate, UserID: r.PathValue("id"), User: in.user(), Reason: in.Reason}, http.StatusOK)
