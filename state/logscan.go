@@ -129,72 +129,10 @@ func scanSegment(path string, info types.SegmentInfo) (*segmentScan, error) {
 		return nil, err
 	}
 	size := fi.Size()
-	r := bufio.NewReaderSize(f, 1<<20)
-
-	var (
-		off     int64
-		crc     uint32
-		next    = info.BaseIndex // the index of the next entry frame
-		cur     = batch{first: next, last: next - 1}
-		hdr     [frameHeaderLen]byte
-		head    [segHeaderLen]byte
-		stopped bool // frames could not be followed past off
-	)
-	n, err := io.ReadFull(r, head[:])
-	off += int64(n)
-	if err != nil {
-		stopped = n > 0 // an empty file has nothing committed
-	}
-	crc = crc32.Update(0, castagnoli, head[:n])
-	buf := make([]byte, 0, 64<<10)
-	for !stopped {
-		if _, err := io.ReadFull(r, hdr[:]); err != nil {
-			stopped = off < size
-			break
-		}
-		typ, val := hdr[0], binary.LittleEndian.Uint32(hdr[4:8])
-		if hdr[1] != 0 || hdr[2] != 0 || hdr[3] != 0 {
-			stopped = true
-			break
-		}
-		if typ == frameZero {
-			stopped = val != 0
-			break
-		}
-		if typ == frameCommit {
-			cur.end = off + frameHeaderLen
-			cur.ok = val == crc
-			sc.batches = append(sc.batches, cur)
-			off, crc = cur.end, 0
-			cur = batch{start: off, first: next, last: next - 1}
-			continue
-		}
-		if typ != frameEntry && typ != frameIndex {
-			stopped = true
-			break
-		}
-		padded := int64(val) + int64(padLen(int(val)))
-		if off+frameHeaderLen+padded > size {
-			stopped = true
-			break
-		}
-		if cap(buf) < int(padded) {
-			buf = make([]byte, padded)
-		}
-		buf = buf[:padded]
-		if _, err := io.ReadFull(r, buf); err != nil {
-			stopped = true
-			break
-		}
-		crc = crc32.Update(crc32.Update(crc, castagnoli, hdr[:]), castagnoli, buf)
-		if typ == frameEntry {
-			cur.last = next
-			next++
-		} else {
-			cur.sealed, cur.indexAt = true, off
-		}
-		off += frameHeaderLen + padded
-	}
+	fr := frameReader{r: bufio.NewReaderSize(f, 1<<20), size: size, next: info.BaseIndex}
+	fr.read()
+	sc.batches = fr.batches
+	off, cur, next, stopped := fr.off, fr.cur, fr.next, fr.stopped
 	if sc.dataEnd, err = dataEnd(f, size); err != nil {
 		return nil, err
 	}
@@ -239,6 +177,86 @@ func scanSegment(path string, info types.SegmentInfo) (*segmentScan, error) {
 		sc.tornEntries = int(next - (sc.lastGood() + 1))
 	}
 	return sc, nil
+}
+
+// frameReader follows a segment's frames from its start, checking each
+// batch's checksum, until the frames end (zeros or the end of the file)
+// or stop making sense (stopped).
+type frameReader struct {
+	r    *bufio.Reader
+	size int64
+
+	off     int64  // where the next frame starts
+	crc     uint32 // of the current batch so far
+	next    uint64 // the index of the next entry frame
+	cur     batch  // the batch being read
+	batches []batch
+	stopped bool
+}
+
+func (fr *frameReader) read() {
+	fr.cur = batch{first: fr.next, last: fr.next - 1}
+	var head [segHeaderLen]byte
+	n, err := io.ReadFull(fr.r, head[:])
+	fr.off = int64(n)
+	if err != nil {
+		fr.stopped = n > 0 // an empty file has nothing committed
+		return
+	}
+	fr.crc = crc32.Update(0, castagnoli, head[:n])
+	buf := make([]byte, 0, 64<<10)
+	for fr.frame(&buf) {
+	}
+}
+
+// frame reads one frame, and reports whether there may be more.
+func (fr *frameReader) frame(buf *[]byte) bool {
+	var hdr [frameHeaderLen]byte
+	if _, err := io.ReadFull(fr.r, hdr[:]); err != nil {
+		fr.stopped = fr.off < fr.size
+		return false
+	}
+	typ, val := hdr[0], binary.LittleEndian.Uint32(hdr[4:8])
+	switch {
+	case hdr[1] != 0 || hdr[2] != 0 || hdr[3] != 0:
+		fr.stopped = true
+		return false
+	case typ == frameZero:
+		fr.stopped = val != 0
+		return false
+	case typ == frameCommit:
+		fr.cur.end = fr.off + frameHeaderLen
+		fr.cur.ok = val == fr.crc
+		fr.batches = append(fr.batches, fr.cur)
+		fr.off, fr.crc = fr.cur.end, 0
+		fr.cur = batch{start: fr.off, first: fr.next, last: fr.next - 1}
+		return true
+	case typ != frameEntry && typ != frameIndex:
+		fr.stopped = true
+		return false
+	}
+	padded := int64(val) + int64(padLen(int(val)))
+	if fr.off+frameHeaderLen+padded > fr.size {
+		fr.stopped = true
+		return false
+	}
+	if cap(*buf) < int(padded) {
+		*buf = make([]byte, padded)
+	}
+	b := (*buf)[:padded]
+	if _, err := io.ReadFull(fr.r, b); err != nil {
+		fr.stopped = true
+		return false
+	}
+	fr.crc = crc32.Update(crc32.Update(fr.crc, castagnoli, hdr[:]), castagnoli, b)
+	if typ == frameEntry {
+		fr.cur.last = fr.next
+		fr.next++
+	} else {
+		fr.cur.sealed, fr.cur.indexAt = true, fr.off
+	}
+	fr.off += frameHeaderLen + padded
+	return true
 }
 
 func padLen(n int) int {

@@ -188,30 +188,7 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 		return err
 	}
 	addr, trans := raft.NewInmemTransport(serverID)
-	conf := raft.DefaultConfig()
-	conf.LocalID = serverID
-	conf.Logger = hlog
-	// One voter: elections only happen at start, so keep them short.
-	conf.HeartbeatTimeout = 50 * time.Millisecond
-	conf.ElectionTimeout = 50 * time.Millisecond
-	conf.LeaderLeaseTimeout = 50 * time.Millisecond
-	conf.CommitTimeout = 5 * time.Millisecond
-	// Concurrent writers share one append and fsync.
-	conf.BatchApplyCh = true
-	conf.MaxAppendEntries = 1024
-	conf.SnapshotThreshold = opts.SnapshotThreshold
-	// Checked every 30-60s (Raft's default is 120-240s): what a restart
-	// after a crash replays stays near the threshold.
-	conf.SnapshotInterval = 30 * time.Second
-	conf.TrailingLogs = 1024
-	if opts.trailingLogs > 0 {
-		conf.TrailingLogs = opts.trailingLogs
-	}
-	conf.NoLegacyTelemetry = true
-	// checkData restored the snapshot, falling back to an older one when
-	// the newest is damaged, which Raft cannot do.
-	conf.NoSnapshotRestoreOnStart = true
-
+	conf := raftConfig(opts, hlog)
 	existing, err := raft.HasExistingState(w, w, snaps)
 	if err != nil {
 		return fmt.Errorf("reading log: %w", err)
@@ -241,6 +218,34 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 		return &stuckAtOpen{st}
 	}
 	return nil
+}
+
+// raftConfig is the single voter's Raft configuration.
+func raftConfig(opts Options, hlog hclog.Logger) *raft.Config {
+	conf := raft.DefaultConfig()
+	conf.LocalID = serverID
+	conf.Logger = hlog
+	// One voter: elections only happen at start, so keep them short.
+	conf.HeartbeatTimeout = 50 * time.Millisecond
+	conf.ElectionTimeout = 50 * time.Millisecond
+	conf.LeaderLeaseTimeout = 50 * time.Millisecond
+	conf.CommitTimeout = 5 * time.Millisecond
+	// Concurrent writers share one append and fsync.
+	conf.BatchApplyCh = true
+	conf.MaxAppendEntries = 1024
+	conf.SnapshotThreshold = opts.SnapshotThreshold
+	// Checked every 30-60s (Raft's default is 120-240s): what a restart
+	// after a crash replays stays near the threshold.
+	conf.SnapshotInterval = 30 * time.Second
+	conf.TrailingLogs = 1024
+	if opts.trailingLogs > 0 {
+		conf.TrailingLogs = opts.trailingLogs
+	}
+	conf.NoLegacyTelemetry = true
+	// checkData restored the snapshot, falling back to an older one when
+	// the newest is damaged, which Raft cannot do.
+	conf.NoSnapshotRestoreOnStart = true
+	return conf
 }
 
 // waitLeader waits until this voter leads and has applied every entry
