@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -47,7 +48,7 @@ func Diff(d *Desired, live *Live) *Plan {
 		diffSecret(s, have, want)
 		if n := live.PendingDeactivations[want.Name]; n > 0 && have != nil && have.DeactivationDelay != want.DeactivationDelay {
 			s.Notes = append(s.Notes, fmt.Sprintf("%d pending %s keep %s current deadline; the new delay applies to new deprovisions",
-				n, plural(n, "deactivation", "deactivations"), plural(n, "its", "their")))
+				n, english.Plural(n, "deactivation", "deactivations"), english.Plural(n, "its", "their")))
 		}
 		p.add(s)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/state"
 )
@@ -85,7 +86,7 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("%d %s in the config", len(e.Problems), plural(len(e.Problems), "error", "errors"))
+	return fmt.Sprintf("%d %s in the config", len(e.Problems), english.Plural(len(e.Problems), "error", "errors"))
 }
 
 // PlanRevision validates a revision of the config and plans it against

@@ -5,6 +5,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/reconcile-dev/reconcile/internal/english"
 )
 
 // MarkdownCollapseLines is how long a plan may be before its markdown
@@ -29,7 +31,7 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "#### Plan for config revision `%s`\n\n", p.Revision)
 	summary := p.SummaryLine()
 	if len(p.Problems) > 0 {
-		summary = fmt.Sprintf("Error: the plan cannot be applied (%d %s).", len(p.Problems), plural(len(p.Problems), "problem", "problems"))
+		summary = fmt.Sprintf("Error: the plan cannot be applied (%d %s).", len(p.Problems), english.Plural(len(p.Problems), "problem", "problems"))
 	}
 	fmt.Fprintf(&b, "**%s**\n\n", summary)
 	lines := strings.Split(strings.TrimRight(text.String(), "\n"), "\n")

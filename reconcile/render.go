@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/reconcile-dev/reconcile/internal/english"
 )
 
 // Symbols of Terraform's plans.
@@ -94,7 +96,7 @@ func (s *Step) writeText(b *strings.Builder) {
 		fmt.Fprintf(b, "      %s %-*s = %s\n", sym, width, c.Path, s.value(c))
 	}
 	if s.Unchanged > 0 && s.Action == ActionUpdate {
-		fmt.Fprintf(b, "        # (%d unchanged %s hidden)\n", s.Unchanged, plural(s.Unchanged, "attribute", "attributes"))
+		fmt.Fprintf(b, "        # (%d unchanged %s hidden)\n", s.Unchanged, english.Plural(s.Unchanged, "attribute", "attributes"))
 	}
 	for _, n := range s.Notes {
 		fmt.Fprintf(b, "        # (%s)\n", n)
@@ -125,13 +127,6 @@ func (s *Step) value(c AttrChange) string {
 		return before + " -> null"
 	}
 	return before + " -> " + after
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // WriteDriftText writes changes made outside of config the way Terraform

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/reconcile/source"
 	"github.com/reconcile-dev/reconcile/schema"
@@ -75,7 +76,7 @@ func (c *cli) configErrors(dir string, err error) error {
 	for _, e := range errs {
 		fmt.Fprintln(c.stderr, e)
 	}
-	fmt.Fprintf(c.stderr, "\n%d %s in %s\n", len(errs), plural(len(errs), "error", "errors"), dir)
+	fmt.Fprintf(c.stderr, "\n%d %s in %s\n", len(errs), english.Plural(len(errs), "error", "errors"), dir)
 	return exitCode(1)
 }
 
@@ -127,11 +128,4 @@ func openState(ctx context.Context, dir string, readOnly bool, log *slog.Logger)
 		return nil, fmt.Errorf("opening state: %w", err)
 	}
 	return s, nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

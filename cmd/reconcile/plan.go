@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
 	"github.com/spf13/cobra"
@@ -201,6 +202,6 @@ func (c *cli) printProblemList(problems []reconcile.Problem) {
 		fmt.Fprintf(c.stderr, "\nError: %s\n", pr)
 	}
 	if len(problems) > 0 {
-		fmt.Fprintf(c.stderr, "\nThe plan cannot be applied: %d %s above.\n", len(problems), plural(len(problems), "problem", "problems"))
+		fmt.Fprintf(c.stderr, "\nThe plan cannot be applied: %d %s above.\n", len(problems), english.Plural(len(problems), "problem", "problems"))
 	}
 }

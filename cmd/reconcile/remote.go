@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/reconcile/source"
 	"github.com/reconcile-dev/reconcile/schema"
@@ -228,7 +229,7 @@ func (c *cli) remote(ctx context.Context, sf *serverFlags, path string, req *Rem
 		for _, e := range resp.Errors {
 			fmt.Fprintln(c.stderr, e)
 		}
-		fmt.Fprintf(c.stderr, "\n%d %s in %s (checked by the daemon at %s)\n", len(resp.Errors), plural(len(resp.Errors), "error", "errors"), req.Dir, sf.url)
+		fmt.Fprintf(c.stderr, "\n%d %s in %s (checked by the daemon at %s)\n", len(resp.Errors), english.Plural(len(resp.Errors), "error", "errors"), req.Dir, sf.url)
 		return nil, exitCode(1)
 	case resp.Plan == nil && resp.Error != "":
 		return nil, fmt.Errorf("the daemon answered %d %s: %s", status, http.StatusText(status), resp.Error)

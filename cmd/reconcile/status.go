@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/internal/names"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
@@ -78,7 +79,7 @@ func (a *adminCLI) printStatus(st StatusReport) {
 	}
 	sync := "Synced"
 	if st.Drifted > 0 {
-		sync = fmt.Sprintf("OutOfSync (%d %s changed outside of config)", st.Drifted, plural(st.Drifted, "object", "objects"))
+		sync = fmt.Sprintf("OutOfSync (%d %s changed outside of config)", st.Drifted, english.Plural(st.Drifted, "object", "objects"))
 	}
 	fmt.Fprintf(tw, "Drift (%s):\t%s\n", st.Drift, sync)
 	if st.DriftedUsers > 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/spf13/cobra"
 )
 
@@ -33,9 +34,9 @@ It reads no state and contacts nothing. Exit status: 0 valid, 1 invalid.`,
 				return err
 			}
 			fmt.Fprintf(c.stdout, "Success! The configuration is valid: %d %s and %d %s in %d %s (revision %s).\n",
-				len(l.cfg.Organizations), plural(len(l.cfg.Organizations), "organization", "organizations"),
-				len(l.cfg.Providers), plural(len(l.cfg.Providers), "provider", "providers"),
-				l.cfg.Files, plural(l.cfg.Files, "file", "files"), l.snap.Revision)
+				len(l.cfg.Organizations), english.Plural(len(l.cfg.Organizations), "organization", "organizations"),
+				len(l.cfg.Providers), english.Plural(len(l.cfg.Providers), "provider", "providers"),
+				l.cfg.Files, english.Plural(l.cfg.Files, "file", "files"), l.snap.Revision)
 			return nil
 		},
 	}
