@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-memdb"
+	"github.com/reconcile-dev/reconcile/internal/english"
 )
 
 // Change actions.
@@ -139,7 +140,7 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	for _, name := range deletedOrgs {
 		addr := KindOrganization + "." + name
 		if n := inOrg[name]; n > 0 {
-			refuse(addr, "cannot be destroyed: it still has %d %s (purged users do not count); move them to another organization first (reconcile users move)", n, plural(n, "user", "users"))
+			refuse(addr, "cannot be destroyed: it still has %d %s (purged users do not count); move them to another organization first (reconcile users move)", n, english.Plural(n, "user", "users"))
 		}
 		for _, child := range childOrganizationsTxn(tx, name) {
 			refuse(addr, "cannot be destroyed: organization %q is still under it", child.Name)
@@ -154,7 +155,7 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		// A provider is needed while it manages users that may still sign
 		// in: active or blocked ones.
 		if n := countUsers(usersOfProvider(tx, name), func(u *User) bool { return u.State == UserActive || u.State == UserBlocked }); n > 0 {
-			refuse(KindProvider+"."+name, "cannot be destroyed: it still manages %d active or blocked %s; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first", n, plural(n, "user", "users"))
+			refuse(KindProvider+"."+name, "cannot be destroyed: it still manages %d active or blocked %s; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first", n, english.Plural(n, "user", "users"))
 		}
 	}
 	for _, name := range touchedOrgs {
@@ -309,11 +310,4 @@ func countUsers(users []*User, keep func(*User) bool) int {
 		}
 	}
 	return n
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
