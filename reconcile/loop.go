@@ -4,23 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/reconcile-dev/reconcile/internal/english"
+	"github.com/reconcile-dev/reconcile/reconcile/source"
 	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
-// Snapshot is the config as a Source read it.
-type Snapshot struct {
-	Revision string // e.g. main@sha1:<hash>, or sha256:<digest>
-	Digest   string // of the files' content: the same content, the same digest
-	FS       fs.FS
-}
+// Snapshot is the config as a Source read it: source.Snapshot, the one
+// type of a config revision.
+type Snapshot = source.Snapshot
 
 // Source reads the config: a directory, or a git repository.
 type Source interface {

@@ -63,7 +63,7 @@ its config changes where it lives.`,
 				return usageErrorf("--server and --data-dir exclude each other: apply to a daemon or to a local data dir")
 			}
 			sf.orEnv(cmd)
-			l, err := c.load(&cf)
+			l, err := c.load(cmd.Context(), &cf)
 			if err != nil {
 				return err
 			}

@@ -34,11 +34,11 @@ type loaded struct {
 // load reads and validates the config directory. Validation errors are
 // printed one per line as file:line:col: path: message, every one of them,
 // and reported as exit status 1.
-func (c *cli) load(f *configFlags) (*loaded, error) {
+func (c *cli) load(ctx context.Context, f *configFlags) (*loaded, error) {
 	if f.dir == "" {
 		return nil, usageErrorf("--config is required: the directory holding your config YAML")
 	}
-	snap, err := readConfig(f.dir)
+	snap, err := configDir(f.dir).Fetch(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -49,16 +49,9 @@ func (c *cli) load(f *configFlags) (*loaded, error) {
 	return &loaded{snap: snap, cfg: cfg}, nil
 }
 
-// readConfig reads the config files of a directory.
-func readConfig(dir string) (*source.Snapshot, error) {
-	snap, err := source.ReadDir(dir, schema.IsConfigFile)
-	if err != nil {
-		return nil, err
-	}
-	if len(snap.Files) == 0 {
-		return nil, fmt.Errorf("no *.yaml or *.yml files in %s", dir)
-	}
-	return snap, nil
+// configDir is the config directory dir.
+func configDir(dir string) source.Dir {
+	return source.Dir{Path: dir, Include: schema.IsConfigFile}
 }
 
 // configErrors prints positioned config errors, relative to the working

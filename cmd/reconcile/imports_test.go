@@ -20,7 +20,7 @@ func TestImportGraph(t *testing.T) {
 		module + "/schema":            nil,
 		module + "/state":             nil,
 		module + "/reconcile/source":  nil,
-		module + "/reconcile":         {module + "/schema", module + "/state"},
+		module + "/reconcile":         {module + "/reconcile/source", module + "/schema", module + "/state"},
 		module + "/scim":              {module + "/state"},
 		module + "/admin":             {module + "/state"},
 		module + "/internal/jsonscan": nil,

@@ -87,7 +87,7 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 			}
 			sf.orEnv(cmd)
 			c.jsonErrors = format == "json"
-			l, err := c.load(&cf)
+			l, err := c.load(cmd.Context(), &cf)
 			if err != nil {
 				return err
 			}

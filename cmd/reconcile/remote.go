@@ -123,7 +123,7 @@ func (rm *remote) serve(w http.ResponseWriter, r *http.Request, apply bool) {
 		answer(http.StatusBadRequest, &RemoteResponse{Error: err.Error()})
 		return
 	}
-	p, err := reconcile.PlanRevision(&reconcile.Snapshot{Revision: snap.Revision, Digest: snap.Digest, FS: snap.FS}, rm.store,
+	p, err := reconcile.PlanRevision(snap, rm.store,
 		reconcile.PlanOptions{Dir: req.Dir, Secrets: rm.secrets, Drift: req.Drift, AllowMassDestroy: req.AllowMassDestroy})
 	var cerr *reconcile.ConfigError
 	switch {

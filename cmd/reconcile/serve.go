@@ -448,40 +448,17 @@ func orDot(s string) string {
 	return s
 }
 
-type dirSource struct{ dir string }
-
-func (d dirSource) Fetch(ctx context.Context) (*reconcile.Snapshot, error) {
-	s, err := readConfig(d.dir)
-	if err != nil {
-		return nil, err
-	}
-	return &reconcile.Snapshot{Revision: s.Revision, Digest: s.Digest, FS: s.FS}, nil
-}
-
-type gitSource struct{ g *source.Git }
-
-func (g gitSource) Fetch(ctx context.Context) (*reconcile.Snapshot, error) {
-	s, err := g.g.Fetch(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(s.Files) == 0 {
-		return nil, fmt.Errorf("no *.yaml or *.yml files at %s in %s", orDot(g.g.Path), s.Revision)
-	}
-	return &reconcile.Snapshot{Revision: s.Revision, Digest: s.Digest, FS: s.FS}, nil
-}
-
 func (c *cli) makeSource(f *serveFlags) (reconcile.Source, sourceInfo, error) {
 	if f.push {
 		return nil, sourceInfo{Kind: "push"}, nil
 	}
 	if f.cf.dir != "" {
-		return dirSource{f.cf.dir}, sourceInfo{Kind: "dir", Dir: f.cf.dir, Prefix: filepath.ToSlash(f.cf.dir)}, nil
+		return configDir(f.cf.dir), sourceInfo{Kind: "dir", Dir: f.cf.dir, Prefix: filepath.ToSlash(f.cf.dir)}, nil
 	}
 	g, err := f.git.source(filepath.Join(f.df.path(), "git"))
 	if err != nil {
 		return nil, sourceInfo{}, err
 	}
 	info := sourceInfo{Kind: "git", URL: g.Remote(), Branch: f.git.branch, Path: g.Path, Prefix: strings.Trim(g.Path, "/")}
-	return gitSource{g}, info, nil
+	return g, info, nil
 }

@@ -29,7 +29,7 @@ It reads no state and contacts nothing. Exit status: 0 valid, 1 invalid.`,
 			if _, err := c.logger(); err != nil {
 				return err
 			}
-			l, err := c.load(&cf)
+			l, err := c.load(cmd.Context(), &cf)
 			if err != nil {
 				return err
 			}

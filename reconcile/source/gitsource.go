@@ -61,7 +61,8 @@ func (g *Git) remote() (string, transport.AuthMethod) {
 }
 
 // Fetch fetches the branch and reads the config at its head. The
-// revision is "branch@sha1:<commit>".
+// revision is "branch@sha1:<commit>". A commit without a config file
+// below Path is an error, not an empty config.
 func (g *Git) Fetch(ctx context.Context) (*Snapshot, error) {
 	remote, auth := g.remote()
 	repo, err := g.open(ctx, remote, auth)
@@ -117,6 +118,9 @@ func (g *Git) Fetch(ctx context.Context) (*Snapshot, error) {
 		return nil, fmt.Errorf("reading the config at %s@sha1:%s: %w", g.Branch, head.Hash(), err)
 	}
 	s := &Snapshot{FS: files, Revision: g.Branch + "@sha1:" + head.Hash().String()}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no *.yaml or *.yml files at %s in %s", orDot(dir), s.Revision)
+	}
 	for name := range files {
 		s.Files = append(s.Files, name)
 	}
@@ -150,4 +154,12 @@ func (g *Git) open(ctx context.Context, remote string, auth transport.AuthMethod
 		return nil, fmt.Errorf("cloning %s: %w", remote, err)
 	}
 	return repo, nil
+}
+
+// orDot names a path in the repository, "." for its root.
+func orDot(p string) string {
+	if p == "" {
+		return "."
+	}
+	return p
 }

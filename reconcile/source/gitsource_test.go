@@ -180,3 +180,23 @@ func runGit(t *testing.T, args ...string) string {
 	}
 	return string(out)
 }
+
+// TestGitFetchWithoutConfig: a commit without a config file below the
+// path is an error naming the path and the commit, not an empty config.
+func TestGitFetchWithoutConfig(t *testing.T) {
+	r := newGitRepo(t)
+	head := r.commit(map[string]string{"config/notes.txt": "n", "other/a.yaml": "a"})
+	for _, tt := range []struct{ path, want string }{
+		{"config", "no *.yaml or *.yml files at config in main@sha1:" + head},
+		{"/config/", "no *.yaml or *.yml files at config in main@sha1:" + head},
+	} {
+		g := &Git{URL: r.bare, Branch: "main", Path: tt.path, Cache: filepath.Join(t.TempDir(), "cache"), Include: yamlOnly}
+		if _, err := g.Fetch(context.Background()); err == nil || err.Error() != tt.want {
+			t.Errorf("path %q: %v, want %q", tt.path, err, tt.want)
+		}
+	}
+	root := &Git{URL: r.bare, Branch: "main", Cache: filepath.Join(t.TempDir(), "cache"), Include: func(name string) bool { return strings.HasSuffix(name, ".yml") }}
+	if _, err := root.Fetch(context.Background()); err == nil || err.Error() != "no *.yaml or *.yml files at . in main@sha1:"+head {
+		t.Errorf("the root: %v", err)
+	}
+}
