@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/reconcile-dev/reconcile/internal/names"
-	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -18,41 +17,13 @@ type attr struct {
 	keep bool
 }
 
-// Attribute paths, in the order plans list them.
+// secretPath is where plans list a provider's secret, among the auth
+// attributes.
 const secretPath = "auth.secret"
 
-func organizationAttrs(o *state.Organization) []attr {
-	return compact([]attr{
-		{path: "displayName", value: o.DisplayName},
-		{path: "parent", value: o.Parent},
-		{path: "coldStoragePeriod", value: schema.Duration(o.ColdStoragePeriod).String()},
-		{path: "protect", value: o.Protect},
-	})
-}
+func organizationAttrs(o *state.Organization) []attr { return attrsOf(organizationFields, o) }
 
-func providerAttrs(p *state.Provider) []attr {
-	attrs := []attr{
-		{path: "displayName", value: p.DisplayName},
-		{path: "auth.type", value: p.Auth.Type},
-		{path: "auth.username", value: p.Auth.Username},
-		{path: "auth.secretFrom", value: secretFrom(p.Auth.SecretSource)},
-		{path: "deactivationDelay", value: schema.Duration(p.DeactivationDelay).String()},
-		{path: "organizationMapping.method", value: p.OrganizationMapping.Method},
-		{path: "organizationMapping.organization", value: p.OrganizationMapping.Organization},
-		{path: "organizationMapping.attribute", value: p.OrganizationMapping.Attribute},
-		{path: "organizationMapping.rules", value: p.OrganizationMapping.Rules},
-		{path: "roleMapping.method", value: p.RoleMapping.Method},
-		{path: "roleMapping.rules", value: p.RoleMapping.Rules},
-		{path: "attributes.preset", value: p.Attributes.Preset},
-		{path: "attributes.map", value: p.Attributes.Map},
-		{path: "deactivationGuard.window", value: schema.Duration(p.DeactivationGuard.Window).String()},
-		{path: "deactivationGuard.maxCount", value: p.DeactivationGuard.MaxCount, keep: true},
-		{path: "deactivationGuard.maxPercent", value: p.DeactivationGuard.MaxPercent, keep: true},
-		{path: "rateLimit.requestsPerSecond", value: p.RateLimit.RequestsPerSecond},
-		{path: "rateLimit.burst", value: p.RateLimit.Burst},
-	}
-	return compact(attrs)
-}
+func providerAttrs(p *state.Provider) []attr { return attrsOf(providerFields, p) }
 
 // secretFrom shows a secret source as the config spells it.
 func secretFrom(source string) string {

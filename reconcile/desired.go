@@ -109,59 +109,13 @@ func Desire(cfg *schema.Config, revision, digest string, read SecretReader) (*De
 
 // OrganizationFromConfig is an organization as the state holds it.
 func OrganizationFromConfig(o *schema.Organization) *state.Organization {
-	return &state.Organization{
-		Name:              o.Name,
-		DisplayName:       o.DisplayName,
-		Parent:            o.Parent,
-		ColdStoragePeriod: o.ColdStoragePeriod.Std(),
-		Protect:           o.Protect,
-	}
+	return fromConfig(organizationFields, &state.Organization{Name: o.Name}, o)
 }
 
 // ProviderFromConfig is a provider as the state holds it, without its
 // secret's hash.
 func ProviderFromConfig(p *schema.Provider) *state.Provider {
-	sp := &state.Provider{
-		Name:        p.Name,
-		DisplayName: p.DisplayName,
-		Auth: state.ProviderAuth{
-			Type:         p.Auth.Type,
-			Username:     p.Auth.Username,
-			SecretSource: state.SecretSourceGenerated,
-		},
-		DeactivationDelay: p.DeactivationDelay.Std(),
-		OrganizationMapping: state.OrganizationMapping{
-			Method:       p.OrganizationMapping.Method,
-			Organization: p.OrganizationMapping.Organization,
-			Attribute:    p.OrganizationMapping.Attribute,
-		},
-		RoleMapping: state.RoleMapping{Method: p.RoleMapping.Method},
-		Attributes:  state.Attributes{Preset: p.Attributes.Preset},
-	}
-	if ref := p.Auth.SecretFrom; ref != nil {
-		sp.Auth.SecretSource = ref.String()
-	}
-	sp.DeactivationGuard = state.DeactivationGuard{
-		Window:     p.DeactivationGuard.Window.Std(),
-		MaxCount:   p.DeactivationGuard.MaxCount,
-		MaxPercent: p.DeactivationGuard.MaxPercent,
-	}
-	if rl := p.RateLimit; rl != nil {
-		sp.RateLimit = state.RateLimit{RequestsPerSecond: rl.RequestsPerSecond, Burst: rl.Burst}
-	}
-	for _, r := range p.OrganizationMapping.Rules {
-		sp.OrganizationMapping.Rules = append(sp.OrganizationMapping.Rules, state.GroupOrganization{Group: r.Group, Organization: r.Organization})
-	}
-	for _, r := range p.RoleMapping.Rules {
-		sp.RoleMapping.Rules = append(sp.RoleMapping.Rules, state.GroupRoles{Group: r.Group, Roles: append([]string(nil), r.Roles...)})
-	}
-	if len(p.Attributes.Map) > 0 {
-		sp.Attributes.Map = make(map[string]string, len(p.Attributes.Map))
-		for k, v := range p.Attributes.Map {
-			sp.Attributes.Map[k] = v
-		}
-	}
-	return sp
+	return fromConfig(providerFields, &state.Provider{Name: p.Name}, p)
 }
 
 // Live is the part of the live state that config manages.
