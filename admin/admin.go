@@ -42,13 +42,6 @@ type Options struct {
 	Drift  func() any
 	// DriftText renders the drift for people (GET /api/v1/drift?format=text).
 	DriftText func() string
-	// EditConfig turns an admin's change of a config object (kind
-	// state.KindOrganization or state.KindProvider) into an update,
-	// validated by the config's schema; an *InvalidEditError is the
-	// admin's fault. ConfigObject renders the object after it. Without
-	// EditConfig, PATCH of config objects answers 404.
-	EditConfig   func(v *state.View, kind, name string, patch map[string]any) (*state.ConfigChange, error)
-	ConfigObject func(v *state.View, kind, name string) any
 	// Handlers are more endpoints behind the admin token, by ServeMux
 	// pattern (e.g. "POST /api/v1/plan").
 	Handlers map[string]http.Handler

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reconcile-dev/reconcile/state"
 )
@@ -90,4 +91,38 @@ func call(t *testing.T, srv *httptest.Server, auth, method, path, body string) (
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestEditConfigObject: PATCH of a config object validates the change
+// with the config's schema, answers with the object's config document,
+// and stores the change as drift.
+func TestEditConfigObject(t *testing.T) {
+	store := state.NewMemory(state.Options{})
+	store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
+		{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "o", Organization: &state.Organization{Name: "o", DisplayName: "O", ColdStoragePeriod: 24 * time.Hour}},
+	}}})
+	const token = "admin-token-0123456789"
+	srv := httptest.NewServer(New(store, Options{Token: token}))
+	defer srv.Close()
+	for _, tt := range []struct {
+		path, body string
+		code       int
+		want       string
+	}{
+		{"/api/v1/organizations/o", `{}`, 400, "the body is empty"},
+		{"/api/v1/organizations/o", `{"name": "p"}`, 400, "organization o: name cannot be changed here (editable: displayName, parent, coldStoragePeriod, protect)"},
+		{"/api/v1/organizations/o", `{"coldStoragePeriod": "soon"}`, 400, `organization o: coldStoragePeriod: invalid duration \"soon\"`},
+		{"/api/v1/organizations/nope", `{"displayName": "N"}`, 404, "organization.nope does not exist"},
+		{"/api/v1/providers/nope", `{"displayName": "N"}`, 404, "provider.nope does not exist"},
+		{"/api/v1/organizations/o", `{"displayName": "Oh"}`, 200, `"displayName": "Oh"`},
+	} {
+		code, body := call(t, srv, "Bearer "+token, "PATCH", tt.path, tt.body)
+		if code != tt.code || !strings.Contains(body, tt.want) {
+			t.Errorf("PATCH %s %s: %d %s; want %d with %q", tt.path, tt.body, code, body, tt.code, tt.want)
+		}
+	}
+	o := store.View().Organization("o")
+	if o.DisplayName != "Oh" || o.Applied == nil || o.Applied.DisplayName != "O" {
+		t.Errorf("after the edit: %q, applied %+v; want Oh, with O as config applied it", o.DisplayName, o.Applied)
+	}
 }

@@ -8,14 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
 )
-
-// InvalidEditError is an admin's change of a config object that the
-// config's schema refuses (400).
-type InvalidEditError struct{ Msg string }
-
-func (e *InvalidEditError) Error() string { return e.Msg }
 
 // status answers GET /api/v1/status: what the daemon follows, the
 // revision applied last and whether the newest one is stalled.
@@ -55,10 +50,6 @@ func (a *API) drift(w http.ResponseWriter, r *http.Request) {
 // daemon corrects it (--drift=correct).
 func (a *API) editConfig(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if a.opts.EditConfig == nil {
-			writeError(w, http.StatusNotFound, "this daemon does not allow config objects to be changed outside of config")
-			return
-		}
 		var patch map[string]any
 		if !decode(w, r, &patch) {
 			return
@@ -68,8 +59,8 @@ func (a *API) editConfig(kind string) http.HandlerFunc {
 			return
 		}
 		name := r.PathValue("name")
-		ch, err := a.opts.EditConfig(a.store.View(), kind, name, patch)
-		var invalid *InvalidEditError
+		ch, err := reconcile.EditConfig(a.store.View(), kind, name, patch)
+		var invalid *reconcile.InvalidEditError
 		if errors.As(err, &invalid) {
 			writeError(w, http.StatusBadRequest, kind+" "+name+": "+invalid.Msg)
 			return
@@ -85,10 +76,6 @@ func (a *API) editConfig(kind string) http.HandlerFunc {
 			writeStateError(w, err)
 			return
 		}
-		var obj any
-		if a.opts.ConfigObject != nil {
-			obj = a.opts.ConfigObject(a.store.View(), kind, name)
-		}
-		writeJSON(w, http.StatusOK, obj)
+		writeJSON(w, http.StatusOK, reconcile.ConfigObject(a.store.View(), kind, name))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,12 +13,10 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"testing/fstest"
 	"time"
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
-	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/reconcile/source"
 	"github.com/reconcile-dev/reconcile/schema"
@@ -215,106 +212,4 @@ func userField(u *state.User, f string) string {
 		"division": u.Division, "department": u.Department, "employeeType": u.EmployeeType,
 		"address.city": u.City, "address.state": u.Region, "address.country": u.Country,
 	}[f]
-}
-
-// editableFields are the config fields admins may change outside of
-// config, per kind; secrets and names are config's alone.
-var editableFields = map[string][]string{
-	state.KindOrganization: {"displayName", "parent", "coldStoragePeriod", "protect"},
-	state.KindProvider:     {"displayName", "deactivationDelay", "organizationMapping", "roleMapping", "attributes", "rateLimit", "deactivationGuard"},
-}
-
-// editConfig validates an admin's change of a config object with the
-// config's own schema (the object as a document, with stubs of every
-// organization for its references) and returns it as an update.
-func editConfig(v *state.View, kind, name string, patch map[string]any) (*state.ConfigChange, error) {
-	var live any
-	switch kind {
-	case state.KindOrganization:
-		if o := v.Organization(name); o != nil {
-			live = o
-		}
-	case state.KindProvider:
-		if p := v.Provider(name); p != nil {
-			live = p
-		}
-	}
-	if live == nil {
-		return nil, &state.NotFoundError{Address: kind + "." + name}
-	}
-	doc := reconcile.ConfigDocument(live)
-	if len(patch) == 0 {
-		return nil, &admin.InvalidEditError{Msg: "nothing to change"}
-	}
-	for k, val := range patch {
-		if !slices.Contains(editableFields[kind], k) {
-			return nil, &admin.InvalidEditError{Msg: fmt.Sprintf("%s cannot be changed here (editable: %s)", k, strings.Join(editableFields[kind], ", "))}
-		}
-		if val == nil {
-			delete(doc, k)
-		} else {
-			doc[k] = val
-		}
-	}
-	docs := []any{doc}
-	for _, o := range v.Organizations() {
-		if kind == state.KindOrganization && o.Name == name {
-			continue
-		}
-		stub := map[string]any{"kind": "Organization", "name": o.Name, "displayName": o.DisplayName}
-		if o.Parent != "" {
-			stub["parent"] = o.Parent // a top-level organization has none
-		}
-		docs = append(docs, stub)
-	}
-	var b strings.Builder
-	for _, d := range docs {
-		j, err := json.Marshal(d)
-		if err != nil {
-			return nil, err
-		}
-		b.WriteString("---\n")
-		b.Write(j)
-		b.WriteString("\n")
-	}
-	cfg, err := schema.Load(fstest.MapFS{"edit.yaml": {Data: []byte(b.String())}}, "")
-	if err != nil {
-		var msgs []string
-		if errs, ok := err.(schema.Errors); ok {
-			for _, e := range errs {
-				msgs = append(msgs, e.Path+": "+e.Msg)
-			}
-		} else {
-			msgs = append(msgs, err.Error())
-		}
-		return nil, &admin.InvalidEditError{Msg: strings.Join(msgs, "; ")}
-	}
-	ch := &state.ConfigChange{Action: state.ActionUpdate, Kind: kind, Name: name}
-	switch o := live.(type) {
-	case *state.Organization:
-		ch.ExpectIndex = o.ModifyIndex
-		ch.Organization = reconcile.OrganizationFromConfig(cfg.Organization(name))
-	case *state.Provider:
-		ch.ExpectIndex = o.ModifyIndex
-		np := reconcile.ProviderFromConfig(cfg.Providers[0])
-		np.Auth = o.Auth // never edited here
-		ch.Provider = np
-	}
-	return ch, nil
-}
-
-// configObject renders a config object as its config document, with
-// secrets left out.
-func configObject(v *state.View, kind, name string) any {
-	switch kind {
-	case state.KindOrganization:
-		if o := v.Organization(name); o != nil {
-			return reconcile.ConfigDocument(o)
-		}
-	case state.KindProvider:
-		if p := v.Provider(name); p != nil {
-			return reconcile.ConfigDocument(p)
-		}
-	}
-	return nil
 }

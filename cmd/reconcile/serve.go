@@ -273,11 +273,10 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	mux.Handle(scim.Prefix, scimServer)
 	mux.Handle("POST /api/v1/hooks/git", webhook(webhookSecret, loop, log))
 	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken, PlanToken: planToken,
-		Status:     func() any { return statusReport(store, loop, srcInfo, f.drift) },
-		Drift:      func() any { return driftReport(store.View()) },
-		DriftText:  func() string { return driftText(store.View()) },
-		EditConfig: editConfig, ConfigObject: configObject,
-		Handlers: (&remote{store: store, log: log, secrets: reconcile.OSSecrets, follows: srcInfo.follows(), drift: f.drift}).handlers(),
+		Status:    func() any { return statusReport(store, loop, srcInfo, f.drift) },
+		Drift:     func() any { return driftReport(store.View()) },
+		DriftText: func() string { return driftText(store.View()) },
+		Handlers:  (&remote{store: store, log: log, secrets: reconcile.OSSecrets, follows: srcInfo.follows(), drift: f.drift}).handlers(),
 	}))
 	metricsHandler := metrics.RequireToken(metricsToken, m.Handler())
 	if metricsLn == nil {
