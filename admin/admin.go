@@ -36,12 +36,13 @@ type Options struct {
 	// that plans pull requests.
 	PlanToken string
 
-	// Status and Drift answer GET /api/v1/status and /api/v1/drift; the
-	// endpoints answer 404 without them.
-	Status func() any
-	Drift  func() any
-	// DriftText renders the drift for people (GET /api/v1/drift?format=text).
-	DriftText func() string
+	// Loop is the daemon's reconcile loop, which GET /api/v1/status
+	// reports (404 without one). Source is what it follows, Drift its
+	// drift mode (reconcile.DriftReport or reconcile.DriftCorrect).
+	Loop   Loop
+	Source SourceInfo
+	Drift  string
+
 	// Handlers are more endpoints behind the admin token, by ServeMux
 	// pattern (e.g. "POST /api/v1/plan").
 	Handlers map[string]http.Handler

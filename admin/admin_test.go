@@ -20,9 +20,9 @@ func TestAuthAndErrors(t *testing.T) {
 	const token = "admin-token-0123456789"
 	on := httptest.NewServer(New(store, Options{Token: token}))
 	defer on.Close()
-	plan := httptest.NewServer(New(store, Options{Token: token, PlanToken: "plan-token-0123456789", Status: func() any { return "ok" }}))
+	plan := httptest.NewServer(New(store, Options{Token: token, PlanToken: "plan-token-0123456789", Loop: &fakeLoop{}}))
 	defer plan.Close()
-	planOnly := httptest.NewServer(New(store, Options{PlanToken: "plan-token-0123456789", Status: func() any { return "ok" }}))
+	planOnly := httptest.NewServer(New(store, Options{PlanToken: "plan-token-0123456789", Loop: &fakeLoop{}}))
 	defer planOnly.Close()
 	off := httptest.NewServer(New(store, Options{}))
 	defer off.Close()
@@ -35,11 +35,11 @@ func TestAuthAndErrors(t *testing.T) {
 		{off, "Bearer " + token, "GET", "/api/v1/users", "", 503, "the admin API is disabled"},
 		{on, "", "GET", "/api/v1/users", "", 401, "authentication failed"},
 		{on, "Bearer plan-token-0123456789", "GET", "/api/v1/status", "", 401, "authentication failed"},
-		{plan, "Bearer plan-token-0123456789", "GET", "/api/v1/status", "", 200, `"ok"`},
+		{plan, "Bearer plan-token-0123456789", "GET", "/api/v1/status", "", 200, `"revision": "main@sha1:1"`},
 		{plan, "Bearer plan-token-0123456789", "GET", "/api/v1/users", "", 403, "the plan token may only plan"},
 		{plan, "Bearer plan-token-0123456789", "PATCH", "/api/v1/organizations/o", "{}", 403, "the plan token may only plan"},
 		{plan, "Bearer " + token, "GET", "/api/v1/users", "", 200, `"users": []`},
-		{planOnly, "Bearer plan-token-0123456789", "GET", "/api/v1/status", "", 200, `"ok"`},
+		{planOnly, "Bearer plan-token-0123456789", "GET", "/api/v1/status", "", 200, `"revision": "main@sha1:1"`},
 		{planOnly, "Bearer ", "GET", "/api/v1/users", "", 401, "authentication failed"},
 		{planOnly, "Bearer", "GET", "/api/v1/users", "", 401, "authentication failed"},
 		{on, "Bearer wrong-token-0123456789", "GET", "/api/v1/users", "", 401, "authentication failed"},

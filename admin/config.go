@@ -3,45 +3,12 @@ package admin
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
 )
-
-// status answers GET /api/v1/status: what the daemon follows, the
-// revision applied last and whether the newest one is stalled.
-func (a *API) status(w http.ResponseWriter, r *http.Request) {
-	if a.opts.Status == nil {
-		writeError(w, http.StatusNotFound, "this daemon reports no status")
-		return
-	}
-	writeJSON(w, http.StatusOK, a.opts.Status())
-}
-
-// drift answers GET /api/v1/drift: the changes made outside of config.
-func (a *API) drift(w http.ResponseWriter, r *http.Request) {
-	if a.opts.Drift == nil {
-		writeError(w, http.StatusNotFound, "this daemon reports no drift")
-		return
-	}
-	switch f := r.URL.Query().Get("format"); f {
-	case "", "json":
-		writeJSON(w, http.StatusOK, a.opts.Drift())
-	case "text":
-		if a.opts.DriftText == nil {
-			writeError(w, http.StatusNotFound, "this daemon renders no drift text")
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, a.opts.DriftText())
-	default:
-		writeError(w, http.StatusBadRequest, "format: want json or text, not "+strconv.Quote(f))
-	}
-}
 
 // editConfig answers PATCH /api/v1/{organizations,providers}/{name}: an
 // admin's change of a config object, as the console allows. The body is

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"os"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,7 +18,6 @@ import (
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/reconcile/source"
 	"github.com/reconcile-dev/reconcile/schema"
-	"github.com/reconcile-dev/reconcile/state"
 	"github.com/spf13/cobra"
 )
 
@@ -141,75 +138,4 @@ func webhook(secret string, loop *reconcile.Loop, log *slog.Logger) http.Handler
 		w.WriteHeader(http.StatusAccepted)
 		fmt.Fprintln(w, "reconcile triggered")
 	})
-}
-
-// StatusReport is GET /api/v1/status.
-type StatusReport struct {
-	Source sourceInfo `json:"source"`
-	reconcile.Status
-	Drift        string `json:"driftMode"`
-	Drifted      int    `json:"driftedObjects"`
-	DriftedUsers int    `json:"driftedUsers"`
-}
-
-func statusReport(store *state.Store, loop *reconcile.Loop, src sourceInfo, drift string) StatusReport {
-	v := store.View()
-	st := loop.Status()
-	if src.Kind == "push" {
-		// Nothing to follow: what was pushed last is what is wanted.
-		st.Ready = true
-	}
-	return StatusReport{Source: src, Status: st, Drift: drift, Drifted: len(driftOf(v)), DriftedUsers: v.CountDriftedUsers()}
-}
-
-// DriftReport is GET /api/v1/drift: the config objects changed outside of
-// config (Terraform's resource_drift), and the provisioned users an admin
-// changed since their provider's last push.
-type DriftReport struct {
-	Objects []reconcile.JSONDrift `json:"resource_drift"`
-	Users   []UserDrift           `json:"user_drift"`
-}
-
-// UserDrift is a provisioned user changed by an admin.
-type UserDrift struct {
-	ID       string       `json:"id"`
-	UserName string       `json:"userName"`
-	Provider string       `json:"provider"`
-	Fields   []FieldDrift `json:"fields"`
-	Note     string       `json:"note"`
-}
-
-// FieldDrift is one attribute of a drifted user.
-type FieldDrift struct {
-	Field         string `json:"field"`
-	ProviderValue string `json:"providerValue"`
-	LocalValue    string `json:"localValue"`
-}
-
-func driftOf(v *state.View) []*reconcile.DriftEntry {
-	return reconcile.Drift(reconcile.LiveFrom(v))
-}
-
-func driftReport(v *state.View) DriftReport {
-	r := DriftReport{Objects: reconcile.DriftJSON(driftOf(v)), Users: []UserDrift{}}
-	for _, u := range v.Users() {
-		if len(u.ProviderValues) == 0 {
-			continue
-		}
-		ud := UserDrift{ID: u.ID, UserName: u.UserName, Provider: u.Provider,
-			Note: "the next push from provider " + u.Provider + " overwrites the local values"}
-		for _, f := range slices.Sorted(maps.Keys(u.ProviderValues)) {
-			ud.Fields = append(ud.Fields, FieldDrift{Field: f, ProviderValue: u.ProviderValues[f], LocalValue: userField(u, f)})
-		}
-		r.Users = append(r.Users, ud)
-	}
-	return r
-}
-
-func userField(u *state.User, f string) string {
-	return map[string]string{
-		"userName": u.UserName, "email": u.Email, "firstName": u.GivenName, "lastName": u.FamilyName, "title": u.Title,
-		"division": u.Division, "department": u.Department, "employeeType": u.EmployeeType,
-		"address.city": u.City, "address.state": u.Region, "address.country": u.Country,
-	}[f]
 }

@@ -221,13 +221,13 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	log.Info("state opened", "dataDir", f.df.path(), "users", store.View().CountUsers())
 	g.starting("applying the config")
 
-	src, srcInfo, err := c.makeSource(f)
+	src, srcInfo, prefix, err := c.makeSource(f)
 	if err != nil {
 		return err
 	}
-	m.WatchState(store, func() int { return len(driftOf(store.View())) })
+	m.WatchState(store, func() int { return reconcile.CountDrift(store.View()) })
 	loop := &reconcile.Loop{
-		Source: src, Store: store, Secrets: reconcile.OSSecrets, Log: log, Dir: srcInfo.Prefix,
+		Source: src, Store: store, Secrets: reconcile.OSSecrets, Log: log, Dir: prefix,
 		Drift: f.drift, AllowMassDestroy: f.allowMassDestroy, Interval: f.git.poll,
 		OnApply: c.printApplied,
 		Observe: m.ObserveRun,
@@ -273,10 +273,8 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	mux.Handle(scim.Prefix, scimServer)
 	mux.Handle("POST /api/v1/hooks/git", webhook(webhookSecret, loop, log))
 	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken, PlanToken: planToken,
-		Status:    func() any { return statusReport(store, loop, srcInfo, f.drift) },
-		Drift:     func() any { return driftReport(store.View()) },
-		DriftText: func() string { return driftText(store.View()) },
-		Handlers:  (&remote{store: store, log: log, secrets: reconcile.OSSecrets, follows: srcInfo.follows(), drift: f.drift}).handlers(),
+		Loop: loop, Source: srcInfo, Drift: f.drift,
+		Handlers: (&remote{store: store, log: log, secrets: reconcile.OSSecrets, follows: srcInfo.Follows(), drift: f.drift}).handlers(),
 	}))
 	metricsHandler := metrics.RequireToken(metricsToken, m.Handler())
 	if metricsLn == nil {
@@ -411,53 +409,19 @@ func readSecretFlag(file, env, flag string) (string, error) {
 	return t, nil
 }
 
-// sourceInfo describes what the daemon follows.
-type sourceInfo struct {
-	Kind   string `json:"kind"` // "git", "dir" or "push"
-	URL    string `json:"url,omitempty"`
-	Branch string `json:"branch,omitempty"`
-	Path   string `json:"path,omitempty"`
-	Dir    string `json:"dir,omitempty"`
-	// Prefix is joined to file names in config errors.
-	Prefix string `json:"-"`
-}
-
-func (s sourceInfo) String() string {
-	switch s.Kind {
-	case "git":
-		return fmt.Sprintf("git %s (branch %s, path %s)", s.URL, s.Branch, orDot(s.Path))
-	case "push":
-		return "pushed config (reconcile apply --server)"
-	}
-	return "directory " + s.Dir
-}
-
-// follows names what the daemon follows, "" when its config is pushed.
-func (s sourceInfo) follows() string {
-	if s.Kind == "push" {
-		return ""
-	}
-	return s.String()
-}
-
-func orDot(s string) string {
-	if s == "" {
-		return "."
-	}
-	return s
-}
-
-func (c *cli) makeSource(f *serveFlags) (reconcile.Source, sourceInfo, error) {
+// makeSource is what the daemon follows (nil when its config is pushed),
+// its description, and the prefix of file names in its config errors.
+func (c *cli) makeSource(f *serveFlags) (reconcile.Source, admin.SourceInfo, string, error) {
 	if f.push {
-		return nil, sourceInfo{Kind: "push"}, nil
+		return nil, admin.SourceInfo{Kind: "push"}, "", nil
 	}
 	if f.cf.dir != "" {
-		return configDir(f.cf.dir), sourceInfo{Kind: "dir", Dir: f.cf.dir, Prefix: filepath.ToSlash(f.cf.dir)}, nil
+		return configDir(f.cf.dir), admin.SourceInfo{Kind: "dir", Dir: f.cf.dir}, filepath.ToSlash(f.cf.dir), nil
 	}
 	g, err := f.git.source(filepath.Join(f.df.path(), "git"))
 	if err != nil {
-		return nil, sourceInfo{}, err
+		return nil, admin.SourceInfo{}, "", err
 	}
-	info := sourceInfo{Kind: "git", URL: g.Remote(), Branch: f.git.branch, Path: g.Path, Prefix: strings.Trim(g.Path, "/")}
-	return g, info, nil
+	info := admin.SourceInfo{Kind: "git", URL: g.Remote(), Branch: f.git.branch, Path: g.Path}
+	return g, info, strings.Trim(g.Path, "/"), nil
 }

@@ -3,14 +3,12 @@ package main
 import (
 	"fmt"
 	"net/url"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/internal/names"
-	"github.com/reconcile-dev/reconcile/reconcile"
-	"github.com/reconcile-dev/reconcile/state"
 	"github.com/spf13/cobra"
 )
 
@@ -31,7 +29,7 @@ Exit status: 0 ready, 1 not ready or an error.`,
   reconcile status --json | jq -r .revision`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var st StatusReport
+			var st admin.StatusReport
 			if err := a.sf.get(cmd.Context(), "/api/v1/status", nil, &st); err != nil {
 				return err
 			}
@@ -53,7 +51,7 @@ Exit status: 0 ready, 1 not ready or an error.`,
 	return cmd
 }
 
-func (a *adminCLI) printStatus(st StatusReport) {
+func (a *adminCLI) printStatus(st admin.StatusReport) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 1, ' ', 0)
 	ready := "True"
 	if !st.Ready {
@@ -111,7 +109,7 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no drift,
   reconcile drift --json | jq '.resource_drift[].address'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var d DriftReport
+			var d admin.DriftReport
 			if err := a.sf.get(cmd.Context(), "/api/v1/drift", nil, &d); err != nil {
 				return err
 			}
@@ -136,34 +134,4 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no drift,
 	cmd.Flags().BoolVar(&a.asJSON, "json", false, "print JSON (resource_drift as in Terraform's JSON plan, and user_drift)")
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 for no drift, 1 for errors, 2 for drift")
 	return cmd
-}
-
-// driftText renders the drift of the live state for people.
-func driftText(v *state.View) string {
-	objects := driftOf(v)
-	users := driftReport(v).Users
-	if len(objects) == 0 && len(users) == 0 {
-		return "No drift. The live state matches the configuration.\n"
-	}
-	var b strings.Builder
-	if len(objects) > 0 {
-		reconcile.WriteDriftText(&b, objects)
-	}
-	if len(users) > 0 {
-		if b.Len() > 0 {
-			b.WriteString("\n")
-		}
-		b.WriteString("Users changed by an admin since their provider's last push (the next push overwrites them):\n")
-		for _, u := range users {
-			fmt.Fprintf(&b, "\n  # user %s (provider %s) has changed\n", names.Escape(u.UserName), u.Provider)
-			width := 0
-			for _, f := range u.Fields {
-				width = max(width, len(f.Field))
-			}
-			for _, f := range u.Fields {
-				fmt.Fprintf(&b, "      ~ %-*s = %q -> %q\n", width, f.Field, f.ProviderValue, f.LocalValue)
-			}
-		}
-	}
-	return b.String()
 }

@@ -1,0 +1,96 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/reconcile-dev/reconcile/reconcile"
+)
+
+// Loop is the reconcile loop a daemon runs: the status reports it, the
+// git webhook triggers it. *reconcile.Loop is one.
+type Loop interface {
+	Status() reconcile.Status
+	Trigger()
+}
+
+// SourceInfo describes what a daemon follows.
+type SourceInfo struct {
+	Kind   string `json:"kind"` // "git", "dir" or "push"
+	URL    string `json:"url,omitempty"`
+	Branch string `json:"branch,omitempty"`
+	Path   string `json:"path,omitempty"`
+	Dir    string `json:"dir,omitempty"`
+}
+
+func (s SourceInfo) String() string {
+	switch s.Kind {
+	case "git":
+		path := s.Path
+		if path == "" {
+			path = "." // the repository's root
+		}
+		return fmt.Sprintf("git %s (branch %s, path %s)", s.URL, s.Branch, path)
+	case "push":
+		return "pushed config (reconcile apply --server)"
+	}
+	return "directory " + s.Dir
+}
+
+// Follows names what the daemon follows, "" when its config is pushed.
+func (s SourceInfo) Follows() string {
+	if s.Kind == "push" {
+		return ""
+	}
+	return s.String()
+}
+
+// StatusReport is the answer of GET /api/v1/status.
+type StatusReport struct {
+	Source SourceInfo `json:"source"`
+	reconcile.Status
+	Drift        string `json:"driftMode"`
+	Drifted      int    `json:"driftedObjects"`
+	DriftedUsers int    `json:"driftedUsers"`
+}
+
+// DriftReport is the answer of GET /api/v1/drift: the config objects
+// changed outside of config (Terraform's resource_drift), and the
+// provisioned users an admin changed since their provider's last push.
+type DriftReport = reconcile.JSONDriftReport
+
+// statusReport is what the daemon follows, the revision applied last and
+// whether the newest one is stalled.
+func (a *API) statusReport() StatusReport {
+	v := a.store.View()
+	st := a.opts.Loop.Status()
+	if a.opts.Source.Kind == "push" {
+		// Nothing to follow: what was pushed last is what is wanted.
+		st.Ready = true
+	}
+	return StatusReport{Source: a.opts.Source, Status: st, Drift: a.opts.Drift, Drifted: reconcile.CountDrift(v), DriftedUsers: v.CountDriftedUsers()}
+}
+
+// status answers GET /api/v1/status.
+func (a *API) status(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Loop == nil {
+		writeError(w, http.StatusNotFound, "this daemon reports no status")
+		return
+	}
+	writeJSON(w, http.StatusOK, a.statusReport())
+}
+
+// drift answers GET /api/v1/drift: the changes made outside of config,
+// as JSON or (?format=text) as text for people.
+func (a *API) drift(w http.ResponseWriter, r *http.Request) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+		writeJSON(w, http.StatusOK, reconcile.DriftOf(a.store.View()).JSON())
+	case "text":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		reconcile.DriftOf(a.store.View()).WriteText(w)
+	default:
+		writeError(w, http.StatusBadRequest, "format: want json or text, not "+strconv.Quote(f))
+	}
+}
