@@ -5,7 +5,6 @@
 package admin
 
 import (
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
@@ -15,14 +14,14 @@ import (
 	"time"
 
 	"github.com/reconcile-dev/reconcile/internal/names"
+	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
-// Store is the state the API reads and writes; *state.Store implements
-// it.
+// Store is the state the API reads, plans against and writes;
+// *state.Store implements it.
 type Store interface {
-	View() *state.View
-	Apply(ctx context.Context, cmd *state.Command) (state.Result, error)
+	reconcile.Store
 }
 
 // Options configure the API.
@@ -37,15 +36,15 @@ type Options struct {
 	PlanToken string
 
 	// Loop is the daemon's reconcile loop, which GET /api/v1/status
-	// reports (404 without one). Source is what it follows, Drift its
-	// drift mode (reconcile.DriftReport or reconcile.DriftCorrect).
+	// reports (404 without one). Source is what it follows: a daemon
+	// that follows a directory or a branch refuses pushed applies. Drift
+	// is its drift mode, reconcile.DriftReport when empty: the default of
+	// plans and applies pushed to it.
 	Loop   Loop
 	Source SourceInfo
 	Drift  string
-
-	// Handlers are more endpoints behind the admin token, by ServeMux
-	// pattern (e.g. "POST /api/v1/plan").
-	Handlers map[string]http.Handler
+	// Secrets reads the secrets pushed configs name.
+	Secrets reconcile.SecretReader
 }
 
 // API serves /api/v1/.
@@ -59,6 +58,9 @@ type API struct {
 func New(store Store, opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Drift == "" {
+		opts.Drift = reconcile.DriftReport
 	}
 	a := &API{store: store, opts: opts, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /api/v1/sync-log", a.syncLog)
@@ -75,9 +77,8 @@ func New(store Store, opts Options) *API {
 	a.mux.HandleFunc("GET /api/v1/drift", a.drift)
 	a.mux.HandleFunc("PATCH /api/v1/organizations/{name}", a.editConfig(state.KindOrganization))
 	a.mux.HandleFunc("PATCH /api/v1/providers/{name}", a.editConfig(state.KindProvider))
-	for pattern, h := range opts.Handlers {
-		a.mux.Handle(pattern, h)
-	}
+	a.mux.HandleFunc("POST /api/v1/plan", a.remote(false))
+	a.mux.HandleFunc("POST /api/v1/apply", a.remote(true))
 	a.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such admin endpoint: "+r.Method+" "+r.URL.Path)
 	})

@@ -1,8 +1,19 @@
 package reconcile
 
 import (
+	"fmt"
+
 	"github.com/reconcile-dev/reconcile/state"
 )
+
+// CheckDriftMode refuses a drift mode other than DriftReport and
+// DriftCorrect.
+func CheckDriftMode(mode string) error {
+	if mode != DriftReport && mode != DriftCorrect {
+		return fmt.Errorf("--drift: %q is not report or correct", mode)
+	}
+	return nil
+}
 
 // PlanFor plans the desired state against the live one, with the drift
 // mode's take on changes made outside of config: DriftReport keeps them

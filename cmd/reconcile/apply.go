@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -114,7 +115,7 @@ its config changes where it lives.`,
 
 // remoteApply plans the config on a daemon, asks, and applies it there.
 func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, drift string, allowMassDestroy, autoApprove bool) error {
-	req := remoteRequest(cf.dir, l)
+	req := admin.NewRemoteRequest(l.snap, cf.dir)
 	req.Drift, req.AllowMassDestroy = drift, allowMassDestroy
 	plan, err := c.remote(ctx, sf, "/api/v1/plan", req)
 	if err != nil {
@@ -122,7 +123,7 @@ func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags,
 	}
 	if plan.Follows != "" {
 		// Refused before a plan is shown for approval it could not use.
-		return fmt.Errorf("%s", followsError(plan.Follows))
+		return fmt.Errorf("%s", admin.FollowsError(plan.Follows))
 	}
 	fmt.Fprint(c.stdout, plan.Rendered)
 	if !plan.Plan.Applyable {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
@@ -142,7 +143,7 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
 
 // remotePlan plans the config on a daemon and prints the plan.
 func (c *cli) remotePlan(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, format, drift string, allowMassDestroy, detailedExitcode bool) error {
-	req := remoteRequest(cf.dir, l)
+	req := admin.NewRemoteRequest(l.snap, cf.dir)
 	req.Drift, req.AllowMassDestroy = drift, allowMassDestroy
 	if format == "markdown" {
 		req.Format = "markdown"
@@ -176,8 +177,8 @@ func registerDrift(cmd *cobra.Command, drift *string) {
 }
 
 func checkDrift(mode string) error {
-	if mode != reconcile.DriftReport && mode != reconcile.DriftCorrect {
-		return usageErrorf("--drift: %q is not report or correct", mode)
+	if err := reconcile.CheckDriftMode(mode); err != nil {
+		return usageErrorf("%v", err)
 	}
 	return nil
 }

@@ -273,8 +273,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	mux.Handle(scim.Prefix, scimServer)
 	mux.Handle("POST /api/v1/hooks/git", webhook(webhookSecret, loop, log))
 	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken, PlanToken: planToken,
-		Loop: loop, Source: srcInfo, Drift: f.drift,
-		Handlers: (&remote{store: store, log: log, secrets: reconcile.OSSecrets, follows: srcInfo.Follows(), drift: f.drift}).handlers(),
+		Loop: loop, Source: srcInfo, Drift: f.drift, Secrets: reconcile.OSSecrets,
 	}))
 	metricsHandler := metrics.RequireToken(metricsToken, m.Handler())
 	if metricsLn == nil {
