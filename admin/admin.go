@@ -45,13 +45,18 @@ type Options struct {
 	Drift  string
 	// Secrets reads the secrets pushed configs name.
 	Secrets reconcile.SecretReader
+	// WebhookSecret signs the git webhook's push events; with none, or
+	// no Loop, the webhook answers 404.
+	WebhookSecret string
 }
 
 // API serves /api/v1/.
 type API struct {
 	store Store
 	opts  Options
-	mux   *http.ServeMux
+	// root routes the git webhook, which has its own authentication, and
+	// the rest to mux, behind the tokens.
+	root, mux *http.ServeMux
 }
 
 // New returns the admin API over store.
@@ -62,7 +67,9 @@ func New(store Store, opts Options) *API {
 	if opts.Drift == "" {
 		opts.Drift = reconcile.DriftReport
 	}
-	a := &API{store: store, opts: opts, mux: http.NewServeMux()}
+	a := &API{store: store, opts: opts, root: http.NewServeMux(), mux: http.NewServeMux()}
+	a.root.HandleFunc("POST /api/v1/hooks/git", a.webhook)
+	a.root.HandleFunc("/api/v1/", a.authenticated)
 	a.mux.HandleFunc("GET /api/v1/sync-log", a.syncLog)
 	a.mux.HandleFunc("GET /api/v1/organizations", a.organizations)
 	a.mux.HandleFunc("GET /api/v1/users", a.listUsers)
@@ -85,7 +92,11 @@ func New(store Store, opts Options) *API {
 	return a
 }
 
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.root.ServeHTTP(w, r) }
+
+// authenticated serves requests with the admin token, and those the plan
+// token may make with it.
+func (a *API) authenticated(w http.ResponseWriter, r *http.Request) {
 	if a.opts.Token == "" && a.opts.PlanToken == "" {
 		writeError(w, http.StatusServiceUnavailable, "the admin API is disabled: start the daemon with --admin-token-file FILE or RECONCILE_ADMIN_TOKEN")
 		return

@@ -1,13 +1,7 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
 	"os"
 	"path"
 	"strings"
@@ -15,7 +9,6 @@ import (
 
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
-	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/reconcile/source"
 	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/spf13/cobra"
@@ -100,42 +93,4 @@ func readGitToken(file string) (string, error) {
 		return strings.TrimSpace(string(b)), nil
 	}
 	return strings.TrimSpace(os.Getenv("RECONCILE_GIT_TOKEN")), nil
-}
-
-// webhook triggers a reconcile on a GitHub-style push event whose
-// X-Hub-Signature-256 is the HMAC-SHA256 of the body under the secret.
-func webhook(secret string, loop *reconcile.Loop, log *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if secret == "" {
-			http.Error(w, "the git webhook is disabled: start the daemon with --webhook-secret-file or RECONCILE_WEBHOOK_SECRET", http.StatusNotFound)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 5<<20))
-		if err != nil {
-			http.Error(w, "reading the body: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		sig, ok := strings.CutPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256=")
-		want := hmac.New(sha256.New, []byte(secret))
-		want.Write(body)
-		got, decodeErr := hex.DecodeString(sig)
-		if !ok || decodeErr != nil || !hmac.Equal(got, want.Sum(nil)) {
-			log.Warn("webhook: bad signature", "remote", r.RemoteAddr)
-			http.Error(w, "bad or missing X-Hub-Signature-256", http.StatusUnauthorized)
-			return
-		}
-		switch ev := r.Header.Get("X-GitHub-Event"); ev {
-		case "ping":
-			fmt.Fprintln(w, "pong")
-			return
-		case "", "push":
-		default:
-			// Only a push can change the config.
-			fmt.Fprintf(w, "ignored: %q events change no config\n", ev)
-			return
-		}
-		loop.Trigger()
-		w.WriteHeader(http.StatusAccepted)
-		fmt.Fprintln(w, "reconcile triggered")
-	})
 }

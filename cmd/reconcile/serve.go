@@ -271,9 +271,8 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	scimServer := scim.New(store, scim.Options{Logger: log, ExternalURL: f.externalURL, MaxBodyBytes: f.maxBody,
 		Observe: m.ObserveSCIM, ObserveRejected: m.ObserveSCIMRejected})
 	mux.Handle(scim.Prefix, scimServer)
-	mux.Handle("POST /api/v1/hooks/git", webhook(webhookSecret, loop, log))
 	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken, PlanToken: planToken,
-		Loop: loop, Source: srcInfo, Drift: f.drift, Secrets: reconcile.OSSecrets,
+		Loop: loop, Source: srcInfo, Drift: f.drift, Secrets: reconcile.OSSecrets, WebhookSecret: webhookSecret,
 	}))
 	metricsHandler := metrics.RequireToken(metricsToken, m.Handler())
 	if metricsLn == nil {
