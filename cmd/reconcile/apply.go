@@ -117,7 +117,7 @@ its config changes where it lives.`,
 func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, drift string, allowMassDestroy, autoApprove bool) error {
 	req := admin.NewRemoteRequest(l.snap, cf.dir)
 	req.Drift, req.AllowMassDestroy = drift, allowMassDestroy
-	plan, err := c.remote(ctx, sf, "/api/v1/plan", req)
+	plan, err := c.remote(ctx, sf, false, req)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags,
 		}
 	}
 	req.PlanDigest = plan.PlanDigest
-	out, err := c.remote(ctx, sf, "/api/v1/apply", req)
+	out, err := c.remote(ctx, sf, true, req)
 	if err != nil {
 		return err
 	}

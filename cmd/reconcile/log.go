@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -51,79 +47,27 @@ func (f *serverFlags) registerDefault(cmd *cobra.Command) {
 	f.url = def
 }
 
-// get calls the admin API of a daemon and decodes its JSON answer.
-func (f *serverFlags) get(ctx context.Context, path string, q url.Values, out any) error {
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	return f.call(ctx, http.MethodGet, path, nil, out)
-}
-
-// call sends a request to the admin API of a daemon and decodes its JSON
-// answer into out (or, for a *string, keeps it as text).
-func (f *serverFlags) call(ctx context.Context, method, path string, in, out any) error {
-	_, err := f.callRaw(ctx, method, path, in, func(status int, answer []byte) error {
-		if status/100 != 2 {
-			var e struct {
-				Error string `json:"error"`
-			}
-			if json.Unmarshal(answer, &e) == nil && e.Error != "" {
-				return fmt.Errorf("the daemon answered %d %s: %s", status, http.StatusText(status), e.Error)
-			}
-			return fmt.Errorf("the daemon answered %d %s", status, http.StatusText(status))
-		}
-		if text, ok := out.(*string); ok {
-			*text = string(answer)
-			return nil
-		}
-		return json.Unmarshal(answer, out)
-	})
-	return err
-}
-
-// callRaw sends a request to the admin API of a daemon and hands its
-// status and body to read.
-func (f *serverFlags) callRaw(ctx context.Context, method, path string, in any, read func(status int, body []byte) error) (int, error) {
+// client is the admin API of the daemon --server names, with the admin
+// token from --admin-token-file or $RECONCILE_ADMIN_TOKEN, else the plan
+// token from $RECONCILE_PLAN_TOKEN.
+func (f *serverFlags) client() (*admin.Client, error) {
 	token, err := readAdminToken(f.tokenFile)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if token == "" {
 		// CI that only plans holds the plan token.
 		if token, err = readSecretFlag("", "RECONCILE_PLAN_TOKEN", ""); err != nil {
-			return 0, err
+			return nil, err
 		}
 	}
 	if token == "" {
-		return 0, usageErrorf("--server needs the admin token: set RECONCILE_ADMIN_TOKEN or --admin-token-file (or, to plan, RECONCILE_PLAN_TOKEN)")
+		return nil, usageErrorf("--server needs the admin token: set RECONCILE_ADMIN_TOKEN or --admin-token-file (or, to plan, RECONCILE_PLAN_TOKEN)")
 	}
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return 0, err
-		}
-		body = bytes.NewReader(b)
+	if _, err := url.Parse(strings.TrimSuffix(f.url, "/") + "/api/v1/"); err != nil {
+		return nil, usageErrorf("--server: %v", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(f.url, "/")+path, body)
-	if err != nil {
-		return 0, usageErrorf("--server: %v", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	client := &http.Client{Timeout: 60 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("calling the daemon at %s: %w", f.url, err)
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return resp.StatusCode, fmt.Errorf("reading the daemon's answer: %w", err)
-	}
-	return resp.StatusCode, read(resp.StatusCode, answer)
+	return &admin.Client{URL: f.url, Token: token}, nil
 }
 
 func (c *cli) logCmd() *cobra.Command {
@@ -179,7 +123,11 @@ the data dir; without, it reads the data dir directly.`,
 					q.Set("since", f.Since.UTC().Format(time.RFC3339Nano))
 				}
 				q.Set("limit", fmt.Sprint(limit))
-				if err := sf.get(cmd.Context(), "/api/v1/sync-log", q, &page); err != nil {
+				cl, err := sf.client()
+				if err != nil {
+					return err
+				}
+				if page, err = cl.SyncLog(cmd.Context(), q); err != nil {
 					return err
 				}
 			} else {

@@ -148,7 +148,7 @@ func (c *cli) remotePlan(ctx context.Context, sf *serverFlags, cf *configFlags, 
 	if format == "markdown" {
 		req.Format = "markdown"
 	}
-	resp, err := c.remote(ctx, sf, "/api/v1/plan", req)
+	resp, err := c.remote(ctx, sf, false, req)
 	if err != nil {
 		return err
 	}

@@ -2,34 +2,27 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/reconcile"
 )
 
-// remoteCall sends a config to a daemon's plan or apply endpoint. A
-// config error answer comes back as the response with its Errors.
-func (f *serverFlags) remoteCall(ctx context.Context, path string, req *admin.RemoteRequest) (*admin.RemoteResponse, int, error) {
-	var resp admin.RemoteResponse
-	status, err := f.callRaw(ctx, http.MethodPost, path, req, func(status int, body []byte) error {
-		if err := json.Unmarshal(body, &resp); err != nil {
-			return fmt.Errorf("the daemon answered %d with no plan: %s", status, strings.TrimSpace(string(body)))
-		}
-		return nil
-	})
-	return &resp, status, err
-}
-
 // remote sends a config to a daemon to plan or apply. Errors in the
 // config are printed positioned, as validate does, and end the command
 // with status 1.
-func (c *cli) remote(ctx context.Context, sf *serverFlags, path string, req *admin.RemoteRequest) (*admin.RemoteResponse, error) {
-	resp, status, err := sf.remoteCall(ctx, path, req)
+func (c *cli) remote(ctx context.Context, sf *serverFlags, apply bool, req *admin.RemoteRequest) (*admin.RemoteResponse, error) {
+	cl, err := sf.client()
+	if err != nil {
+		return nil, err
+	}
+	call := cl.Plan
+	if apply {
+		call = cl.Apply
+	}
+	resp, status, err := call(ctx, req)
 	if err != nil {
 		return nil, err
 	}

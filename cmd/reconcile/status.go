@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"text/tabwriter"
 	"time"
 
@@ -29,8 +28,12 @@ Exit status: 0 ready, 1 not ready or an error.`,
   reconcile status --json | jq -r .revision`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var st admin.StatusReport
-			if err := a.sf.get(cmd.Context(), "/api/v1/status", nil, &st); err != nil {
+			cl, err := a.sf.client()
+			if err != nil {
+				return err
+			}
+			st, err := cl.Status(cmd.Context())
+			if err != nil {
 				return err
 			}
 			if a.asJSON {
@@ -109,8 +112,12 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no drift,
   reconcile drift --json | jq '.resource_drift[].address'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var d admin.DriftReport
-			if err := a.sf.get(cmd.Context(), "/api/v1/drift", nil, &d); err != nil {
+			cl, err := a.sf.client()
+			if err != nil {
+				return err
+			}
+			d, err := cl.Drift(cmd.Context())
+			if err != nil {
 				return err
 			}
 			if a.asJSON {
@@ -118,8 +125,8 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no drift,
 					return err
 				}
 			} else {
-				var text string
-				if err := a.sf.get(cmd.Context(), "/api/v1/drift", url.Values{"format": {"text"}}, &text); err != nil {
+				text, err := cl.DriftText(cmd.Context())
+				if err != nil {
 					return err
 				}
 				fmt.Fprint(a.stdout, text)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -62,12 +61,12 @@ $RECONCILE_SERVER, else http://127.0.0.1:8080) with the admin token from
 var uuidLike = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // resolve turns a USER argument into an id.
-func (a *adminCLI) resolve(ctx context.Context, user string) (string, error) {
+func (a *adminCLI) resolve(ctx context.Context, cl *admin.Client, user string) (string, error) {
 	if uuidLike.MatchString(user) {
 		return user, nil
 	}
-	var page admin.UserPage
-	if err := a.sf.get(ctx, "/api/v1/users", url.Values{"userName": {user}}, &page); err != nil {
+	page, err := cl.Users(ctx, url.Values{"userName": {user}})
+	if err != nil {
 		return "", err
 	}
 	switch len(page.Users) {
@@ -131,10 +130,14 @@ func (a *adminCLI) usersList() *cobra.Command {
 			if cmd.Flags().Changed("legal-hold") {
 				q.Set("legalHold", fmt.Sprint(hold))
 			}
+			cl, err := a.sf.client()
+			if err != nil {
+				return err
+			}
 			var all []admin.User
 			for {
-				var page admin.UserPage
-				if err := a.sf.get(cmd.Context(), "/api/v1/users", q, &page); err != nil {
+				page, err := cl.Users(cmd.Context(), q)
+				if err != nil {
 					return err
 				}
 				all = append(all, page.Users...)
@@ -160,12 +163,16 @@ func (a *adminCLI) usersGet() *cobra.Command {
 		Example: "  reconcile users get alice@acme.com --json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := a.resolve(cmd.Context(), args[0])
+			cl, err := a.sf.client()
 			if err != nil {
 				return err
 			}
-			var u admin.User
-			if err := a.sf.get(cmd.Context(), "/api/v1/users/"+url.PathEscape(id), nil, &u); err != nil {
+			id, err := a.resolve(cmd.Context(), cl, args[0])
+			if err != nil {
+				return err
+			}
+			u, err := cl.User(cmd.Context(), id)
+			if err != nil {
 				return err
 			}
 			return a.printUser(u)
@@ -189,16 +196,16 @@ func (a *adminCLI) usersAction(action, short string) *cobra.Command {
 }
 
 func (a *adminCLI) act(ctx context.Context, user, action string, in any) error {
-	id, err := a.resolve(ctx, user)
+	cl, err := a.sf.client()
 	if err != nil {
 		return err
 	}
-	var u admin.User
-	method, path := http.MethodPost, "/api/v1/users/"+url.PathEscape(id)+"/"+action
-	if action == "roles" {
-		method = http.MethodPut
+	id, err := a.resolve(ctx, cl, user)
+	if err != nil {
+		return err
 	}
-	if err := a.sf.call(ctx, method, path, in, &u); err != nil {
+	u, err := cl.UserAction(ctx, id, action, in)
+	if err != nil {
 		return err
 	}
 	return a.printUser(u)
@@ -259,8 +266,12 @@ func (a *adminCLI) usersCreate() *cobra.Command {
 			if strings.TrimSpace(in.UserName) == "" || in.Organization == "" {
 				return usageErrorf("--user-name and --organization are required")
 			}
-			var u admin.User
-			if err := a.sf.call(cmd.Context(), http.MethodPost, "/api/v1/users", in, &u); err != nil {
+			cl, err := a.sf.client()
+			if err != nil {
+				return err
+			}
+			u, err := cl.CreateUser(cmd.Context(), in)
+			if err != nil {
 				return err
 			}
 			return a.printUser(u)
@@ -299,8 +310,12 @@ drops them (the users stay blocked). Either resets the guard.`,
 		Short: "List pending deactivations and the guards",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var d admin.Deactivations
-			if err := a.sf.get(cmd.Context(), "/api/v1/deactivations", nil, &d); err != nil {
+			cl, err := a.sf.client()
+			if err != nil {
+				return err
+			}
+			d, err := cl.Deactivations(cmd.Context())
+			if err != nil {
 				return err
 			}
 			return a.printDeactivations(d)
@@ -313,8 +328,12 @@ drops them (the users stay blocked). Either resets the guard.`,
 			Short: map[string]string{"approve": "Let the deactivations a tripped guard paused happen", "cancel": "Drop the deactivations a tripped guard paused; the users stay blocked"}[action],
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				var d admin.Deactivations
-				if err := a.sf.call(cmd.Context(), http.MethodPost, "/api/v1/deactivations/"+url.PathEscape(args[0])+"/"+action, nil, &d); err != nil {
+				cl, err := a.sf.client()
+				if err != nil {
+					return err
+				}
+				d, err := cl.ResolveDeactivations(cmd.Context(), args[0], action)
+				if err != nil {
 					return err
 				}
 				return a.printDeactivations(d)
@@ -356,18 +375,20 @@ func (c *cli) organizationsCmd() *cobra.Command {
 		Example: "  reconcile organizations --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var out struct {
-				Organizations []admin.Organization `json:"organizations"`
+			cl, err := a.sf.client()
+			if err != nil {
+				return err
 			}
-			if err := a.sf.get(cmd.Context(), "/api/v1/organizations", nil, &out); err != nil {
+			orgs, err := cl.Organizations(cmd.Context())
+			if err != nil {
 				return err
 			}
 			if a.asJSON {
-				return printJSON(a.stdout, out.Organizations)
+				return printJSON(a.stdout, orgs)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tPARENT\tCOLD STORAGE\tPROTECT\tUSERS")
-			for _, o := range out.Organizations {
+			for _, o := range orgs {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%d\n", cell(o.Name), cell(o.DisplayName), cell(dash(o.Parent)), o.ColdStoragePeriod, o.Protect, o.Users)
 			}
 			return tw.Flush()

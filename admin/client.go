@@ -1,0 +1,190 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Client calls the admin API of a running daemon, with the wire types
+// the API answers with: what the CLI (and later the console) use.
+type Client struct {
+	// URL is the daemon's base URL, e.g. http://127.0.0.1:8080.
+	URL string
+	// Token is the admin token, or the plan token for what it may do.
+	Token string
+	// HTTP sends the requests; one with a 60s timeout when nil.
+	HTTP *http.Client
+}
+
+// maxAnswerBytes bounds an answer of the daemon.
+const maxAnswerBytes = 64 << 20
+
+// Status is GET /api/v1/status.
+func (c *Client) Status(ctx context.Context) (StatusReport, error) {
+	var st StatusReport
+	return st, c.Get(ctx, "/api/v1/status", nil, &st)
+}
+
+// Drift is GET /api/v1/drift.
+func (c *Client) Drift(ctx context.Context) (DriftReport, error) {
+	var d DriftReport
+	return d, c.Get(ctx, "/api/v1/drift", nil, &d)
+}
+
+// DriftText is GET /api/v1/drift?format=text: the drift for people.
+func (c *Client) DriftText(ctx context.Context) (string, error) {
+	var text string
+	return text, c.Get(ctx, "/api/v1/drift", url.Values{"format": {"text"}}, &text)
+}
+
+// Users is a page of GET /api/v1/users with the query q.
+func (c *Client) Users(ctx context.Context, q url.Values) (UserPage, error) {
+	var page UserPage
+	return page, c.Get(ctx, "/api/v1/users", q, &page)
+}
+
+// User is GET /api/v1/users/{id}.
+func (c *Client) User(ctx context.Context, id string) (User, error) {
+	var u User
+	return u, c.Get(ctx, "/api/v1/users/"+url.PathEscape(id), nil, &u)
+}
+
+// CreateUser is POST /api/v1/users: a local user.
+func (c *Client) CreateUser(ctx context.Context, in UserInput) (User, error) {
+	var u User
+	return u, c.Call(ctx, http.MethodPost, "/api/v1/users", in, &u)
+}
+
+// UserAction acts on a user: POST /api/v1/users/{id}/{action} with an
+// ActionInput, or, for "roles", PUT .../roles with the roles.
+func (c *Client) UserAction(ctx context.Context, id, action string, in any) (User, error) {
+	var u User
+	method := http.MethodPost
+	if action == "roles" {
+		method = http.MethodPut
+	}
+	return u, c.Call(ctx, method, "/api/v1/users/"+url.PathEscape(id)+"/"+action, in, &u)
+}
+
+// Deactivations is GET /api/v1/deactivations.
+func (c *Client) Deactivations(ctx context.Context) (Deactivations, error) {
+	var d Deactivations
+	return d, c.Get(ctx, "/api/v1/deactivations", nil, &d)
+}
+
+// ResolveDeactivations approves or cancels (action) the deactivations a
+// provider's tripped guard paused.
+func (c *Client) ResolveDeactivations(ctx context.Context, provider, action string) (Deactivations, error) {
+	var d Deactivations
+	return d, c.Call(ctx, http.MethodPost, "/api/v1/deactivations/"+url.PathEscape(provider)+"/"+action, nil, &d)
+}
+
+// Organizations is GET /api/v1/organizations.
+func (c *Client) Organizations(ctx context.Context) ([]Organization, error) {
+	var out struct {
+		Organizations []Organization `json:"organizations"`
+	}
+	return out.Organizations, c.Get(ctx, "/api/v1/organizations", nil, &out)
+}
+
+// SyncLog is a page of GET /api/v1/sync-log with the query q.
+func (c *Client) SyncLog(ctx context.Context, q url.Values) (SyncLogPage, error) {
+	var page SyncLogPage
+	return page, c.Get(ctx, "/api/v1/sync-log", q, &page)
+}
+
+// Plan sends a config to POST /api/v1/plan. Whatever the status, an
+// answer with a plan or errors is returned with it: a config error
+// comes back as the response's Errors.
+func (c *Client) Plan(ctx context.Context, req *RemoteRequest) (*RemoteResponse, int, error) {
+	return c.remote(ctx, "/api/v1/plan", req)
+}
+
+// Apply sends a config to POST /api/v1/apply, as Plan does.
+func (c *Client) Apply(ctx context.Context, req *RemoteRequest) (*RemoteResponse, int, error) {
+	return c.remote(ctx, "/api/v1/apply", req)
+}
+
+func (c *Client) remote(ctx context.Context, path string, req *RemoteRequest) (*RemoteResponse, int, error) {
+	var resp RemoteResponse
+	status, err := c.do(ctx, http.MethodPost, path, req, func(status int, body []byte) error {
+		if err := json.Unmarshal(body, &resp); err != nil {
+			return fmt.Errorf("the daemon answered %d with no plan: %s", status, strings.TrimSpace(string(body)))
+		}
+		return nil
+	})
+	return &resp, status, err
+}
+
+// Get calls GET path?q and decodes the JSON answer into out.
+func (c *Client) Get(ctx context.Context, path string, q url.Values, out any) error {
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return c.Call(ctx, http.MethodGet, path, nil, out)
+}
+
+// Call sends in (nil for no body) as JSON and decodes the JSON answer
+// into out, or keeps it as text when out is a *string. An answer other
+// than 2xx is an error with the API's message.
+func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
+	_, err := c.do(ctx, method, path, in, func(status int, answer []byte) error {
+		if status/100 != 2 {
+			var e struct {
+				Error string `json:"error"`
+			}
+			if json.Unmarshal(answer, &e) == nil && e.Error != "" {
+				return fmt.Errorf("the daemon answered %d %s: %s", status, http.StatusText(status), e.Error)
+			}
+			return fmt.Errorf("the daemon answered %d %s", status, http.StatusText(status))
+		}
+		if text, ok := out.(*string); ok {
+			*text = string(answer)
+			return nil
+		}
+		return json.Unmarshal(answer, out)
+	})
+	return err
+}
+
+// do sends a request with the token and hands the answer's status and
+// body to read.
+func (c *Client) do(ctx context.Context, method, path string, in any, read func(status int, body []byte) error) (int, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return 0, err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.URL, "/")+path, body)
+	if err != nil {
+		return 0, fmt.Errorf("the daemon's URL: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	client := c.HTTP
+	if client == nil {
+		client = &http.Client{Timeout: 60 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("calling the daemon at %s: %w", c.URL, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	if err != nil {
+		return resp.StatusCode, fmt.Errorf("reading the daemon's answer: %w", err)
+	}
+	return resp.StatusCode, read(resp.StatusCode, answer)
+}
