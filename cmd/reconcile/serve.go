@@ -1,32 +1,15 @@
 package main
 
 import (
-	"context"
-	"crypto/tls"
-	"errors"
-	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/reconcile-dev/reconcile/admin"
-	"github.com/reconcile-dev/reconcile/internal/gcheadroom"
-	"github.com/reconcile-dev/reconcile/lifecycle"
-	"github.com/reconcile-dev/reconcile/metrics"
-	"github.com/reconcile-dev/reconcile/reconcile"
-	"github.com/reconcile-dev/reconcile/reconcile/source"
-	"github.com/reconcile-dev/reconcile/scim"
-	"github.com/reconcile-dev/reconcile/state"
 	"github.com/spf13/cobra"
 )
 
+// serveFlags are the flags of serve.
 type serveFlags struct {
 	cf               configFlags
 	df               dataFlags
@@ -103,6 +86,11 @@ Secrets generated for providers are printed once on standard output.`,
 			return c.serve(cmd, &f)
 		},
 	}
+	f.register(cmd)
+	return cmd
+}
+
+func (f *serveFlags) register(cmd *cobra.Command) {
 	f.cf.register(cmd)
 	f.df.register(cmd)
 	f.git.register(cmd)
@@ -124,302 +112,42 @@ Secrets generated for providers are printed once on standard output.`,
 	fl.StringVar(&f.metricsTokenFile, "metrics-token-file", "", "file holding a bearer token that /metrics requires (or set RECONCILE_METRICS_TOKEN)")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go's /debug/pprof profiles on this loopback address (e.g. 127.0.0.1:6060)")
 	fl.BoolVar(&f.recoverDamaged, "recover-damaged-state", false, "start on a damaged data dir by discarding the damaged log entries or snapshot and everything logged after them (logged at ERROR); without it the daemon refuses to start on one")
-	return cmd
 }
 
+// serve runs the daemon until it is interrupted or a server fails.
 func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
-	ctx := cmd.Context()
 	log, err := c.logger()
 	if err != nil {
 		return err
 	}
-	switch {
-	case f.cf.dir == "" && f.git.url == "" && !f.push:
-		return usageErrorf("give --config DIR (a directory) or --git URL (a repository) to follow, or --push to take the config from reconcile apply --server")
-	case f.cf.dir != "" && f.git.url != "":
-		return usageErrorf("--config and --git exclude each other: follow a directory or a repository")
-	case f.push && (f.cf.dir != "" || f.git.url != ""):
-		return usageErrorf("--push excludes --config and --git: a daemon that follows a config takes changes only from it")
-	}
-	if err := checkDrift(f.drift); err != nil {
-		return err
-	}
-	if f.maxBody < 1<<10 || f.maxBody > 1<<30 {
-		// A SCIM user is about 1 KB; below that every write would be 413.
-		return usageErrorf("--max-body-bytes is %d: give %d (1 KiB) to %d (1 GiB)", f.maxBody, 1<<10, 1<<30)
-	}
-	if f.gcHeadroomMiB < 0 || f.gcHeadroomMiB > 1<<20 {
-		return usageErrorf("--gc-headroom-mib is %d: give 0 to %d MiB", f.gcHeadroomMiB, 1<<20)
-	}
-	if err := f.df.check(cmd); err != nil {
-		return err
-	}
-	adminToken, err := readAdminToken(f.adminTokenFile)
+	d, err := newDaemon(cmd, f, log)
 	if err != nil {
 		return err
 	}
-	planToken, err := readSecretFlag(f.planTokenFile, "RECONCILE_PLAN_TOKEN", "--plan-token-file")
-	if err != nil {
-		return err
-	}
-	if planToken != "" && planToken == adminToken {
-		return usageErrorf("the plan token is the admin token: give CI a token of its own")
-	}
-	webhookSecret, err := readSecretFlag(f.webhookFile, "RECONCILE_WEBHOOK_SECRET", "--webhook-secret-file")
-	if err != nil {
-		return err
-	}
-	metricsToken, err := readSecretFlag(f.metricsTokenFile, "RECONCILE_METRICS_TOKEN", "--metrics-token-file")
-	if err != nil {
-		return err
-	}
-	if metricsToken != "" && (metricsToken == adminToken || metricsToken == planToken) {
-		return usageErrorf("the metrics token is the admin or plan token: give Prometheus a token of its own")
-	}
-	tlsConfig, err := loadTLS(f.tlsCert, f.tlsKey)
-	if err != nil {
-		return err
-	}
-	if f.debugListen != "" {
-		if err := serveDebug(f.debugListen); err != nil {
-			return err
-		}
-	}
-	ln, err := net.Listen("tcp", f.listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", f.listen, err)
-	}
-	defer ln.Close()
-	metricsLn, err := listenMetrics(f.metricsListen)
-	if err != nil {
-		return err
-	}
-	if metricsLn != nil {
-		defer metricsLn.Close()
-	}
+	defer d.close()
 	// Serve at once: while the state is replayed and the config applied,
 	// clients get 503 with Retry-After rather than a connection that hangs.
 	g := newGate()
-	srv := newServer(g, tlsConfig, log)
-	servers := []*http.Server{srv}
-	errc := make(chan error, 2)
-	go serveOn(srv, ln, errc)
+	srv := d.start(g)
 	defer srv.Close()
-
-	gcheadroom.Keep(ctx, uint64(f.gcHeadroomMiB)<<20, log, nil)
-	m := metrics.New()
-	store, err := state.Open(ctx, f.df.path(), state.Options{Logger: log, OnFatal: func(err error) {
-		// An fsync error: carrying on could acknowledge writes that are
-		// not on disk. Stop; a restart recovers what is.
-		log.Error("stopping: the state can no longer be trusted to be durable", "err", err)
-		os.Exit(3)
-	}, ObserveAppend: m.ObserveLogAppend, ObserveCommit: m.ObserveLogCommit, Recover: f.recoverDamaged})
-	if err != nil {
-		return fmt.Errorf("opening state: %w", err)
-	}
-	defer store.Close()
-	log.Info("state opened", "dataDir", f.df.path(), "users", store.View().CountUsers())
-	g.starting("applying the config")
-
-	src, srcInfo, prefix, err := c.makeSource(f)
-	if err != nil {
+	ctx := cmd.Context()
+	if err := d.openState(ctx); err != nil {
 		return err
 	}
-	m.WatchState(store, func() int { return reconcile.CountDrift(store.View()) })
-	loop := &reconcile.Loop{
-		Source: src, Store: store, Secrets: reconcile.OSSecrets, Log: log, Dir: prefix,
-		Drift: f.drift, AllowMassDestroy: f.allowMassDestroy, Interval: f.git.poll,
-		OnApply: c.printApplied,
-		Observe: m.ObserveRun,
+	defer d.store.Close()
+	g.starting("applying the config")
+	if err := d.follow(ctx, c.printApplied); err != nil {
+		return err
 	}
-	if f.git.url == "" {
-		loop.Interval = 0
-	}
-	// Apply before serving: identity providers find the providers of the
-	// config, or the last applied state when it is bad.
-	if src != nil {
-		loop.RunOnce(ctx)
-	}
-
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	done := make(chan struct{})
-	defer func() { stop(); <-done; <-done }()
-	go func() {
-		defer func() { done <- struct{}{} }()
-		lifecycle.New(store, log, nil).Run(ctx)
-	}()
-	go func() {
-		defer func() { done <- struct{}{} }()
-		if src != nil {
-			loop.Run(ctx)
-		}
-	}()
-	if f.cf.dir != "" {
-		changes, err := source.Watch(ctx, f.cf.dir, f.debounce, log)
-		if err != nil {
-			return fmt.Errorf("watching %s: %w", f.cf.dir, err)
-		}
-		go func() {
-			for range changes {
-				loop.Trigger()
-			}
-		}()
+	wait := d.runBackground(ctx)
+	defer func() { stop(); wait() }()
+	if err := d.watch(ctx); err != nil {
+		return err
 	}
-
-	mux := http.NewServeMux()
-	scimServer := scim.New(store, scim.Options{Logger: log, ExternalURL: f.externalURL, MaxBodyBytes: f.maxBody,
-		Observe: m.ObserveSCIM, ObserveRejected: m.ObserveSCIMRejected})
-	mux.Handle(scim.Prefix, scimServer)
-	mux.Handle("/api/v1/", admin.New(store, admin.Options{Logger: log, Token: adminToken, PlanToken: planToken,
-		Loop: loop, Source: srcInfo, Drift: f.drift, Secrets: reconcile.OSSecrets, WebhookSecret: webhookSecret,
-	}))
-	metricsHandler := metrics.RequireToken(metricsToken, m.Handler())
-	if metricsLn == nil {
-		mux.Handle("GET /metrics", metricsHandler)
-	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := store.Failed(); err != nil {
-			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
-	g.open(mux)
-
-	base := f.externalURL
-	if base == "" {
-		base = "http://" + ln.Addr().String()
-		if tlsConfig != nil {
-			base = "https://" + ln.Addr().String()
-		}
-	}
-	base = strings.TrimSuffix(base, "/")
-	log.Info("serving", "listen", ln.Addr().String(), "admin", adminToken != "", "source", srcInfo.String(), "drift", f.drift)
-	fmt.Fprintf(c.stdout, "reconcile is serving on %s\n", base)
-	// What an identity provider's admin enters: shown whatever the log
-	// level (warn by default).
-	for _, p := range store.View().Providers() {
-		fmt.Fprintf(c.stdout, "  provider %s: SCIM base URL %s (%s auth)\n", p.Name, base+scim.Prefix+p.Name+"/", p.Auth.Type)
-	}
-
-	if metricsLn != nil {
-		msrv := newServer(metricsMux(metricsHandler), tlsConfig, log)
-		servers = append(servers, msrv)
-		go serveOn(msrv, metricsLn, errc)
-		log.Info("serving metrics", "listen", metricsLn.Addr().String(), "token", metricsToken != "")
-		fmt.Fprintf(c.stdout, "  metrics: %s\n", metricsURL(metricsLn, tlsConfig))
-	}
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Warn("shutdown", "err", err)
-		}
-	}
-	scimServer.Close() // the rejected writes not summarized yet, before the store closes
-	return nil
-}
-
-// newServer is an HTTP server with the daemon's timeouts.
-func newServer(h http.Handler, tlsConfig *tls.Config, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		TLSConfig:         tlsConfig,
-	}
-}
-
-// serveOn serves srv on ln, over TLS when it has a TLS config, and sends
-// why it stopped to errc.
-func serveOn(srv *http.Server, ln net.Listener, errc chan<- error) {
-	if srv.TLSConfig != nil {
-		errc <- srv.ServeTLS(ln, "", "")
-		return
-	}
-	errc <- srv.Serve(ln)
-}
-
-func loadTLS(certFile, keyFile string) (*tls.Config, error) {
-	if (certFile == "") != (keyFile == "") {
-		return nil, usageErrorf("--tls-cert and --tls-key go together")
-	}
-	if certFile == "" {
-		return nil, nil
-	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-	if err != nil {
-		return nil, fmt.Errorf("loading --tls-cert/--tls-key: %w", err)
-	}
-	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
-}
-
-func serveDebug(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		return usageErrorf("--debug-listen must be a loopback address such as 127.0.0.1:6060: profiles are not for the network")
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listening on --debug-listen: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	go (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
-	return nil
-}
-
-func readAdminToken(file string) (string, error) {
-	return readSecretFlag(file, "RECONCILE_ADMIN_TOKEN", "--admin-token-file")
-}
-
-// readSecretFlag reads a secret from the file a flag names, else from an
-// environment variable; "" when neither is set.
-func readSecretFlag(file, env, flag string) (string, error) {
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("reading %s: %w", flag, err)
-		}
-		t := strings.TrimSpace(string(b))
-		if len(t) < reconcile.MinSecretLength {
-			return "", fmt.Errorf("the secret in %s is %d characters; at least %d are required", file, len(t), reconcile.MinSecretLength)
-		}
-		return t, nil
-	}
-	t := strings.TrimSpace(os.Getenv(env))
-	if t != "" && len(t) < reconcile.MinSecretLength {
-		return "", fmt.Errorf("%s is %d characters; at least %d are required", env, len(t), reconcile.MinSecretLength)
-	}
-	return t, nil
-}
-
-// makeSource is what the daemon follows (nil when its config is pushed),
-// its description, and the prefix of file names in its config errors.
-func (c *cli) makeSource(f *serveFlags) (reconcile.Source, admin.SourceInfo, string, error) {
-	if f.push {
-		return nil, admin.SourceInfo{Kind: "push"}, "", nil
-	}
-	if f.cf.dir != "" {
-		return configDir(f.cf.dir), admin.SourceInfo{Kind: "dir", Dir: f.cf.dir}, filepath.ToSlash(f.cf.dir), nil
-	}
-	g, err := f.git.source(filepath.Join(f.df.path(), "git"))
-	if err != nil {
-		return nil, admin.SourceInfo{}, "", err
-	}
-	info := admin.SourceInfo{Kind: "git", URL: g.Remote(), Branch: f.git.branch, Path: g.Path}
-	return g, info, strings.Trim(g.Path, "/"), nil
+	g.open(d.routes())
+	d.printServing(c.stdout)
+	d.serveMetrics(c.stdout)
+	return d.wait(ctx)
 }

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/admin"
+	"github.com/reconcile-dev/reconcile/internal/gcheadroom"
+	"github.com/reconcile-dev/reconcile/lifecycle"
+	"github.com/reconcile-dev/reconcile/metrics"
+	"github.com/reconcile-dev/reconcile/reconcile"
+	"github.com/reconcile-dev/reconcile/reconcile/source"
+	"github.com/reconcile-dev/reconcile/scim"
+	"github.com/reconcile-dev/reconcile/state"
+	"github.com/spf13/cobra"
+)
+
+// daemon is what serve runs, once its flags are read: its listeners, its
+// state, the loop that follows the config, and its HTTP servers. Each
+// method is one step of serve, in order.
+type daemon struct {
+	f    *serveFlags
+	keys serveKeys
+	log  *slog.Logger
+	tls  *tls.Config // nil for plain HTTP
+	// ln is --listen; metricsLn is --metrics-listen, nil without it.
+	ln, metricsLn net.Listener
+	// errc receives why a server stopped.
+	errc    chan error
+	servers []*http.Server
+
+	metrics *metrics.Metrics
+	store   *state.Store
+	src     reconcile.Source // nil when the config is pushed
+	info    admin.SourceInfo
+	loop    *reconcile.Loop
+	scim    *scim.Server
+}
+
+// newDaemon checks serve's flags, reads its secrets and its TLS
+// certificate, and opens its listeners (close closes them).
+func newDaemon(cmd *cobra.Command, f *serveFlags, log *slog.Logger) (*daemon, error) {
+	if err := f.check(cmd); err != nil {
+		return nil, err
+	}
+	keys, err := f.readKeys()
+	if err != nil {
+		return nil, err
+	}
+	tlsConfig, err := loadTLS(f.tlsCert, f.tlsKey)
+	if err != nil {
+		return nil, err
+	}
+	if f.debugListen != "" {
+		if err := serveDebug(f.debugListen); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", f.listen, err)
+	}
+	metricsLn, err := listenMetrics(f.metricsListen)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return &daemon{f: f, keys: keys, log: log, tls: tlsConfig, ln: ln, metricsLn: metricsLn, errc: make(chan error, 2)}, nil
+}
+
+// close closes the listeners.
+func (d *daemon) close() {
+	if d.metricsLn != nil {
+		d.metricsLn.Close()
+	}
+	d.ln.Close()
+}
+
+// start serves h on --listen from now on.
+func (d *daemon) start(h http.Handler) *http.Server {
+	srv := newServer(h, d.tls, d.log)
+	d.servers = append(d.servers, srv)
+	go serveOn(srv, d.ln, d.errc)
+	return srv
+}
+
+// openState opens the state of the data dir, observed by the metrics.
+func (d *daemon) openState(ctx context.Context) error {
+	gcheadroom.Keep(ctx, uint64(d.f.gcHeadroomMiB)<<20, d.log, nil)
+	d.metrics = metrics.New()
+	store, err := state.Open(ctx, d.f.df.path(), state.Options{Logger: d.log, OnFatal: func(err error) {
+		// An fsync error: carrying on could acknowledge writes that are
+		// not on disk. Stop; a restart recovers what is.
+		d.log.Error("stopping: the state can no longer be trusted to be durable", "err", err)
+		os.Exit(3)
+	}, ObserveAppend: d.metrics.ObserveLogAppend, ObserveCommit: d.metrics.ObserveLogCommit, Recover: d.f.recoverDamaged})
+	if err != nil {
+		return fmt.Errorf("opening state: %w", err)
+	}
+	d.store = store
+	d.log.Info("state opened", "dataDir", d.f.df.path(), "users", store.View().CountUsers())
+	return nil
+}
+
+// follow makes the loop that keeps the state following the config, and
+// runs it once: identity providers then find the providers of the
+// config, or the last applied state when it is bad, from the first
+// request on. onApply is told of each apply.
+func (d *daemon) follow(ctx context.Context, onApply func(*reconcile.Plan, *reconcile.Outcome)) error {
+	src, info, prefix, err := makeSource(d.f)
+	if err != nil {
+		return err
+	}
+	d.src, d.info = src, info
+	d.metrics.WatchState(d.store, func() int { return reconcile.CountDrift(d.store.View()) })
+	d.loop = &reconcile.Loop{
+		Source: src, Store: d.store, Secrets: reconcile.OSSecrets, Log: d.log, Dir: prefix,
+		Drift: d.f.drift, AllowMassDestroy: d.f.allowMassDestroy, Interval: d.f.git.poll,
+		OnApply: onApply,
+		Observe: d.metrics.ObserveRun,
+	}
+	if d.f.git.url == "" {
+		d.loop.Interval = 0
+	}
+	if src != nil {
+		d.loop.RunOnce(ctx)
+	}
+	return nil
+}
+
+// makeSource is what the daemon follows (nil when its config is pushed),
+// its description, and the prefix of file names in its config errors.
+func makeSource(f *serveFlags) (reconcile.Source, admin.SourceInfo, string, error) {
+	if f.push {
+		return nil, admin.SourceInfo{Kind: "push"}, "", nil
+	}
+	if f.cf.dir != "" {
+		return configDir(f.cf.dir), admin.SourceInfo{Kind: "dir", Dir: f.cf.dir}, filepath.ToSlash(f.cf.dir), nil
+	}
+	g, err := f.git.source(filepath.Join(f.df.path(), "git"))
+	if err != nil {
+		return nil, admin.SourceInfo{}, "", err
+	}
+	info := admin.SourceInfo{Kind: "git", URL: g.Remote(), Branch: f.git.branch, Path: g.Path}
+	return g, info, strings.Trim(g.Path, "/"), nil
+}
+
+// runBackground runs the lifecycle's timers and the loop until ctx is
+// done; the function it returns waits for both to stop.
+func (d *daemon) runBackground(ctx context.Context) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer func() { done <- struct{}{} }()
+		lifecycle.New(d.store, d.log, nil).Run(ctx)
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		if d.src != nil {
+			d.loop.Run(ctx)
+		}
+	}()
+	return func() { <-done; <-done }
+}
+
+// watch runs the loop when the directory it follows changes.
+func (d *daemon) watch(ctx context.Context) error {
+	if d.f.cf.dir == "" {
+		return nil
+	}
+	changes, err := source.Watch(ctx, d.f.cf.dir, d.f.debounce, d.log)
+	if err != nil {
+		return fmt.Errorf("watching %s: %w", d.f.cf.dir, err)
+	}
+	go func() {
+		for range changes {
+			d.loop.Trigger()
+		}
+	}()
+	return nil
+}
+
+// routes is what the daemon serves on --listen once it has started:
+// SCIM, the admin API, the probes, and /metrics unless it has a
+// listener of its own.
+func (d *daemon) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	d.scim = scim.New(d.store, scim.Options{Logger: d.log, ExternalURL: d.f.externalURL, MaxBodyBytes: d.f.maxBody,
+		Observe: d.metrics.ObserveSCIM, ObserveRejected: d.metrics.ObserveSCIMRejected})
+	mux.Handle(scim.Prefix, d.scim)
+	mux.Handle("/api/v1/", admin.New(d.store, admin.Options{Logger: d.log, Token: d.keys.admin, PlanToken: d.keys.plan,
+		Loop: d.loop, Source: d.info, Drift: d.f.drift, Secrets: reconcile.OSSecrets, WebhookSecret: d.keys.webhook,
+	}))
+	if d.metricsLn == nil {
+		mux.Handle("GET /metrics", d.metricsHandler())
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := d.store.Failed(); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+// metricsHandler serves /metrics, behind the metrics token if there is one.
+func (d *daemon) metricsHandler() http.Handler {
+	return metrics.RequireToken(d.keys.metrics, d.metrics.Handler())
+}
+
+// printServing says where the daemon serves, and each provider's SCIM
+// base URL: what an identity provider's admin enters, shown whatever the
+// log level (warn by default).
+func (d *daemon) printServing(w io.Writer) {
+	base := d.f.externalURL
+	if base == "" {
+		base = "http://" + d.ln.Addr().String()
+		if d.tls != nil {
+			base = "https://" + d.ln.Addr().String()
+		}
+	}
+	base = strings.TrimSuffix(base, "/")
+	d.log.Info("serving", "listen", d.ln.Addr().String(), "admin", d.keys.admin != "", "source", d.info.String(), "drift", d.f.drift)
+	fmt.Fprintf(w, "reconcile is serving on %s\n", base)
+	for _, p := range d.store.View().Providers() {
+		fmt.Fprintf(w, "  provider %s: SCIM base URL %s (%s auth)\n", p.Name, base+scim.Prefix+p.Name+"/", p.Auth.Type)
+	}
+}
+
+// serveMetrics serves /metrics on --metrics-listen, when given, and says
+// where.
+func (d *daemon) serveMetrics(w io.Writer) {
+	if d.metricsLn == nil {
+		return
+	}
+	msrv := newServer(metricsMux(d.metricsHandler()), d.tls, d.log)
+	d.servers = append(d.servers, msrv)
+	go serveOn(msrv, d.metricsLn, d.errc)
+	d.log.Info("serving metrics", "listen", d.metricsLn.Addr().String(), "token", d.keys.metrics != "")
+	fmt.Fprintf(w, "  metrics: %s\n", metricsURL(d.metricsLn, d.tls))
+}
+
+// wait serves until a server fails, or until ctx is done: then it shuts
+// the servers down, and SCIM summarizes the rejected writes it has not
+// yet, before the state closes.
+func (d *daemon) wait(ctx context.Context) error {
+	select {
+	case err := <-d.errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	d.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, s := range d.servers {
+		if err := s.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.log.Warn("shutdown", "err", err)
+		}
+	}
+	d.scim.Close()
+	return nil
+}
