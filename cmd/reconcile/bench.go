@@ -18,16 +18,37 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// benchFlags are the flags of bench.
+type benchFlags struct {
+	cfg        bench.Config
+	tokenEnv   string
+	basicUser  string
+	prepare    int
+	noBaseline bool
+	durableDir string
+	metricsEnv string
+}
+
+func (f *benchFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.cfg.BaseURL, "target", "", "the provider's SCIM base URL, on this machine")
+	fl.StringVar(&f.tokenEnv, "token-env", "BENCH_TOKEN", "environment variable holding the provider's secret")
+	fl.StringVar(&f.basicUser, "basic-user", "", "authenticate with Basic and this username (default: Bearer)")
+	fl.StringVar(&f.cfg.Scenario, "scenario", bench.ScenarioSync, "what to send: "+strings.Join(bench.Scenarios, ", "))
+	fl.StringVar(&f.cfg.Lookup, "lookup", bench.LookupUserName, "how sync and filter look users up: "+strings.Join(bench.Lookups, ", "))
+	fl.IntVar(&f.cfg.Workers, "workers", 16, "concurrent clients")
+	fl.DurationVar(&f.cfg.Duration, "duration", 0, "how long to run")
+	fl.IntVar(&f.cfg.Users, "users", 0, "how many operations to run at most (users, for sync and post)")
+	fl.Float64Var(&f.cfg.Rate, "rate", 0, "operations per second (open loop); 0 is as fast as possible")
+	fl.IntVar(&f.prepare, "prepare", 0, "users to create before a get, filter, put or deprovision run")
+	fl.BoolVar(&f.noBaseline, "no-baseline", false, "skip the baseline run")
+	fl.StringVar(&f.cfg.MetricsURL, "metrics-url", "", "the daemon's /metrics, for its log figures, on this machine (default: /metrics on --target's host; give serve's --metrics-listen)")
+	fl.StringVar(&f.metricsEnv, "metrics-token-env", "BENCH_METRICS_TOKEN", "environment variable holding the daemon's metrics token (serve --metrics-token-file), if it has one")
+	fl.StringVar(&f.durableDir, "durable-baseline", "", "make the baseline durable: it appends each POST and PUT to a file in this directory (put it on the daemon's disk) and fsyncs before answering, grouping concurrent writes")
+}
+
 func (c *cli) benchCmd() *cobra.Command {
-	var (
-		cfg        bench.Config
-		tokenEnv   string
-		basicUser  string
-		prepare    int
-		noBaseline bool
-		durableDir string
-		metricsEnv string
-	)
+	var f benchFlags
 	cmd := &cobra.Command{
 		Use:   "bench --target URL --scenario S",
 		Short: "Load a running daemon's SCIM endpoint and compare it with a bare baseline",
@@ -81,144 +102,179 @@ prints no log figures.`,
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario post --rate 1000 --duration 20s`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cfg.BaseURL == "" {
-				return usageErrorf("--target is required: the provider's SCIM base URL on this machine")
-			}
-			if err := bench.CheckLoopback(cfg.BaseURL); err != nil {
-				return usageErrorf("--target %q: %v", cfg.BaseURL, err)
-			}
-			if cfg.MetricsURL != "" {
-				if err := bench.CheckMetricsURL(cfg.MetricsURL); err != nil {
-					return usageErrorf("--metrics-url %q: %v", cfg.MetricsURL, err)
-				}
-			}
-			if t := os.Getenv(metricsEnv); t != "" {
-				cfg.MetricsAuth = "Bearer " + t
-			}
-			if !slices.Contains(bench.Scenarios, cfg.Scenario) {
-				return usageErrorf("--scenario: want one of %s", strings.Join(bench.Scenarios, ", "))
-			}
-			if !slices.Contains(bench.Lookups, cfg.Lookup) {
-				return usageErrorf("--lookup: want one of %s", strings.Join(bench.Lookups, ", "))
-			}
-			switch {
-			case cfg.Workers < 1:
-				return usageErrorf("--workers %d: want at least 1", cfg.Workers)
-			case cfg.Rate < 0:
-				return usageErrorf("--rate %g: want operations per second, or 0 for as fast as possible", cfg.Rate)
-			case cfg.Duration < 0 || cfg.Users < 0 || prepare < 0:
-				return usageErrorf("--duration, --users and --prepare cannot be negative")
-			case cfg.Duration == 0 && cfg.Users == 0:
-				return usageErrorf("give --duration or --users")
-			case durableDir != "" && noBaseline:
-				return usageErrorf("--durable-baseline with --no-baseline: give one or the other")
-			}
-			needsUsers := cfg.Scenario != bench.ScenarioSync && cfg.Scenario != bench.ScenarioPost
-			if needsUsers && prepare <= 0 {
-				return usageErrorf("--scenario %s reads existing users: give --prepare N", cfg.Scenario)
-			}
-			secret := os.Getenv(tokenEnv)
-			if secret == "" {
-				return usageErrorf("$%s is empty: set it to the provider's token (or password, with --basic-user)", tokenEnv)
-			}
-			cfg.Auth = "Bearer " + secret
-			if basicUser != "" {
-				cfg.Auth = basicAuth(basicUser, secret)
-			}
-			cfg.Prefix = fmt.Sprintf("b%d", time.Now().UnixNano())
-			daemon, err := bench.NewClient(cfg) // refused before the baseline runs
-			if err != nil {
-				return usageErrorf("--target %q: %v", cfg.BaseURL, err)
-			}
-			// Interrupted, it stops, removes the durable baseline's log and
-			// prints no figures; a second signal kills it at once.
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-			defer stop()
-			context.AfterFunc(ctx, stop)
-
-			interrupted := errors.New("interrupted: a run cut short is not a measurement")
-			var results []*bench.Result
-			// The daemon's log figures over its run, when it has them.
-			var logStats *bench.LogStats
-			runOn := func(target string, client *bench.Client) error {
-				if needsUsers {
-					fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", prepare, target)
-					if err := client.Prepare(ctx, prepare); err != nil {
-						if ctx.Err() != nil {
-							return interrupted
-						}
-						return err
-					}
-				}
-				fmt.Fprintf(c2(cmd), "running %s on the %s...\n", cfg.Scenario, target)
-				run := func() { results = append(results, client.Run(ctx, target)) }
-				if client != daemon {
-					run()
-				} else if d, err := client.LogStatsOver(ctx, run); err == nil {
-					logStats = &d
-				} else if errors.Is(err, bench.ErrMetricsToken) {
-					fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v: set $%s\n", err, metricsEnv)
-				} else if ctx.Err() == nil && !errors.Is(err, bench.ErrNoLogStats) {
-					fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v\n", err)
-				}
-				if ctx.Err() != nil {
-					return interrupted
-				}
-				return nil
-			}
-			if !noBaseline {
-				b, err := bench.StartBaseline(durableDir)
-				if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-					return usageErrorf("--durable-baseline %q: %v", durableDir, err)
-				}
-				if err != nil {
-					return err
-				}
-				defer b.Close()
-				if durableDir != "" && bench.OnTmpfs(durableDir) {
-					fmt.Fprintf(c2(cmd), "warning: --durable-baseline %q is on a tmpfs, where an fsync costs nothing: the durable baseline is not durable there; give a directory on the daemon's disk\n", durableDir)
-				}
-				bc := cfg
-				bc.BaseURL = b.URL
-				client, err := bench.NewClient(bc)
-				if err != nil {
-					return err // the baseline's own URL
-				}
-				if err := runOn(b.Target, client); err != nil {
-					return err
-				}
-			}
-			if err := runOn("daemon", daemon); err != nil {
-				return err
-			}
-			printBench(c, cfg, results)
-			printLogStats(c, logStats)
-			for _, r := range results {
-				if r.Errors > 0 {
-					// The figures leave failed operations out; a run with
-					// any is not a measurement to quote.
-					return fmt.Errorf("%d of %d operations on the %s failed", r.Errors, r.Ops, r.Target)
-				}
-			}
-			return nil
+			return c.bench(cmd, &f)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&cfg.BaseURL, "target", "", "the provider's SCIM base URL, on this machine")
-	f.StringVar(&tokenEnv, "token-env", "BENCH_TOKEN", "environment variable holding the provider's secret")
-	f.StringVar(&basicUser, "basic-user", "", "authenticate with Basic and this username (default: Bearer)")
-	f.StringVar(&cfg.Scenario, "scenario", bench.ScenarioSync, "what to send: "+strings.Join(bench.Scenarios, ", "))
-	f.StringVar(&cfg.Lookup, "lookup", bench.LookupUserName, "how sync and filter look users up: "+strings.Join(bench.Lookups, ", "))
-	f.IntVar(&cfg.Workers, "workers", 16, "concurrent clients")
-	f.DurationVar(&cfg.Duration, "duration", 0, "how long to run")
-	f.IntVar(&cfg.Users, "users", 0, "how many operations to run at most (users, for sync and post)")
-	f.Float64Var(&cfg.Rate, "rate", 0, "operations per second (open loop); 0 is as fast as possible")
-	f.IntVar(&prepare, "prepare", 0, "users to create before a get, filter, put or deprovision run")
-	f.BoolVar(&noBaseline, "no-baseline", false, "skip the baseline run")
-	f.StringVar(&cfg.MetricsURL, "metrics-url", "", "the daemon's /metrics, for its log figures, on this machine (default: /metrics on --target's host; give serve's --metrics-listen)")
-	f.StringVar(&metricsEnv, "metrics-token-env", "BENCH_METRICS_TOKEN", "environment variable holding the daemon's metrics token (serve --metrics-token-file), if it has one")
-	f.StringVar(&durableDir, "durable-baseline", "", "make the baseline durable: it appends each POST and PUT to a file in this directory (put it on the daemon's disk) and fsyncs before answering, grouping concurrent writes")
+	f.register(cmd)
 	return cmd
+}
+
+// check refuses flags of bench that are missing, out of range or
+// contradict each other, and completes the run's config: the secrets
+// from the environment, and a prefix for the users it creates.
+func (f *benchFlags) check() error {
+	cfg := &f.cfg
+	if cfg.BaseURL == "" {
+		return usageErrorf("--target is required: the provider's SCIM base URL on this machine")
+	}
+	if err := bench.CheckLoopback(cfg.BaseURL); err != nil {
+		return usageErrorf("--target %q: %v", cfg.BaseURL, err)
+	}
+	if cfg.MetricsURL != "" {
+		if err := bench.CheckMetricsURL(cfg.MetricsURL); err != nil {
+			return usageErrorf("--metrics-url %q: %v", cfg.MetricsURL, err)
+		}
+	}
+	if t := os.Getenv(f.metricsEnv); t != "" {
+		cfg.MetricsAuth = "Bearer " + t
+	}
+	if !slices.Contains(bench.Scenarios, cfg.Scenario) {
+		return usageErrorf("--scenario: want one of %s", strings.Join(bench.Scenarios, ", "))
+	}
+	if !slices.Contains(bench.Lookups, cfg.Lookup) {
+		return usageErrorf("--lookup: want one of %s", strings.Join(bench.Lookups, ", "))
+	}
+	switch {
+	case cfg.Workers < 1:
+		return usageErrorf("--workers %d: want at least 1", cfg.Workers)
+	case cfg.Rate < 0:
+		return usageErrorf("--rate %g: want operations per second, or 0 for as fast as possible", cfg.Rate)
+	case cfg.Duration < 0 || cfg.Users < 0 || f.prepare < 0:
+		return usageErrorf("--duration, --users and --prepare cannot be negative")
+	case cfg.Duration == 0 && cfg.Users == 0:
+		return usageErrorf("give --duration or --users")
+	case f.durableDir != "" && f.noBaseline:
+		return usageErrorf("--durable-baseline with --no-baseline: give one or the other")
+	}
+	if f.needsUsers() && f.prepare <= 0 {
+		return usageErrorf("--scenario %s reads existing users: give --prepare N", cfg.Scenario)
+	}
+	secret := os.Getenv(f.tokenEnv)
+	if secret == "" {
+		return usageErrorf("$%s is empty: set it to the provider's token (or password, with --basic-user)", f.tokenEnv)
+	}
+	cfg.Auth = "Bearer " + secret
+	if f.basicUser != "" {
+		cfg.Auth = basicAuth(f.basicUser, secret)
+	}
+	cfg.Prefix = fmt.Sprintf("b%d", time.Now().UnixNano())
+	return nil
+}
+
+// needsUsers: the scenario reads users that --prepare creates.
+func (f *benchFlags) needsUsers() bool {
+	return f.cfg.Scenario != bench.ScenarioSync && f.cfg.Scenario != bench.ScenarioPost
+}
+
+// errInterrupted ends a run cut short.
+var errInterrupted = errors.New("interrupted: a run cut short is not a measurement")
+
+// bench runs the scenario on the baseline, then on the daemon, and
+// prints the figures.
+func (c *cli) bench(cmd *cobra.Command, f *benchFlags) error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	daemon, err := bench.NewClient(f.cfg) // refused before the baseline runs
+	if err != nil {
+		return usageErrorf("--target %q: %v", f.cfg.BaseURL, err)
+	}
+	// Interrupted, it stops, removes the durable baseline's log and
+	// prints no figures; a second signal kills it at once.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+
+	r := &benchRuns{f: f, ctx: ctx, daemon: daemon}
+	if !f.noBaseline {
+		closeBaseline, err := r.runBaseline(cmd)
+		if err != nil {
+			return err
+		}
+		defer closeBaseline()
+	}
+	if err := r.runOn(cmd, "daemon", daemon); err != nil {
+		return err
+	}
+	printBench(c, f.cfg, r.results)
+	printLogStats(c, r.logStats)
+	for _, res := range r.results {
+		if res.Errors > 0 {
+			// The figures leave failed operations out; a run with
+			// any is not a measurement to quote.
+			return fmt.Errorf("%d of %d operations on the %s failed", res.Errors, res.Ops, res.Target)
+		}
+	}
+	return nil
+}
+
+// benchRuns are the runs of one bench.
+type benchRuns struct {
+	f       *benchFlags
+	ctx     context.Context
+	daemon  *bench.Client
+	results []*bench.Result
+	// logStats are the daemon's log figures over its run, when it has
+	// them.
+	logStats *bench.LogStats
+}
+
+// runBaseline starts the baseline and runs the scenario on it; the
+// function it returns stops the baseline.
+func (r *benchRuns) runBaseline(cmd *cobra.Command) (func(), error) {
+	f := r.f
+	b, err := bench.StartBaseline(f.durableDir)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		return nil, usageErrorf("--durable-baseline %q: %v", f.durableDir, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if f.durableDir != "" && bench.OnTmpfs(f.durableDir) {
+		fmt.Fprintf(c2(cmd), "warning: --durable-baseline %q is on a tmpfs, where an fsync costs nothing: the durable baseline is not durable there; give a directory on the daemon's disk\n", f.durableDir)
+	}
+	bc := f.cfg
+	bc.BaseURL = b.URL
+	client, err := bench.NewClient(bc)
+	if err != nil {
+		b.Close()
+		return nil, err // the baseline's own URL
+	}
+	if err := r.runOn(cmd, b.Target, client); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return func() { b.Close() }, nil
+}
+
+// runOn prepares the users the scenario needs on target, then runs it
+// there; on the daemon, it reads the daemon's log figures over the run.
+func (r *benchRuns) runOn(cmd *cobra.Command, target string, client *bench.Client) error {
+	ctx, f := r.ctx, r.f
+	if f.needsUsers() {
+		fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", f.prepare, target)
+		if err := client.Prepare(ctx, f.prepare); err != nil {
+			if ctx.Err() != nil {
+				return errInterrupted
+			}
+			return err
+		}
+	}
+	fmt.Fprintf(c2(cmd), "running %s on the %s...\n", f.cfg.Scenario, target)
+	run := func() { r.results = append(r.results, client.Run(ctx, target)) }
+	if client != r.daemon {
+		run()
+	} else if d, err := client.LogStatsOver(ctx, run); err == nil {
+		r.logStats = &d
+	} else if errors.Is(err, bench.ErrMetricsToken) {
+		fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v: set $%s\n", err, f.metricsEnv)
+	} else if ctx.Err() == nil && !errors.Is(err, bench.ErrNoLogStats) {
+		fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v\n", err)
+	}
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	return nil
 }
 
 func c2(*cobra.Command) *os.File { return os.Stderr }

@@ -11,17 +11,31 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// planFlags are the flags of plan.
+type planFlags struct {
+	cf               configFlags
+	df               dataFlags
+	sf               serverFlags
+	detailedExitcode bool
+	asJSON           bool
+	allowMassDestroy bool
+	drift            string
+	format           string
+}
+
+func (f *planFlags) register(cmd *cobra.Command) {
+	f.cf.register(cmd)
+	f.df.register(cmd)
+	cmd.Flags().BoolVar(&f.detailedExitcode, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "print the plan as JSON (the same as --format json)")
+	cmd.Flags().StringVar(&f.format, "format", "text", "text, markdown (a pull-request comment) or json")
+	f.sf.register(cmd)
+	cmd.Flags().BoolVar(&f.allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
+	registerDrift(cmd, &f.drift)
+}
+
 func (c *cli) planCmd() *cobra.Command {
-	var (
-		cf               configFlags
-		df               dataFlags
-		detailedExitcode bool
-		asJSON           bool
-		allowMassDestroy bool
-		drift            string
-		format           string
-		sf               serverFlags
-	)
+	var f planFlags
 	cmd := &cobra.Command{
 		Use:   "plan --config DIR [--server URL]",
 		Short: "Show what apply would change",
@@ -66,79 +80,90 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no changes,
   reconcile plan --config config/ --server https://reconcile.example.com --format markdown > plan.md`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := c.logger()
-			if err != nil {
-				return err
-			}
-			if err := checkDrift(drift); err != nil {
-				return err
-			}
-			if err := df.check(cmd); err != nil {
-				return err
-			}
-			switch {
-			case asJSON && cmd.Flags().Changed("format") && format != "json":
-				return usageErrorf("--json and --format %s contradict each other", format)
-			case asJSON:
-				format = "json"
-			case format != "text" && format != "markdown" && format != "json":
-				return usageErrorf("--format: %q is not text, markdown or json", format)
-			case sf.url != "" && cmd.Flags().Changed("data-dir"):
-				return usageErrorf("--server and --data-dir exclude each other: plan against a daemon or a local data dir")
-			}
-			sf.orEnv(cmd)
-			c.jsonErrors = format == "json"
-			l, err := c.load(cmd.Context(), &cf)
-			if err != nil {
-				return err
-			}
-			var p *reconcile.Plan
-			if sf.url != "" {
-				return c.remotePlan(cmd.Context(), &sf, &cf, l, format, drift, allowMassDestroy, detailedExitcode)
-			}
-			d, err := c.desire(cf.dir, l)
-			if err != nil {
-				return err
-			}
-			store, err := openState(cmd.Context(), df.path(), true, log)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			p, err = makePlan(d, store, allowMassDestroy, drift)
-			if err != nil {
-				return err
-			}
-			switch format {
-			case "json":
-				err = p.WriteJSON(c.stdout)
-			case "markdown":
-				err = p.WriteMarkdown(c.stdout)
-			default:
-				err = p.WriteText(c.stdout)
-				c.printProblems(p)
-			}
-			if err != nil {
-				return err
-			}
-			switch {
-			case !p.Applyable():
-				return exitCode(1)
-			case detailedExitcode && len(p.Steps) > 0:
-				return exitCode(2)
-			}
-			return nil
+			return c.plan(cmd, &f)
 		},
 	}
-	cf.register(cmd)
-	df.register(cmd)
-	cmd.Flags().BoolVar(&detailedExitcode, "detailed-exitcode", false, "exit 0 for no changes, 1 for errors, 2 for changes")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON (the same as --format json)")
-	cmd.Flags().StringVar(&format, "format", "text", "text, markdown (a pull-request comment) or json")
-	sf.register(cmd)
-	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
-	registerDrift(cmd, &drift)
+	f.register(cmd)
 	return cmd
+}
+
+// check refuses flags of plan that contradict each other; --json is
+// --format json.
+func (f *planFlags) check(cmd *cobra.Command) error {
+	if err := checkDrift(f.drift); err != nil {
+		return err
+	}
+	if err := f.df.check(cmd); err != nil {
+		return err
+	}
+	switch {
+	case f.asJSON && cmd.Flags().Changed("format") && f.format != "json":
+		return usageErrorf("--json and --format %s contradict each other", f.format)
+	case f.asJSON:
+		f.format = "json"
+	case f.format != "text" && f.format != "markdown" && f.format != "json":
+		return usageErrorf("--format: %q is not text, markdown or json", f.format)
+	case f.sf.url != "" && cmd.Flags().Changed("data-dir"):
+		return usageErrorf("--server and --data-dir exclude each other: plan against a daemon or a local data dir")
+	}
+	f.sf.orEnv(cmd)
+	return nil
+}
+
+// plan plans the config against the data dir, or on a daemon.
+func (c *cli) plan(cmd *cobra.Command, f *planFlags) error {
+	log, err := c.logger()
+	if err != nil {
+		return err
+	}
+	if err := f.check(cmd); err != nil {
+		return err
+	}
+	c.jsonErrors = f.format == "json"
+	l, err := c.load(cmd.Context(), &f.cf)
+	if err != nil {
+		return err
+	}
+	if f.sf.url != "" {
+		return c.remotePlan(cmd.Context(), &f.sf, &f.cf, l, f.format, f.drift, f.allowMassDestroy, f.detailedExitcode)
+	}
+	d, err := c.desire(f.cf.dir, l)
+	if err != nil {
+		return err
+	}
+	store, err := openState(cmd.Context(), f.df.path(), true, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	p, err := makePlan(d, store, f.allowMassDestroy, f.drift)
+	if err != nil {
+		return err
+	}
+	if err := c.writePlan(p, f.format); err != nil {
+		return err
+	}
+	switch {
+	case !p.Applyable():
+		return exitCode(1)
+	case f.detailedExitcode && len(p.Steps) > 0:
+		return exitCode(2)
+	}
+	return nil
+}
+
+// writePlan prints a plan in a format; as text, with why it cannot be
+// applied.
+func (c *cli) writePlan(p *reconcile.Plan, format string) error {
+	switch format {
+	case "json":
+		return p.WriteJSON(c.stdout)
+	case "markdown":
+		return p.WriteMarkdown(c.stdout)
+	}
+	err := p.WriteText(c.stdout)
+	c.printProblems(p)
+	return err
 }
 
 // remotePlan plans the config on a daemon and prints the plan.
