@@ -109,3 +109,20 @@ func (d *LiveDrift) WriteText(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WriteDriftText writes changes made outside of config the way Terraform
+// reports drift before a plan.
+func WriteDriftText(w io.Writer, entries []*DriftEntry) error {
+	var b strings.Builder
+	b.WriteString("Note: Objects have changed outside of config\n\n")
+	b.WriteString("Reconcile detected the following changes made outside of config since it was last applied:\n")
+	for _, e := range entries {
+		s := &Step{Action: ActionUpdate, Kind: e.Kind, Name: e.Name, Changes: e.Changes}
+		fmt.Fprintf(&b, "\n  # %s has changed\n", e.Address())
+		fmt.Fprintf(&b, "  ~ %s %q {\n", e.Kind, e.Name)
+		s.writeChanges(&b)
+		b.WriteString("    }\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

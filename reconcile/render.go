@@ -79,6 +79,19 @@ func (s *Step) writeText(b *strings.Builder) {
 		fmt.Fprintf(b, "  # (%s)\n", s.Reason)
 	}
 	fmt.Fprintf(b, "  %s %s %q {\n", symbols[s.Action], s.Kind, s.Name)
+	s.writeChanges(b)
+	if s.Unchanged > 0 && s.Action == ActionUpdate {
+		fmt.Fprintf(b, "        # (%d unchanged %s hidden)\n", s.Unchanged, english.Plural(s.Unchanged, "attribute", "attributes"))
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(b, "        # (%s)\n", n)
+	}
+	b.WriteString("    }\n")
+}
+
+// writeChanges writes a line per changed attribute, aligned; an update
+// marks the attributes it sets (+) or removes (-).
+func (s *Step) writeChanges(b *strings.Builder) {
 	width := 0
 	for _, c := range s.Changes {
 		width = max(width, len(c.Path))
@@ -95,13 +108,6 @@ func (s *Step) writeText(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "      %s %-*s = %s\n", sym, width, c.Path, s.value(c))
 	}
-	if s.Unchanged > 0 && s.Action == ActionUpdate {
-		fmt.Fprintf(b, "        # (%d unchanged %s hidden)\n", s.Unchanged, english.Plural(s.Unchanged, "attribute", "attributes"))
-	}
-	for _, n := range s.Notes {
-		fmt.Fprintf(b, "        # (%s)\n", n)
-	}
-	b.WriteString("    }\n")
 }
 
 // value renders an attribute change: "new" for creates, "old -> null" for
@@ -127,34 +133,4 @@ func (s *Step) value(c AttrChange) string {
 		return before + " -> null"
 	}
 	return before + " -> " + after
-}
-
-// WriteDriftText writes changes made outside of config the way Terraform
-// reports drift before a plan.
-func WriteDriftText(w io.Writer, entries []*DriftEntry) error {
-	var b strings.Builder
-	b.WriteString("Note: Objects have changed outside of config\n\n")
-	b.WriteString("Reconcile detected the following changes made outside of config since it was last applied:\n")
-	for _, e := range entries {
-		s := &Step{Action: ActionUpdate, Kind: e.Kind, Name: e.Name, Changes: e.Changes}
-		fmt.Fprintf(&b, "\n  # %s has changed\n", e.Address())
-		fmt.Fprintf(&b, "  ~ %s %q {\n", e.Kind, e.Name)
-		width := 0
-		for _, c := range s.Changes {
-			width = max(width, len(c.Path))
-		}
-		for _, c := range s.Changes {
-			sym := "~"
-			switch {
-			case c.Before == nil:
-				sym = "+"
-			case c.After == nil:
-				sym = "-"
-			}
-			fmt.Fprintf(&b, "      %s %-*s = %s\n", sym, width, c.Path, s.value(c))
-		}
-		b.WriteString("    }\n")
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
