@@ -2,8 +2,10 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -149,4 +151,67 @@ func storeWithUsers(t *testing.T, users ...*state.User) *state.Store {
 		}
 	}
 	return store
+}
+
+// TestListUsersPages: users are listed by id, a page at a time, with the
+// filters of the query.
+func TestListUsersPages(t *testing.T) {
+	store := storeWithUsers(t, &state.User{ID: "u1", UserName: "a@acme.com"}, &state.User{ID: "u2", UserName: "b@acme.com"}, &state.User{ID: "u3", UserName: "c@acme.com"})
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminHold, UserID: "u2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminBlock, UserID: "u3"}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(New(store, Options{Token: testToken}))
+	defer srv.Close()
+	c := &Client{URL: srv.URL, Token: testToken}
+	for _, tt := range []struct {
+		query     url.Values
+		ids, next string
+	}{
+		{url.Values{}, "u1 u2 u3", ""},
+		{url.Values{"limit": {"2"}}, "u1 u2", "u2"},
+		{url.Values{"limit": {"2"}, "after": {"u2"}}, "u3", ""},
+		{url.Values{"legalHold": {"true"}}, "u2", ""},
+		{url.Values{"legalHold": {"false"}}, "u1 u3", ""},
+		{url.Values{"state": {"blocked"}}, "u3", ""},
+		{url.Values{"provider": {"-"}, "organization": {"o"}}, "u1 u2 u3", ""},
+		{url.Values{"userName": {"B@ACME.COM"}}, "u2", ""},
+	} {
+		page, err := c.Users(context.Background(), tt.query)
+		var ids []string
+		for _, u := range page.Users {
+			ids = append(ids, u.ID)
+		}
+		if err != nil || strings.Join(ids, " ") != tt.ids || page.Next != tt.next {
+			t.Errorf("?%s: %v next %q, %v; want %s next %q", tt.query.Encode(), ids, page.Next, err, tt.ids, tt.next)
+		}
+	}
+	if _, err := c.Users(context.Background(), url.Values{"legalHold": {"maybe"}}); err == nil || !strings.Contains(err.Error(), "legalHold: want true or false") {
+		t.Errorf("?legalHold=maybe: %v", err)
+	}
+}
+
+// TestStateErrors: what the state refuses is the client's fault (404,
+// 409), with the state's words; anything else could not be stored (503).
+func TestStateErrors(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		code int
+		want string
+	}{
+		{&state.NotFoundError{Address: "user.u1"}, 404, "user.u1 does not exist"},
+		{&state.RefusedError{Refusals: []state.Refusal{{Address: "user.u1", Message: "is on legal hold"}, {Address: "user.u2", Message: "is purged"}}}, 409, "user.u1: is on legal hold; user.u2: is purged"},
+		{&state.ConflictError{Field: "userName", Value: "a@acme.com"}, 409, `userName \"a@acme.com\" is already taken by a local user`},
+		{&state.ConflictError{Field: "userName", Value: "a@acme.com", Owner: "okta"}, 409, `userName \"a@acme.com\" is already taken by a user of provider okta`},
+		{&state.StaleError{Address: "organization.o", Reason: "was changed (at index 7)"}, 409, "organization.o was changed (at index 7)"},
+		{errors.New("disk full"), 503, "the change could not be stored; nothing was changed: disk full"},
+	} {
+		rec := httptest.NewRecorder()
+		writeStateError(rec, tt.err)
+		if rec.Code != tt.code || !strings.Contains(rec.Body.String(), tt.want) {
+			t.Errorf("%T: %d %s; want %d %q", tt.err, rec.Code, rec.Body, tt.code, tt.want)
+		}
+	}
 }
