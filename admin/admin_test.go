@@ -126,3 +126,11 @@ func TestEditConfigObject(t *testing.T) {
 		t.Errorf("after the edit: %q, applied %+v; want Oh, with O as config applied it", o.DisplayName, o.Applied)
 	}
 }
+
+// newTestServer serves the API over store with the test token.
+func newTestServer(t *testing.T, store Store) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(New(store, Options{Token: testToken}))
+	t.Cleanup(srv.Close)
+	return srv
+}
