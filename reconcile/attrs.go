@@ -50,6 +50,7 @@ func providerAttrs(p *state.Provider) []attr {
 		{path: "deactivationGuard.maxPercent", value: p.DeactivationGuard.MaxPercent, keep: true},
 		{path: "rateLimit.requestsPerSecond", value: p.RateLimit.RequestsPerSecond},
 		{path: "rateLimit.burst", value: p.RateLimit.Burst},
+		{path: "maxExpensiveQueries", value: p.MaxExpensiveQueries},
 	}
 	return compact(attrs)
 }

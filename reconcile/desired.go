@@ -149,6 +149,7 @@ func ProviderFromConfig(p *schema.Provider) *state.Provider {
 	if rl := p.RateLimit; rl != nil {
 		sp.RateLimit = state.RateLimit{RequestsPerSecond: rl.RequestsPerSecond, Burst: rl.Burst}
 	}
+	sp.MaxExpensiveQueries = p.MaxExpensiveQueries
 	for _, r := range p.OrganizationMapping.Rules {
 		sp.OrganizationMapping.Rules = append(sp.OrganizationMapping.Rules, state.GroupOrganization{Group: r.Group, Organization: r.Organization})
 	}

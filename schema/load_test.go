@@ -260,6 +260,7 @@ displayName: P
 auth: {type: basic, username: 12345}
 deactivationDelay: 0
 rateLimit: {requestsPerSecond: 25}
+maxExpensiveQueries: 3
 organizationMapping: {method: fixed, organization: o}
 roleMapping:
 ---
@@ -272,7 +273,8 @@ parent: null
 		t.Fatal(err)
 	}
 	p := cfg.Providers[0]
-	if p.Auth.Username != "12345" || p.DeactivationDelay != 0 || p.RateLimit == nil || p.RateLimit.RequestsPerSecond != 25 || p.RoleMapping.Method != MethodManual {
+	if p.Auth.Username != "12345" || p.DeactivationDelay != 0 || p.RateLimit == nil || p.RateLimit.RequestsPerSecond != 25 || p.RoleMapping.Method != MethodManual ||
+		p.MaxExpensiveQueries != 3 {
 		t.Errorf("provider = %+v", p)
 	}
 	_, err = Load(fsOf(map[string]string{"p.yaml": `
@@ -298,6 +300,7 @@ name: p
 displayName: P
 auth: {type: bearer}
 rateLimit: {requestsPerSecond: 5, burst: 0}
+maxExpensiveQueries: 0
 deactivationGuard: {maxPercent: 150}
 organizationMapping: {method: fixed, organization: o}
 ---
@@ -308,6 +311,7 @@ displayName: O
 	for _, line := range []string{
 		"rateLimit.burst: invalid value 0: want a whole number from 1 to 1000000",
 		"deactivationGuard.maxPercent: invalid value 150: want a whole number from 0 to 100",
+		"maxExpensiveQueries: invalid value 0: want a whole number from 1 to 1000",
 	} {
 		if err == nil || !strings.Contains(err.Error(), line) {
 			t.Errorf("errors:\n%v\nwant a line with %q", err, line)
@@ -344,7 +348,7 @@ parent: o
 		`p.yaml:4:1: displayName: duplicate field (first set at line 3)`,
 		`p.yaml:5:7: auth.username: required with type: basic`,
 		`p.yaml:7:3: organizationMapping: merge keys (<<) are not supported: write the fields out`,
-		`p.yaml:10:1: protect: unknown field (want one of kind, name, displayName, auth, deactivationDelay, organizationMapping, roleMapping, attributes, deactivationGuard, rateLimit)`,
+		`p.yaml:10:1: protect: unknown field (want one of kind, name, displayName, auth, deactivationDelay, organizationMapping, roleMapping, attributes, deactivationGuard, rateLimit, maxExpensiveQueries)`,
 		`p.yaml:14:5: attributes.map.Title: "title" and "Title" name the same SCIM attribute (paths compare without case)`,
 		`p.yaml:15:5: attributes.map.urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department: user field title is already mapped from "title": map each user field from one SCIM attribute`,
 		`p.yaml:16:15: attributes.map.nickName: invalid value "userName" (want one of "email", "firstName", "lastName", "title", "division", "department", "employeeType", "city", "state", "country", "externalId", "ignore")`,

@@ -221,7 +221,7 @@ func userField(u *state.User, f string) string {
 // config, per kind; secrets and names are config's alone.
 var editableFields = map[string][]string{
 	state.KindOrganization: {"displayName", "parent", "coldStoragePeriod", "protect"},
-	state.KindProvider:     {"displayName", "deactivationDelay", "organizationMapping", "roleMapping", "attributes", "rateLimit", "deactivationGuard"},
+	state.KindProvider:     {"displayName", "deactivationDelay", "organizationMapping", "roleMapping", "attributes", "rateLimit", "maxExpensiveQueries", "deactivationGuard"},
 }
 
 // editConfig validates an admin's change of a config object with the
