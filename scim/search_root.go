@@ -39,6 +39,13 @@ func (s *Server) searchRoot(r *request) *Error {
 	if err != nil {
 		return err
 	}
+	// Groups have no index on what users do, nor users on what groups
+	// do: a search at the root reads every group or every user.
+	release, err := s.expensive(r)
+	if err != nil {
+		return err
+	}
+	defer release()
 	v := s.store.View()
 	users, err := s.findUsers(r, v, expr, q.Filter)
 	if err != nil {
