@@ -27,6 +27,7 @@ func (c *cli) benchCmd() *cobra.Command {
 		noBaseline bool
 		durableDir string
 		metricsEnv string
+		noisy      noisyFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "bench --target URL --scenario S",
@@ -74,11 +75,23 @@ daemon short of CPU rather than at the disk. A daemon with --metrics-listen
 serves /metrics elsewhere: give its URL with --metrics-url. One with
 --metrics-token-file wants its token: bench sends the one in
 $BENCH_METRICS_TOKEN (--metrics-token-env). Without /metrics, bench
-prints no log figures.`,
+prints no log figures.
+
+--noisy-target URL is another provider's SCIM base URL on the same
+daemon, with its secret in $BENCH_NOISY_TOKEN (--noisy-token-env): bench
+creates --noisy-prepare users there, runs the scenario on the daemon
+alone, then again while --noisy-workers clients of that provider send
+expensive queries in a loop (a co filter, sortBy with a deep
+startIndex: lists no index answers, which read every one of its users),
+and gives the scenario's p99 with them as a ratio to its p99 without.
+Its queries refused with 503 (the daemon's cap on a provider's
+expensive queries) are counted, not failures.`,
 		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario get --prepare 1000 --duration 10s
-  reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario post --rate 1000 --duration 20s`,
+  reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario post --rate 1000 --duration 20s
+  reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario filter --prepare 1000 --duration 10s \
+      --noisy-target http://127.0.0.1:8080/scim/v2/entra --noisy-prepare 20000 --no-baseline`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cfg.BaseURL == "" {
@@ -130,6 +143,10 @@ prints no log figures.`,
 			if err != nil {
 				return usageErrorf("--target %q: %v", cfg.BaseURL, err)
 			}
+			noisyClient, err := noisy.client(cfg)
+			if err != nil {
+				return err
+			}
 			// Interrupted, it stops, removes the durable baseline's log and
 			// prints no figures; a second signal kills it at once.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -140,6 +157,16 @@ prints no log figures.`,
 			var results []*bench.Result
 			// The daemon's log figures over its run, when it has them.
 			var logStats *bench.LogStats
+			var noisyResult *bench.NoisyResult
+			if noisyClient != nil && noisy.prepare > 0 {
+				fmt.Fprintf(c2(cmd), "preparing %d users of the noisy neighbour on the daemon...\n", noisy.prepare)
+				if err := noisyClient.Prepare(ctx, noisy.prepare); err != nil {
+					if ctx.Err() != nil {
+						return interrupted
+					}
+					return fmt.Errorf("the noisy neighbour: %w", err)
+				}
+			}
 			runOn := func(target string, client *bench.Client) error {
 				if needsUsers {
 					fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", prepare, target)
@@ -191,14 +218,26 @@ prints no log figures.`,
 			if err := runOn("daemon", daemon); err != nil {
 				return err
 			}
+			if noisyClient != nil {
+				fmt.Fprintf(c2(cmd), "running %s on the daemon beside %d noisy workers...\n", cfg.Scenario, noisy.workers)
+				r, nr := daemon.RunBeside(ctx, bench.TargetNoisy, noisyClient, noisy.workers)
+				if ctx.Err() != nil {
+					return interrupted
+				}
+				results, noisyResult = append(results, r), nr
+			}
 			printBench(c, cfg, results)
 			printLogStats(c, logStats)
+			printNoisy(c, results, noisyResult)
 			for _, r := range results {
 				if r.Errors > 0 {
 					// The figures leave failed operations out; a run with
 					// any is not a measurement to quote.
 					return fmt.Errorf("%d of %d operations on the %s failed", r.Errors, r.Ops, r.Target)
 				}
+			}
+			if nr := noisyResult; nr != nil && nr.Errors > 0 {
+				return fmt.Errorf("%d of %d queries of the noisy neighbour failed", nr.Errors, nr.Queries)
 			}
 			return nil
 		},
@@ -217,6 +256,7 @@ prints no log figures.`,
 	f.BoolVar(&noBaseline, "no-baseline", false, "skip the baseline run")
 	f.StringVar(&cfg.MetricsURL, "metrics-url", "", "the daemon's /metrics, for its log figures, on this machine (default: /metrics on --target's host; give serve's --metrics-listen)")
 	f.StringVar(&metricsEnv, "metrics-token-env", "BENCH_METRICS_TOKEN", "environment variable holding the daemon's metrics token (serve --metrics-token-file), if it has one")
+	noisy.register(f)
 	f.StringVar(&durableDir, "durable-baseline", "", "make the baseline durable: it appends each POST and PUT to a file in this directory (put it on the daemon's disk) and fsyncs before answering, grouping concurrent writes")
 	return cmd
 }
