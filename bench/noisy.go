@@ -21,21 +21,17 @@ import (
 // neighbour.
 const TargetNoisy = "daemon+noisy"
 
-// NoisyResult is what a noisy neighbour's queries got.
+// NoisyResult is what a noisy neighbour's queries got: Ops are the
+// queries sent, Latencies those of the answered ones (200), Errors the
+// queries that got anything but 200 or 503.
 type NoisyResult struct {
-	Workers    int
-	Queries    int // sent, failed ones included
-	Answered   int // 200
-	Refused    int // 503: the daemon's cap on the provider's expensive queries
-	Errors     int // anything else
-	FirstError string
-	Latencies  []time.Duration // of the answered ones, sorted
+	Result
+	Workers int
+	Refused int // 503: the daemon's cap on the provider's expensive queries
 }
 
-// Percentile returns the latency of answered queries at p (0..1).
-func (r *NoisyResult) Percentile(p float64) time.Duration {
-	return (&Result{Latencies: r.Latencies}).Percentile(p)
-}
+// Answered is how many queries got 200.
+func (r *NoisyResult) Answered() int { return len(r.Latencies) }
 
 // noisyQuery is the i-th expensive query of a provider with n prepared
 // users: by turns, a `co` filter and a sort with a deep startIndex. Both
@@ -52,14 +48,13 @@ func (c *Client) noisyQuery(i, n int) string {
 // Run it on a Client of another provider than the scenario's, after
 // Prepare: a provider without users costs nothing to scan.
 func (c *Client) Noisy(ctx context.Context, workers int) *NoisyResult {
-	res := &NoisyResult{Workers: workers}
+	res := &NoisyResult{Result: Result{Target: "noisy neighbour"}, Workers: workers}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			var lat []time.Duration
-			var queries, answered, refused, errs int
-			first := ""
+			var t tally
+			refused := 0
 			for !over(ctx) {
 				i := int(c.seq.Add(1))
 				began := time.Now()
@@ -67,33 +62,22 @@ func (c *Client) Noisy(ctx context.Context, workers int) *NoisyResult {
 				if over(ctx) {
 					break // cut off at the end: not counted
 				}
-				queries++
+				t.ops++
 				switch {
 				case err == nil && code == 200:
-					answered++
-					lat = append(lat, time.Since(began))
+					t.lat = append(t.lat, time.Since(began))
 				case err == nil && code == 503:
 					refused++
+				case err == nil:
+					t.failed(fmt.Errorf("%w %d", errStatus, code))
 				default:
-					errs++
-					if err == nil {
-						err = fmt.Errorf("%w %d", errStatus, code)
-					}
-					if first == "" {
-						first = err.Error()
-					}
+					t.failed(err)
 				}
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			res.Queries += queries
-			res.Answered += answered
+			res.add(&t)
 			res.Refused += refused
-			res.Errors += errs
-			res.Latencies = append(res.Latencies, lat...)
-			if res.FirstError == "" {
-				res.FirstError = first
-			}
 		})
 	}
 	wg.Wait()

@@ -52,8 +52,8 @@ func TestNoisy(t *testing.T) {
 	if kinds["co"] < 3 || kinds["sortBy"] < 3 {
 		t.Fatalf("queries %v: want several of each kind", kinds)
 	}
-	if res.Workers != 2 || res.Queries != res.Answered+res.Refused+res.Errors || res.Errors != 1 ||
-		res.Refused == 0 || res.Answered == 0 || len(res.Latencies) != res.Answered {
+	if res.Workers != 2 || res.Ops != res.Answered()+res.Refused+res.Errors || res.Errors != 1 ||
+		res.Refused == 0 || res.Answered() == 0 {
 		t.Errorf("result %+v", res)
 	}
 	if res.FirstError != "unexpected status 500" {

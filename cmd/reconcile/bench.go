@@ -237,7 +237,7 @@ expensive queries) are counted, not failures.`,
 				}
 			}
 			if nr := noisyResult; nr != nil && nr.Errors > 0 {
-				return fmt.Errorf("%d of %d queries of the noisy neighbour failed", nr.Errors, nr.Queries)
+				return fmt.Errorf("%d of %d queries of the noisy neighbour failed", nr.Errors, nr.Ops)
 			}
 			return nil
 		},

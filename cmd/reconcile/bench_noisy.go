@@ -61,7 +61,7 @@ func printNoisy(c *cli, results []*bench.Result, nr *bench.NoisyResult) {
 		return
 	}
 	fmt.Fprintf(c.stdout, "noisy neighbour: %d workers, %d expensive queries: %d answered (p50 %s, p99 %s), %d refused with 503, %d failed\n",
-		nr.Workers, nr.Queries, nr.Answered, ms(nr.Percentile(0.5)), ms(nr.Percentile(0.99)), nr.Refused, nr.Errors)
+		nr.Workers, nr.Ops, nr.Answered(), ms(nr.Percentile(0.5)), ms(nr.Percentile(0.99)), nr.Refused, nr.Errors)
 	if nr.FirstError != "" {
 		fmt.Fprintf(c.stdout, "first error of the noisy neighbour: %s\n", nr.FirstError)
 	}
