@@ -39,8 +39,8 @@ func (s *Server) searchRoot(r *request) *Error {
 	if err != nil {
 		return err
 	}
-	// Groups have no index on what users do, nor users on what groups
-	// do: a search at the root reads every group or every user.
+	// No index answers a search at the root: a filter one answers for
+	// one type scans the other type's resources.
 	release, err := s.expensive(r)
 	if err != nil {
 		return err
