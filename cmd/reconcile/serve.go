@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/reconcile-dev/reconcile/admin"
+	"github.com/reconcile-dev/reconcile/deadlines"
 	"github.com/reconcile-dev/reconcile/internal/gcheadroom"
-	"github.com/reconcile-dev/reconcile/lifecycle"
 	"github.com/reconcile-dev/reconcile/metrics"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/reconcile/source"
@@ -247,7 +247,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	defer func() { stop(); <-done; <-done }()
 	go func() {
 		defer func() { done <- struct{}{} }()
-		lifecycle.New(store, log, nil).Run(ctx)
+		deadlines.New(store, log, nil).Run(ctx)
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()
