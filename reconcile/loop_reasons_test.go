@@ -55,11 +55,13 @@ func TestLoopRunEnds(t *testing.T) {
 		files              map[string]string // the revision after the first, applied one
 		fetchErr           error
 		checkErr, applyErr error
+		reason             Reason
 		result             string
 		status             Status // Ready, Reason, Message and Errors
 		log                string // the first run's, then (after "|") the same content's again
 	}{{
 		name:   "applied",
+		reason: ReasonApplied,
 		files:  renamed,
 		result: "applied",
 		status: Status{Ready: true},
@@ -67,6 +69,7 @@ func TestLoopRunEnds(t *testing.T) {
 |`,
 	}, {
 		name:     "fetch failed",
+		reason:   ReasonFetchFailed,
 		fetchErr: errors.New("connection refused"),
 		result:   "fetch_error",
 		status:   Status{Reason: "FetchFailed", Message: "connection refused"},
@@ -75,6 +78,7 @@ func TestLoopRunEnds(t *testing.T) {
 `,
 	}, {
 		name:   "config invalid",
+		reason: ReasonConfigInvalid,
 		files:  map[string]string{"orgs.yaml": strings.Replace(orgsYAML, "parent: acme", "parent: nowhere", 1)},
 		result: "stalled",
 		status: Status{Reason: "Stalled", Message: "1 error in the config", Errors: []Problem{{
@@ -87,6 +91,7 @@ level=DEBUG msg="reconcile: problem" problem="config/orgs.yaml:8:9: parent: unkn
 `,
 	}, {
 		name:     "plan failed",
+		reason:   ReasonPlanFailed,
 		files:    renamed,
 		checkErr: errors.New("the state is closed"),
 		result:   "stalled",
@@ -96,6 +101,7 @@ level=DEBUG msg="reconcile: problem" problem="config/orgs.yaml:8:9: parent: unkn
 `,
 	}, {
 		name:   "guard refused",
+		reason: ReasonGuardRefused,
 		files:  map[string]string{"orgs.yaml": "kind: Organization\nname: other\ndisplayName: Other\n"},
 		result: "stalled",
 		status: Status{Reason: "Stalled", Message: "the plan failed its guards", Errors: []Problem{{
@@ -108,6 +114,7 @@ level=DEBUG msg="reconcile: problem" problem="would destroy 2 of 2 organizations
 `,
 	}, {
 		name:     "apply failed",
+		reason:   ReasonApplyFailed,
 		files:    renamed,
 		applyErr: errors.New("the log is full"),
 		result:   "stalled",
@@ -123,9 +130,10 @@ level=DEBUG msg="reconcile: problem" problem="would destroy 2 of 2 organizations
 			src := &fakeSource{}
 			src.set(map[string]string{"orgs.yaml": orgsYAML})
 			var results []string
+			var reasons []Reason
 			var log strings.Builder
 			l := &Loop{Source: src, Store: store, Dir: "config", Log: textLog(&log),
-				Observe: func(r string, _ time.Duration) { results = append(results, r) }}
+				Observe: func(r Reason, _ time.Duration) { results = append(results, r.Result()); reasons = append(reasons, r) }}
 			if err := l.RunOnce(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -153,6 +161,9 @@ level=DEBUG msg="reconcile: problem" problem="would destroy 2 of 2 organizations
 			}
 			if diff := cmp.Diff(wantResults, results); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)
+			}
+			if reasons[1] != tt.reason || reasons[1].Ready() != tt.status.Ready {
+				t.Errorf("the run ended with %v (ready %v), want %v", reasons[1], reasons[1].Ready(), tt.reason)
 			}
 		})
 	}

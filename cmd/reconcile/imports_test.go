@@ -42,8 +42,9 @@ var layers = map[string]layer{
 	"scim": {may: []string{"state"}},
 	// The admin API.
 	"admin": {may: []string{"state"}},
-	// Prometheus metrics, read from the state at scrape time.
-	"metrics": {may: []string{"state"}},
+	// Prometheus metrics: the loop's runs by Reason, SCIM requests, and
+	// gauges read from the state at scrape time.
+	"metrics": {may: []string{"reconcile", "schema", "state"}},
 	// A load generator: it speaks HTTP to a daemon.
 	"bench": {},
 	// Flags and wiring: the only package that sees all the others.
