@@ -103,6 +103,30 @@ func (r *Result) Throughput() float64 {
 	return float64(r.Ops-r.Errors) / r.Elapsed.Seconds()
 }
 
+// tally is what one worker of a run counted.
+type tally struct {
+	ops, errs int
+	lat       []time.Duration // of the successful operations
+	first     string          // the first error
+}
+
+func (t *tally) failed(err error) {
+	t.errs++
+	if t.first == "" {
+		t.first = err.Error()
+	}
+}
+
+// add counts a worker's tally in r.
+func (r *Result) add(t *tally) {
+	r.Ops += t.ops
+	r.Errors += t.errs
+	r.Latencies = append(r.Latencies, t.lat...)
+	if r.FirstError == "" {
+		r.FirstError = t.first
+	}
+}
+
 // Percentile returns the latency of successful operations at p (0..1).
 func (r *Result) Percentile(p float64) time.Duration {
 	if len(r.Latencies) == 0 {
@@ -425,9 +449,7 @@ func (c *Client) Run(ctx context.Context, target string) *Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var lat []time.Duration
-			ops, errs := 0, 0
-			first := ""
+			var t tally
 			for !over(ctx) {
 				if cfg.Users > 0 && remaining.Add(-1) < 0 {
 					break
@@ -444,23 +466,15 @@ func (c *Client) Run(ctx context.Context, target string) *Result {
 				if err != nil && over(ctx) {
 					break // cut off by the deadline: not an error of the target
 				}
-				ops++
+				t.ops++
 				if err != nil {
-					errs++
-					if first == "" {
-						first = err.Error()
-					}
+					t.failed(err)
 					continue
 				}
-				lat = append(lat, time.Since(began))
+				t.lat = append(t.lat, time.Since(began))
 			}
 			mu.Lock()
-			res.Ops += ops
-			res.Errors += errs
-			res.Latencies = append(res.Latencies, lat...)
-			if res.FirstError == "" {
-				res.FirstError = first
-			}
+			res.add(&t)
 			mu.Unlock()
 		}()
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -89,11 +90,11 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry})
 }
 
-// ObserveRun records a reconcile run.
-func (m *Metrics) ObserveRun(result string, d time.Duration) {
-	m.runs.WithLabelValues(result).Inc()
+// ObserveRun records a reconcile run (for reconcile.Loop.Observe).
+func (m *Metrics) ObserveRun(r reconcile.Reason, d time.Duration) {
+	m.runs.WithLabelValues(r.Result()).Inc()
 	m.runDuration.Observe(d.Seconds())
-	if result == "applied" || result == "unchanged" {
+	if r.Ready() {
 		m.lastSuccess.SetToCurrentTime()
 	}
 }

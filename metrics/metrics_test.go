@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/reconcile-dev/reconcile/reconcile"
 )
 
 // TestLogMetrics checks what the state's log writes become: a duration
@@ -105,6 +106,39 @@ reconcile_scim_rejected_total{kind="write",provider="entra",reason="412"} 1
 reconcile_scim_rejected_total{kind="write",provider="okta",reason="uniqueness"} 1
 `
 	if err := testutil.GatherAndCompare(m.registry, strings.NewReader(want), "reconcile_scim_rejected_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestRuns checks what a reconcile run's Reason becomes: a count by
+// result, and the time of the last success only for a run that left its
+// revision live.
+func TestRuns(t *testing.T) {
+	m := New()
+	for _, r := range []reconcile.Reason{
+		reconcile.ReasonFetchFailed, reconcile.ReasonConfigInvalid, reconcile.ReasonPlanFailed,
+		reconcile.ReasonGuardRefused, reconcile.ReasonApplyFailed,
+	} {
+		m.ObserveRun(r, time.Second)
+	}
+	if got := testutil.ToFloat64(m.lastSuccess); got != 0 {
+		t.Errorf("last success after failed runs = %v, want 0", got)
+	}
+	m.ObserveRun(reconcile.ReasonUnchanged, time.Second)
+	m.ObserveRun(reconcile.ReasonApplied, time.Second)
+	m.ObserveRun(reconcile.ReasonApplied, time.Second)
+	if got := testutil.ToFloat64(m.lastSuccess); got == 0 {
+		t.Error("last success not set by applied and unchanged runs")
+	}
+	want := `
+# HELP reconcile_runs_total Reconcile runs, by result: applied, unchanged, stalled, fetch_error.
+# TYPE reconcile_runs_total counter
+reconcile_runs_total{result="applied"} 2
+reconcile_runs_total{result="fetch_error"} 1
+reconcile_runs_total{result="stalled"} 4
+reconcile_runs_total{result="unchanged"} 1
+`
+	if err := testutil.GatherAndCompare(m.registry, strings.NewReader(want), "reconcile_runs_total"); err != nil {
 		t.Error(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -82,5 +83,34 @@ func TestPlanEscapesDisplayNames(t *testing.T) {
 	Diff(d, live).WriteText(&b)
 	if line := `      ~ displayName = "Eng\u202eevil\u200b" -> "Eng\u0085\u2028"`; !strings.Contains(b.String(), line+"\n") {
 		t.Errorf("plan lacks %q:\n%s", line, b.String())
+	}
+}
+
+// TestMaxExpensiveQueriesInPlan: the provider's cap on expensive SCIM
+// queries goes from config to the state, shows in plans, and is left out
+// (the server's default) when config leaves it out.
+func TestMaxExpensiveQueriesInPlan(t *testing.T) {
+	cfg := &schema.Provider{Name: "okta", DisplayName: "Okta", Auth: schema.Auth{Type: "bearer"},
+		OrganizationMapping: schema.OrganizationMapping{Method: "fixed", Organization: "eng"}, MaxExpensiveQueries: 3}
+	want := ProviderFromConfig(cfg)
+	if want.MaxExpensiveQueries != 3 {
+		t.Fatalf("ProviderFromConfig: MaxExpensiveQueries %d, want 3", want.MaxExpensiveQueries)
+	}
+	if doc := ConfigDocument(want); doc["maxExpensiveQueries"] != 3 {
+		t.Errorf("ConfigDocument: maxExpensiveQueries %v, want 3", doc["maxExpensiveQueries"])
+	}
+	have := *want
+	have.MaxExpensiveQueries = 0
+	have.Auth.Secret = state.HashSecret([]byte("x"))
+	want.Auth.Secret = have.Auth.Secret
+	live := &Live{Organizations: []*state.Organization{{Name: "eng", DisplayName: "Eng"}}, Providers: []*state.Provider{&have}}
+	d := &Desired{Organizations: live.Organizations, Providers: []*DesiredProvider{{Provider: want}}}
+	var b strings.Builder
+	Diff(d, live).WriteText(&b)
+	if line := `      + maxExpensiveQueries = 3`; !strings.Contains(b.String(), line+"\n") {
+		t.Errorf("plan lacks %q:\n%s", line, b.String())
+	}
+	if _, ok := ConfigDocument(&have)["maxExpensiveQueries"]; ok {
+		t.Error("ConfigDocument sets maxExpensiveQueries for a provider without one")
 	}
 }

@@ -8,4 +8,8 @@
 // the live state (LiveFrom) happen before it, applying after it. The
 // defining property, tested by fuzzing, is convergence: after applying
 // Diff(d, live), Diff(d, live') has no steps.
+//
+// A Loop follows a Source with these as named steps: fetch, load, plan,
+// guard, apply, record. Each run ends with a Reason, from which its status,
+// its metrics and what the loop does next follow.
 package reconcile

@@ -145,6 +145,9 @@ var providerFields = []providerField{
 				p.RateLimit.Burst = c.RateLimit.Burst
 			}
 		}},
+	{path: "maxExpensiveQueries", editable: true,
+		get: func(p *state.Provider) any { return p.MaxExpensiveQueries },
+		set: func(p *state.Provider, c *schema.Provider) { p.MaxExpensiveQueries = c.MaxExpensiveQueries }},
 }
 
 // attrsOf lists the attributes of obj that are set, in the rows' order.

@@ -39,10 +39,11 @@ const (
 )
 
 // Loop keeps the live state following a Source, the way Flux's
-// controllers do: each run fetches, loads, plans, guards and applies,
-// and records its status. A revision that fails validation or a guard is
-// never applied: the last good one stays live until a new revision
-// arrives. A fetch that fails is retried with backoff.
+// controllers do: each run is a short list of named steps (fetch, load,
+// plan, guard, apply, record) and ends with a Reason. A revision that
+// fails validation or a guard is never applied: the last good one stays
+// live until a new revision arrives. A fetch that fails is retried with
+// backoff.
 type Loop struct {
 	Source  Source
 	Store   Store
@@ -58,8 +59,9 @@ type Loop struct {
 	// OnApply is called after each successful apply that changed
 	// something (to print generated credentials, for instance).
 	OnApply func(p *Plan, out *Outcome)
-	// Observe is told about every run (for metrics).
-	Observe func(result string, d time.Duration)
+	// Observe is told how every run ended and how long it took (for
+	// metrics).
+	Observe func(r Reason, d time.Duration)
 
 	trigger  chan struct{}
 	initOnce sync.Once
@@ -87,28 +89,46 @@ func (e *ConfigError) Error() string {
 }
 
 // PlanRevision validates a revision of the config and plans it against
-// the live state, guarded: what a Loop run, a server-side plan and a
-// pushed apply share. An invalid config is a *ConfigError; a plan its
-// guards refuse has Problems.
+// the live state, guarded: the load, plan and guard steps of a Loop run,
+// which a server-side plan and a pushed apply share. An invalid config is
+// a *ConfigError; a plan its guards refuse has Problems.
 func PlanRevision(snap *Snapshot, store Store, opts PlanOptions) (*Plan, error) {
+	d, err := load(snap, opts)
+	if err != nil {
+		return nil, err
+	}
+	p, live := plan(d, store.View(), opts)
+	if err := Guard(p, live, store, opts.guard()); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// load is the step that reads a revision: its config, validated, and the
+// secrets it names. An invalid config, or a secret that cannot be read,
+// is a *ConfigError.
+func load(snap *Snapshot, opts PlanOptions) (*Desired, error) {
 	cfg, err := schema.Load(snap.FS, opts.Dir)
 	var d *Desired
 	if err == nil {
 		d, err = Desire(cfg, snap.Revision, snap.Digest, opts.Secrets)
 	}
 	var errs schema.Errors
-	switch {
-	case errors.As(err, &errs):
+	if errors.As(err, &errs) {
 		return nil, &ConfigError{Problems: ConfigProblems(errs)}
-	case err != nil:
-		return nil, err
 	}
-	live := LiveFrom(store.View())
-	p := PlanFor(d, live, opts.Drift)
-	if err := Guard(p, live, store, GuardOptions{AllowMassDestroy: opts.AllowMassDestroy}); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return d, err
+}
+
+// plan is the step that pairs the desired state with the live one. Guard
+// is the next.
+func plan(d *Desired, v *state.View, opts PlanOptions) (*Plan, *Live) {
+	live := LiveFrom(v)
+	return PlanFor(d, live, opts.Drift), live
+}
+
+func (o PlanOptions) guard() GuardOptions {
+	return GuardOptions{AllowMassDestroy: o.AllowMassDestroy}
 }
 
 // Status is what the last runs of a Loop did.
@@ -120,7 +140,7 @@ type Status struct {
 	// Ready: the attempted revision is the applied one.
 	Ready bool `json:"ready"`
 	// Reason says why not: "Stalled" (a bad config or a refused plan:
-	// waits for a new revision), "FetchFailed" (retried).
+	// waits for a new revision), "FetchFailed" (retried). See Reason.
 	Reason  string    `json:"reason,omitempty"`
 	Message string    `json:"message,omitempty"`
 	Errors  []Problem `json:"errors,omitempty"`
@@ -131,6 +151,8 @@ type Status struct {
 	Runs        int       `json:"runs"`
 	// attemptedDigest is the content last planned, to skip reruns.
 	attemptedDigest string
+	// reason is how the last run ended.
+	reason Reason
 }
 
 func (l *Loop) init() {
@@ -179,7 +201,7 @@ func (l *Loop) Run(ctx context.Context) {
 	l.mu.Lock()
 	var err error
 	ran := l.status.Runs > 0
-	if failed := l.status.Reason == "FetchFailed"; ran && failed {
+	if failed := l.status.reason == ReasonFetchFailed; ran && failed {
 		err = errFetch
 	}
 	l.mu.Unlock()
@@ -225,86 +247,113 @@ var errFetch = errors.New("fetch failed")
 func (l *Loop) RunOnce(ctx context.Context) error {
 	l.init()
 	start := time.Now()
-	result, err := l.run(ctx)
+	reason, err := l.run(ctx)
 	if l.Observe != nil {
-		l.Observe(result, time.Since(start))
+		l.Observe(reason, time.Since(start))
 	}
 	return err
 }
 
-func (l *Loop) setStatus(f func(s *Status)) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.status.LastRun = time.Now().UTC()
-	l.status.Runs++
-	f(&l.status)
+// ending is how a run ended: why, and what to tell.
+type ending struct {
+	reason   Reason
+	message  string
+	problems []Problem
 }
 
-func (l *Loop) run(ctx context.Context) (string, error) {
+// run is one pass through the steps. Fetch hands a revision on unless it
+// is live already; converge takes it through load, plan, guard and apply;
+// record writes how the run ended into the status.
+func (l *Loop) run(ctx context.Context) (Reason, error) {
 	snap, err := l.Source.Fetch(ctx)
 	if err != nil {
 		l.Log.Warn("reconcile: fetching the config failed; the live state stays as it is", "err", err)
-		l.setStatus(func(s *Status) {
-			s.Ready, s.Reason, s.Message, s.Errors = false, "FetchFailed", err.Error(), nil
-		})
-		return "fetch_error", fmt.Errorf("%w: %v", errFetch, err)
+		l.record(nil, ending{reason: ReasonFetchFailed, message: err.Error()})
+		return ReasonFetchFailed, fmt.Errorf("%w: %v", errFetch, err)
 	}
 	live := l.Store.View().Config()
 	l.mu.Lock()
 	seen := snap.Digest == l.status.attemptedDigest
-	stalled := seen && l.status.Reason == "Stalled"
+	stalled := seen && l.status.reason.Stalled()
 	l.mu.Unlock()
 	if seen && live != nil && live.Digest == snap.Digest && l.Drift != DriftCorrect {
 		// A touch, a poll with no new commit, or the source back after a
 		// failed fetch: what it holds is applied already.
-		l.setStatus(func(s *Status) { s.Ready, s.Reason, s.Message, s.Errors = true, "", "", nil })
-		return "unchanged", nil
+		l.record(nil, ending{reason: ReasonUnchanged})
+		return ReasonUnchanged, nil
 	}
-	stall := func(reason, msg string, problems []Problem) (string, error) {
-		// A revision stalled before is reported once, not on every poll.
-		level := slog.LevelError
-		if stalled {
-			level = slog.LevelDebug
-		}
-		l.Log.Log(ctx, level, "reconcile: not applied; the last applied state stays live", "revision", snap.Revision, "reason", reason, "message", msg)
-		for _, p := range problems {
-			l.Log.Log(ctx, level, "reconcile: problem", "problem", p.String())
-		}
-		l.setStatus(func(s *Status) {
-			s.Attempted, s.attemptedDigest = snap.Revision, snap.Digest
-			s.Ready, s.Reason, s.Message, s.Errors = false, "Stalled", msg, problems
-		})
-		return "stalled", nil
+	end := l.converge(ctx, snap)
+	if end.reason.Stalled() {
+		l.logStall(ctx, snap, end, stalled)
 	}
-	p, err := PlanRevision(snap, l.Store, PlanOptions{Dir: l.Dir, Secrets: l.Secrets, Drift: l.Drift, AllowMassDestroy: l.AllowMassDestroy})
+	l.record(snap, end)
+	return end.reason, nil
+}
+
+// converge takes a fetched revision through the steps that make it live:
+// load, plan, guard and apply. The first that fails ends the run.
+func (l *Loop) converge(ctx context.Context, snap *Snapshot) ending {
+	opts := PlanOptions{Dir: l.Dir, Secrets: l.Secrets, Drift: l.Drift, AllowMassDestroy: l.AllowMassDestroy}
+	d, err := load(snap, opts)
 	var cerr *ConfigError
 	switch {
 	case errors.As(err, &cerr):
-		return stall("Stalled", cerr.Error(), cerr.Problems)
+		return ending{ReasonConfigInvalid, cerr.Error(), cerr.Problems}
 	case err != nil:
-		return stall("Stalled", err.Error(), nil)
-	case !p.Applyable():
-		return stall("Stalled", "the plan failed its guards", p.Problems)
+		return ending{ReasonPlanFailed, err.Error(), nil}
+	}
+	p, live := plan(d, l.Store.View(), opts)
+	if err := Guard(p, live, l.Store, opts.guard()); err != nil {
+		return ending{ReasonPlanFailed, err.Error(), nil}
+	}
+	if !p.Applyable() {
+		return ending{ReasonGuardRefused, "the plan failed its guards", p.Problems}
 	}
 	out, err := Apply(ctx, l.Store, p)
 	if err != nil {
-		return stall("Stalled", "applying failed, nothing was changed: "+err.Error(), nil)
+		return ending{ReasonApplyFailed, "applying failed, nothing was changed: " + err.Error(), nil}
 	}
-	result := "unchanged"
-	if len(p.Steps) > 0 {
-		result = "applied"
-		add, change, destroy := p.Summary()
-		l.Log.Info("reconcile: applied", "revision", snap.Revision, "added", add, "changed", change, "destroyed", destroy)
-		if l.OnApply != nil {
-			l.OnApply(p, out)
-		}
+	if len(p.Steps) == 0 {
+		return ending{reason: ReasonUnchanged}
 	}
-	l.setStatus(func(s *Status) {
-		s.Attempted, s.attemptedDigest = snap.Revision, snap.Digest
-		s.Ready, s.Reason, s.Message, s.Errors = true, "", "", nil
-		if len(p.Steps) > 0 {
-			s.LastApplied = time.Now().UTC()
-		}
-	})
-	return result, nil
+	add, change, destroy := p.Summary()
+	l.Log.Info("reconcile: applied", "revision", snap.Revision, "added", add, "changed", change, "destroyed", destroy)
+	if l.OnApply != nil {
+		l.OnApply(p, out)
+	}
+	return ending{reason: ReasonApplied}
+}
+
+// logStall says why a revision is not applied: as an error, or at debug
+// level when the run before stalled on the same content, so that a
+// stalled revision is reported once, not on every poll.
+func (l *Loop) logStall(ctx context.Context, snap *Snapshot, end ending, again bool) {
+	level := slog.LevelError
+	if again {
+		level = slog.LevelDebug
+	}
+	l.Log.Log(ctx, level, "reconcile: not applied; the last applied state stays live", "revision", snap.Revision, "reason", end.reason.status(), "message", end.message)
+	for _, p := range end.problems {
+		l.Log.Log(ctx, level, "reconcile: problem", "problem", p.String())
+	}
+}
+
+// record is the last step: it writes how the run ended into the status.
+// attempted is the revision the run read through, or nil when the
+// attempt stays the one before (a failed fetch, content already live).
+func (l *Loop) record(attempted *Snapshot, end ending) {
+	now := time.Now().UTC()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := &l.status
+	s.LastRun = now
+	s.Runs++
+	if attempted != nil {
+		s.Attempted, s.attemptedDigest = attempted.Revision, attempted.Digest
+	}
+	s.reason = end.reason
+	s.Ready, s.Reason, s.Message, s.Errors = end.reason.Ready(), end.reason.status(), end.message, end.problems
+	if end.reason == ReasonApplied {
+		s.LastApplied = now
+	}
 }

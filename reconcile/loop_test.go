@@ -75,7 +75,7 @@ func TestLoopAppliesStallsAndKeepsLastGood(t *testing.T) {
 	src := &fakeSource{}
 	src.set(map[string]string{"orgs.yaml": orgsYAML})
 	var results []string
-	l := &Loop{Source: src, Store: store, Dir: "config", Observe: func(r string, _ time.Duration) { results = append(results, r) }}
+	l := &Loop{Source: src, Store: store, Dir: "config", Observe: func(r Reason, _ time.Duration) { results = append(results, r.Result()) }}
 
 	if err := l.RunOnce(ctx); err != nil {
 		t.Fatal(err)

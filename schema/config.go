@@ -56,6 +56,7 @@ type Provider struct {
 	Attributes          Attributes          `yaml:"attributes"`
 	DeactivationGuard   DeactivationGuard   `yaml:"deactivationGuard"`
 	RateLimit           *RateLimit          `yaml:"rateLimit"`
+	MaxExpensiveQueries int                 `yaml:"maxExpensiveQueries"`
 	Source              Source              `yaml:"-"`
 
 	node *yaml.Node

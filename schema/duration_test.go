@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
@@ -37,6 +39,29 @@ func TestParseDurationErrors(t *testing.T) {
 	for _, in := range []string{"", "15", "15 minutes", "-5m", "1.5h", "m", "5w", "106752d", "99999999999999999999s", "1h 30m"} {
 		if d, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) = %v, want error", in, d)
+		}
+	}
+}
+
+// TestDurationText: a duration encodes in its canonical form and decodes
+// from config text, as JSON and YAML fields do; durations made in code
+// (negative, below a millisecond) still print.
+func TestDurationText(t *testing.T) {
+	var v struct {
+		D Duration `json:"d"`
+	}
+	if err := json.Unmarshal([]byte(`{"d": "90m"}`), &v); err != nil || v.D.Std() != 90*time.Minute {
+		t.Fatalf("decoding 90m: %v, %v", v.D, err)
+	}
+	if b, err := json.Marshal(v); err != nil || string(b) != `{"d":"1h30m"}` {
+		t.Errorf("encoding: %s, %v", b, err)
+	}
+	if err := json.Unmarshal([]byte(`{"d": "1.5h"}`), &v); err == nil || !strings.Contains(err.Error(), `invalid duration "1.5h"`) {
+		t.Errorf("decoding 1.5h: %v, want an invalid duration", err)
+	}
+	for d, want := range map[time.Duration]string{-90 * time.Minute: "-1h30m", time.Second + 1500: "1s1.5µs", Day + time.Millisecond: "1d1ms"} {
+		if got := Duration(d).String(); got != want {
+			t.Errorf("Duration(%v).String() = %q, want %q", d, got, want)
 		}
 	}
 }

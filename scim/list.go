@@ -208,6 +208,13 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 	if ferr != nil {
 		return ferr
 	}
+	if !servedByIndex(rt, expr) {
+		release, err := s.expensive(r)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	v := s.store.View()
 	var results []map[string]any
 	if rt == userType {
@@ -309,12 +316,8 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 	// The lookups identity providers make before each write are answered
 	// by an index; other filters scan the provider's users.
 	var candidates []*state.User
-	if name, ok := indexedEquality(expr, "userName"); ok {
-		candidates = v.UsersByUserName(name)
-	} else if id, ok := indexedEquality(expr, "externalId"); ok && id != "" {
-		candidates = v.UsersBySCIMExternalID(id)
-	} else if email, ok := emailEquality(expr); ok && email != "" {
-		candidates = v.UsersBySCIMEmail(email) // empty values are not in the index
+	if lookup := usersByIndex(expr); lookup != nil {
+		candidates = lookup(v)
 	} else {
 		candidates = v.UsersOfProvider(r.provider.Name)
 	}

@@ -39,6 +39,13 @@ func (s *Server) searchRoot(r *request) *Error {
 	if err != nil {
 		return err
 	}
+	// No index answers a search at the root: a filter one answers for
+	// one type scans the other type's resources.
+	release, err := s.expensive(r)
+	if err != nil {
+		return err
+	}
+	defer release()
 	v := s.store.View()
 	users, err := s.findUsers(r, v, expr, q.Filter)
 	if err != nil {

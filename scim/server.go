@@ -60,6 +60,7 @@ type Server struct {
 	authLog  *rate.Limiter
 	rejects  *rejectSampler
 	creds    *credentials
+	queries  *queryGate
 }
 
 type limiter struct {
@@ -87,7 +88,7 @@ func New(store Store, opts Options) *Server {
 	}
 	opts.ExternalURL = strings.TrimSuffix(opts.ExternalURL, "/")
 	s := &Server{store: store, opts: opts, log: opts.Logger, limiters: make(map[string]*limiter), authLog: rate.NewLimiter(5, 20),
-		creds: newCredentials(defaultKDFSlots(), kdfWait, maxVerifiedCached)}
+		creds: newCredentials(defaultKDFSlots(), kdfWait, maxVerifiedCached), queries: newQueryGate(defaultExpensiveQueries(), expensiveWait)}
 	s.rejects = newRejectSampler(opts.RejectedWritesPerMinute, opts.Now, s.summarizeRejections)
 	return s
 }

@@ -19,6 +19,9 @@ type Provider struct {
 	Attributes          Attributes          `json:"attributes"`
 	RateLimit           RateLimit           `json:"rateLimit,omitzero"`
 	DeactivationGuard   DeactivationGuard   `json:"deactivationGuard,omitzero"`
+	// MaxExpensiveQueries is how many expensive SCIM queries of the
+	// provider run at once; 0 is the SCIM server's default.
+	MaxExpensiveQueries int `json:"maxExpensiveQueries,omitempty"`
 
 	// Applied is the provider as config last set it; the fields that
 	// differ from it were changed outside of config (drift).

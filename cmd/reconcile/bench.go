@@ -27,6 +27,7 @@ type benchFlags struct {
 	noBaseline bool
 	durableDir string
 	metricsEnv string
+	noisy      noisyFlags
 }
 
 func (f *benchFlags) register(cmd *cobra.Command) {
@@ -44,6 +45,7 @@ func (f *benchFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.noBaseline, "no-baseline", false, "skip the baseline run")
 	fl.StringVar(&f.cfg.MetricsURL, "metrics-url", "", "the daemon's /metrics, for its log figures, on this machine (default: /metrics on --target's host; give serve's --metrics-listen)")
 	fl.StringVar(&f.metricsEnv, "metrics-token-env", "BENCH_METRICS_TOKEN", "environment variable holding the daemon's metrics token (serve --metrics-token-file), if it has one")
+	f.noisy.register(fl)
 	fl.StringVar(&f.durableDir, "durable-baseline", "", "make the baseline durable: it appends each POST and PUT to a file in this directory (put it on the daemon's disk) and fsyncs before answering, grouping concurrent writes")
 }
 
@@ -95,11 +97,23 @@ daemon short of CPU rather than at the disk. A daemon with --metrics-listen
 serves /metrics elsewhere: give its URL with --metrics-url. One with
 --metrics-token-file wants its token: bench sends the one in
 $BENCH_METRICS_TOKEN (--metrics-token-env). Without /metrics, bench
-prints no log figures.`,
+prints no log figures.
+
+--noisy-target URL is another provider's SCIM base URL on the same
+daemon, with its secret in $BENCH_NOISY_TOKEN (--noisy-token-env): bench
+creates --noisy-prepare users there, runs the scenario on the daemon
+alone, then again while --noisy-workers clients of that provider send
+expensive queries in a loop (a co filter, sortBy with a deep
+startIndex: lists no index answers, which read every one of its users),
+and gives the scenario's p99 with them as a ratio to its p99 without.
+Its queries refused with 503 (the daemon's cap on a provider's
+expensive queries) are counted, not failures.`,
 		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario get --prepare 1000 --duration 10s
-  reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario post --rate 1000 --duration 20s`,
+  reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario post --rate 1000 --duration 20s
+  reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario filter --prepare 1000 --duration 10s \
+      --noisy-target http://127.0.0.1:8080/scim/v2/entra --noisy-prepare 20000 --no-baseline`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.bench(cmd, &f)
@@ -179,13 +193,20 @@ func (c *cli) bench(cmd *cobra.Command, f *benchFlags) error {
 	if err != nil {
 		return usageErrorf("--target %q: %v", f.cfg.BaseURL, err)
 	}
+	noisyClient, err := f.noisy.client(f.cfg)
+	if err != nil {
+		return err
+	}
 	// Interrupted, it stops, removes the durable baseline's log and
 	// prints no figures; a second signal kills it at once.
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	context.AfterFunc(ctx, stop)
 
-	r := &benchRuns{f: f, ctx: ctx, daemon: daemon}
+	r := &benchRuns{f: f, ctx: ctx, daemon: daemon, noisy: noisyClient}
+	if err := r.prepareNoisy(cmd); err != nil {
+		return err
+	}
 	if !f.noBaseline {
 		closeBaseline, err := r.runBaseline(cmd)
 		if err != nil {
@@ -196,14 +217,21 @@ func (c *cli) bench(cmd *cobra.Command, f *benchFlags) error {
 	if err := r.runOn(cmd, "daemon", daemon); err != nil {
 		return err
 	}
+	if err := r.runBesideNoisy(cmd); err != nil {
+		return err
+	}
 	printBench(c, f.cfg, r.results)
 	printLogStats(c, r.logStats)
+	printNoisy(c, r.results, r.noisyResult)
 	for _, res := range r.results {
 		if res.Errors > 0 {
 			// The figures leave failed operations out; a run with
 			// any is not a measurement to quote.
 			return fmt.Errorf("%d of %d operations on the %s failed", res.Errors, res.Ops, res.Target)
 		}
+	}
+	if nr := r.noisyResult; nr != nil && nr.Errors > 0 {
+		return fmt.Errorf("%d of %d queries of the noisy neighbour failed", nr.Errors, nr.Ops)
 	}
 	return nil
 }
@@ -217,6 +245,40 @@ type benchRuns struct {
 	// logStats are the daemon's log figures over its run, when it has
 	// them.
 	logStats *bench.LogStats
+	// noisy is the noisy neighbour's client, nil without --noisy-target;
+	// noisyResult what its queries got.
+	noisy       *bench.Client
+	noisyResult *bench.NoisyResult
+}
+
+// prepareNoisy creates the noisy neighbour's users, when asked.
+func (r *benchRuns) prepareNoisy(cmd *cobra.Command) error {
+	if r.noisy == nil || r.f.noisy.prepare <= 0 {
+		return nil
+	}
+	fmt.Fprintf(c2(cmd), "preparing %d users of the noisy neighbour on the daemon...\n", r.f.noisy.prepare)
+	if err := r.noisy.Prepare(r.ctx, r.f.noisy.prepare); err != nil {
+		if r.ctx.Err() != nil {
+			return errInterrupted
+		}
+		return fmt.Errorf("the noisy neighbour: %w", err)
+	}
+	return nil
+}
+
+// runBesideNoisy runs the scenario on the daemon again, beside the noisy
+// neighbour's expensive queries.
+func (r *benchRuns) runBesideNoisy(cmd *cobra.Command) error {
+	if r.noisy == nil {
+		return nil
+	}
+	fmt.Fprintf(c2(cmd), "running %s on the daemon beside %d noisy workers...\n", r.f.cfg.Scenario, r.f.noisy.workers)
+	res, nr := r.daemon.RunBeside(r.ctx, bench.TargetNoisy, r.noisy, r.f.noisy.workers)
+	if r.ctx.Err() != nil {
+		return errInterrupted
+	}
+	r.results, r.noisyResult = append(r.results, res), nr
+	return nil
 }
 
 // runBaseline starts the baseline and runs the scenario on it; the

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/reconcile-dev/reconcile/admin"
+	"github.com/reconcile-dev/reconcile/deadlines"
 	"github.com/reconcile-dev/reconcile/internal/gcheadroom"
-	"github.com/reconcile-dev/reconcile/lifecycle"
 	"github.com/reconcile-dev/reconcile/metrics"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/reconcile/source"
@@ -161,7 +161,7 @@ func (d *daemon) runBackground(ctx context.Context) (wait func()) {
 	done := make(chan struct{})
 	go func() {
 		defer func() { done <- struct{}{} }()
-		lifecycle.New(d.store, d.log, nil).Run(ctx)
+		deadlines.New(d.store, d.log, nil).Run(ctx)
 	}()
 	go func() {
 		defer func() { done <- struct{}{} }()

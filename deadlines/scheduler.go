@@ -1,10 +1,15 @@
-// Package lifecycle fires the timer events of the user lifecycle:
-// deactivations when a provider's delay ends and purges when the cold
-// storage period ends. The deadlines live in the state; the scheduler only
-// watches for the next one and, when it is due, applies a state command
-// that fires everything due by then. A restart neither loses nor advances
-// a deadline: overdue ones fire as soon as the scheduler starts.
-package lifecycle
+// Package deadlines keeps time for the user lifecycle: it waits for the
+// next deadline the state holds (a blocked user's deactivation, a
+// deactivated user's purge) and, when it is due, applies one
+// state.CmdLifecycleTick command, which fires everything due by then.
+//
+// It holds no rules. When a deadline is set, moved or cancelled, and what
+// firing it does (deactivate, purge, or pause behind a tripped guard), is
+// decided in package state, in the FSM, so that replaying the log repeats
+// it exactly: see the diagram atop state/lifecycle.go, User.settle and
+// View.NextDueWatch. A restart neither loses nor advances a deadline:
+// overdue ones fire as soon as the scheduler starts.
+package deadlines
 
 import (
 	"context"
