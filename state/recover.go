@@ -158,8 +158,8 @@ func (s *Store) open(ctx context.Context, opts Options) error {
 	}
 	s.raft = nil
 	s.closeLog()
-	// The WAL's own suffix deletion leaves a segment it cannot read after
-	// a restart ("sealed segment has no index block"): truncate the files.
+	// Truncate the files, as for a damaged batch: the entry's whole batch
+	// goes, and the scan says where it starts.
 	s.meta = &metadb.BoltMetaDB{}
 	ls, err := scanLog(filepath.Join(s.dir, walDir), s.meta)
 	if err != nil {
