@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/reconcile-dev/reconcile/internal/jsonscan"
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -29,17 +29,17 @@ func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User
 	location := r.base + "/Users/" + u.ID
 
 	dst = append(dst, `{"id":`...)
-	dst = appendString(dst, u.ID)
+	dst = protocol.AppendString(dst, u.ID)
 	dst = append(dst, `,"meta":{"created":`...)
-	dst = appendString(dst, u.Created.UTC().Format(time.RFC3339Nano))
+	dst = protocol.AppendString(dst, u.Created.UTC().Format(time.RFC3339Nano))
 	dst = append(dst, `,"lastModified":`...)
-	dst = appendString(dst, u.Modified.UTC().Format(time.RFC3339Nano))
+	dst = protocol.AppendString(dst, u.Modified.UTC().Format(time.RFC3339Nano))
 	dst = append(dst, `,"location":`...)
-	dst = appendString(dst, location)
+	dst = protocol.AppendString(dst, location)
 	dst = append(dst, `,"resourceType":"User","version":`...)
-	dst = appendString(dst, etag)
+	dst = protocol.AppendString(dst, etag)
 	dst = append(dst, `},"userName":`...)
-	dst = appendString(dst, u.UserName)
+	dst = protocol.AppendString(dst, u.UserName)
 
 	// The stored members, but for those written here. An extension's
 	// schema is listed when its member is there.
@@ -84,35 +84,22 @@ func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User
 				dst = append(dst, ',')
 			}
 			dst = append(dst, `{"$ref":`...)
-			dst = appendString(dst, r.base+"/Groups/"+g.ID)
+			dst = protocol.AppendString(dst, r.base+"/Groups/"+g.ID)
 			dst = append(dst, `,"display":`...)
-			dst = appendString(dst, g.DisplayName)
+			dst = protocol.AppendString(dst, g.DisplayName)
 			dst = append(dst, `,"type":"direct","value":`...)
-			dst = appendString(dst, g.ID)
+			dst = protocol.AppendString(dst, g.ID)
 			dst = append(dst, '}')
 		}
 		dst = append(dst, ']')
 	}
 	dst = append(dst, `,"schemas":[`...)
-	dst = appendString(dst, URNUser)
+	dst = protocol.AppendString(dst, URNUser)
 	for i, ext := range userType.extensions {
 		if extensions[i] {
 			dst = append(dst, ',')
-			dst = appendString(dst, ext.ID)
+			dst = protocol.AppendString(dst, ext.ID)
 		}
 	}
 	return append(dst, "]}\n"...), true
-}
-
-// appendString appends s as a JSON string, as encoding/json writes it
-// without HTML escaping.
-func appendString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			return appendMarshalString(dst, s) // escapes <, > and &, which JSON allows either way
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
 }

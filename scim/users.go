@@ -14,6 +14,7 @@ import (
 
 	"github.com/reconcile-dev/reconcile/internal/jsonscan"
 	"github.com/reconcile-dev/reconcile/internal/names"
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -349,7 +350,7 @@ func encodeResource(res map[string]any) json.RawMessage {
 	// Encoded into a pooled buffer, kept in an array of its own size: the
 	// stored user holds it for as long as it lives.
 	buf := userBuffers.Get().(*[]byte)
-	b, ok := appendJSON(*buf, res)
+	b, ok := protocol.AppendJSON(*buf, res)
 	if ok {
 		out := bytes.Clone(b)
 		putUserBuffer(buf, b)

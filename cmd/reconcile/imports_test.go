@@ -40,7 +40,10 @@ var layers = map[string]layer{
 	// Fires the lifecycle deadlines the state holds.
 	"deadlines": {may: []string{"state"}, never: []string{"net/http"}},
 	// SCIM 2.0 over HTTP; its writes are state commands.
-	"scim": {may: []string{"state"}},
+	"scim": {may: []string{"scim/protocol", "state"}},
+	// The SCIM protocol (RFC 7643, RFC 7644) apart from any store:
+	// schemas, filters, PATCH, projection, errors, JSON.
+	"scim/protocol": {},
 	// The admin API, all of /api/v1: it plans, reports drift and checks
 	// edits with reconcile.
 	"admin": {may: []string{"reconcile", "reconcile/source", "schema", "state"}},

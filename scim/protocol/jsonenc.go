@@ -1,4 +1,4 @@
-package scim
+package protocol
 
 import (
 	"math"
@@ -7,13 +7,13 @@ import (
 	"unicode/utf8"
 )
 
-// appendJSON appends v as json.Marshal encodes it, for the values JSON
+// AppendJSON appends v as json.Marshal encodes it, for the values JSON
 // decoding gives: objects (keys sorted), arrays, strings, float64
 // numbers, booleans and null. ok is false for anything else (or a NaN or
 // infinite number), which the caller encodes with json.Marshal; dst is
 // then returned as it was given. Writing a resource this way costs about
 // a third of what reflection does, for the same bytes (FuzzAppendJSON).
-func appendJSON(dst []byte, v any) (out []byte, ok bool) {
+func AppendJSON(dst []byte, v any) (out []byte, ok bool) {
 	start := len(dst)
 	if dst, ok = appendValue(dst, v); !ok {
 		return dst[:start], false
@@ -95,6 +95,20 @@ func appendFloat(dst []byte, f float64) ([]byte, bool) {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string: as encoding/json writes it
+// without HTML escaping, or, when s holds a character that needs an
+// escape, as json.Marshal does (which JSON reads the same).
+func AppendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return appendMarshalString(dst, s) // escapes <, > and &, which JSON allows either way
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
 
 // appendMarshalString writes s quoted as json.Marshal does: <, > and &
 // escaped for HTML, control characters as \uXXXX but for \b, \f, \n, \r

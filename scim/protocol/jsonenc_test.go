@@ -1,4 +1,4 @@
-package scim
+package protocol
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// FuzzAppendJSON checks appendJSON against json.Marshal: on any decoded
+// FuzzAppendJSON checks AppendJSON against json.Marshal: on any decoded
 // JSON document, on any string (invalid UTF-8 included) and on any
 // number.
 func FuzzAppendJSON(f *testing.F) {
@@ -27,9 +27,9 @@ func FuzzAppendJSON(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, ok := appendJSON([]byte("prefix"), v)
+			got, ok := AppendJSON([]byte("prefix"), v)
 			if !ok || !bytes.Equal(got, append([]byte("prefix"), want...)) {
-				t.Fatalf("appendJSON(%s) = %s, %v; want %s", doc, got, ok, want)
+				t.Fatalf("AppendJSON(%s) = %s, %v; want %s", doc, got, ok, want)
 			}
 		}
 		s := string(doc)
@@ -38,9 +38,9 @@ func FuzzAppendJSON(f *testing.F) {
 			t.Fatalf("appendMarshalString(%q) = %s, want %s", s, got, want)
 		}
 		want, err := json.Marshal(num)
-		got, ok := appendJSON(nil, num)
+		got, ok := AppendJSON(nil, num)
 		if ok != (err == nil) || ok && !bytes.Equal(got, want) {
-			t.Fatalf("appendJSON(%v) = %s, %v; json.Marshal gives %s, %v", num, got, ok, want, err)
+			t.Fatalf("AppendJSON(%v) = %s, %v; json.Marshal gives %s, %v", num, got, ok, want, err)
 		}
 	})
 }
@@ -50,8 +50,8 @@ func FuzzAppendJSON(f *testing.F) {
 func TestAppendJSONNil(t *testing.T) {
 	v := map[string]any{"a": []any(nil), "m": map[string]any(nil), "e": []any{}, "o": map[string]any{}}
 	want, _ := json.Marshal(v)
-	if got, ok := appendJSON(nil, v); !ok || !bytes.Equal(got, want) {
-		t.Errorf("appendJSON = %s, %v; want %s", got, ok, want)
+	if got, ok := AppendJSON(nil, v); !ok || !bytes.Equal(got, want) {
+		t.Errorf("AppendJSON = %s, %v; want %s", got, ok, want)
 	}
 }
 
@@ -64,9 +64,9 @@ func TestAppendJSONRefuses(t *testing.T) {
 		map[string]any{"n": math.NaN()},
 		map[string]any{"x": map[string]any{"inf": math.Inf(-1)}},
 	} {
-		got, ok := appendJSON([]byte("kept"), v)
+		got, ok := AppendJSON([]byte("kept"), v)
 		if ok || string(got) != "kept" {
-			t.Errorf("appendJSON(%v) = %q, %v; want kept, false", v, got, ok)
+			t.Errorf("AppendJSON(%v) = %q, %v; want kept, false", v, got, ok)
 		}
 	}
 }
