@@ -3,16 +3,18 @@ package scim
 import (
 	"net/http"
 	"strings"
+
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 // serviceProviderConfig answers /ServiceProviderConfig (RFC 7644 §4, RFC
 // 7643 §5); Entra's reference tests ask /serviceConfiguration.
-func (s *Server) serviceProviderConfig(r *request, id string) *Error {
+func (s *Server) serviceProviderConfig(r *request, id string) *protocol.Error {
 	if r.Method != http.MethodGet {
 		return methodNotAllowed(r, "GET")
 	}
 	if id != "" {
-		return errNotFound("no such resource")
+		return protocol.NotFound("no such resource")
 	}
 	scheme := map[string]any{
 		"type":        "oauthbearertoken",
@@ -31,7 +33,7 @@ func (s *Server) serviceProviderConfig(r *request, id string) *Error {
 		}
 	}
 	writeJSON(r.w, http.StatusOK, map[string]any{
-		"schemas":               []string{URNServiceProvider},
+		"schemas":               []string{protocol.URNServiceProvider},
 		"documentationUri":      "https://github.com/reconcile-dev/reconcile#scim",
 		"patch":                 map[string]any{"supported": true},
 		"bulk":                  map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
@@ -50,7 +52,7 @@ func (s *Server) serviceProviderConfig(r *request, id string) *Error {
 
 func (s *Server) resourceTypeJSON(r *request, rt *resourceType) map[string]any {
 	out := map[string]any{
-		"schemas":     []string{URNResourceType},
+		"schemas":     []string{protocol.URNResourceType},
 		"id":          rt.name,
 		"name":        rt.name,
 		"endpoint":    "/" + rt.endpoint,
@@ -73,7 +75,7 @@ func (s *Server) resourceTypeJSON(r *request, rt *resourceType) map[string]any {
 
 // resourceTypes answers /ResourceTypes: User first, as Entra's tests
 // expect.
-func (s *Server) resourceTypes(r *request, id string) *Error {
+func (s *Server) resourceTypes(r *request, id string) *protocol.Error {
 	if r.Method != http.MethodGet {
 		return methodNotAllowed(r, "GET")
 	}
@@ -85,9 +87,9 @@ func (s *Server) resourceTypes(r *request, id string) *Error {
 				return nil
 			}
 		}
-		return errNotFound("no resource type %q", id)
+		return protocol.NotFound("no resource type %q", id)
 	}
-	resp := listResponse{Schemas: []string{URNListResponse}, TotalResults: len(types), StartIndex: 1, ItemsPerPage: len(types)}
+	resp := listResponse{Schemas: []string{protocol.URNListResponse}, TotalResults: len(types), StartIndex: 1, ItemsPerPage: len(types)}
 	for _, rt := range types {
 		resp.Resources = append(resp.Resources, s.resourceTypeJSON(r, rt))
 	}
@@ -103,7 +105,7 @@ func (s *Server) schemaJSON(r *request, sc *Schema) map[string]any {
 		attrs = append([]*Attr{commonAttrs[1]}, attrs...)
 	}
 	return map[string]any{
-		"schemas":     []string{URNSchema},
+		"schemas":     []string{protocol.URNSchema},
 		"id":          sc.ID,
 		"name":        sc.Name,
 		"description": sc.Description,
@@ -116,7 +118,7 @@ func (s *Server) schemaJSON(r *request, sc *Schema) map[string]any {
 }
 
 // schemas answers /Schemas and /Schemas/{urn}.
-func (s *Server) schemas(r *request, id string) *Error {
+func (s *Server) schemas(r *request, id string) *protocol.Error {
 	if r.Method != http.MethodGet {
 		return methodNotAllowed(r, "GET")
 	}
@@ -128,9 +130,9 @@ func (s *Server) schemas(r *request, id string) *Error {
 				return nil
 			}
 		}
-		return errNotFound("no schema %q", id)
+		return protocol.NotFound("no schema %q", id)
 	}
-	resp := listResponse{Schemas: []string{URNListResponse}, TotalResults: len(all), StartIndex: 1, ItemsPerPage: len(all)}
+	resp := listResponse{Schemas: []string{protocol.URNListResponse}, TotalResults: len(all), StartIndex: 1, ItemsPerPage: len(all)}
 	for _, sc := range all {
 		resp.Resources = append(resp.Resources, s.schemaJSON(r, sc))
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 	filter "github.com/scim2/filter-parser/v2"
 	"golang.org/x/sync/semaphore"
@@ -82,10 +83,10 @@ func (g *queryGate) acquire(ctx context.Context, provider string, n int) (releas
 
 // expensive takes a slot of the request's provider for an expensive
 // query; the caller runs the query and then calls release.
-func (s *Server) expensive(r *request) (release func(), e *Error) {
+func (s *Server) expensive(r *request) (release func(), e *protocol.Error) {
 	release, n, err := s.queries.acquire(r.Context(), r.provider.Name, r.provider.MaxExpensiveQueries)
 	if err != nil {
-		e := newError(http.StatusServiceUnavailable, "",
+		e := protocol.Errorf(http.StatusServiceUnavailable, "",
 			"provider %s already runs %d expensive queries (lists and searches no index answers: a filter other than userName, externalId or emails eq, no filter, or a search at the root); retry later",
 			r.provider.Name, n)
 		e.RetryAfter = time.Second

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -131,7 +132,7 @@ func TestExpensiveQueriesPerProvider(t *testing.T) {
 			"a: email search":  serve(scimRequest("POST", "/scim/v2/a/Users/.search", `{"filter":"emails[type eq \"work\"].value eq \"a@example.com\""}`)),
 			"a: GET by id":     serve(scimRequest("GET", "/scim/v2/a/Users/"+ids["a"], "")),
 			"a: POST":          serve(scimRequest("POST", "/scim/v2/a/Users", `{"userName":"new@example.com"}`)),
-			"a: PATCH":         serve(scimRequest("PATCH", "/scim/v2/a/Users/"+ids["a"], `{"schemas":["`+URNPatchOp+`"],"Operations":[{"op":"replace","path":"title","value":"T"}]}`)),
+			"a: PATCH":         serve(scimRequest("PATCH", "/scim/v2/a/Users/"+ids["a"], `{"schemas":["`+protocol.URNPatchOp+`"],"Operations":[{"op":"replace","path":"title","value":"T"}]}`)),
 			"a: Groups displayName eq": serve(scimRequest("GET", "/scim/v2/a/Groups?filter="+
 				url.QueryEscape(`displayName eq "g"`), "")),
 		}
@@ -166,7 +167,7 @@ func TestExpensiveQueriesPerProvider(t *testing.T) {
 		var body map[string]any
 		json.Unmarshal(w.Body.Bytes(), &body)
 		if body["status"] != "503" || !strings.Contains(body["detail"].(string), "provider a already runs 2 expensive queries") ||
-			!cmp.Equal(body["schemas"], []any{URNError}) {
+			!cmp.Equal(body["schemas"], []any{protocol.URNError}) {
 			t.Errorf("a's third expensive query: %s", w.Body)
 		}
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	filter "github.com/scim2/filter-parser/v2"
 
 	"github.com/reconcile-dev/reconcile/internal/names"
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 // Limits that keep a filter from making the server work hard.
@@ -584,4 +586,8 @@ func getFold(m map[string]any, key string) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+func errInvalidFilter(format string, args ...any) *protocol.Error {
+	return protocol.Errorf(http.StatusBadRequest, "invalidFilter", format, args...)
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 func resource(t *testing.T, s string) map[string]any {
@@ -122,7 +124,7 @@ func TestFilterErrors(t *testing.T) {
 		`emails[type eq "work" and value sw "bj" and primary eq true] and reconcileValueFilter0 pr`,
 	} {
 		_, err := parseFilter(f)
-		if e := asError(err); err == nil || e.ScimType != "invalidFilter" || e.Status != 400 {
+		if e := protocol.AsError(err); err == nil || e.ScimType != "invalidFilter" || e.Status != 400 {
 			t.Errorf("parseFilter(%.40q...): got %v, want 400 invalidFilter", f, err)
 		}
 	}
@@ -139,7 +141,7 @@ func TestFilterErrors(t *testing.T) {
 	} {
 		_, err := parseFilter(f)
 		if got := ""; err != nil {
-			got = asError(err).Detail
+			got = protocol.AsError(err).Detail
 			if got != want {
 				t.Errorf("parseFilter(%.50q...): %q, want %q", f, got, want)
 			}
@@ -151,7 +153,7 @@ func TestFilterErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (matcher{rt: userType}).match(expr, resource(t, testUser)); asError(err).ScimType != "invalidFilter" {
+	if _, err := (matcher{rt: userType}).match(expr, resource(t, testUser)); protocol.AsError(err).ScimType != "invalidFilter" {
 		t.Errorf("ordering a boolean: got %v, want invalidFilter", err)
 	}
 }
@@ -182,12 +184,12 @@ func FuzzFilter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		expr, err := parseFilter(s)
 		if err != nil {
-			if e := asError(err); e.Status != 400 {
+			if e := protocol.AsError(err); e.Status != 400 {
 				t.Fatalf("parse error %v is not a 400", err)
 			}
 			return
 		}
-		if _, err := (matcher{rt: userType}).match(expr, res); err != nil && asError(err).Status != 400 {
+		if _, err := (matcher{rt: userType}).match(expr, res); err != nil && protocol.AsError(err).Status != 400 {
 			t.Fatalf("match error %v is not a 400", err)
 		}
 	})

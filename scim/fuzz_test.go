@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 // FuzzPatch applies arbitrary PatchOp bodies to a user: never a panic, and
@@ -28,7 +30,7 @@ func FuzzPatch(f *testing.F) {
 		if err == nil {
 			_, err = userType.normalize(res)
 		}
-		if err != nil && asError(err).Status != 400 {
+		if err != nil && protocol.AsError(err).Status != 400 {
 			t.Fatalf("%v is not a 400", err)
 		}
 	})
@@ -44,14 +46,14 @@ func FuzzUserBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		raw, err := decodeObject(body)
 		if err != nil {
-			if asError(err).Status != 400 {
+			if protocol.AsError(err).Status != 400 {
 				t.Fatalf("%v is not a 400", err)
 			}
 			return
 		}
 		once, err := userType.normalize(raw)
 		if err != nil {
-			if asError(err).Status != 400 {
+			if protocol.AsError(err).Status != 400 {
 				t.Fatalf("%v is not a 400", err)
 			}
 			return

@@ -10,21 +10,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 	filter "github.com/scim2/filter-parser/v2"
 )
 
-func visibleGroup(v *state.View, r *request, id string) (*state.Group, *Error) {
+func visibleGroup(v *state.View, r *request, id string) (*state.Group, *protocol.Error) {
 	g := v.Group(id)
 	if g == nil || g.Provider != r.provider.Name {
-		return nil, errNotFound("Group %q not found", id)
+		return nil, protocol.NotFound("Group %q not found", id)
 	}
 	return g, nil
 }
 
 func (s *Server) groupJSON(r *request, v *state.View, g *state.Group, withMembers bool) map[string]any {
 	res := map[string]any{
-		"schemas":     []any{URNGroup},
+		"schemas":     []any{protocol.URNGroup},
 		"id":          g.ID,
 		"displayName": g.DisplayName,
 		"meta": map[string]any{
@@ -85,7 +86,7 @@ func (p projection) wantsMembers() bool {
 	return false
 }
 
-func (s *Server) findGroups(r *request, v *state.View, expr filter.Expression, q query) ([]map[string]any, *Error) {
+func (s *Server) findGroups(r *request, v *state.View, expr filter.Expression, q query) ([]map[string]any, *protocol.Error) {
 	candidates := v.GroupsOfProvider(r.provider.Name)
 	if name, ok := displayNameEquality(expr); ok {
 		candidates = v.GroupsByDisplayName(name)
@@ -102,7 +103,7 @@ func (s *Server) findGroups(r *request, v *state.View, expr filter.Expression, q
 		if expr != nil {
 			ok, err := m.match(expr, res)
 			if err != nil {
-				return nil, asError(err)
+				return nil, protocol.AsError(err)
 			}
 			if !ok {
 				continue
@@ -130,7 +131,7 @@ func displayNameEquality(e filter.Expression) (string, bool) {
 	return "", false
 }
 
-func (s *Server) getGroup(r *request, id string) *Error {
+func (s *Server) getGroup(r *request, id string) *protocol.Error {
 	v := s.store.View()
 	g, err := visibleGroup(v, r, id)
 	if err != nil {
@@ -150,19 +151,19 @@ func (s *Server) getGroup(r *request, id string) *Error {
 
 // readGroupBody decodes and normalizes a Group. A member's "displayName"
 // is taken as its "display", as Entra's tests send it.
-func (s *Server) readGroupBody(r *request) (map[string]any, *Error) {
+func (s *Server) readGroupBody(r *request) (map[string]any, *protocol.Error) {
 	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
 	if e != nil {
-		return nil, asError(e)
+		return nil, protocol.AsError(e)
 	}
 	raw, e := decodeObject(body)
 	if e != nil {
-		return nil, asError(e)
+		return nil, protocol.AsError(e)
 	}
 	aliasMemberDisplay(raw)
 	res, e := groupType.normalize(raw)
 	if e != nil {
-		return nil, asError(e)
+		return nil, protocol.AsError(e)
 	}
 	return res, nil
 }
@@ -223,7 +224,7 @@ type groupChange struct {
 	event *state.SyncEvent
 }
 
-func (s *Server) writeGroup(r *request, build func(v *state.View) (*groupChange, *Error)) (*state.Result, *Error) {
+func (s *Server) writeGroup(r *request, build func(v *state.View) (*groupChange, *protocol.Error)) (*state.Result, *protocol.Error) {
 	for attempt := range maxWriteAttempts {
 		v := s.store.View()
 		c, err := build(v)
@@ -243,10 +244,10 @@ func (s *Server) writeGroup(r *request, build func(v *state.View) (*groupChange,
 			continue
 		default:
 			s.log.Error("scim: writing a group", "provider", r.provider.Name, "err", applyErr)
-			return nil, newError(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
+			return nil, protocol.Errorf(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
 		}
 	}
-	return nil, newError(http.StatusConflict, "", "the group kept changing while this request was applied; retry")
+	return nil, protocol.Errorf(http.StatusConflict, "", "the group kept changing while this request was applied; retry")
 }
 
 func droppedDetail(dropped []string) string {
@@ -259,7 +260,7 @@ func droppedDetail(dropped []string) string {
 	return fmt.Sprintf("ignored members that are not users of this provider: %s", strings.Join(dropped, ", "))
 }
 
-func (s *Server) createGroup(r *request) *Error {
+func (s *Server) createGroup(r *request) *protocol.Error {
 	res, err := s.readGroupBody(r)
 	if err != nil {
 		return err
@@ -272,7 +273,7 @@ func (s *Server) createGroup(r *request) *Error {
 		return err
 	}
 	id := state.NewID()
-	result, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
+	result, err := s.writeGroup(r, func(v *state.View) (*groupChange, *protocol.Error) {
 		add, dropped := members(v, r.provider.Name, res["members"])
 		g := &state.Group{ID: id, Provider: r.provider.Name, DisplayName: name, ExternalID: strAttr(res, "externalId")}
 		return &groupChange{
@@ -286,7 +287,7 @@ func (s *Server) createGroup(r *request) *Error {
 	v := s.store.View()
 	g, _ := visibleGroup(v, r, id)
 	if g == nil {
-		return errNotFound("Group %q was deleted meanwhile", id)
+		return protocol.NotFound("Group %q was deleted meanwhile", id)
 	}
 	p := queryFromURL(r.URL.Query()).projection()
 	r.w.Header().Set("Location", r.base+"/Groups/"+id)
@@ -295,12 +296,12 @@ func (s *Server) createGroup(r *request) *Error {
 	return nil
 }
 
-func (s *Server) putGroup(r *request, id string) *Error {
+func (s *Server) putGroup(r *request, id string) *protocol.Error {
 	res, err := s.readGroupBody(r)
 	if err != nil {
 		return err
 	}
-	_, err = s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
+	_, err = s.writeGroup(r, func(v *state.View) (*groupChange, *protocol.Error) {
 		cur, err := visibleGroup(v, r, id)
 		if err != nil {
 			return nil, err
@@ -340,7 +341,7 @@ func groupChanges(old, next *state.Group) []state.Change {
 	return out
 }
 
-func (s *Server) respondGroup(r *request, id string, status int) *Error {
+func (s *Server) respondGroup(r *request, id string, status int) *protocol.Error {
 	v := s.store.View()
 	g, err := visibleGroup(v, r, id)
 	if err != nil {
@@ -389,18 +390,18 @@ func (m *memberPlan) doReplace(ms []state.Member) {
 	m.doAdd(ms)
 }
 
-func (s *Server) patchGroup(r *request, id string) *Error {
+func (s *Server) patchGroup(r *request, id string) *protocol.Error {
 	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
 	if e != nil {
-		return asError(e)
+		return protocol.AsError(e)
 	}
 	ops, e := decodePatch(body)
 	if e != nil {
-		return asError(e)
+		return protocol.AsError(e)
 	}
 	memberOps, otherOps := splitGroupOps(ops)
 	ifMatch := r.Header.Get("If-Match") != ""
-	_, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
+	_, err := s.writeGroup(r, func(v *state.View) (*groupChange, *protocol.Error) {
 		cur, err := visibleGroup(v, r, id)
 		if err != nil {
 			return nil, err
@@ -419,11 +420,11 @@ func (s *Server) patchGroup(r *request, id string) *Error {
 			doc["externalId"] = cur.ExternalID
 		}
 		if err := groupType.applyPatch(doc, otherOps); err != nil {
-			return nil, asError(err)
+			return nil, protocol.AsError(err)
 		}
 		doc, e := groupType.normalize(doc)
 		if e != nil {
-			return nil, asError(e)
+			return nil, protocol.AsError(e)
 		}
 		name, _ := doc["displayName"].(string)
 		if err := checkRename("displayName", cur.DisplayName, name); err != nil {
@@ -512,10 +513,10 @@ func splitGroupOps(ops []decodedOp) (memberOps, otherOps []decodedOp) {
 
 // patchMembers applies an operation on members (a path operation, see
 // splitGroupOps) to plan.
-func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *memberPlan, o decodedOp) *Error {
+func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *memberPlan, o decodedOp) *protocol.Error {
 	t, err := groupType.resolvePath(o.path)
 	if err != nil {
-		return asError(err)
+		return protocol.AsError(err)
 	}
 	switch {
 	case t.filter != nil && t.sub != nil:
@@ -524,10 +525,10 @@ func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *m
 		// members.value or members.display: every member's, which a
 		// client cannot set (RFC 7643 §4.2: immutable or read-only).
 		// Read as members, the value would replace them all.
-		return errMutability("%s on %q: a member's attributes cannot be changed; add or remove members instead", o.op, o.path)
+		return protocol.Mutability("%s on %q: a member's attributes cannot be changed; add or remove members instead", o.op, o.path)
 	case t.filter != nil:
 		if o.op != "remove" {
-			return errInvalidPath("%s on a filtered members path is not supported: add members by value", o.op)
+			return protocol.InvalidPath("%s on a filtered members path is not supported: add members by value", o.op)
 		}
 		plan.doRemove(selectMembers(v, g, t.filter))
 	case o.op == "remove" && o.value != nil:
@@ -587,8 +588,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func (s *Server) deleteGroup(r *request, id string) *Error {
-	_, err := s.writeGroup(r, func(v *state.View) (*groupChange, *Error) {
+func (s *Server) deleteGroup(r *request, id string) *protocol.Error {
+	_, err := s.writeGroup(r, func(v *state.View) (*groupChange, *protocol.Error) {
 		cur, err := visibleGroup(v, r, id)
 		if err != nil {
 			return nil, err

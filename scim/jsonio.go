@@ -6,6 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 // contentType is SCIM's media type (RFC 7644 §8.1).
@@ -18,7 +22,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err := enc.Encode(v); err != nil {
 		status = http.StatusInternalServerError
 		buf.Reset()
-		fmt.Fprintf(&buf, `{"schemas":[%q],"status":"500","detail":"encoding the response failed"}`+"\n", URNError)
+		fmt.Fprintf(&buf, `{"schemas":[%q],"status":"500","detail":"encoding the response failed"}`+"\n", protocol.URNError)
 	}
 	writeRaw(w, status, buf.Bytes())
 }
@@ -59,9 +63,9 @@ func readBodyTo(dst []byte, r *http.Request, limit int64) ([]byte, error) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, newError(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", limit)
+		return nil, protocol.Errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", limit)
 	case err != nil:
-		return nil, errInvalidSyntax("reading the request body: %v", err)
+		return nil, protocol.InvalidSyntax("reading the request body: %v", err)
 	}
 	return body, nil
 }
@@ -70,11 +74,22 @@ func readBodyTo(dst []byte, r *http.Request, limit int64) ([]byte, error) {
 func decodeObject(body []byte) (map[string]any, error) {
 	v, err := decodeValue(body)
 	if err != nil {
-		return nil, errInvalidSyntax("the body is not valid JSON: %v", err)
+		return nil, protocol.InvalidSyntax("the body is not valid JSON: %v", err)
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, errInvalidSyntax("the body must be a JSON object")
+		return nil, protocol.InvalidSyntax("the body must be a JSON object")
 	}
 	return obj, nil
+}
+
+// writeError answers with e (RFC 7644 §3.12).
+func writeError(w http.ResponseWriter, e *protocol.Error) {
+	for _, c := range e.Challenge {
+		w.Header().Add("WWW-Authenticate", c)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	writeJSON(w, e.Status, e.Response())
 }

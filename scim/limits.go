@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reconcile-dev/reconcile/internal/names"
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -42,7 +43,7 @@ func maxLength(parent, a *Attr) int {
 // A value kept reports stored at the same path passes: one stored before
 // the limits must not block later writes (a deprovision included). kept
 // may be nil, for a new resource; it is called only for values too long.
-func checkLengths(rt *resourceType, res map[string]any, kept func(path, value string) bool) *Error {
+func checkLengths(rt *resourceType, res map[string]any, kept func(path, value string) bool) *protocol.Error {
 	type tooLong struct {
 		path       string
 		n, longest int
@@ -66,7 +67,7 @@ func checkLengths(rt *resourceType, res map[string]any, kept func(path, value st
 	}
 	// The first by path, whatever the order of the maps.
 	b := slices.MinFunc(bad, func(x, y tooLong) int { return strings.Compare(x.path, y.path) })
-	return errInvalidValue("%s is %d characters long; at most %d are allowed", b.path, b.n, b.longest)
+	return protocol.InvalidValue("%s is %d characters long; at most %d are allowed", b.path, b.n, b.longest)
 }
 
 func parentPath(parent *Attr) string {
@@ -152,7 +153,7 @@ func groupHas(v *state.View, g *state.Group) func(path, value string) bool {
 // checkMemberLengths is checkLengths for the members a group PATCH adds or
 // replaces, as members reads them: a member's "displayName" is its
 // display when it has none.
-func checkMemberLengths(value any, kept func(path, value string) bool) *Error {
+func checkMemberLengths(value any, kept func(path, value string) bool) *protocol.Error {
 	var list []any
 	for _, e := range flatten(value) {
 		if obj, ok := e.(map[string]any); ok {

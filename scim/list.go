@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 	filter "github.com/scim2/filter-parser/v2"
 )
@@ -105,18 +106,18 @@ func (q query) firstIndex() int {
 }
 
 // page works out the slice of n results a query asks for.
-func (q query) page(n, maxResults int) (start, end int, err *Error) {
+func (q query) page(n, maxResults int) (start, end int, err *protocol.Error) {
 	startIndex := 1
 	if q.StartIndex != nil {
 		if *q.StartIndex == -1<<31 {
-			return 0, 0, errInvalidValue("startIndex must be an integer")
+			return 0, 0, protocol.InvalidValue("startIndex must be an integer")
 		}
 		startIndex = q.firstIndex()
 	}
 	count := maxResults
 	if q.Count != nil {
 		if *q.Count == -1<<31 {
-			return 0, 0, errInvalidValue("count must be an integer")
+			return 0, 0, protocol.InvalidValue("count must be an integer")
 		}
 		count = min(max(*q.Count, 0), maxResults)
 	}
@@ -126,25 +127,25 @@ func (q query) page(n, maxResults int) (start, end int, err *Error) {
 }
 
 // filter parses the query's filter: nil for none.
-func (q query) filter() (filter.Expression, *Error) {
+func (q query) filter() (filter.Expression, *protocol.Error) {
 	if strings.TrimSpace(q.Filter) == "" {
 		return nil, nil
 	}
 	expr, err := parseFilter(q.Filter)
 	if err != nil {
-		return nil, asError(err)
+		return nil, protocol.AsError(err)
 	}
 	return expr, nil
 }
 
 // listPage works out the page of n results a query asks for, and the
 // ListResponse that answers it, without its resources yet.
-func (q query) listPage(n, maxResults int) (resp listResponse, start, end int, err *Error) {
+func (q query) listPage(n, maxResults int) (resp listResponse, start, end int, err *protocol.Error) {
 	if start, end, err = q.page(n, maxResults); err != nil {
 		return resp, 0, 0, err
 	}
 	return listResponse{
-		Schemas:      []string{URNListResponse},
+		Schemas:      []string{protocol.URNListResponse},
 		TotalResults: n,
 		StartIndex:   q.firstIndex(),
 		ItemsPerPage: end - start,
@@ -165,7 +166,7 @@ type listResponse struct {
 	Resources    []any    `json:"Resources"`
 }
 
-func (s *Server) search(r *request, rt *resourceType) *Error {
+func (s *Server) search(r *request, rt *resourceType) *protocol.Error {
 	q, err := s.readSearchRequest(r)
 	if err != nil {
 		return err
@@ -174,19 +175,19 @@ func (s *Server) search(r *request, rt *resourceType) *Error {
 }
 
 // readSearchRequest decodes the SearchRequest a POST .search carries.
-func (s *Server) readSearchRequest(r *request) (query, *Error) {
+func (s *Server) readSearchRequest(r *request) (query, *protocol.Error) {
 	var q query
 	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
 	if e != nil {
-		return q, asError(e)
+		return q, protocol.AsError(e)
 	}
 	if err := json.Unmarshal(body, &q); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
 			field, _, _ := strings.Cut(te.Field, ".") // attributes.0: the array's
-			return q, errInvalidSyntax("the body is not a SearchRequest: %s must be %s, not a JSON %s", field, searchFieldType(field), te.Value)
+			return q, protocol.InvalidSyntax("the body is not a SearchRequest: %s must be %s, not a JSON %s", field, searchFieldType(field), te.Value)
 		}
-		return q, errInvalidSyntax("the body is not a SearchRequest: %v", err)
+		return q, protocol.InvalidSyntax("the body is not a SearchRequest: %v", err)
 	}
 	return q, nil
 }
@@ -203,7 +204,7 @@ func searchFieldType(field string) string {
 }
 
 // list answers a query with a ListResponse of the provider's resources.
-func (s *Server) list(r *request, rt *resourceType, q query) *Error {
+func (s *Server) list(r *request, rt *resourceType, q query) *protocol.Error {
 	expr, ferr := q.filter()
 	if ferr != nil {
 		return ferr
@@ -276,7 +277,7 @@ func (s *Server) list(r *request, rt *resourceType, q query) *Error {
 // resource is not JSON, for the map path to report.
 func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, first, start, end int) bool {
 	buf := userBuffers.Get().(*[]byte)
-	b := append((*buf)[:0], `{"schemas":["`+URNListResponse+`"],"totalResults":`...)
+	b := append((*buf)[:0], `{"schemas":["`+protocol.URNListResponse+`"],"totalResults":`...)
 	b = strconv.AppendInt(b, int64(len(hits)), 10)
 	b = append(b, `,"startIndex":`...)
 	b = strconv.AppendInt(b, int64(first), 10)
@@ -312,7 +313,7 @@ type userHit struct {
 
 // findUsers returns the provider's users a filter selects, in a stable
 // order (creation).
-func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, filterText string) ([]userHit, *Error) {
+func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, filterText string) ([]userHit, *protocol.Error) {
 	// The lookups identity providers make before each write are answered
 	// by an index; other filters scan the provider's users.
 	var candidates []*state.User
@@ -337,7 +338,7 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 			res = s.userJSON(r, v, u, withGroups)
 			ok, err := m.match(expr, res)
 			if err != nil {
-				return nil, asError(err)
+				return nil, protocol.AsError(err)
 			}
 			if !ok {
 				continue
@@ -373,7 +374,7 @@ func indexedEquality(e filter.Expression, attr string) (string, bool) {
 	case *filter.AttributeExpression:
 		p := e.AttributePath
 		if e.Operator == filter.EQ && strings.EqualFold(p.AttributeName, attr) && p.SubAttribute == nil &&
-			(p.URIPrefix == nil || strings.EqualFold(p.URI(), URNUser)) {
+			(p.URIPrefix == nil || strings.EqualFold(p.URI(), protocol.URNUser)) {
 			if s, ok := e.CompareValue.(string); ok {
 				return stringOf(s), true
 			}
@@ -395,7 +396,7 @@ func indexedEquality(e filter.Expression, attr string) (string, bool) {
 // alone or and-ed with other terms.
 func emailEquality(e filter.Expression) (string, bool) {
 	isEmails := func(p filter.AttributePath) bool {
-		return strings.EqualFold(p.AttributeName, "emails") && (p.URIPrefix == nil || strings.EqualFold(p.URI(), URNUser))
+		return strings.EqualFold(p.AttributeName, "emails") && (p.URIPrefix == nil || strings.EqualFold(p.URI(), protocol.URNUser))
 	}
 	switch e := e.(type) {
 	case *filter.AttributeExpression:
@@ -422,7 +423,7 @@ func emailEquality(e filter.Expression) (string, bool) {
 
 // sortResources orders results by an attribute (RFC 7644 §3.4.2.3):
 // resources without it sort last, ascending or descending.
-func sortResources(rt *resourceType, results []map[string]any, sortBy, order string) *Error {
+func sortResources(rt *resourceType, results []map[string]any, sortBy, order string) *protocol.Error {
 	desc, err := descending(order)
 	if err != nil {
 		return err
@@ -440,20 +441,20 @@ func sortResources(rt *resourceType, results []map[string]any, sortBy, order str
 }
 
 // descending reads a sortOrder.
-func descending(order string) (bool, *Error) {
+func descending(order string) (bool, *protocol.Error) {
 	desc := strings.EqualFold(order, "descending")
 	if order != "" && !desc && !strings.EqualFold(order, "ascending") {
-		return false, errInvalidValue("sortOrder must be ascending or descending, not %q", order)
+		return false, protocol.InvalidValue("sortOrder must be ascending or descending, not %q", order)
 	}
 	return desc, nil
 }
 
 // sortKey returns the key a resource of rt sorts by for sortBy: text
 // that sorts as the attribute's values do, "" when it has none.
-func sortKey(rt *resourceType, sortBy string) (func(map[string]any) string, *Error) {
+func sortKey(rt *resourceType, sortBy string) (func(map[string]any) string, *protocol.Error) {
 	t, err := rt.resolvePath(sortBy)
 	if err != nil || t == nil || t.filter != nil {
-		return nil, errInvalidValue("cannot sort by %q: not an attribute", sortBy)
+		return nil, protocol.InvalidValue("cannot sort by %q: not an attribute", sortBy)
 	}
 	attr := t.attr
 	if t.sub != nil {

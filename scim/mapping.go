@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -26,8 +27,8 @@ var directoryFields = preset{
 
 var directoryAndADFields = func() preset {
 	p := preset{
-		"division":     {URNEnterpriseUser + ":division"},
-		"department":   {URNEnterpriseUser + ":department"},
+		"division":     {protocol.URNEnterpriseUser + ":division"},
+		"department":   {protocol.URNEnterpriseUser + ":department"},
 		"employeeType": {"userType"},
 		"city":         {`addresses[type eq "work"].locality`, "addresses.locality"},
 		"state":        {`addresses[type eq "work"].region`, "addresses.region"},

@@ -3,12 +3,15 @@ package scim
 import (
 	"encoding/json"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	filter "github.com/scim2/filter-parser/v2"
+
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 // maxPatchOperations bounds one PATCH request.
@@ -38,13 +41,13 @@ type decodedOp struct {
 func decodePatch(body []byte) ([]decodedOp, error) {
 	var req patchRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, errInvalidSyntax("the body is not a PatchOp message: %v", err)
+		return nil, protocol.InvalidSyntax("the body is not a PatchOp message: %v", err)
 	}
 	if len(req.Operations) == 0 {
-		return nil, errInvalidSyntax("the PatchOp message has no Operations")
+		return nil, protocol.InvalidSyntax("the PatchOp message has no Operations")
 	}
 	if len(req.Operations) > maxPatchOperations {
-		return nil, errInvalidSyntax("the PatchOp message has %d operations; at most %d are allowed", len(req.Operations), maxPatchOperations)
+		return nil, protocol.InvalidSyntax("the PatchOp message has %d operations; at most %d are allowed", len(req.Operations), maxPatchOperations)
 	}
 	ops := make([]decodedOp, 0, len(req.Operations))
 	for i, o := range req.Operations {
@@ -52,17 +55,17 @@ func decodePatch(body []byte) ([]decodedOp, error) {
 		switch d.op {
 		case "add", "replace", "remove":
 		default:
-			return nil, errInvalidSyntax("Operations[%d]: op %q is not add, replace or remove", i, o.Op)
+			return nil, protocol.InvalidSyntax("Operations[%d]: op %q is not add, replace or remove", i, o.Op)
 		}
 		if len(o.Value) > 0 {
 			v, err := decodeValue(o.Value)
 			if err != nil {
-				return nil, errInvalidSyntax("Operations[%d]: value: %v", i, err)
+				return nil, protocol.InvalidSyntax("Operations[%d]: value: %v", i, err)
 			}
 			d.value = v
 		}
 		if d.op != "remove" && d.value == nil {
-			return nil, errInvalidValue("Operations[%d]: %s needs a value", i, d.op)
+			return nil, protocol.InvalidValue("Operations[%d]: %s needs a value", i, d.op)
 		}
 		if d.op == "remove" && d.path == "" {
 			return nil, errNoTarget("Operations[%d]: remove needs a path", i)
@@ -93,7 +96,7 @@ func (rt *resourceType) applyPatch(res map[string]any, ops []decodedOp) error {
 		}
 		obj, ok := o.value.(map[string]any)
 		if !ok {
-			return errInvalidValue("%s without a path needs an object value", o.op)
+			return protocol.InvalidValue("%s without a path needs an object value", o.op)
 		}
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			v := obj[k]
@@ -124,7 +127,7 @@ func (rt *resourceType) applyExtension(res map[string]any, op string, ext *Schem
 	}
 	sub, ok := value.(map[string]any)
 	if !ok {
-		return errInvalidValue("%s must be an object", ext.ID)
+		return protocol.InvalidValue("%s must be an object", ext.ID)
 	}
 	for _, k := range slices.Sorted(maps.Keys(sub)) {
 		if err := rt.applyPath(res, op, ext.ID+":"+k, sub[k]); err != nil {
@@ -182,7 +185,7 @@ func (rt *resourceType) parseTarget(path string) (*target, error) {
 	if err != nil {
 		var ok bool
 		if p, ok = parsePathWithValueFilter(rest); !ok {
-			return nil, errInvalidPath("cannot parse path %q", path)
+			return nil, protocol.InvalidPath("cannot parse path %q", path)
 		}
 	}
 	uri := urn
@@ -204,7 +207,7 @@ func (rt *resourceType) parseTarget(path string) (*target, error) {
 		}
 	}
 	if t.filter != nil && (!a.MultiValued || a.Type != typeComplex) {
-		return nil, errInvalidPath("%s is not a multi-valued complex attribute: it takes no value filter", a.Name)
+		return nil, protocol.InvalidPath("%s is not a multi-valued complex attribute: it takes no value filter", a.Name)
 	}
 	return t, nil
 }
@@ -216,8 +219,8 @@ var activeAttr = userSchema.attr("active")
 // with null), which would otherwise change nothing: a PUT or PATCH that
 // leaves active out keeps it, so that leaving it out never deprovisions
 // anyone. The client would believe the user changed.
-func errActiveRemoved() *Error {
-	return errMutability("active cannot be removed: to deprovision the user, replace active with false (or DELETE the user)")
+func errActiveRemoved() *protocol.Error {
+	return protocol.Mutability("active cannot be removed: to deprovision the user, replace active with false (or DELETE the user)")
 }
 
 func (rt *resourceType) applyPath(res map[string]any, op, path string, value any) error {
@@ -232,7 +235,7 @@ func (rt *resourceType) applyPath(res map[string]any, op, path string, value any
 		if strings.EqualFold(t.attr.Name, "id") || strings.EqualFold(t.attr.Name, "meta") {
 			return nil // clients echo these back; RFC 7644 §3.5.2 lets us ignore them
 		}
-		return errMutability("%s is read-only", path)
+		return protocol.Mutability("%s is read-only", path)
 	}
 	if t.attr == activeAttr && t.sub == nil && (op == "remove" || value == nil) {
 		return errActiveRemoved()
@@ -290,7 +293,7 @@ func (rt *resourceType) applyPath(res map[string]any, op, path string, value any
 		} else if t.attr.sub("value") != nil {
 			merged["value"] = value // a manager given as an id
 		} else {
-			return errInvalidValue("%s must be an object", path)
+			return protocol.InvalidValue("%s must be an object", path)
 		}
 		setIfAny(container, name, merged)
 	default:
@@ -565,4 +568,8 @@ func deleteFold(m map[string]any, key string) {
 			delete(m, k)
 		}
 	}
+}
+
+func errNoTarget(format string, args ...any) *protocol.Error {
+	return protocol.Errorf(http.StatusBadRequest, "noTarget", format, args...)
 }

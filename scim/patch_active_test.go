@@ -3,6 +3,7 @@ package scim
 import (
 	"testing"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -19,7 +20,7 @@ func TestPatchCannotRemoveActive(t *testing.T) {
 		`[{"op":"replace","value":{"active":null}}]`,
 		`[{"op":"replace","path":"title","value":"T"},{"op":"remove","path":"active"}]`,
 	} {
-		code, m := call(t, srv, "PATCH", "/Users/"+id, `{"schemas":["`+URNPatchOp+`"],"Operations":`+ops+`}`)
+		code, m := call(t, srv, "PATCH", "/Users/"+id, `{"schemas":["`+protocol.URNPatchOp+`"],"Operations":`+ops+`}`)
 		if code != 400 || m["scimType"] != "mutability" || m["detail"] != "active cannot be removed: to deprovision the user, replace active with false (or DELETE the user)" {
 			t.Errorf("PATCH %s: %d %v, want 400 mutability", ops, code, m)
 		}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 func TestPatch(t *testing.T) {
@@ -168,7 +170,7 @@ func TestPatchErrors(t *testing.T) {
 		if err == nil {
 			_, err = userType.normalize(res)
 		}
-		if e := asError(err); err == nil || e.ScimType != want {
+		if e := protocol.AsError(err); err == nil || e.ScimType != want {
 			t.Errorf("%s: got %v, want %s", body, err, want)
 		}
 	}
@@ -206,10 +208,10 @@ func TestNormalize(t *testing.T) {
 		`{"userName":"u","emails":[{"primary":[]}]}`: "emails.primary must be a boolean (true or false), not a list",
 		`{"userName":"u","name":{"givenName":{}}}`:   "name.givenName must be a string, not an object",
 		many: "emails has 101 values; at most 100 are allowed",
-		`{"userName":"u","` + URNEnterpriseUser + `":{"manager":{"value":[]}}}`: "manager.value must be a string, not a list",
+		`{"userName":"u","` + protocol.URNEnterpriseUser + `":{"manager":{"value":[]}}}`: "manager.value must be a string, not a list",
 	} {
 		_, err := userType.normalize(resource(t, bad))
-		if e := asError(err); e == nil || e.ScimType != "invalidValue" || e.Detail != detail {
+		if e := protocol.AsError(err); e == nil || e.ScimType != "invalidValue" || e.Detail != detail {
 			t.Errorf("normalize(%.60s): got %v, want invalidValue %q", bad, err, detail)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -135,7 +136,7 @@ func isRead(r *http.Request) bool {
 
 // observeRejected counts a rejected request by provider, kind (read or
 // write) and reason: the scimType, or the status code without one.
-func (s *Server) observeRejected(r *http.Request, provider string, e *Error) {
+func (s *Server) observeRejected(r *http.Request, provider string, e *protocol.Error) {
 	if s.opts.ObserveRejected == nil {
 		return
 	}
@@ -151,7 +152,7 @@ func (s *Server) observeRejected(r *http.Request, provider string, e *Error) {
 
 // reject answers with a SCIM error, counts it, and records a sample of
 // the rejected writes in the sync log.
-func (s *Server) reject(r *request, e *Error) {
+func (s *Server) reject(r *request, e *protocol.Error) {
 	writeError(r.w, e)
 	s.observeRejected(r.Request, r.provider.Name, e)
 	if isRead(r.Request) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 // resourceType is a kind of SCIM resource: its endpoint and schemas.
@@ -130,7 +132,7 @@ func (rt *resourceType) normalize(in map[string]any) (map[string]any, error) {
 				if v == nil {
 					continue
 				}
-				return nil, errInvalidValue("%s must be an object", ext.ID)
+				return nil, protocol.InvalidValue("%s must be an object", ext.ID)
 			}
 			for sk, sv := range obj {
 				if a := ext.attr(sk); a != nil {
@@ -172,7 +174,7 @@ func coerce(a *Attr, v any, parent string) (any, error) {
 			list = []any{v}
 		}
 		if len(list) > maxValues && a.Name != "members" {
-			return nil, errInvalidValue("%s has %d values; at most %d are allowed", pathOf(parent, a), len(list), maxValues)
+			return nil, protocol.InvalidValue("%s has %d values; at most %d are allowed", pathOf(parent, a), len(list), maxValues)
 		}
 		out := make([]any, 0, len(list))
 		for _, e := range list {
@@ -218,7 +220,7 @@ func coerceSingle(a *Attr, v any, parent string) (any, error) {
 			if s, isStr := v.(string); isStr && a.sub("value") != nil {
 				obj = map[string]any{"value": s}
 			} else {
-				return nil, errInvalidValue("%s must be an object", pathOf(parent, a))
+				return nil, protocol.InvalidValue("%s must be an object", pathOf(parent, a))
 			}
 		}
 		out := make(map[string]any, len(obj))
@@ -246,7 +248,7 @@ func coerceSingle(a *Attr, v any, parent string) (any, error) {
 	case typeBoolean:
 		b, ok := asBool(v)
 		if !ok {
-			return nil, errInvalidValue("%s must be a boolean (true or false), not %s", pathOf(parent, a), describe(v))
+			return nil, protocol.InvalidValue("%s must be a boolean (true or false), not %s", pathOf(parent, a), describe(v))
 		}
 		return b, nil
 	case typeInteger, typeDecimal:
@@ -255,7 +257,7 @@ func coerceSingle(a *Attr, v any, parent string) (any, error) {
 		}
 		f, ok := asFloat(v)
 		if !ok {
-			return nil, errInvalidValue("%s must be a number, not %s", pathOf(parent, a), describe(v))
+			return nil, protocol.InvalidValue("%s must be a number, not %s", pathOf(parent, a), describe(v))
 		}
 		return f, nil
 	}
@@ -264,7 +266,7 @@ func coerceSingle(a *Attr, v any, parent string) (any, error) {
 	if _, ok := v.(string); ok {
 		return v, nil
 	}
-	return nil, errInvalidValue("%s must be a string, not %s", pathOf(parent, a), describe(v))
+	return nil, protocol.InvalidValue("%s must be a string, not %s", pathOf(parent, a), describe(v))
 }
 
 func describe(v any) string {

@@ -1,19 +1,9 @@
 package scim
 
-import "strings"
+import (
+	"strings"
 
-// Schema URNs.
-const (
-	URNUser            = "urn:ietf:params:scim:schemas:core:2.0:User"
-	URNGroup           = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	URNEnterpriseUser  = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-	URNListResponse    = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-	URNError           = "urn:ietf:params:scim:api:messages:2.0:Error"
-	URNPatchOp         = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-	URNSearchRequest   = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-	URNServiceProvider = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
-	URNResourceType    = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
-	URNSchema          = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 // Attribute types (RFC 7643 §2.3).
@@ -117,7 +107,7 @@ func caseExact(a *Attr) *Attr {
 
 var (
 	userSchema = &Schema{
-		ID:          URNUser,
+		ID:          protocol.URNUser,
 		Name:        "User",
 		Description: "User Account",
 		Attributes: []*Attr{
@@ -189,7 +179,7 @@ var (
 	}
 
 	enterpriseSchema = &Schema{
-		ID:          URNEnterpriseUser,
+		ID:          protocol.URNEnterpriseUser,
 		Name:        "EnterpriseUser",
 		Description: "Enterprise User",
 		Attributes: []*Attr{
@@ -207,7 +197,7 @@ var (
 	}
 
 	groupSchema = &Schema{
-		ID:          URNGroup,
+		ID:          protocol.URNGroup,
 		Name:        "Group",
 		Description: "Group",
 		Attributes: []*Attr{

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -26,7 +27,7 @@ type rootHit struct {
 // attribute last, with the resources that lack a value. Paging applies
 // to the combined set, and every result carries its meta.resourceType,
 // whatever attributes the request asks for.
-func (s *Server) searchRoot(r *request) *Error {
+func (s *Server) searchRoot(r *request) *protocol.Error {
 	q, err := s.readSearchRequest(r)
 	if err != nil {
 		return err
@@ -95,11 +96,11 @@ func (s *Server) rootUserJSON(r *request, v *state.View, h *rootHit) map[string]
 
 // sortRoot orders the hits of a root search by sortBy, which must be an
 // attribute of Users or of Groups.
-func (s *Server) sortRoot(r *request, v *state.View, hits []rootHit, sortBy string, desc bool) *Error {
+func (s *Server) sortRoot(r *request, v *state.View, hits []rootHit, sortBy string, desc bool) *protocol.Error {
 	userKey, userErr := sortKey(userType, sortBy)
 	groupKey, groupErr := sortKey(groupType, sortBy)
 	if userErr != nil && groupErr != nil {
-		return errInvalidValue("cannot sort by %q: not an attribute of Users or Groups", sortBy)
+		return protocol.InvalidValue("cannot sort by %q: not an attribute of Users or Groups", sortBy)
 	}
 	// Groups were found without their members unless the filter named
 	// them.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 	"golang.org/x/time/rate"
 )
@@ -136,13 +137,13 @@ func (r *statusRecorder) WriteHeader(code int) {
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, Prefix)
 	if !ok {
-		writeError(w, errNotFound("not a SCIM path"))
+		writeError(w, protocol.NotFound("not a SCIM path"))
 		return
 	}
 	rest = strings.TrimSuffix(rest, "/")
 	parts := strings.Split(rest, "/")
 	if parts[0] == "" {
-		writeError(w, errNotFound("the SCIM base URL is %s{provider}/", Prefix))
+		writeError(w, protocol.NotFound("the SCIM base URL is %s{provider}/", Prefix))
 		return
 	}
 	p, err := s.authenticate(r, parts[0])
@@ -172,7 +173,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) route(r *request, parts []string) {
 	if len(parts) == 0 {
-		writeError(r.w, errNotFound("no resource named: try %s/Users", r.base))
+		writeError(r.w, protocol.NotFound("no resource named: try %s/Users", r.base))
 		return
 	}
 	resource := strings.ToLower(parts[0])
@@ -181,10 +182,10 @@ func (s *Server) route(r *request, parts []string) {
 		id = parts[1]
 	}
 	if len(parts) > 2 {
-		writeError(r.w, errNotFound("no such resource"))
+		writeError(r.w, protocol.NotFound("no such resource"))
 		return
 	}
-	var err *Error
+	var err *protocol.Error
 	switch resource {
 	case "users", "groups":
 		rt := userType
@@ -195,7 +196,7 @@ func (s *Server) route(r *request, parts []string) {
 	case ".search":
 		switch {
 		case id != "":
-			err = errNotFound("no such resource")
+			err = protocol.NotFound("no such resource")
 		case r.Method == http.MethodPost:
 			err = s.searchRoot(r)
 		default:
@@ -208,18 +209,18 @@ func (s *Server) route(r *request, parts []string) {
 	case "schemas":
 		err = s.schemas(r, id)
 	case "bulk":
-		err = newError(http.StatusNotImplemented, "", "bulk operations are not supported (see ServiceProviderConfig)")
+		err = protocol.Errorf(http.StatusNotImplemented, "", "bulk operations are not supported (see ServiceProviderConfig)")
 	case "me":
-		err = newError(http.StatusNotImplemented, "", "/Me is not supported: providers act on behalf of no user")
+		err = protocol.Errorf(http.StatusNotImplemented, "", "/Me is not supported: providers act on behalf of no user")
 	default:
-		err = errNotFound("no resource %q: this service has Users, Groups, ServiceProviderConfig, ResourceTypes and Schemas", parts[0])
+		err = protocol.NotFound("no resource %q: this service has Users, Groups, ServiceProviderConfig, ResourceTypes and Schemas", parts[0])
 	}
 	if err != nil {
 		s.reject(r, err)
 	}
 }
 
-func (s *Server) resource(r *request, rt *resourceType, id string) *Error {
+func (s *Server) resource(r *request, rt *resourceType, id string) *protocol.Error {
 	users := rt == userType
 	switch {
 	case id == "" && r.Method == http.MethodGet:
@@ -254,9 +255,9 @@ func (s *Server) resource(r *request, rt *resourceType, id string) *Error {
 	return methodNotAllowed(r, "GET, PUT, PATCH, DELETE")
 }
 
-func methodNotAllowed(r *request, allow string) *Error {
+func methodNotAllowed(r *request, allow string) *protocol.Error {
 	r.w.Header().Set("Allow", allow)
-	return newError(http.StatusMethodNotAllowed, "", "%s is not allowed here (allowed: %s)", r.Method, allow)
+	return protocol.Errorf(http.StatusMethodNotAllowed, "", "%s is not allowed here (allowed: %s)", r.Method, allow)
 }
 
 // authenticate checks the request's credentials against the provider's
@@ -265,7 +266,7 @@ func methodNotAllowed(r *request, allow string) *Error {
 // generated secret does, so that it tells nothing about which providers
 // exist. (A provider whose secret was chosen costs an argon2id run, in a
 // bounded number of slots: see credentials.burn for why the others do not.)
-func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *Error) {
+func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *protocol.Error) {
 	p := s.store.View().Provider(name)
 	var scheme string
 	if p != nil {
@@ -294,12 +295,12 @@ func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *E
 		s.creds.burn(secret)
 	}
 	if err != nil {
-		e := newError(http.StatusServiceUnavailable, "", "too many credentials are being checked at once; retry later")
+		e := protocol.Errorf(http.StatusServiceUnavailable, "", "too many credentials are being checked at once; retry later")
 		e.RetryAfter = time.Second
 		return nil, e
 	}
 	if !ok {
-		e := newError(http.StatusUnauthorized, "", "authentication failed: send the provider's credentials (Authorization: Bearer or Basic)")
+		e := protocol.Errorf(http.StatusUnauthorized, "", "authentication failed: send the provider's credentials (Authorization: Bearer or Basic)")
 		if auth == "" {
 			e.Detail = "authentication required: send the provider's credentials (Authorization: Bearer or Basic)"
 		}
@@ -318,7 +319,7 @@ func subtleEqual(a, b string) bool {
 }
 
 // allow applies the provider's rate limit.
-func (s *Server) allow(p *state.Provider) *Error {
+func (s *Server) allow(p *state.Provider) *protocol.Error {
 	rps, burst := p.RateLimit.RequestsPerSecond, p.RateLimit.Burst
 	if rps <= 0 {
 		return nil
@@ -336,7 +337,7 @@ func (s *Server) allow(p *state.Provider) *Error {
 	res := l.lim.Reserve()
 	if delay := res.Delay(); delay > 0 {
 		res.Cancel()
-		e := newError(http.StatusTooManyRequests, "", "provider %s is over its rate limit of %g requests per second; retry later", p.Name, rps)
+		e := protocol.Errorf(http.StatusTooManyRequests, "", "provider %s is over its rate limit of %g requests per second; retry later", p.Name, rps)
 		e.RetryAfter = delay
 		return e
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -221,10 +222,10 @@ func TestDiscovery(t *testing.T) {
 	for _, r := range m["Resources"].([]any) {
 		ids = append(ids, r.(map[string]any)["id"].(string))
 	}
-	if strings.Join(ids, " ") != URNUser+" "+URNEnterpriseUser+" "+URNGroup {
+	if strings.Join(ids, " ") != protocol.URNUser+" "+protocol.URNEnterpriseUser+" "+protocol.URNGroup {
 		t.Errorf("Schemas = %v", ids)
 	}
-	if code, m := call(t, srv, "GET", "/Schemas/"+URNEnterpriseUser, ""); code != 200 || m["name"] != "EnterpriseUser" {
+	if code, m := call(t, srv, "GET", "/Schemas/"+protocol.URNEnterpriseUser, ""); code != 200 || m["name"] != "EnterpriseUser" {
 		t.Errorf("Schemas/enterprise: %d %v", code, m)
 	}
 }

@@ -94,7 +94,7 @@ func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User
 		dst = append(dst, ']')
 	}
 	dst = append(dst, `,"schemas":[`...)
-	dst = protocol.AppendString(dst, URNUser)
+	dst = protocol.AppendString(dst, protocol.URNUser)
 	for i, ext := range userType.extensions {
 		if extensions[i] {
 			dst = append(dst, ',')

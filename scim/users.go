@@ -41,10 +41,10 @@ func userETag(v *state.View, u *state.User) string {
 }
 
 // visibleUser returns a user this provider may see: its own, not deleted.
-func visibleUser(v *state.View, r *request, id string) (*state.User, *Error) {
+func visibleUser(v *state.View, r *request, id string) (*state.User, *protocol.Error) {
 	u := v.User(id)
 	if u == nil || u.Provider != r.provider.Name || u.SCIMDeleted {
-		return nil, errNotFound("User %q not found", id)
+		return nil, protocol.NotFound("User %q not found", id)
 	}
 	return u, nil
 }
@@ -73,7 +73,7 @@ func (s *Server) userJSONFrom(r *request, v *state.View, u *state.User, res map[
 		res["active"] = u.State == state.UserActive
 	}
 	res["id"] = u.ID
-	schemas := []any{URNUser}
+	schemas := []any{protocol.URNUser}
 	for _, ext := range userType.extensions {
 		if _, ok := res[ext.ID]; ok {
 			schemas = append(schemas, ext.ID)
@@ -99,7 +99,7 @@ func (s *Server) userJSONFrom(r *request, v *state.View, u *state.User, res map[
 	return res
 }
 
-func (s *Server) getUser(r *request, id string) *Error {
+func (s *Server) getUser(r *request, id string) *protocol.Error {
 	v := s.store.View()
 	u, err := visibleUser(v, r, id)
 	if err != nil {
@@ -168,7 +168,7 @@ type userChange struct {
 // writeUser applies the change build computes from a fresh view, retrying
 // when another write to the same user got in first. build returns nil
 // when there is nothing to write.
-func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *Error)) (*state.User, *Error) {
+func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *protocol.Error)) (*state.User, *protocol.Error) {
 	for attempt := range maxWriteAttempts {
 		v := s.store.View()
 		c, err := build(v)
@@ -202,13 +202,13 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 		case errors.As(applyErr, &conflict):
 			return nil, conflictError(conflict.Owner, r.provider.Name, conflict.Value)
 		case errors.As(applyErr, &refused):
-			return nil, newError(http.StatusConflict, "", "%s", refused.Refusals[0].Message)
+			return nil, protocol.Errorf(http.StatusConflict, "", "%s", refused.Refusals[0].Message)
 		default:
 			s.log.Error("scim: writing a user", "provider", r.provider.Name, "err", applyErr)
-			return nil, newError(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
+			return nil, protocol.Errorf(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
 		}
 	}
-	return nil, newError(http.StatusConflict, "", "the user kept changing while this request was applied; retry")
+	return nil, protocol.Errorf(http.StatusConflict, "", "the user kept changing while this request was applied; retry")
 }
 
 // backoff waits a little, more with each attempt and at random, so that
@@ -217,45 +217,45 @@ func backoff(attempt int) {
 	time.Sleep(time.Duration(1+attempt*attempt) * time.Duration(1+mrand.IntN(5)) * time.Millisecond)
 }
 
-func conflictError(owner, provider, userName string) *Error {
+func conflictError(owner, provider, userName string) *protocol.Error {
 	switch owner {
 	case provider:
-		return errUniqueness("a user with userName %q already exists", userName)
+		return protocol.Uniqueness("a user with userName %q already exists", userName)
 	case "":
-		return errUniqueness("userName %q belongs to a local user: local users are managed only in the admin API, never through SCIM", userName)
+		return protocol.Uniqueness("userName %q belongs to a local user: local users are managed only in the admin API, never through SCIM", userName)
 	}
 	// Which provider has it is not this provider's business.
-	return errUniqueness("userName %q is not available", userName)
+	return protocol.Uniqueness("userName %q is not available", userName)
 }
 
 // readUserBody decodes and normalizes a User from the request body. Its
 // userName is the caller's to check: checkName for a new user, checkRename
 // for an existing one.
-func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *Error) {
+func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *protocol.Error) {
 	// The body is read into a pooled buffer: decoding copies what it keeps.
 	buf := userBuffers.Get().(*[]byte)
 	body, e := readBodyTo(*buf, r.Request, s.opts.MaxBodyBytes)
 	if e != nil {
 		putUserBuffer(buf, *buf)
-		return nil, nil, asError(e)
+		return nil, nil, protocol.AsError(e)
 	}
 	raw, e = decodeObject(body)
 	putUserBuffer(buf, body)
 	if e != nil {
-		return nil, nil, asError(e)
+		return nil, nil, protocol.AsError(e)
 	}
 	res, e = userType.normalize(raw)
 	if e != nil {
-		return nil, nil, asError(e)
+		return nil, nil, protocol.AsError(e)
 	}
 	return raw, res, nil
 }
 
 // checkRename is checkName for a write to an existing user or group: a
 // name it already had passes if not blank (names.CheckKept).
-func checkRename(attr, old, name string) *Error {
+func checkRename(attr, old, name string) *protocol.Error {
 	if err := names.CheckKept(attr, old, name); err != nil {
-		return errInvalidValue("%s", err)
+		return protocol.InvalidValue("%s", err)
 	}
 	return nil
 }
@@ -264,14 +264,14 @@ func checkRename(attr, old, name string) *Error {
 // names.Check refuses: blank, too long, not NFC, or holding characters
 // that would take over, hide or reorder text in the admin's terminal
 // (reconcile users, reconcile log).
-func checkName(attr, name string) *Error {
+func checkName(attr, name string) *protocol.Error {
 	if err := names.Check(attr, name); err != nil {
-		return errInvalidValue("%s", err)
+		return protocol.InvalidValue("%s", err)
 	}
 	return nil
 }
 
-func (s *Server) createUser(r *request) *Error {
+func (s *Server) createUser(r *request) *protocol.Error {
 	raw, res, err := s.readUserBody(r)
 	if err != nil {
 		return err
@@ -287,7 +287,7 @@ func (s *Server) createUser(r *request) *Error {
 	if err := checkLengths(userType, res, nil); err != nil {
 		return err
 	}
-	u, err := s.writeUser(r, func(v *state.View) (*userChange, *Error) {
+	u, err := s.writeUser(r, func(v *state.View) (*userChange, *protocol.Error) {
 		var existing *state.User
 		for _, other := range v.UsersByUserName(userName) {
 			if other.Provider != p.Name || !other.SCIMDeleted {
@@ -298,7 +298,7 @@ func (s *Server) createUser(r *request) *Error {
 			// inherit someone else's account and archives.
 			a, b := strAttr(storedResource(other), "externalId"), strAttr(res, "externalId")
 			if a != b && a != "" {
-				return nil, errUniqueness("userName %q belongs to a user this provider deleted, with another externalId; it is kept until purged. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
+				return nil, protocol.Uniqueness("userName %q belongs to a user this provider deleted, with another externalId; it is kept until purged. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
 			}
 			// Without an externalId stored (none sent, or a PUT that left
 			// it out), only the delete's own undoing is taken for the
@@ -308,7 +308,7 @@ func (s *Server) createUser(r *request) *Error {
 			// guard may keep the user blocked for months), the address
 			// may have passed to someone else.
 			if a == "" && (other.State != state.UserBlocked || other.DeactivateAt.IsZero() || !r.now.Before(other.DeactivateAt)) {
-				return nil, errUniqueness("userName %q belongs to a user this provider deleted longer ago than its deactivationDelay; without an externalId the same person cannot be told from a new one with a recycled address. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
+				return nil, protocol.Uniqueness("userName %q belongs to a user this provider deleted longer ago than its deactivationDelay; without an externalId the same person cannot be told from a new one with a recycled address. An admin can rename it (PATCH /api/v1/users/%s) to free the name", userName, other.ID)
 			}
 			existing = other
 		}
@@ -366,12 +366,12 @@ func encodeResource(res map[string]any) json.RawMessage {
 
 // checkIfMatch enforces If-Match (RFC 7644 §3.14) against the resource's
 // current version.
-func checkIfMatch(r *request, tag string) *Error {
+func checkIfMatch(r *request, tag string) *protocol.Error {
 	match := r.Header.Get("If-Match")
 	if match == "" || etagMatches(match, tag) {
 		return nil
 	}
-	return errPrecondition("the resource changed: its version is %s, not %s", tag, match)
+	return protocol.PreconditionFailed("the resource changed: its version is %s, not %s", tag, match)
 }
 
 // etagMatches compares a list of entity tags weakly (RFC 9110 §8.8.3.2).
@@ -393,9 +393,9 @@ func weak(t string) string {
 
 // replaceUser writes a new SCIM resource for an existing user (PUT, and
 // PATCH after its operations).
-func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (map[string]any, *Error)) (*state.User, *Error) {
+func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (map[string]any, *protocol.Error)) (*state.User, *protocol.Error) {
 	p := r.provider
-	return s.writeUser(r, func(v *state.View) (*userChange, *Error) {
+	return s.writeUser(r, func(v *state.View) (*userChange, *protocol.Error) {
 		cur, err := visibleUser(v, r, id)
 		if err != nil {
 			return nil, err
@@ -429,35 +429,35 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 	})
 }
 
-func (s *Server) putUser(r *request, id string) *Error {
+func (s *Server) putUser(r *request, id string) *protocol.Error {
 	_, res, err := s.readUserBody(r)
 	if err != nil {
 		return err
 	}
-	u, err := s.replaceUser(r, id, func(*state.User) (map[string]any, *Error) { return res, nil })
+	u, err := s.replaceUser(r, id, func(*state.User) (map[string]any, *protocol.Error) { return res, nil })
 	if err != nil {
 		return err
 	}
 	return s.respondUser(r, id, u, http.StatusOK)
 }
 
-func (s *Server) patchUser(r *request, id string) *Error {
+func (s *Server) patchUser(r *request, id string) *protocol.Error {
 	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
 	if e != nil {
-		return asError(e)
+		return protocol.AsError(e)
 	}
 	ops, e := decodePatch(body)
 	if e != nil {
-		return asError(e)
+		return protocol.AsError(e)
 	}
-	u, err := s.replaceUser(r, id, func(cur *state.User) (map[string]any, *Error) {
+	u, err := s.replaceUser(r, id, func(cur *state.User) (map[string]any, *protocol.Error) {
 		res := storedResource(cur)
 		if err := userType.applyPatch(res, ops); err != nil {
-			return nil, asError(err)
+			return nil, protocol.AsError(err)
 		}
 		out, err := userType.normalize(res)
 		if err != nil {
-			return nil, asError(err)
+			return nil, protocol.AsError(err)
 		}
 		return out, nil
 	})
@@ -484,10 +484,10 @@ func (s *Server) patchUser(r *request, id string) *Error {
 
 // respondUser answers with the user as written (u), or as stored when the
 // write changed nothing (u nil).
-func (s *Server) respondUser(r *request, id string, u *state.User, status int) *Error {
+func (s *Server) respondUser(r *request, id string, u *state.User, status int) *protocol.Error {
 	v := s.store.View()
 	if u == nil {
-		var err *Error
+		var err *protocol.Error
 		if u, err = visibleUser(v, r, id); err != nil {
 			return err
 		}
@@ -500,8 +500,8 @@ func (s *Server) respondUser(r *request, id string, u *state.User, status int) *
 
 // deleteUser deprovisions: the user is blocked at once, deactivated after
 // the provider's delay, and gone from SCIM. Nothing is hard-deleted.
-func (s *Server) deleteUser(r *request, id string) *Error {
-	_, err := s.writeUser(r, func(v *state.View) (*userChange, *Error) {
+func (s *Server) deleteUser(r *request, id string) *protocol.Error {
+	_, err := s.writeUser(r, func(v *state.View) (*userChange, *protocol.Error) {
 		cur, err := visibleUser(v, r, id)
 		if err != nil {
 			return nil, err
@@ -520,12 +520,4 @@ func (s *Server) deleteUser(r *request, id string) *Error {
 	}
 	r.w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-func asError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return errInvalidValue("%v", err)
 }
