@@ -50,91 +50,35 @@ func (s *Server) serviceProviderConfig(r *request, id string) *protocol.Error {
 	return nil
 }
 
-func (s *Server) resourceTypeJSON(r *request, rt *resourceType) map[string]any {
-	out := map[string]any{
-		"schemas":     []string{protocol.URNResourceType},
-		"id":          rt.name,
-		"name":        rt.name,
-		"endpoint":    "/" + rt.endpoint,
-		"description": rt.core.Description,
-		"schema":      rt.core.ID,
-		"meta": map[string]any{
-			"resourceType": "ResourceType",
-			"location":     r.base + "/ResourceTypes/" + rt.name,
-		},
-	}
-	if len(rt.extensions) > 0 {
-		var exts []any
-		for _, e := range rt.extensions {
-			exts = append(exts, map[string]any{"schema": e.ID, "required": false})
-		}
-		out["schemaExtensions"] = exts
-	}
-	return out
-}
-
-// resourceTypes answers /ResourceTypes: User first, as Entra's tests
-// expect.
+// resourceTypes answers /ResourceTypes and /ResourceTypes/{name}.
 func (s *Server) resourceTypes(r *request, id string) *protocol.Error {
-	if r.Method != http.MethodGet {
-		return methodNotAllowed(r, "GET")
-	}
-	types := []*resourceType{userType, groupType}
-	if id != "" {
-		for _, rt := range types {
-			if strings.EqualFold(rt.name, id) {
-				writeJSON(r.w, http.StatusOK, s.resourceTypeJSON(r, rt))
-				return nil
-			}
-		}
-		return protocol.NotFound("no resource type %q", id)
-	}
-	resp := listResponse{Schemas: []string{protocol.URNListResponse}, TotalResults: len(types), StartIndex: 1, ItemsPerPage: len(types)}
-	for _, rt := range types {
-		resp.Resources = append(resp.Resources, s.resourceTypeJSON(r, rt))
-	}
-	writeJSON(r.w, http.StatusOK, resp)
-	return nil
-}
-
-func (s *Server) schemaJSON(r *request, sc *Schema) map[string]any {
-	attrs := sc.Attributes
-	if sc == userSchema || sc == groupSchema {
-		// The common attributes other than id (RFC 7643 §3.1) are listed
-		// with the core schemas, so that clients can find externalId.
-		attrs = append([]*Attr{commonAttrs[1]}, attrs...)
-	}
-	return map[string]any{
-		"schemas":     []string{protocol.URNSchema},
-		"id":          sc.ID,
-		"name":        sc.Name,
-		"description": sc.Description,
-		"attributes":  attrs,
-		"meta": map[string]any{
-			"resourceType": "Schema",
-			"location":     r.base + "/Schemas/" + sc.ID,
-		},
-	}
+	return discover(r, id, "resource type", protocol.ResourceTypes(r.base))
 }
 
 // schemas answers /Schemas and /Schemas/{urn}.
 func (s *Server) schemas(r *request, id string) *protocol.Error {
+	return discover(r, id, "schema", protocol.Schemas(r.base))
+}
+
+// discover answers a GET of a discovery endpoint (RFC 7644 §4): the
+// resource of all whose id is id, without case, or all of them in a
+// ListResponse.
+func discover(r *request, id, kind string, all []map[string]any) *protocol.Error {
 	if r.Method != http.MethodGet {
 		return methodNotAllowed(r, "GET")
 	}
-	all := []*Schema{userSchema, enterpriseSchema, groupSchema}
 	if id != "" {
-		for _, sc := range all {
-			if strings.EqualFold(sc.ID, id) {
-				writeJSON(r.w, http.StatusOK, s.schemaJSON(r, sc))
+		for _, res := range all {
+			if name, _ := res["id"].(string); strings.EqualFold(name, id) {
+				writeJSON(r.w, http.StatusOK, res)
 				return nil
 			}
 		}
-		return protocol.NotFound("no schema %q", id)
+		return protocol.NotFound("no %s %q", kind, id)
 	}
-	resp := listResponse{Schemas: []string{protocol.URNListResponse}, TotalResults: len(all), StartIndex: 1, ItemsPerPage: len(all)}
-	for _, sc := range all {
-		resp.Resources = append(resp.Resources, s.schemaJSON(r, sc))
+	resp := protocol.ListResponse{Schemas: []string{protocol.URNListResponse}, TotalResults: len(all), StartIndex: 1, ItemsPerPage: len(all)}
+	for _, res := range all {
+		resp.Resources = append(resp.Resources, res)
 	}
 	writeJSON(r.w, http.StatusOK, resp)
 	return nil

@@ -9,4 +9,7 @@
 // A provider sees and changes only its own users and groups. Users are
 // never hard-deleted through SCIM: DELETE and active=false block the user
 // at once, and the lifecycle deactivates them after the provider's delay.
+//
+// The handlers here are the part over state; the protocol itself (schemas,
+// filters, PATCH, projection, errors, JSON) is package scim/protocol.
 package scim

@@ -115,8 +115,8 @@ func usersByIndex(expr filter.Expression) func(*state.View) []*state.User {
 
 // servedByIndex reports whether an index answers a list of rt with this
 // filter: if not, the list is an expensive query.
-func servedByIndex(rt *resourceType, expr filter.Expression) bool {
-	if rt == groupType {
+func servedByIndex(rt *protocol.ResourceType, expr filter.Expression) bool {
+	if rt == protocol.Group {
 		_, ok := displayNameEquality(expr)
 		return ok
 	}

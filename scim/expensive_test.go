@@ -233,40 +233,40 @@ func TestExpensiveQueryEndsWithItsRequest(t *testing.T) {
 // expensive queries.
 func TestServedByIndex(t *testing.T) {
 	for _, tt := range []struct {
-		rt     *resourceType
+		rt     *protocol.ResourceType
 		filter string
 		want   bool
 	}{
-		{userType, `userName eq "a"`, true},
-		{userType, `username Eq "a"`, true},
-		{userType, `userName eq "a" and title co "x"`, true},
-		{userType, `title co "x" and externalId eq "e"`, true},
-		{userType, `externalId eq "e"`, true},
-		{userType, `emails[type eq "work"].value eq "a@example.com"`, true},
-		{userType, `emails eq "a@example.com"`, true},
-		{userType, `urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a"`, true},
-		{userType, ``, false},
-		{userType, `externalId eq ""`, false}, // not in the index
-		{userType, `userName co "a"`, false},
-		{userType, `userName sw "a"`, false},
-		{userType, `userName ew "a"`, false},
-		{userType, `userName ne "a"`, false},
-		{userType, `userName pr`, false},
-		{userType, `userName gt "a"`, false},
-		{userType, `title eq "a"`, false},
-		{userType, `userName eq "a" or userName eq "b"`, false},
-		{userType, `not (userName eq "a")`, false},
-		{groupType, `displayName eq "g"`, true},
-		{groupType, ``, false},
-		{groupType, `displayName co "g"`, false},
-		{groupType, `members[value eq "x"]`, false},
+		{protocol.User, `userName eq "a"`, true},
+		{protocol.User, `username Eq "a"`, true},
+		{protocol.User, `userName eq "a" and title co "x"`, true},
+		{protocol.User, `title co "x" and externalId eq "e"`, true},
+		{protocol.User, `externalId eq "e"`, true},
+		{protocol.User, `emails[type eq "work"].value eq "a@example.com"`, true},
+		{protocol.User, `emails eq "a@example.com"`, true},
+		{protocol.User, `urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a"`, true},
+		{protocol.User, ``, false},
+		{protocol.User, `externalId eq ""`, false}, // not in the index
+		{protocol.User, `userName co "a"`, false},
+		{protocol.User, `userName sw "a"`, false},
+		{protocol.User, `userName ew "a"`, false},
+		{protocol.User, `userName ne "a"`, false},
+		{protocol.User, `userName pr`, false},
+		{protocol.User, `userName gt "a"`, false},
+		{protocol.User, `title eq "a"`, false},
+		{protocol.User, `userName eq "a" or userName eq "b"`, false},
+		{protocol.User, `not (userName eq "a")`, false},
+		{protocol.Group, `displayName eq "g"`, true},
+		{protocol.Group, ``, false},
+		{protocol.Group, `displayName co "g"`, false},
+		{protocol.Group, `members[value eq "x"]`, false},
 	} {
-		expr, err := query{Filter: tt.filter}.filter()
+		expr, err := protocol.Query{Filter: tt.filter}.ParseFilter()
 		if err != nil {
 			t.Fatalf("%q: %v", tt.filter, err)
 		}
 		if got := servedByIndex(tt.rt, expr); got != tt.want {
-			t.Errorf("%s %q: served by an index %v, want %v", tt.rt.name, tt.filter, got, tt.want)
+			t.Errorf("%s %q: served by an index %v, want %v", tt.rt.Name(), tt.filter, got, tt.want)
 		}
 	}
 }

@@ -60,40 +60,13 @@ func (s *Server) addMembers(r *request, v *state.View, res map[string]any) {
 	}
 }
 
-// wantsMembers reports whether a projection returns members, which can be
-// many: they are only read when needed.
-func (p projection) wantsMembers() bool {
-	// The names may be qualified with the core schema's URN.
-	unqualified := func(t string) string {
-		if urn, rest := groupType.splitURN(t); urn != "" {
-			return rest
-		}
-		return t
-	}
-	for _, t := range p.excluded {
-		if strings.EqualFold(unqualified(t), "members") {
-			return false // members.display excluded still wants the members
-		}
-	}
-	if len(p.attrs) == 0 {
-		return true
-	}
-	for _, t := range p.attrs {
-		if strings.HasPrefix(strings.ToLower(unqualified(t)), "members") {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Server) findGroups(r *request, v *state.View, expr filter.Expression, q query) ([]map[string]any, *protocol.Error) {
+func (s *Server) findGroups(r *request, v *state.View, expr filter.Expression, q protocol.Query) ([]map[string]any, *protocol.Error) {
 	candidates := v.GroupsOfProvider(r.provider.Name)
 	if name, ok := displayNameEquality(expr); ok {
 		candidates = v.GroupsByDisplayName(name)
 	}
 	slices.SortFunc(candidates, func(a, b *state.Group) int { return int(a.CreateIndex) - int(b.CreateIndex) })
 	withMembers := expr != nil && strings.Contains(strings.ToLower(q.Filter), "members")
-	m := matcher{rt: groupType}
 	var out []map[string]any
 	for _, g := range candidates {
 		if g.Provider != r.provider.Name {
@@ -101,7 +74,7 @@ func (s *Server) findGroups(r *request, v *state.View, expr filter.Expression, q
 		}
 		res := s.groupJSON(r, v, g, withMembers)
 		if expr != nil {
-			ok, err := m.match(expr, res)
+			ok, err := protocol.Group.Match(expr, res)
 			if err != nil {
 				return nil, protocol.AsError(err)
 			}
@@ -114,8 +87,8 @@ func (s *Server) findGroups(r *request, v *state.View, expr filter.Expression, q
 	return out, nil
 }
 
-func (s *Server) completeGroup(r *request, v *state.View, res map[string]any, p projection) map[string]any {
-	if _, done := res["members"]; !done && p.wantsMembers() {
+func (s *Server) completeGroup(r *request, v *state.View, res map[string]any, p protocol.Projection) map[string]any {
+	if _, done := res["members"]; !done && p.Wants(protocol.Group, "members") {
 		s.addMembers(r, v, res)
 	}
 	return res
@@ -125,7 +98,7 @@ func displayNameEquality(e filter.Expression) (string, bool) {
 	if ae, ok := e.(*filter.AttributeExpression); ok && ae.Operator == filter.EQ &&
 		strings.EqualFold(ae.AttributePath.AttributeName, "displayName") && ae.AttributePath.SubAttribute == nil {
 		if s, ok := ae.CompareValue.(string); ok {
-			return stringOf(s), true
+			return protocol.ValueText(s), true
 		}
 	}
 	return "", false
@@ -138,14 +111,14 @@ func (s *Server) getGroup(r *request, id string) *protocol.Error {
 		return err
 	}
 	tag := etag(g.ModifyIndex)
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, tag) {
+	if match := r.Header.Get("If-None-Match"); match != "" && protocol.ETagMatches(match, tag) {
 		r.w.Header().Set("ETag", tag)
 		r.w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
-	p := queryFromURL(r.URL.Query()).projection()
+	p := protocol.QueryFromURL(r.URL.Query()).Projection()
 	r.w.Header().Set("ETag", tag)
-	writeJSON(r.w, http.StatusOK, p.apply(groupType, s.groupJSON(r, v, g, p.wantsMembers())))
+	writeJSON(r.w, http.StatusOK, p.Apply(protocol.Group, s.groupJSON(r, v, g, p.Wants(protocol.Group, "members"))))
 	return nil
 }
 
@@ -156,12 +129,12 @@ func (s *Server) readGroupBody(r *request) (map[string]any, *protocol.Error) {
 	if e != nil {
 		return nil, protocol.AsError(e)
 	}
-	raw, e := decodeObject(body)
+	raw, e := protocol.DecodeObject(body)
 	if e != nil {
 		return nil, protocol.AsError(e)
 	}
 	aliasMemberDisplay(raw)
-	res, e := groupType.normalize(raw)
+	res, e := protocol.Group.Normalize(raw)
 	if e != nil {
 		return nil, protocol.AsError(e)
 	}
@@ -173,10 +146,10 @@ func aliasMemberDisplay(raw map[string]any) {
 		if !strings.EqualFold(k, "members") {
 			continue
 		}
-		for _, m := range flatten(v) {
+		for _, m := range protocol.Flatten(v) {
 			if obj, ok := m.(map[string]any); ok {
-				if dn, ok := getFold(obj, "displayName"); ok {
-					if _, has := getFold(obj, "display"); !has {
+				if dn, ok := protocol.GetFold(obj, "displayName"); ok {
+					if _, has := protocol.GetFold(obj, "display"); !has {
 						obj["display"] = dn
 					}
 				}
@@ -191,17 +164,17 @@ func members(v *state.View, provider string, value any) ([]state.Member, []strin
 	var out []state.Member
 	var dropped []string
 	seen := map[string]bool{}
-	for _, e := range flatten(value) {
+	for _, e := range protocol.Flatten(value) {
 		var id, display string
 		switch e := e.(type) {
 		case string: // a bare id, as Entra's tests send it
 			id = e
 		case map[string]any:
-			vv, _ := getFold(e, "value")
+			vv, _ := protocol.GetFold(e, "value")
 			id, _ = vv.(string)
-			d, ok := getFold(e, "display")
+			d, ok := protocol.GetFold(e, "display")
 			if !ok {
-				d, _ = getFold(e, "displayName")
+				d, _ = protocol.GetFold(e, "displayName")
 			}
 			display, _ = d.(string)
 		}
@@ -269,7 +242,7 @@ func (s *Server) createGroup(r *request) *protocol.Error {
 	if err := checkName("displayName", name); err != nil {
 		return err
 	}
-	if err := checkLengths(groupType, res, nil); err != nil {
+	if err := protocol.Group.CheckLengths(res, nil); err != nil {
 		return err
 	}
 	id := state.NewID()
@@ -289,10 +262,10 @@ func (s *Server) createGroup(r *request) *protocol.Error {
 	if g == nil {
 		return protocol.NotFound("Group %q was deleted meanwhile", id)
 	}
-	p := queryFromURL(r.URL.Query()).projection()
+	p := protocol.QueryFromURL(r.URL.Query()).Projection()
 	r.w.Header().Set("Location", r.base+"/Groups/"+id)
 	r.w.Header().Set("ETag", etag(result.Index))
-	writeJSON(r.w, http.StatusCreated, p.apply(groupType, s.groupJSON(r, v, g, p.wantsMembers())))
+	writeJSON(r.w, http.StatusCreated, p.Apply(protocol.Group, s.groupJSON(r, v, g, p.Wants(protocol.Group, "members"))))
 	return nil
 }
 
@@ -313,7 +286,7 @@ func (s *Server) putGroup(r *request, id string) *protocol.Error {
 		if err := checkRename("displayName", cur.DisplayName, name); err != nil {
 			return nil, err
 		}
-		if err := checkLengths(groupType, res, groupHas(v, cur)); err != nil {
+		if err := protocol.Group.CheckLengths(res, groupHas(v, cur)); err != nil {
 			return nil, err
 		}
 		replace, dropped := members(v, r.provider.Name, res["members"])
@@ -347,9 +320,9 @@ func (s *Server) respondGroup(r *request, id string, status int) *protocol.Error
 	if err != nil {
 		return err
 	}
-	p := queryFromURL(r.URL.Query()).projection()
+	p := protocol.QueryFromURL(r.URL.Query()).Projection()
 	r.w.Header().Set("ETag", etag(g.ModifyIndex))
-	writeJSON(r.w, status, p.apply(groupType, s.groupJSON(r, v, g, p.wantsMembers())))
+	writeJSON(r.w, status, p.Apply(protocol.Group, s.groupJSON(r, v, g, p.Wants(protocol.Group, "members"))))
 	return nil
 }
 
@@ -395,7 +368,7 @@ func (s *Server) patchGroup(r *request, id string) *protocol.Error {
 	if e != nil {
 		return protocol.AsError(e)
 	}
-	ops, e := decodePatch(body)
+	ops, e := protocol.DecodePatch(body)
 	if e != nil {
 		return protocol.AsError(e)
 	}
@@ -419,10 +392,7 @@ func (s *Server) patchGroup(r *request, id string) *protocol.Error {
 		if cur.ExternalID != "" {
 			doc["externalId"] = cur.ExternalID
 		}
-		if err := groupType.applyPatch(doc, otherOps); err != nil {
-			return nil, protocol.AsError(err)
-		}
-		doc, e := groupType.normalize(doc)
+		doc, e := protocol.Group.Patch(doc, otherOps)
 		if e != nil {
 			return nil, protocol.AsError(e)
 		}
@@ -430,7 +400,7 @@ func (s *Server) patchGroup(r *request, id string) *protocol.Error {
 		if err := checkRename("displayName", cur.DisplayName, name); err != nil {
 			return nil, err
 		}
-		if err := checkLengths(groupType, doc, groupHas(v, cur)); err != nil {
+		if err := protocol.Group.CheckLengths(doc, groupHas(v, cur)); err != nil {
 			return nil, err
 		}
 		g := *cur
@@ -488,24 +458,24 @@ func (s *Server) patchGroup(r *request, id string) *protocol.Error {
 // splitGroupOps separates the operations on members from the others, once
 // for all attempts of a write: a no-path operation with members and other
 // attributes becomes one of each. The decoded ops are never changed.
-func splitGroupOps(ops []decodedOp) (memberOps, otherOps []decodedOp) {
+func splitGroupOps(ops []protocol.Operation) (memberOps, otherOps []protocol.Operation) {
 	for _, o := range ops {
-		if o.path != "" {
-			if t, err := groupType.resolvePath(o.path); err == nil && t != nil && strings.EqualFold(t.attr.Name, "members") {
+		if o.Path != "" {
+			if t, err := protocol.Group.ResolvePath(o.Path); err == nil && t != nil && strings.EqualFold(t.Attr.Name, "members") {
 				memberOps = append(memberOps, o)
 			} else {
 				otherOps = append(otherOps, o)
 			}
 			continue
 		}
-		obj, _ := o.value.(map[string]any)
+		obj, _ := o.Value.(map[string]any)
 		rest := maps.Clone(obj)
-		if mv, ok := getFold(obj, "members"); ok {
-			memberOps = append(memberOps, decodedOp{op: o.op, path: "members", value: mv})
-			deleteFold(rest, "members")
+		if mv, ok := protocol.GetFold(obj, "members"); ok {
+			memberOps = append(memberOps, protocol.Operation{Op: o.Op, Path: "members", Value: mv})
+			protocol.DeleteFold(rest, "members")
 		}
 		if len(rest) > 0 || obj == nil {
-			otherOps = append(otherOps, decodedOp{op: o.op, value: rest})
+			otherOps = append(otherOps, protocol.Operation{Op: o.Op, Value: rest})
 		}
 	}
 	return memberOps, otherOps
@@ -513,46 +483,46 @@ func splitGroupOps(ops []decodedOp) (memberOps, otherOps []decodedOp) {
 
 // patchMembers applies an operation on members (a path operation, see
 // splitGroupOps) to plan.
-func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *memberPlan, o decodedOp) *protocol.Error {
-	t, err := groupType.resolvePath(o.path)
+func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *memberPlan, o protocol.Operation) *protocol.Error {
+	t, err := protocol.Group.ResolvePath(o.Path)
 	if err != nil {
 		return protocol.AsError(err)
 	}
 	switch {
-	case t.filter != nil && t.sub != nil:
+	case t.Filter != nil && t.Sub != nil:
 		return nil // e.g. members[value eq "x"].display: labels only, ignored
-	case t.sub != nil:
+	case t.Sub != nil:
 		// members.value or members.display: every member's, which a
 		// client cannot set (RFC 7643 §4.2: immutable or read-only).
 		// Read as members, the value would replace them all.
-		return protocol.Mutability("%s on %q: a member's attributes cannot be changed; add or remove members instead", o.op, o.path)
-	case t.filter != nil:
-		if o.op != "remove" {
-			return protocol.InvalidPath("%s on a filtered members path is not supported: add members by value", o.op)
+		return protocol.Mutability("%s on %q: a member's attributes cannot be changed; add or remove members instead", o.Op, o.Path)
+	case t.Filter != nil:
+		if o.Op != "remove" {
+			return protocol.InvalidPath("%s on a filtered members path is not supported: add members by value", o.Op)
 		}
-		plan.doRemove(selectMembers(v, g, t.filter))
-	case o.op == "remove" && o.value != nil:
+		plan.doRemove(selectMembers(v, g, t))
+	case o.Op == "remove" && o.Value != nil:
 		var ids []string
-		for _, m := range flatten(o.value) {
+		for _, m := range protocol.Flatten(o.Value) {
 			switch m := m.(type) {
 			case string:
 				ids = append(ids, m)
 			case map[string]any:
-				if id, ok := getFold(m, "value"); ok {
+				if id, ok := protocol.GetFold(m, "value"); ok {
 					ids = append(ids, fmt.Sprint(id))
 				}
 			}
 		}
 		plan.doRemove(ids)
-	case o.op == "remove":
+	case o.Op == "remove":
 		plan.doReplace(nil)
 	default:
-		if err := checkMemberLengths(o.value, groupHas(v, g)); err != nil {
+		if err := checkMemberLengths(o.Value, groupHas(v, g)); err != nil {
 			return err
 		}
-		ms, dropped := members(v, r.provider.Name, o.value)
+		ms, dropped := members(v, r.provider.Name, o.Value)
 		plan.dropped = append(plan.dropped, dropped...)
-		if o.op == "replace" {
+		if o.Op == "replace" {
 			plan.doReplace(ms)
 		} else {
 			plan.doAdd(ms)
@@ -561,18 +531,17 @@ func (s *Server) patchMembers(v *state.View, r *request, g *state.Group, plan *m
 	return nil
 }
 
-// selectMembers returns the ids of the members a value filter selects;
-// `value eq "id"` is answered without reading the others.
-func selectMembers(v *state.View, g *state.Group, f filter.Expression) []string {
-	if ae, ok := f.(*filter.AttributeExpression); ok && ae.Operator == filter.EQ && strings.EqualFold(ae.AttributePath.AttributeName, "value") {
-		return []string{stringOf(ae.CompareValue)}
+// selectMembers returns the ids of the members the value filter of t, a
+// members path, selects; `value eq "id"` is answered without reading the
+// others.
+func selectMembers(v *state.View, g *state.Group, t *protocol.Target) []string {
+	if ae, ok := t.Filter.(*filter.AttributeExpression); ok && ae.Operator == filter.EQ && strings.EqualFold(ae.AttributePath.AttributeName, "value") {
+		return []string{protocol.ValueText(ae.CompareValue)}
 	}
-	membersAttr := groupType.core.attr("members")
-	m := matcher{rt: &resourceType{core: &Schema{Attributes: membersAttr.SubAttributes}}}
 	var ids []string
 	for _, ms := range v.Memberships(g.ID) {
 		obj := map[string]any{"value": ms.UserID, "display": ms.Display, "type": "User"}
-		if ok, _ := m.match(f, obj); ok {
+		if ok, _ := t.Selects(obj); ok {
 			ids = append(ids, ms.UserID)
 		}
 	}
@@ -607,4 +576,40 @@ func (s *Server) deleteGroup(r *request, id string) *protocol.Error {
 	}
 	r.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// groupHas is the kept function of CheckLengths for a write to group g:
+// its displayName, its externalId and its members' display.
+func groupHas(v *state.View, g *state.Group) func(path, value string) bool {
+	return func(path, value string) bool {
+		switch path {
+		case "displayName":
+			return value == g.DisplayName
+		case "externalId":
+			return value == g.ExternalID
+		case "members.display":
+			for _, m := range v.Memberships(g.ID) {
+				if m.Display == value {
+					return true
+				}
+			}
+		}
+		return false
+	}
+}
+
+// checkMemberLengths is CheckLengths for the members a group PATCH adds or
+// replaces, as members reads them: a member's "displayName" is its
+// display when it has none.
+func checkMemberLengths(value any, kept func(path, value string) bool) *protocol.Error {
+	var list []any
+	for _, e := range protocol.Flatten(value) {
+		if obj, ok := e.(map[string]any); ok {
+			e = maps.Clone(obj) // the decoded operations are never changed
+		}
+		list = append(list, e)
+	}
+	doc := map[string]any{"members": list}
+	aliasMemberDisplay(doc)
+	return protocol.Group.CheckLengths(doc, kept)
 }

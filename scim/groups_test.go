@@ -181,7 +181,7 @@ func TestCreateAgainWithoutExternalIDsOnHold(t *testing.T) {
 func TestMultiValuedBound(t *testing.T) {
 	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
 	var emails []string
-	for i := range maxValues + 1 {
+	for i := range 101 { // one more than protocol.maxValues
 		emails = append(emails, fmt.Sprintf(`{"value":"e%d@x"}`, i))
 	}
 	code, m := call(t, srv, "POST", "/Users", `{"userName":"many","emails":[`+strings.Join(emails, ",")+`]}`)

@@ -12,71 +12,11 @@ import (
 	"testing"
 
 	"github.com/reconcile-dev/reconcile/bench"
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
 var benchUsers = flag.Int("bench.users", 10_000, "users stored for BenchmarkGetUser and BenchmarkFilterLookup")
-
-// BenchmarkFilterMatch is filter evaluation against a user: parsing the
-// filter, and matching it.
-func BenchmarkFilterMatch(b *testing.B) {
-	var res map[string]any
-	if err := json.Unmarshal([]byte(testUser), &res); err != nil {
-		b.Fatal(err)
-	}
-	for _, f := range []string{
-		`userName eq "bjensen@example.com"`,
-		`emails[type eq "work"].value eq "bjensen@example.com"`,
-		`userName eq "x" or (title co "tour" and emails.type eq "work")`,
-	} {
-		b.Run("parse/"+f, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := parseFilter(f); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		expr, err := parseFilter(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run("match/"+f, func(b *testing.B) {
-			m := matcher{rt: userType}
-			for b.Loop() {
-				if ok, err := m.match(expr, res); !ok || err != nil {
-					b.Fatalf("match = %v, %v", ok, err)
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkPatchApply is a PATCH the way Entra sends one, applied to a
-// stored user: decoding, applying and normalizing.
-func BenchmarkPatchApply(b *testing.B) {
-	stored, err := userType.normalize(mustDecode(b, bench.User("bjensen@example.com", true)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	body := []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
-		{"op":"Replace","path":"active","value":"False"},
-		{"op":"Replace","path":"emails[type eq \"work\"].value","value":"babs@example.com"},
-		{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Tour Operations"},
-		{"op":"Remove","path":"phoneNumbers"}]}`)
-	for b.Loop() {
-		ops, err := decodePatch(body)
-		if err != nil {
-			b.Fatal(err)
-		}
-		res := deepCopy(stored).(map[string]any)
-		if err := userType.applyPatch(res, ops); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := userType.normalize(res); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
 
 func mustDecode(b *testing.B, data []byte) map[string]any {
 	b.Helper()
@@ -85,24 +25,6 @@ func mustDecode(b *testing.B, data []byte) map[string]any {
 		b.Fatal(err)
 	}
 	return m
-}
-
-func deepCopy(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(v))
-		for k, e := range v {
-			m[k] = deepCopy(e)
-		}
-		return m
-	case []any:
-		s := make([]any, len(v))
-		for i, e := range v {
-			s[i] = deepCopy(e)
-		}
-		return s
-	}
-	return v
 }
 
 // storedUsers fills a server's store with n users as a provider's POSTs
@@ -118,7 +40,7 @@ func storedUsers(b *testing.B, store *state.Store, n int) (ids, names []string) 
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				res, err := userType.normalize(mustDecode(b, bench.User(names[i], true)))
+				res, err := protocol.User.Normalize(mustDecode(b, bench.User(names[i], true)))
 				if err != nil {
 					b.Error(err)
 					return

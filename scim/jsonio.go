@@ -34,15 +34,6 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
-// decodeValue decodes any JSON value.
-func decodeValue(b []byte) (any, error) {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
 // readBody reads a request body of at most limit bytes.
 func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return readBodyTo(nil, r, limit)
@@ -68,19 +59,6 @@ func readBodyTo(dst []byte, r *http.Request, limit int64) ([]byte, error) {
 		return nil, protocol.InvalidSyntax("reading the request body: %v", err)
 	}
 	return body, nil
-}
-
-// decodeObject decodes a request body that must be a JSON object.
-func decodeObject(body []byte) (map[string]any, error) {
-	v, err := decodeValue(body)
-	if err != nil {
-		return nil, protocol.InvalidSyntax("the body is not valid JSON: %v", err)
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, protocol.InvalidSyntax("the body must be a JSON object")
-	}
-	return obj, nil
 }
 
 // writeError answers with e (RFC 7644 §3.12).

@@ -111,7 +111,7 @@ func applyFields(u *state.User, res map[string]any, mapping preset, record bool)
 		}
 		v := ""
 		for _, p := range paths {
-			if v = userType.valueAt(res, p); v != "" {
+			if v = protocol.User.ValueAt(res, p); v != "" {
 				break
 			}
 		}
@@ -130,46 +130,6 @@ func applyFields(u *state.User, res map[string]any, mapping preset, record bool)
 // applyFields' targets.
 var fieldOrder = [...]string{"email", "firstName", "lastName", "title", "division", "department", "employeeType", "city", "state", "country", "externalId"}
 
-// valueAt returns the first string value at a SCIM attribute path in a
-// resource, or "".
-func (rt *resourceType) valueAt(res map[string]any, path string) string {
-	t, err := rt.resolvePath(path)
-	if err != nil || t == nil {
-		return ""
-	}
-	container := res
-	if t.ext != nil {
-		container, _ = res[t.ext.ID].(map[string]any)
-	}
-	v, ok := getFold(container, t.attr.Name)
-	if !ok {
-		return ""
-	}
-	elems := flatten(v)
-	if t.filter != nil {
-		m := matcher{rt: &resourceType{core: &Schema{Attributes: t.attr.SubAttributes}}}
-		var kept []any
-		for _, e := range elems {
-			if obj, ok := e.(map[string]any); ok {
-				if hit, _ := m.match(t.filter, obj); hit {
-					kept = append(kept, e)
-				}
-			}
-		}
-		elems = kept
-	}
-	for _, e := range elems {
-		if t.sub != nil {
-			obj, _ := e.(map[string]any)
-			e, _ = getFold(obj, t.sub.Name)
-		}
-		if s, ok := e.(string); ok && s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
 // organizationFor picks the organization of a new user (RFC-level input:
 // the request body as sent, so that custom attributes such as c42OrgName
 // count). It returns the organization and, when it fell back, why.
@@ -183,7 +143,7 @@ func organizationFor(p *state.Provider, raw, res map[string]any, v interface {
 	}
 	name := rawValue(raw, m.Attribute)
 	if name == "" {
-		name = userType.valueAt(res, m.Attribute)
+		name = protocol.User.ValueAt(res, m.Attribute)
 	}
 	if name == "" {
 		return m.Organization, fmt.Sprintf("no %s attribute: used the fallback organization", m.Attribute)
@@ -202,14 +162,14 @@ func organizationFor(p *state.Provider, raw, res map[string]any, v interface {
 // rawValue reads a simple attribute, possibly URN-qualified or inside an
 // extension object, from a request body as sent.
 func rawValue(raw map[string]any, path string) string {
-	if v, ok := getFold(raw, path); ok {
+	if v, ok := protocol.GetFold(raw, path); ok {
 		s, _ := v.(string)
 		return s
 	}
 	if i := strings.LastIndexByte(path, ':'); i > 0 {
-		if ext, ok := getFold(raw, path[:i]); ok {
+		if ext, ok := protocol.GetFold(raw, path[:i]); ok {
 			if obj, ok := ext.(map[string]any); ok {
-				if v, ok := getFold(obj, path[i+1:]); ok {
+				if v, ok := protocol.GetFold(obj, path[i+1:]); ok {
 					s, _ := v.(string)
 					return s
 				}
@@ -217,4 +177,10 @@ func rawValue(raw map[string]any, path string) string {
 		}
 	}
 	return ""
+}
+
+// str returns a string attribute of a stored resource.
+func strAttr(res map[string]any, name string) string {
+	s, _ := res[name].(string)
+	return s
 }

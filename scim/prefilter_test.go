@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -65,14 +66,14 @@ func TestFilterShortcuts(t *testing.T) {
 		`meta.resourceType eq "User"`,
 		`userName eq "ALICE@example.com" and externalId eq "Ext-A"`,
 	} {
-		expr, err := parseFilter(f) // parsing is not what this tests
+		expr, err := protocol.ParseFilter(f) // parsing is not what this tests
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		var want []string
 		for _, r := range resources {
 			res := r.(map[string]any)
-			if ok, err := (matcher{rt: userType}).match(expr, res); err != nil {
+			if ok, err := protocol.User.Match(expr, res); err != nil {
 				t.Fatalf("%s: %v", f, err)
 			} else if ok {
 				want = append(want, res["id"].(string))
@@ -92,49 +93,5 @@ func TestFilterShortcuts(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s: found other users than evaluating the filter on each (-each +found):\n%s", f, diff)
 		}
-	}
-}
-
-func TestRequiredTexts(t *testing.T) {
-	for f, want := range map[string][]string{
-		`emails[type eq "work"].value eq "a@x.com"`:             {"work", "a@x.com"},
-		`externalId eq "e1" and title co "x"`:                   {"e1"},
-		`userName eq "a" and id eq "b" and meta.version eq "c"`: nil,
-		`title eq "a" or title eq "b"`:                          nil,
-		`not (title eq "a")`:                                    nil,
-		`title eq "R&D"`:                                        nil,
-		`emails[type eq "work" and primary eq true]`:            {"work"},
-	} {
-		expr, err := parseFilter(f)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if diff := cmp.Diff(want, requiredTexts(userType, expr)); diff != "" {
-			t.Errorf("requiredTexts(%s) (-want +got):\n%s", f, diff)
-		}
-	}
-}
-
-func TestContainsFoldASCII(t *testing.T) {
-	for _, tt := range []struct {
-		doc, text string
-		want      bool
-	}{
-		{`{"value":"Alice@Example.com"}`, "alice@example.COM", true},
-		{`{"value":"Alice@Example.com"}`, "alice@example.org", false},
-		{`{"a":"x@y","value":"Alice@Example.com"}`, "alice@example.com", true},
-		{`@lice`, "x@lice", false}, // the anchor too near the start
-		{`{"type":"Work"}`, "work", true},
-		{`{"type":"wor"}`, "work", false},
-		{`work`, "work", true},
-		{`12-34`, "34", true},
-		{`1234`, "2345", false},
-	} {
-		if got := containsFoldASCII([]byte(tt.doc), tt.text); got != tt.want {
-			t.Errorf("containsFoldASCII(%s, %q) = %v, want %v", tt.doc, tt.text, got, tt.want)
-		}
-	}
-	if !hasNonASCII([]byte("{\"title\":\"1234567\u212Aitchen\"}")) || !hasNonASCII([]byte("12345678\xe2")) || hasNonASCII([]byte("123456789")) {
-		t.Error("hasNonASCII is wrong")
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/reconcile-dev/reconcile/scim/protocol"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -47,7 +48,7 @@ func TestReplayGivesTheLeadersState(t *testing.T) {
 			t.Errorf("%s %s: %d %s", method, path, resp.StatusCode, data)
 			return nil
 		}
-		m, _ := decodeObject(data)
+		m, _ := protocol.DecodeObject(data)
 		return m
 	}
 	var wg sync.WaitGroup

@@ -12,7 +12,7 @@ import (
 // rootHit is a resource a search at the root found: a user, whose JSON
 // is decoded only when needed, or a group.
 type rootHit struct {
-	rt   *resourceType
+	rt   *protocol.ResourceType
 	user *state.User
 	res  map[string]any
 }
@@ -32,11 +32,11 @@ func (s *Server) searchRoot(r *request) *protocol.Error {
 	if err != nil {
 		return err
 	}
-	expr, err := q.filter()
+	expr, err := q.ParseFilter()
 	if err != nil {
 		return err
 	}
-	desc, err := descending(q.SortOrder)
+	desc, err := protocol.ParseSortOrder(q.SortOrder)
 	if err != nil {
 		return err
 	}
@@ -58,29 +58,29 @@ func (s *Server) searchRoot(r *request) *protocol.Error {
 	}
 	hits := make([]rootHit, 0, len(users)+len(groups))
 	for _, u := range users {
-		hits = append(hits, rootHit{rt: userType, user: u.user, res: u.res})
+		hits = append(hits, rootHit{rt: protocol.User, user: u.user, res: u.res})
 	}
 	for _, g := range groups {
-		hits = append(hits, rootHit{rt: groupType, res: g})
+		hits = append(hits, rootHit{rt: protocol.Group, res: g})
 	}
 	if q.SortBy != "" {
 		if err := s.sortRoot(r, v, hits, q.SortBy, desc); err != nil {
 			return err
 		}
 	}
-	resp, start, end, err := q.listPage(len(hits), s.opts.MaxResults)
+	resp, start, end, err := q.ListPage(len(hits), s.opts.MaxResults)
 	if err != nil {
 		return err
 	}
-	proj := q.projection()
+	proj := q.Projection()
 	for _, h := range hits[start:end] {
 		var res map[string]any
-		if h.rt == userType {
+		if h.rt == protocol.User {
 			res = s.completeUser(r, v, s.rootUserJSON(r, v, &h))
 		} else {
 			res = s.completeGroup(r, v, h.res, proj)
 		}
-		resp.Resources = append(resp.Resources, withResourceType(proj.apply(h.rt, res), h.rt))
+		resp.Resources = append(resp.Resources, withResourceType(proj.Apply(h.rt, res), h.rt))
 	}
 	writeJSON(r.w, http.StatusOK, resp)
 	return nil
@@ -97,8 +97,8 @@ func (s *Server) rootUserJSON(r *request, v *state.View, h *rootHit) map[string]
 // sortRoot orders the hits of a root search by sortBy, which must be an
 // attribute of Users or of Groups.
 func (s *Server) sortRoot(r *request, v *state.View, hits []rootHit, sortBy string, desc bool) *protocol.Error {
-	userKey, userErr := sortKey(userType, sortBy)
-	groupKey, groupErr := sortKey(groupType, sortBy)
+	userKey, userErr := protocol.User.SortKey(sortBy)
+	groupKey, groupErr := protocol.Group.SortKey(sortBy)
 	if userErr != nil && groupErr != nil {
 		return protocol.InvalidValue("cannot sort by %q: not an attribute of Users or Groups", sortBy)
 	}
@@ -109,32 +109,32 @@ func (s *Server) sortRoot(r *request, v *state.View, hits []rootHit, sortBy stri
 	for i := range hits {
 		h := &hits[i]
 		switch {
-		case h.rt == userType && userKey != nil:
+		case h.rt == protocol.User && userKey != nil:
 			keys[i] = userKey(s.rootUserJSON(r, v, h))
-		case h.rt == groupType && groupKey != nil:
+		case h.rt == protocol.Group && groupKey != nil:
 			if members {
-				h.res = s.completeGroup(r, v, h.res, projection{})
+				h.res = s.completeGroup(r, v, h.res, protocol.Projection{})
 			}
 			keys[i] = groupKey(h.res)
 		}
 	}
-	sortByKeys(hits, keys, desc)
+	protocol.SortByKeys(hits, keys, desc)
 	return nil
 }
 
 // withResourceType returns res with meta.resourceType set, which tells
 // the types of a root search's results apart even when the request's
 // attributes leave meta out.
-func withResourceType(res map[string]any, rt *resourceType) map[string]any {
+func withResourceType(res map[string]any, rt *protocol.ResourceType) map[string]any {
 	meta, _ := res["meta"].(map[string]any)
-	if meta != nil && meta["resourceType"] == rt.name {
+	if meta != nil && meta["resourceType"] == rt.Name() {
 		return res
 	}
 	out, m := maps.Clone(res), maps.Clone(meta)
 	if m == nil {
 		m = map[string]any{}
 	}
-	m["resourceType"] = rt.name
+	m["resourceType"] = rt.Name()
 	out["meta"] = m
 	return out
 }

@@ -188,9 +188,9 @@ func (s *Server) route(r *request, parts []string) {
 	var err *protocol.Error
 	switch resource {
 	case "users", "groups":
-		rt := userType
+		rt := protocol.User
 		if resource == "groups" {
-			rt = groupType
+			rt = protocol.Group
 		}
 		err = s.resource(r, rt, id)
 	case ".search":
@@ -220,11 +220,11 @@ func (s *Server) route(r *request, parts []string) {
 	}
 }
 
-func (s *Server) resource(r *request, rt *resourceType, id string) *protocol.Error {
-	users := rt == userType
+func (s *Server) resource(r *request, rt *protocol.ResourceType, id string) *protocol.Error {
+	users := rt == protocol.User
 	switch {
 	case id == "" && r.Method == http.MethodGet:
-		return s.list(r, rt, queryFromURL(r.URL.Query()))
+		return s.list(r, rt, protocol.QueryFromURL(r.URL.Query()))
 	case id == "" && r.Method == http.MethodPost && users:
 		return s.createUser(r)
 	case id == "" && r.Method == http.MethodPost:

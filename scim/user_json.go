@@ -44,7 +44,7 @@ func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User
 	// The stored members, but for those written here. An extension's
 	// schema is listed when its member is there.
 	hasActive := false
-	extensions := make([]bool, len(userType.extensions))
+	extensions := make([]bool, len(protocol.User.Extensions()))
 	stored := u.SCIM
 	if len(stored) == 0 {
 		stored = []byte("{}")
@@ -59,7 +59,7 @@ func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User
 		case jsonscan.KeyIs(k, escaped, "active"):
 			hasActive = true
 		}
-		for i, ext := range userType.extensions {
+		for i, ext := range protocol.User.Extensions() {
 			if jsonscan.KeyIs(k, escaped, ext.ID) {
 				extensions[i] = true
 			}
@@ -95,7 +95,7 @@ func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User
 	}
 	dst = append(dst, `,"schemas":[`...)
 	dst = protocol.AppendString(dst, protocol.URNUser)
-	for i, ext := range userType.extensions {
+	for i, ext := range protocol.User.Extensions() {
 		if extensions[i] {
 			dst = append(dst, ',')
 			dst = protocol.AppendString(dst, ext.ID)

@@ -74,7 +74,7 @@ func (s *Server) userJSONFrom(r *request, v *state.View, u *state.User, res map[
 	}
 	res["id"] = u.ID
 	schemas := []any{protocol.URNUser}
-	for _, ext := range userType.extensions {
+	for _, ext := range protocol.User.Extensions() {
 		if _, ok := res[ext.ID]; ok {
 			schemas = append(schemas, ext.ID)
 		}
@@ -106,7 +106,7 @@ func (s *Server) getUser(r *request, id string) *protocol.Error {
 		return err
 	}
 	tag := userETag(v, u)
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, tag) {
+	if match := r.Header.Get("If-None-Match"); match != "" && protocol.ETagMatches(match, tag) {
 		r.w.Header().Set("ETag", tag)
 		r.w.WriteHeader(http.StatusNotModified)
 		return nil
@@ -119,8 +119,8 @@ func (s *Server) getUser(r *request, id string) *protocol.Error {
 // writeUserJSON answers with u, projected as the request asks. res is
 // the user's stored resource if the caller has it decoded, or nil.
 func (s *Server) writeUserJSON(r *request, status int, v *state.View, u *state.User, tag string, res map[string]any) {
-	p := queryFromURL(r.URL.Query()).projection()
-	if p.all() {
+	p := protocol.QueryFromURL(r.URL.Query()).Projection()
+	if p.All() {
 		buf := userBuffers.Get().(*[]byte)
 		body, ok := s.appendUser((*buf)[:0], r, v, u, tag)
 		if ok {
@@ -134,7 +134,7 @@ func (s *Server) writeUserJSON(r *request, status int, v *state.View, u *state.U
 	if res == nil {
 		res = storedResource(u)
 	}
-	writeJSON(r.w, status, p.apply(userType, s.userJSONFrom(r, v, u, res, true)))
+	writeJSON(r.w, status, p.Apply(protocol.User, s.userJSONFrom(r, v, u, res, true)))
 }
 
 // userBuffers are the scratch buffers of a user's request: the body of a
@@ -239,12 +239,12 @@ func (s *Server) readUserBody(r *request) (raw, res map[string]any, err *protoco
 		putUserBuffer(buf, *buf)
 		return nil, nil, protocol.AsError(e)
 	}
-	raw, e = decodeObject(body)
+	raw, e = protocol.DecodeObject(body)
 	putUserBuffer(buf, body)
 	if e != nil {
 		return nil, nil, protocol.AsError(e)
 	}
-	res, e = userType.normalize(raw)
+	res, e = protocol.User.Normalize(raw)
 	if e != nil {
 		return nil, nil, protocol.AsError(e)
 	}
@@ -284,7 +284,7 @@ func (s *Server) createUser(r *request) *protocol.Error {
 	if err := checkName("userName", userName); err != nil {
 		return err
 	}
-	if err := checkLengths(userType, res, nil); err != nil {
+	if err := protocol.User.CheckLengths(res, nil); err != nil {
 		return err
 	}
 	u, err := s.writeUser(r, func(v *state.View) (*userChange, *protocol.Error) {
@@ -368,27 +368,10 @@ func encodeResource(res map[string]any) json.RawMessage {
 // current version.
 func checkIfMatch(r *request, tag string) *protocol.Error {
 	match := r.Header.Get("If-Match")
-	if match == "" || etagMatches(match, tag) {
+	if match == "" || protocol.ETagMatches(match, tag) {
 		return nil
 	}
 	return protocol.PreconditionFailed("the resource changed: its version is %s, not %s", tag, match)
-}
-
-// etagMatches compares a list of entity tags weakly (RFC 9110 §8.8.3.2).
-func etagMatches(header, tag string) bool {
-	for _, t := range splitList(header) {
-		if t == "*" || weak(t) == weak(tag) {
-			return true
-		}
-	}
-	return false
-}
-
-func weak(t string) string {
-	if len(t) > 2 && t[:2] == "W/" {
-		return t[2:]
-	}
-	return t
 }
 
 // replaceUser writes a new SCIM resource for an existing user (PUT, and
@@ -411,7 +394,7 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 		if err := checkRename("userName", cur.UserName, userName); err != nil {
 			return nil, err
 		}
-		if err := checkLengths(userType, res, storedHas(userType, func() map[string]any { return storedResource(cur) })); err != nil {
+		if err := protocol.User.CheckLengths(res, protocol.User.StoredHas(func() map[string]any { return storedResource(cur) })); err != nil {
 			return nil, err
 		}
 		if _, ok := res["active"]; !ok {
@@ -446,16 +429,12 @@ func (s *Server) patchUser(r *request, id string) *protocol.Error {
 	if e != nil {
 		return protocol.AsError(e)
 	}
-	ops, e := decodePatch(body)
+	ops, e := protocol.DecodePatch(body)
 	if e != nil {
 		return protocol.AsError(e)
 	}
 	u, err := s.replaceUser(r, id, func(cur *state.User) (map[string]any, *protocol.Error) {
-		res := storedResource(cur)
-		if err := userType.applyPatch(res, ops); err != nil {
-			return nil, protocol.AsError(err)
-		}
-		out, err := userType.normalize(res)
+		out, err := protocol.User.Patch(storedResource(cur), ops)
 		if err != nil {
 			return nil, protocol.AsError(err)
 		}

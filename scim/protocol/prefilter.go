@@ -1,4 +1,4 @@
-package scim
+package protocol
 
 import (
 	"bytes"
@@ -13,23 +13,38 @@ import (
 // a stored user into the map the filter reads costs a JSON decode. Most
 // users can be ruled out on the stored JSON text instead: a string the
 // filter requires equal to an attribute's value must appear in the text
-// of a user it matches. requiredTexts lists such strings; mayMatch checks
-// them.
+// of a user it matches. A Prefilter lists such strings (requiredTexts),
+// and checks them (mayMatch).
 
-// notStored are the core attributes a user's SCIM representation gets
-// from elsewhere than the stored resource.
-var notStored = map[string]bool{"id": true, "username": true, "meta": true, "groups": true, "active": true, "schemas": true}
+// Prefilter rules resources out on their stored JSON text, before they
+// are decoded for a filter: it holds strings that the text of a resource
+// the filter matches contains, compared without ASCII case.
+type Prefilter struct {
+	texts []string
+}
+
+// Prefilter returns the prefilter of e for resources of rt stored as the
+// JSON text of their normalized form, whose core attributes named in
+// unstored (in lower case) the text may not hold as the resource has
+// them.
+func (rt *ResourceType) Prefilter(e filter.Expression, unstored map[string]bool) Prefilter {
+	return Prefilter{texts: requiredTexts(rt, e, unstored)}
+}
+
+// MayMatch reports whether doc, the stored text of a resource, may be
+// matched by p's filter; false rules it out.
+func (p Prefilter) MayMatch(doc []byte) bool { return mayMatch(doc, p.texts) }
 
 // requiredTexts returns strings that a stored resource matched by e must
 // contain, compared without ASCII case: the values of equality
 // comparisons on stored string attributes that e requires (and-ed, not
 // under or or not). Values JSON would escape are left out.
-func requiredTexts(rt *resourceType, e filter.Expression) []string {
+func requiredTexts(rt *ResourceType, e filter.Expression, unstored map[string]bool) []string {
 	var texts []string
 	for _, term := range conjuncts(e) {
 		switch term := term.(type) {
 		case *filter.AttributeExpression:
-			a := storedAttr(rt, term.AttributePath)
+			a := storedAttr(rt, term.AttributePath, unstored)
 			if a == nil {
 				continue
 			}
@@ -43,7 +58,7 @@ func requiredTexts(rt *resourceType, e filter.Expression) []string {
 			}
 			texts = append(texts, equalityText(a, term)...)
 		case *filter.ValuePath:
-			a := storedAttr(rt, term.AttributePath)
+			a := storedAttr(rt, term.AttributePath, unstored)
 			if a == nil || a.Type != typeComplex {
 				continue
 			}
@@ -70,9 +85,9 @@ func conjuncts(e filter.Expression) []filter.Expression {
 	return []filter.Expression{e}
 }
 
-func storedAttr(rt *resourceType, p filter.AttributePath) *Attr {
+func storedAttr(rt *ResourceType, p filter.AttributePath, unstored map[string]bool) *Attr {
 	a, ext := rt.attr(p.URI(), p.AttributeName)
-	if a == nil || ext == nil && notStored[strings.ToLower(a.Name)] {
+	if a == nil || ext == nil && unstored[strings.ToLower(a.Name)] {
 		return nil
 	}
 	return a

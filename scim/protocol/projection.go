@@ -1,13 +1,14 @@
-package scim
+package protocol
 
 import (
 	"strings"
 )
 
-// projection is the attributes / excludedAttributes of a request (RFC 7644
+// Projection is the attributes / excludedAttributes of a request (RFC 7644
 // §3.4.2.5, §3.9). Terms are attribute paths; a value filter on a term
 // (`emails[type eq "work"]`, which Entra sends) projects the attribute.
-type projection struct {
+// The zero Projection keeps every attribute returned by default.
+type Projection struct {
 	attrs, excluded []string
 }
 
@@ -15,11 +16,13 @@ type projection struct {
 // "always").
 var alwaysReturned = map[string]bool{"id": true, "schemas": true}
 
-// all reports whether p keeps every attribute returned by default.
-func (p projection) all() bool { return len(p.attrs) == 0 && len(p.excluded) == 0 }
+// All reports whether p keeps every attribute returned by default.
+func (p Projection) All() bool { return len(p.attrs) == 0 && len(p.excluded) == 0 }
 
-func (p projection) apply(rt *resourceType, res map[string]any) map[string]any {
-	if p.all() {
+// Apply returns res, a resource of rt, with the attributes p keeps: res
+// itself when p keeps all, else a copy sharing res's values.
+func (p Projection) Apply(rt *ResourceType, res map[string]any) map[string]any {
+	if p.All() {
 		return res
 	}
 	if len(p.attrs) > 0 {
@@ -46,7 +49,7 @@ func (p projection) apply(rt *resourceType, res map[string]any) map[string]any {
 
 // splitTerm resolves a projection term to the key of its attribute in a
 // resource (under an extension URN, or not) and its sub-attribute.
-func (rt *resourceType) splitTerm(term string) (ext, key, sub string, ok bool) {
+func (rt *ResourceType) splitTerm(term string) (ext, key, sub string, ok bool) {
 	if i := strings.IndexByte(term, '['); i >= 0 {
 		rest := ""
 		if j := strings.LastIndexByte(term, ']'); j > i {
@@ -76,7 +79,7 @@ func (rt *resourceType) splitTerm(term string) (ext, key, sub string, ok bool) {
 	return ext, a.Name, sub, true
 }
 
-func (rt *resourceType) copyPath(from, to map[string]any, term string) {
+func (rt *ResourceType) copyPath(from, to map[string]any, term string) {
 	ext, key, sub, ok := rt.splitTerm(term)
 	if !ok {
 		return
@@ -137,7 +140,7 @@ func (rt *resourceType) copyPath(from, to map[string]any, term string) {
 	}
 }
 
-func (rt *resourceType) deletePath(res map[string]any, term string) {
+func (rt *ResourceType) deletePath(res map[string]any, term string) {
 	ext, key, sub, ok := rt.splitTerm(term)
 	if !ok || alwaysReturned[key] && ext == "" {
 		return
@@ -186,4 +189,31 @@ func (rt *resourceType) deletePath(res map[string]any, term string) {
 		}
 		m[key] = out
 	}
+}
+
+// Wants reports whether p may return attribute name of rt, or any of its
+// sub-attributes: the caller need not read an attribute that can be many
+// values (a group's members) when it does not. Terms may be qualified
+// with rt's core schema URN.
+func (p Projection) Wants(rt *ResourceType, name string) bool {
+	unqualified := func(t string) string {
+		if urn, rest := rt.splitURN(t); urn != "" {
+			return rest
+		}
+		return t
+	}
+	for _, t := range p.excluded {
+		if strings.EqualFold(unqualified(t), name) {
+			return false // members.display excluded still wants the members
+		}
+	}
+	if len(p.attrs) == 0 {
+		return true
+	}
+	for _, t := range p.attrs {
+		if strings.HasPrefix(strings.ToLower(unqualified(t)), strings.ToLower(name)) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,15 +1,12 @@
-package scim
+package protocol
 
 import (
-	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/reconcile-dev/reconcile/internal/names"
-	"github.com/reconcile-dev/reconcile/scim/protocol"
-	"github.com/reconcile-dev/reconcile/state"
 )
 
 // The longest string values accepted, in characters (runes): names (a
@@ -38,18 +35,19 @@ func maxLength(parent, a *Attr) int {
 	return names.MaxValueLength
 }
 
-// checkLengths refuses a resource (as normalize gives it) holding a string
-// longer than its attribute allows, naming the attribute and the limit.
-// A value kept reports stored at the same path passes: one stored before
-// the limits must not block later writes (a deprovision included). kept
-// may be nil, for a new resource; it is called only for values too long.
-func checkLengths(rt *resourceType, res map[string]any, kept func(path, value string) bool) *protocol.Error {
+// CheckLengths refuses a resource of rt (as Normalize gives it) holding a
+// string longer than its attribute allows, naming the attribute and the
+// limit: a 400 invalidValue. A value kept reports stored at the same path
+// passes: one stored before the limits must not block later writes (a
+// deprovision included). kept may be nil, for a new resource; it is
+// called only for values too long, with the path errors name.
+func (rt *ResourceType) CheckLengths(res map[string]any, kept func(path, value string) bool) *Error {
 	type tooLong struct {
 		path       string
 		n, longest int
 	}
 	var bad []tooLong
-	eachString(rt, res, func(parent, a *Attr, s string) {
+	rt.eachString(res, func(parent, a *Attr, s string) {
 		longest := maxLength(parent, a)
 		if len(s) <= longest { // as many bytes as characters at most
 			return
@@ -67,7 +65,7 @@ func checkLengths(rt *resourceType, res map[string]any, kept func(path, value st
 	}
 	// The first by path, whatever the order of the maps.
 	b := slices.MinFunc(bad, func(x, y tooLong) int { return strings.Compare(x.path, y.path) })
-	return protocol.InvalidValue("%s is %d characters long; at most %d are allowed", b.path, b.n, b.longest)
+	return InvalidValue("%s is %d characters long; at most %d are allowed", b.path, b.n, b.longest)
 }
 
 func parentPath(parent *Attr) string {
@@ -81,7 +79,7 @@ func parentPath(parent *Attr) string {
 // a value of, and that attribute's parent (nil for a top-level one): its
 // path is pathOf(parent's name, a), as in errors, an extension's
 // attributes without their URN. SCIM attributes nest one level at most.
-func eachString(rt *resourceType, res map[string]any, f func(parent, a *Attr, s string)) {
+func (rt *ResourceType) eachString(res map[string]any, f func(parent, a *Attr, s string)) {
 	for k, v := range res {
 		if ext := rt.extension(k); ext != nil {
 			obj, _ := v.(map[string]any)
@@ -92,7 +90,7 @@ func eachString(rt *resourceType, res map[string]any, f func(parent, a *Attr, s 
 			}
 			continue
 		}
-		if a, _ := rt.attr("", k); a != nil { // keys as normalize writes them
+		if a, _ := rt.attr("", k); a != nil { // keys as Normalize writes them
 			walkStrings(nil, a, v, f)
 		}
 	}
@@ -116,52 +114,16 @@ func walkStrings(parent, a *Attr, v any, f func(parent, a *Attr, s string)) {
 	}
 }
 
-// storedHas returns the kept function of checkLengths for a write
-// replacing the stored resource stored returns (decoded only if a value
-// is too long).
-func storedHas(rt *resourceType, stored func() map[string]any) func(path, value string) bool {
+// StoredHas returns the kept function of CheckLengths for a write
+// replacing the stored resource of rt that stored returns (called only
+// if a value is too long).
+func (rt *ResourceType) StoredHas(stored func() map[string]any) func(path, value string) bool {
 	stored = sync.OnceValue(stored)
 	return func(path, value string) bool {
 		found := false
-		eachString(rt, stored(), func(parent, a *Attr, s string) {
+		rt.eachString(stored(), func(parent, a *Attr, s string) {
 			found = found || s == value && pathOf(parentPath(parent), a) == path
 		})
 		return found
 	}
-}
-
-// groupHas is the kept function of checkLengths for a write to group g:
-// its displayName, its externalId and its members' display.
-func groupHas(v *state.View, g *state.Group) func(path, value string) bool {
-	return func(path, value string) bool {
-		switch path {
-		case "displayName":
-			return value == g.DisplayName
-		case "externalId":
-			return value == g.ExternalID
-		case "members.display":
-			for _, m := range v.Memberships(g.ID) {
-				if m.Display == value {
-					return true
-				}
-			}
-		}
-		return false
-	}
-}
-
-// checkMemberLengths is checkLengths for the members a group PATCH adds or
-// replaces, as members reads them: a member's "displayName" is its
-// display when it has none.
-func checkMemberLengths(value any, kept func(path, value string) bool) *protocol.Error {
-	var list []any
-	for _, e := range flatten(value) {
-		if obj, ok := e.(map[string]any); ok {
-			e = maps.Clone(obj) // the decoded operations are never changed
-		}
-		list = append(list, e)
-	}
-	doc := map[string]any{"members": list}
-	aliasMemberDisplay(doc)
-	return checkLengths(groupType, doc, kept)
 }

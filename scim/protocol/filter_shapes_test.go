@@ -1,4 +1,4 @@
-package scim
+package protocol
 
 import (
 	"testing"
@@ -24,18 +24,18 @@ func TestFilterShapes(t *testing.T) {
 		for _, f := range []string{tt.filter, tt.sameShape, tt.filter} {
 			want, err := parseGeneral(liftValuePathComparisons(quoteBareValues(f)))
 			if err != nil {
-				if _, err := parseFilter(f); err == nil {
-					t.Errorf("parseFilter(%q) succeeds where the general parser fails", f)
+				if _, err := ParseFilter(f); err == nil {
+					t.Errorf("ParseFilter(%q) succeeds where the general parser fails", f)
 				}
 				continue
 			}
-			got, err := parseFilter(f)
+			got, err := ParseFilter(f)
 			if err != nil {
-				t.Errorf("parseFilter(%q): %v", f, err)
+				t.Errorf("ParseFilter(%q): %v", f, err)
 				continue
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("parseFilter(%q) differs from the general parser (-general +cached):\n%s", f, diff)
+				t.Errorf("ParseFilter(%q) differs from the general parser (-general +cached):\n%s", f, diff)
 			}
 		}
 	}
@@ -51,8 +51,8 @@ func TestFilterShapesLeaveEscapesAlone(t *testing.T) {
 
 func TestFilterShapesRefuseWhatTheParserRefuses(t *testing.T) {
 	for _, f := range []string{"title eq \"a\tb\" and userName pr", "title eq \"a\x01\" or title pr"} {
-		if _, err := parseFilter(f); err == nil {
-			t.Errorf("parseFilter(%q) succeeds; the general parser refuses a control character in a value", f)
+		if _, err := ParseFilter(f); err == nil {
+			t.Errorf("ParseFilter(%q) succeeds; the general parser refuses a control character in a value", f)
 		}
 	}
 }

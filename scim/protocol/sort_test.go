@@ -1,4 +1,4 @@
-package scim
+package protocol
 
 import (
 	"strings"
@@ -26,7 +26,7 @@ func TestSortByDateTime(t *testing.T) {
 			at("d", "2026-11-22T09:30:00-02:00"), // 11:30Z, first as text
 			at("a", "2026-11-22T10:00:00Z"),
 		}
-		if err := sortResources(userType, results, "meta.lastModified", tt.order); err != nil {
+		if err := User.Sort(results, "meta.lastModified", tt.order); err != nil {
 			t.Fatal(err)
 		}
 		var got []string

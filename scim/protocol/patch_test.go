@@ -1,4 +1,4 @@
-package scim
+package protocol
 
 import (
 	"encoding/json"
@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 func TestPatch(t *testing.T) {
@@ -123,14 +121,11 @@ func TestPatch(t *testing.T) {
 			for _, k := range tt.drop {
 				delete(want, k)
 			}
-			ops, err := decodePatch([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":` + tt.ops + `}`))
+			ops, err := DecodePatch([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":` + tt.ops + `}`))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := userType.applyPatch(res, ops); err != nil {
-				t.Fatal(err)
-			}
-			got, err := userType.normalize(res)
+			got, err := User.Patch(res, ops)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -163,14 +158,11 @@ func TestPatchErrors(t *testing.T) {
 	}
 	for body, want := range tests {
 		res := resource(t, `{"userName":"u"}`)
-		ops, err := decodePatch([]byte(body))
+		ops, err := DecodePatch([]byte(body))
 		if err == nil {
-			err = userType.applyPatch(res, ops)
+			_, err = User.Patch(res, ops)
 		}
-		if err == nil {
-			_, err = userType.normalize(res)
-		}
-		if e := protocol.AsError(err); err == nil || e.ScimType != want {
+		if e := AsError(err); err == nil || e.ScimType != want {
 			t.Errorf("%s: got %v, want %s", body, err, want)
 		}
 	}
@@ -186,7 +178,7 @@ func TestNormalize(t *testing.T) {
 		"roles": [],
 		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"Department": "D", "Manager": {"Value": "m", "displayName": "ro"}}
 	}`)
-	got, err := userType.normalize(in)
+	got, err := User.Normalize(in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,10 +200,10 @@ func TestNormalize(t *testing.T) {
 		`{"userName":"u","emails":[{"primary":[]}]}`: "emails.primary must be a boolean (true or false), not a list",
 		`{"userName":"u","name":{"givenName":{}}}`:   "name.givenName must be a string, not an object",
 		many: "emails has 101 values; at most 100 are allowed",
-		`{"userName":"u","` + protocol.URNEnterpriseUser + `":{"manager":{"value":[]}}}`: "manager.value must be a string, not a list",
+		`{"userName":"u","` + URNEnterpriseUser + `":{"manager":{"value":[]}}}`: "manager.value must be a string, not a list",
 	} {
-		_, err := userType.normalize(resource(t, bad))
-		if e := protocol.AsError(err); e == nil || e.ScimType != "invalidValue" || e.Detail != detail {
+		_, err := User.Normalize(resource(t, bad))
+		if e := AsError(err); e == nil || e.ScimType != "invalidValue" || e.Detail != detail {
 			t.Errorf("normalize(%.60s): got %v, want invalidValue %q", bad, err, detail)
 		}
 	}

@@ -1,11 +1,9 @@
-package scim
+package protocol
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
 func resource(t *testing.T, s string) map[string]any {
@@ -90,11 +88,11 @@ func TestFilter(t *testing.T) {
 		{`noSuchAttribute eq "x"`, false},
 		{`noSuchAttribute ne "x"`, true},
 	}
-	m := matcher{rt: userType}
+	m := matcher{rt: User}
 	for _, tt := range tests {
-		expr, err := parseFilter(tt.filter)
+		expr, err := ParseFilter(tt.filter)
 		if err != nil {
-			t.Errorf("parseFilter(%q): %v", tt.filter, err)
+			t.Errorf("ParseFilter(%q): %v", tt.filter, err)
 			continue
 		}
 		got, err := m.match(expr, res)
@@ -123,9 +121,9 @@ func TestFilterErrors(t *testing.T) {
 		// stand-ins is refused, not taken for one.
 		`emails[type eq "work" and value sw "bj" and primary eq true] and reconcileValueFilter0 pr`,
 	} {
-		_, err := parseFilter(f)
-		if e := protocol.AsError(err); err == nil || e.ScimType != "invalidFilter" || e.Status != 400 {
-			t.Errorf("parseFilter(%.40q...): got %v, want 400 invalidFilter", f, err)
+		_, err := ParseFilter(f)
+		if e := AsError(err); err == nil || e.ScimType != "invalidFilter" || e.Status != 400 {
+			t.Errorf("ParseFilter(%.40q...): got %v, want 400 invalidFilter", f, err)
 		}
 	}
 	// A flat chain of or is one level deep: its limit is the number of
@@ -139,21 +137,21 @@ func TestFilterErrors(t *testing.T) {
 		chain(201, `userName eq "a"`):                       "the filter has 201 comparisons; at most 200 are allowed",
 		"not (" + chain(3, `userName eq "a"`) + ") or x pr": "",
 	} {
-		_, err := parseFilter(f)
+		_, err := ParseFilter(f)
 		if got := ""; err != nil {
-			got = protocol.AsError(err).Detail
+			got = AsError(err).Detail
 			if got != want {
-				t.Errorf("parseFilter(%.50q...): %q, want %q", f, got, want)
+				t.Errorf("ParseFilter(%.50q...): %q, want %q", f, got, want)
 			}
 		} else if want != "" {
-			t.Errorf("parseFilter(%.50q...): no error, want %q", f, want)
+			t.Errorf("ParseFilter(%.50q...): no error, want %q", f, want)
 		}
 	}
-	expr, err := parseFilter(`active gt true`)
+	expr, err := ParseFilter(`active gt true`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (matcher{rt: userType}).match(expr, resource(t, testUser)); protocol.AsError(err).ScimType != "invalidFilter" {
+	if _, err := (matcher{rt: User}).match(expr, resource(t, testUser)); AsError(err).ScimType != "invalidFilter" {
 		t.Errorf("ordering a boolean: got %v, want invalidFilter", err)
 	}
 }
@@ -182,14 +180,14 @@ func FuzzFilter(f *testing.F) {
 	res := map[string]any{}
 	json.Unmarshal([]byte(testUser), &res)
 	f.Fuzz(func(t *testing.T, s string) {
-		expr, err := parseFilter(s)
+		expr, err := ParseFilter(s)
 		if err != nil {
-			if e := protocol.AsError(err); e.Status != 400 {
+			if e := AsError(err); e.Status != 400 {
 				t.Fatalf("parse error %v is not a 400", err)
 			}
 			return
 		}
-		if _, err := (matcher{rt: userType}).match(expr, res); err != nil && protocol.AsError(err).Status != 400 {
+		if _, err := (matcher{rt: User}).match(expr, res); err != nil && AsError(err).Status != 400 {
 			t.Fatalf("match error %v is not a 400", err)
 		}
 	})

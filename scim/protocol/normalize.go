@@ -1,100 +1,18 @@
-package scim
+package protocol
 
 import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/reconcile-dev/reconcile/scim/protocol"
 )
 
-// resourceType is a kind of SCIM resource: its endpoint and schemas.
-type resourceType struct {
-	name       string // "User"
-	endpoint   string // "Users"
-	core       *Schema
-	extensions []*Schema
-}
-
-var (
-	userType  = &resourceType{name: "User", endpoint: "Users", core: userSchema, extensions: []*Schema{enterpriseSchema}}
-	groupType = &resourceType{name: "Group", endpoint: "Groups", core: groupSchema}
-)
-
-func (rt *resourceType) extension(urn string) *Schema {
-	for _, s := range rt.extensions {
-		if strings.EqualFold(s.ID, urn) {
-			return s
-		}
-	}
-	return nil
-}
-
-// attr finds the attribute a (possibly URN-qualified) name refers to, and
-// the extension holding it (nil for the core schema and common attributes).
-func (rt *resourceType) attr(uri, name string) (*Attr, *Schema) {
-	if uri == "" || strings.EqualFold(uri, rt.core.ID) {
-		if a := rt.core.attr(name); a != nil {
-			return a, nil
-		}
-		if a := findAttr(commonAttrs, name); a != nil {
-			return a, nil
-		}
-		if uri != "" {
-			return nil, nil
-		}
-		// An unqualified name the core schema lacks may be an extension's
-		// (clients send "department" as well as the URN form).
-		for _, ext := range rt.extensions {
-			if a := ext.attr(name); a != nil {
-				return a, ext
-			}
-		}
-		return nil, nil
-	}
-	if ext := rt.extension(uri); ext != nil {
-		return ext.attr(name), ext
-	}
-	return nil, nil
-}
-
-// lookup returns an attribute's definition and its values in res
-// (multi-valued attributes give one value per element).
-func (rt *resourceType) lookup(res map[string]any, uri, name string) (*Attr, []any) {
-	a, ext := rt.attr(uri, name)
-	if a == nil {
-		return nil, nil
-	}
-	obj := res
-	if ext != nil {
-		m, _ := res[ext.ID].(map[string]any)
-		obj = m
-	}
-	v, ok := getFold(obj, a.Name)
-	if !ok || v == nil {
-		return a, nil
-	}
-	return a, flatten(v)
-}
-
-// splitURN splits "urn:...:User:name.sub" into its schema URN and the
-// rest, when the URN is one of rt's schemas.
-func (rt *resourceType) splitURN(path string) (urn, rest string) {
-	for _, s := range append([]*Schema{rt.core}, rt.extensions...) {
-		if len(path) > len(s.ID) && strings.EqualFold(path[:len(s.ID)], s.ID) && path[len(s.ID)] == ':' {
-			return s.ID, path[len(s.ID)+1:]
-		}
-	}
-	return "", path
-}
-
-// normalize turns a resource as a client sent it into the form the server
+// Normalize turns a resource as a client sent it into the form the server
 // stores: attribute names as the schemas spell them, values of the
 // declared types (accepting Entra's "True"/"False"), extension attributes
 // under their schema URN. Read-only attributes (id, meta, groups), the
 // write-only password and attributes no schema declares are dropped, as
 // RFC 7644 §3.3 allows.
-func (rt *resourceType) normalize(in map[string]any) (map[string]any, error) {
+func (rt *ResourceType) Normalize(in map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(in))
 	set := func(ext *Schema, a *Attr, v any) error {
 		if a.Mutability == "readOnly" || a.Mutability == "writeOnly" {
@@ -132,7 +50,7 @@ func (rt *resourceType) normalize(in map[string]any) (map[string]any, error) {
 				if v == nil {
 					continue
 				}
-				return nil, protocol.InvalidValue("%s must be an object", ext.ID)
+				return nil, InvalidValue("%s must be an object", ext.ID)
 			}
 			for sk, sv := range obj {
 				if a := ext.attr(sk); a != nil {
@@ -174,7 +92,7 @@ func coerce(a *Attr, v any, parent string) (any, error) {
 			list = []any{v}
 		}
 		if len(list) > maxValues && a.Name != "members" {
-			return nil, protocol.InvalidValue("%s has %d values; at most %d are allowed", pathOf(parent, a), len(list), maxValues)
+			return nil, InvalidValue("%s has %d values; at most %d are allowed", pathOf(parent, a), len(list), maxValues)
 		}
 		out := make([]any, 0, len(list))
 		for _, e := range list {
@@ -220,7 +138,7 @@ func coerceSingle(a *Attr, v any, parent string) (any, error) {
 			if s, isStr := v.(string); isStr && a.sub("value") != nil {
 				obj = map[string]any{"value": s}
 			} else {
-				return nil, protocol.InvalidValue("%s must be an object", pathOf(parent, a))
+				return nil, InvalidValue("%s must be an object", pathOf(parent, a))
 			}
 		}
 		out := make(map[string]any, len(obj))
@@ -248,7 +166,7 @@ func coerceSingle(a *Attr, v any, parent string) (any, error) {
 	case typeBoolean:
 		b, ok := asBool(v)
 		if !ok {
-			return nil, protocol.InvalidValue("%s must be a boolean (true or false), not %s", pathOf(parent, a), describe(v))
+			return nil, InvalidValue("%s must be a boolean (true or false), not %s", pathOf(parent, a), describe(v))
 		}
 		return b, nil
 	case typeInteger, typeDecimal:
@@ -257,7 +175,7 @@ func coerceSingle(a *Attr, v any, parent string) (any, error) {
 		}
 		f, ok := asFloat(v)
 		if !ok {
-			return nil, protocol.InvalidValue("%s must be a number, not %s", pathOf(parent, a), describe(v))
+			return nil, InvalidValue("%s must be a number, not %s", pathOf(parent, a), describe(v))
 		}
 		return f, nil
 	}
@@ -266,7 +184,7 @@ func coerceSingle(a *Attr, v any, parent string) (any, error) {
 	if _, ok := v.(string); ok {
 		return v, nil
 	}
-	return nil, protocol.InvalidValue("%s must be a string, not %s", pathOf(parent, a), describe(v))
+	return nil, InvalidValue("%s must be a string, not %s", pathOf(parent, a), describe(v))
 }
 
 func describe(v any) string {
@@ -283,10 +201,4 @@ func describe(v any) string {
 		return fmt.Sprintf("the boolean %v", v)
 	}
 	return fmt.Sprint(v)
-}
-
-// str returns a string attribute of a stored resource.
-func strAttr(res map[string]any, name string) string {
-	s, _ := res[name].(string)
-	return s
 }
