@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/reconcile-dev/reconcile/scim/protocol"
-	"github.com/reconcile-dev/reconcile/state"
-	filter "github.com/scim2/filter-parser/v2"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -93,32 +91,4 @@ func (s *Server) expensive(r *request) (release func(), e *protocol.Error) {
 		return nil, e
 	}
 	return release, nil
-}
-
-// usersByIndex returns the index lookup that answers a filter on users:
-// `userName eq`, `externalId eq` or an email's value eq (the lookups
-// identity providers make before each write), alone or and-ed with other
-// terms. It returns nil when no index does: the provider's users are
-// scanned.
-func usersByIndex(expr filter.Expression) func(*state.View) []*state.User {
-	if name, ok := indexedEquality(expr, "userName"); ok {
-		return func(v *state.View) []*state.User { return v.UsersByUserName(name) }
-	}
-	if id, ok := indexedEquality(expr, "externalId"); ok && id != "" {
-		return func(v *state.View) []*state.User { return v.UsersBySCIMExternalID(id) }
-	}
-	if email, ok := emailEquality(expr); ok && email != "" { // empty values are not in the index
-		return func(v *state.View) []*state.User { return v.UsersBySCIMEmail(email) }
-	}
-	return nil
-}
-
-// servedByIndex reports whether an index answers a list of rt with this
-// filter: if not, the list is an expensive query.
-func servedByIndex(rt *protocol.ResourceType, expr filter.Expression) bool {
-	if rt == protocol.Group {
-		_, ok := displayNameEquality(expr)
-		return ok
-	}
-	return usersByIndex(expr) != nil
 }

@@ -35,12 +35,12 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 }
 
 // readBody reads a request body of at most limit bytes.
-func readBody(r *http.Request, limit int64) ([]byte, error) {
+func readBody(r *http.Request, limit int64) ([]byte, *protocol.Error) {
 	return readBodyTo(nil, r, limit)
 }
 
 // readBodyTo is readBody into dst's array when it is large enough.
-func readBodyTo(dst []byte, r *http.Request, limit int64) ([]byte, error) {
+func readBodyTo(dst []byte, r *http.Request, limit int64) ([]byte, *protocol.Error) {
 	// A declared length sizes the buffer once, where io.ReadAll would
 	// grow it from 512 bytes, copying; ReadFrom wants MinRead spare bytes
 	// to see the end. Only up to 64 KiB is taken on the client's word:

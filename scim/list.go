@@ -22,18 +22,18 @@ func (s *Server) search(r *request, rt *protocol.ResourceType) *protocol.Error {
 
 // readSearchRequest decodes the SearchRequest a POST .search carries.
 func (s *Server) readSearchRequest(r *request) (protocol.Query, *protocol.Error) {
-	body, e := readBody(r.Request, s.opts.MaxBodyBytes)
-	if e != nil {
-		return protocol.Query{}, protocol.AsError(e)
+	body, err := readBody(r.Request, s.opts.MaxBodyBytes)
+	if err != nil {
+		return protocol.Query{}, err
 	}
 	return protocol.DecodeSearchRequest(body)
 }
 
 // list answers a query with a ListResponse of the provider's resources.
 func (s *Server) list(r *request, rt *protocol.ResourceType, q protocol.Query) *protocol.Error {
-	expr, ferr := q.ParseFilter()
-	if ferr != nil {
-		return ferr
+	expr, err := q.ParseFilter()
+	if err != nil {
+		return err
 	}
 	if !servedByIndex(rt, expr) {
 		release, err := s.expensive(r)
@@ -45,55 +45,75 @@ func (s *Server) list(r *request, rt *protocol.ResourceType, q protocol.Query) *
 	v := s.store.View()
 	var results []map[string]any
 	if rt == protocol.User {
-		hits, err := s.findUsers(r, v, expr, q.Filter)
-		if err != nil {
+		var written bool
+		if results, written, err = s.userResults(r, v, expr, q); err != nil || written {
 			return err
 		}
-		lo, hi := 0, len(hits) // the users whose maps are read below
-		if q.SortBy == "" {
-			start, end, err := q.Page(len(hits), s.opts.MaxResults)
-			if err != nil {
-				return err
-			}
-			if q.Projection().All() && s.writeUserPage(r, v, hits, q.FirstIndex(), start, end) {
-				return nil
-			}
-			lo, hi = start, end // unsorted: only the page is read
-		}
-		results = make([]map[string]any, len(hits))
-		for i := lo; i < hi; i++ {
-			if hits[i].res == nil {
-				hits[i].res = s.userJSON(r, v, hits[i].user, false)
-			}
-			results[i] = hits[i].res
-		}
-	} else {
-		groups, err := s.findGroups(r, v, expr, q)
-		if err != nil {
-			return err
-		}
-		results = groups
+	} else if results, err = s.findGroups(r, v, expr, q); err != nil {
+		return err
 	}
 	if q.SortBy != "" {
 		if err := rt.Sort(results, q.SortBy, q.SortOrder); err != nil {
 			return err
 		}
 	}
-	resp, start, end, err := q.ListPage(len(results), s.opts.MaxResults)
+	return s.writeList(r, q, len(results), func(i int, proj protocol.Projection) map[string]any {
+		return proj.Apply(rt, s.complete(r, v, rt, results[i], proj))
+	})
+}
+
+// userResults returns the users a list selects, decoded where the page
+// reads them: all of them to sort, else those on the page. written says
+// it answered the list itself, from the stored text of the page's users
+// (unsorted, all attributes).
+func (s *Server) userResults(r *request, v *state.View, expr filter.Expression, q protocol.Query) (results []map[string]any, written bool, err *protocol.Error) {
+	hits, err := s.findUsers(r, v, expr, q.Filter)
+	if err != nil {
+		return nil, false, err
+	}
+	lo, hi := 0, len(hits) // the users whose maps are read below
+	if q.SortBy == "" {
+		start, end, err := q.Page(len(hits), s.opts.MaxResults)
+		if err != nil {
+			return nil, false, err
+		}
+		if q.Projection().All() && s.writeUserPage(r, v, hits, q.FirstIndex(), start, end) {
+			return nil, true, nil
+		}
+		lo, hi = start, end // unsorted: only the page is read
+	}
+	results = make([]map[string]any, len(hits))
+	for i := lo; i < hi; i++ {
+		if hits[i].res == nil {
+			hits[i].res = s.userJSON(r, v, hits[i].user, false)
+		}
+		results[i] = hits[i].res
+	}
+	return results, false, nil
+}
+
+// writeList answers a list of n results, sorted, with the page q asks
+// for: shown(i, proj) is the i-th result as the page shows it.
+func (s *Server) writeList(r *request, q protocol.Query, n int, shown func(i int, proj protocol.Projection) map[string]any) *protocol.Error {
+	resp, start, end, err := q.ListPage(n, s.opts.MaxResults)
 	if err != nil {
 		return err
 	}
 	proj := q.Projection()
-	for _, res := range results[start:end] {
-		if rt == protocol.User {
-			res = s.completeUser(r, v, res)
-		} else {
-			res = s.completeGroup(r, v, res, proj)
-		}
-		resp.Resources = append(resp.Resources, proj.Apply(rt, res))
+	for i := start; i < end; i++ {
+		resp.Resources = append(resp.Resources, shown(i, proj))
 	}
 	writeJSON(r.w, http.StatusOK, resp)
 	return nil
+}
+
+// complete adds what findUsers and findGroups leave out to a resource of
+// rt on a page.
+func (s *Server) complete(r *request, v *state.View, rt *protocol.ResourceType, res map[string]any, proj protocol.Projection) map[string]any {
+	if rt == protocol.User {
+		return s.completeUser(r, v, res)
+	}
+	return s.completeGroup(r, v, res, proj)
 }
 
 // writeUserPage answers hits[start:end] (startIndex first) as GET
@@ -194,58 +214,4 @@ func (s *Server) completeUser(r *request, v *state.View, res map[string]any) map
 		res["groups"] = groups
 	}
 	return res
-}
-
-// indexedEquality recognises `attr eq "x"` on a core attribute, alone or
-// and-ed with other terms, which an index answers.
-func indexedEquality(e filter.Expression, attr string) (string, bool) {
-	switch e := e.(type) {
-	case *filter.AttributeExpression:
-		p := e.AttributePath
-		if e.Operator == filter.EQ && strings.EqualFold(p.AttributeName, attr) && p.SubAttribute == nil &&
-			(p.URIPrefix == nil || strings.EqualFold(p.URI(), protocol.URNUser)) {
-			if s, ok := e.CompareValue.(string); ok {
-				return protocol.ValueText(s), true
-			}
-		}
-	case *filter.LogicalExpression:
-		if e.Operator == filter.AND {
-			if s, ok := indexedEquality(e.Left, attr); ok {
-				return s, true
-			}
-			return indexedEquality(e.Right, attr)
-		}
-	}
-	return "", false
-}
-
-// emailEquality recognises a filter that requires an email's value to
-// equal "x": `emails.value eq "x"`, `emails eq "x"` or a value path on
-// emails requiring it (Entra's `emails[type eq "work"].value eq "x"`),
-// alone or and-ed with other terms.
-func emailEquality(e filter.Expression) (string, bool) {
-	isEmails := func(p filter.AttributePath) bool {
-		return strings.EqualFold(p.AttributeName, "emails") && (p.URIPrefix == nil || strings.EqualFold(p.URI(), protocol.URNUser))
-	}
-	switch e := e.(type) {
-	case *filter.AttributeExpression:
-		p := e.AttributePath
-		if sub := p.SubAttributeName(); e.Operator == filter.EQ && isEmails(p) && (sub == "" || strings.EqualFold(sub, "value")) {
-			if s, ok := e.CompareValue.(string); ok {
-				return protocol.ValueText(s), true
-			}
-		}
-	case *filter.ValuePath:
-		if isEmails(e.AttributePath) && e.AttributePath.SubAttribute == nil {
-			return indexedEquality(e.ValueFilter, "value")
-		}
-	case *filter.LogicalExpression:
-		if e.Operator == filter.AND {
-			if s, ok := emailEquality(e.Left); ok {
-				return s, true
-			}
-			return emailEquality(e.Right)
-		}
-	}
-	return "", false
 }

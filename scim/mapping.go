@@ -2,6 +2,8 @@ package scim
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/reconcile-dev/reconcile/scim/protocol"
@@ -67,7 +69,7 @@ func fieldsFor(a state.Attributes) preset {
 	for f, paths := range base {
 		out[f] = append([]string(nil), paths...)
 	}
-	for _, path := range sortedKeys(a.Map) {
+	for _, path := range slices.Sorted(maps.Keys(a.Map)) {
 		field := a.Map[path]
 		if field == "ignore" {
 			for f, paths := range out {

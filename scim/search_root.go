@@ -2,7 +2,6 @@ package scim
 
 import (
 	"maps"
-	"net/http"
 	"strings"
 
 	"github.com/reconcile-dev/reconcile/scim/protocol"
@@ -68,22 +67,14 @@ func (s *Server) searchRoot(r *request) *protocol.Error {
 			return err
 		}
 	}
-	resp, start, end, err := q.ListPage(len(hits), s.opts.MaxResults)
-	if err != nil {
-		return err
-	}
-	proj := q.Projection()
-	for _, h := range hits[start:end] {
-		var res map[string]any
+	return s.writeList(r, q, len(hits), func(i int, proj protocol.Projection) map[string]any {
+		h := &hits[i]
+		res := h.res
 		if h.rt == protocol.User {
-			res = s.completeUser(r, v, s.rootUserJSON(r, v, &h))
-		} else {
-			res = s.completeGroup(r, v, h.res, proj)
+			res = s.rootUserJSON(r, v, h)
 		}
-		resp.Resources = append(resp.Resources, withResourceType(proj.Apply(h.rt, res), h.rt))
-	}
-	writeJSON(r.w, http.StatusOK, resp)
-	return nil
+		return withResourceType(proj.Apply(h.rt, s.complete(r, v, h.rt, res, proj)), h.rt)
+	})
 }
 
 // rootUserJSON returns a user hit's JSON, decoding it once.

@@ -18,6 +18,7 @@ type Error struct {
 	Challenge  []string      // 401 only: the WWW-Authenticate headers
 }
 
+// Error says e's status, scimType and detail.
 func (e *Error) Error() string {
 	if e.ScimType != "" {
 		return fmt.Sprintf("%d %s: %s", e.Status, e.ScimType, e.Detail)
