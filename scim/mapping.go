@@ -2,8 +2,6 @@ package scim
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/reconcile-dev/reconcile/scim/protocol"
@@ -69,7 +67,7 @@ func fieldsFor(a state.Attributes) preset {
 	for f, paths := range base {
 		out[f] = append([]string(nil), paths...)
 	}
-	for _, path := range slices.Sorted(maps.Keys(a.Map)) {
+	for _, path := range sortedKeys(a.Map) {
 		field := a.Map[path]
 		if field == "ignore" {
 			for f, paths := range out {
