@@ -13,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/gofrs/flock"
 	"github.com/hashicorp/go-hclog"
@@ -306,13 +305,11 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		// The FSM would decode data while every writer waits: hand it the
 		// command instead, or decode it here, in parallel with the other
 		// writers.
-		pre, err := forFSM(cmd, data)
+		release, err := s.fsm.predecoded.handOver(cmd, data)
 		if err != nil {
 			return Result{}, fmt.Errorf("encoding command: %w", err)
 		}
-		key := unsafe.SliceData(data)
-		s.fsm.predecoded.Store(key, pre)
-		defer s.fsm.predecoded.Delete(key)
+		defer release()
 		start := time.Now()
 		f := s.raft.Apply(data, timeout)
 		if ackEarly {

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -173,5 +174,49 @@ func TestHandOverTakesEncodedResources(t *testing.T) {
 	cmd := &Command{Type: CmdUserWrite, Time: time.Now().UTC(), UserWrite: &UserWrite{Provider: "p", User: &User{ID: "u1", SCIM: scim}}}
 	if data := mustMarshal(t, cmd); !handedOver(cmd, data) {
 		t.Errorf("a resource encoded by encoding/json is not handed over: %s", data)
+	}
+}
+
+// TestDecodeCache: the FSM takes what a writer handed over at most once,
+// by the very bytes the writer logged, and nothing once it was released.
+func TestDecodeCache(t *testing.T) {
+	var c decodeCache
+	cmd := &Command{Type: CmdUserWrite, Time: time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC),
+		UserWrite: &UserWrite{Provider: "p", User: &User{ID: "u1", Provider: "p", UserName: "ada"}}}
+	data := mustMarshal(t, cmd)
+	release, err := c.handOver(cmd, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.take(bytes.Clone(data)); ok {
+		t.Error("took the command for a copy of the bytes logged: the FSM of a replay would skip decoding")
+	}
+	got, ok := c.take(data)
+	if !ok || got.UserWrite.User.ID != "u1" {
+		t.Fatalf("take = %+v, %v; want the command handed over", got, ok)
+	}
+	if got.UserWrite == cmd.UserWrite {
+		t.Error("the FSM got the writer's payload")
+	}
+	if _, ok := c.take(data); ok {
+		t.Error("took the same command twice: one applied again after a failed batch must be decoded afresh")
+	}
+	release()
+
+	release, err = c.handOver(cmd, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if _, ok := c.take(data); ok {
+		t.Error("took a command after its writer released it")
+	}
+	if _, ok := c.take(nil); ok {
+		t.Error("took a command for no bytes")
+	}
+	// A command that is not handed over is decoded by the writer; bytes
+	// that do not decode are the writer's error.
+	if _, err := c.handOver(&Command{Type: CmdSyncEvent}, []byte("{not json")); err == nil {
+		t.Error("handOver of bytes that do not decode: no error")
 	}
 }
