@@ -109,8 +109,15 @@ func TestHandOverFallsBackToDecoding(t *testing.T) {
 }
 
 // fillAll sets every exported field reachable from v to a value that is not
-// zero, for TestHandOverRoundTrip.
+// zero, for TestHandOverRoundTrip and TestCommandJSON. A struct that
+// points to its own type (an object's Applied copy of itself) is filled
+// two levels deep.
 func fillAll(t *testing.T, v reflect.Value, path string, at time.Time) {
+	t.Helper()
+	fillValue(t, v, path, at, map[reflect.Type]int{})
+}
+
+func fillValue(t *testing.T, v reflect.Value, path string, at time.Time, filling map[reflect.Type]int) {
 	t.Helper()
 	switch v.Type() {
 	case reflect.TypeFor[time.Time]():
@@ -127,30 +134,37 @@ func fillAll(t *testing.T, v reflect.Value, path string, at time.Time) {
 		v.SetBool(true)
 	case reflect.Int, reflect.Int64:
 		v.SetInt(7)
-	case reflect.Uint64:
+	case reflect.Uint8, reflect.Uint32, reflect.Uint64:
 		v.SetUint(7)
+	case reflect.Float64:
+		v.SetFloat(7.5)
 	case reflect.Pointer:
+		if filling[v.Type().Elem()] == 2 {
+			return
+		}
 		v.Set(reflect.New(v.Type().Elem()))
-		fillAll(t, v.Elem(), path, at)
+		fillValue(t, v.Elem(), path, at, filling)
 	case reflect.Slice:
 		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
 		for i := range 2 {
-			fillAll(t, v.Index(i), path+"[]", at)
+			fillValue(t, v.Index(i), path+"[]", at, filling)
 		}
 	case reflect.Map:
 		m := reflect.MakeMap(v.Type())
 		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
-		fillAll(t, k, path+".key", at)
-		fillAll(t, e, path+".value", at)
+		fillValue(t, k, path+".key", at, filling)
+		fillValue(t, e, path+".value", at, filling)
 		m.SetMapIndex(k, e)
 		v.Set(m)
 	case reflect.Struct:
+		filling[v.Type()]++
+		defer func() { filling[v.Type()]-- }()
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
 			if !f.IsExported() {
 				t.Fatalf("%s.%s is not exported: encoding would drop it", path, f.Name)
 			}
-			fillAll(t, v.Field(i), path+"."+f.Name, at)
+			fillValue(t, v.Field(i), path+"."+f.Name, at, filling)
 		}
 	default:
 		t.Fatalf("%s: fill does not know %s", path, v.Type())
