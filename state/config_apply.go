@@ -10,49 +10,6 @@ import (
 	"github.com/reconcile-dev/reconcile/internal/english"
 )
 
-// Change actions.
-const (
-	ActionCreate = "create"
-	ActionUpdate = "update"
-	ActionDelete = "delete"
-)
-
-// Object kinds of a config apply.
-const (
-	KindOrganization = "organization"
-	KindProvider     = "provider"
-)
-
-// ConfigApply applies a reviewed plan of config changes, all or nothing.
-type ConfigApply struct {
-	Revision string         `json:"revision"`
-	Digest   string         `json:"digest"`
-	Changes  []ConfigChange `json:"changes"`
-	// Edit marks an admin's change of config objects outside of config
-	// (drift): what config applied last is kept, to tell the drift, and
-	// the applied revision stays.
-	Edit bool `json:"edit,omitempty"`
-}
-
-// ConfigChange creates, updates or deletes one config object.
-type ConfigChange struct {
-	Action string `json:"action"`
-	Kind   string `json:"kind"`
-	Name   string `json:"name"`
-	// ExpectIndex is the ModifyIndex the plan saw: the change is refused
-	// if the object changed since (0 for create: it must not exist).
-	ExpectIndex uint64 `json:"expectIndex,omitempty"`
-
-	// The new object, for create and update.
-	Organization *Organization `json:"organization,omitempty"`
-	Provider     *Provider     `json:"provider,omitempty"`
-	// Corrects says the update reverts changes made outside of config.
-	Corrects bool `json:"corrects,omitempty"`
-}
-
-// Address is the object's address, e.g. "organization.engineering".
-func (c *ConfigChange) Address() string { return c.Kind + "." + c.Name }
-
 func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	c := cmd.ConfigApply
 	if c == nil {

@@ -6,10 +6,8 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
-// CmdSyncEvent records a sync log event by itself, such as a rejected
-// request that changed nothing else.
-const CmdSyncEvent = "sync.event"
-
+// applySyncEventTxn applies CmdSyncEvent: the event, stamped with the
+// command's time.
 func applySyncEventTxn(tx *memdb.Txn, _ uint64, cmd *Command) error {
 	if cmd.SyncEvent == nil {
 		return fmt.Errorf("sync.event command without an event")

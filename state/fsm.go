@@ -53,18 +53,6 @@ type fsmResult struct {
 	err   error
 }
 
-// handlers apply each command type within one write transaction.
-var handlers = map[string]func(tx *memdb.Txn, index uint64, cmd *Command) error{
-	CmdConfigApply: applyConfigTxn,
-	CmdUserWrite:   applyUserWriteTxn,
-	CmdGroupWrite:  applyGroupWriteTxn,
-	CmdSyncEvent:   applySyncEventTxn,
-
-	CmdUserAdmin:            applyUserAdminTxn,
-	CmdLifecycleTick:        applyLifecycleTickTxn,
-	CmdDeactivationsResolve: applyDeactivationsResolveTxn,
-}
-
 // Apply implements raft.FSM.
 func (f *fsm) Apply(l *raft.Log) any {
 	if l.Type != raft.LogCommand {

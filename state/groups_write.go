@@ -8,31 +8,6 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
-// CmdGroupWrite creates, changes or deletes one SCIM group.
-const CmdGroupWrite = "group.write"
-
-// GroupWrite creates, replaces or deletes a provider's group and changes
-// its members. Member changes are deltas, so that adding one member to a
-// large group is a small command.
-type GroupWrite struct {
-	Provider string `json:"provider"`
-	// Group is the new record; with Delete only its ID is used.
-	Group *Group `json:"group"`
-	// ExpectIndex is the ModifyIndex the writer read; 0 creates.
-	ExpectIndex uint64 `json:"expectIndex,omitempty"`
-	Delete      bool   `json:"delete,omitempty"`
-	// MembersOnly changes only members, as deltas: ExpectIndex is not
-	// checked (deltas commute) and Group's attributes are ignored.
-	MembersOnly bool `json:"membersOnly,omitempty"`
-	// ReplaceMembers replaces the members by Members; otherwise Add and
-	// Remove are applied (Remove first).
-	ReplaceMembers bool       `json:"replaceMembers,omitempty"`
-	Members        []Member   `json:"members,omitempty"`
-	Add            []Member   `json:"add,omitempty"`
-	Remove         []string   `json:"remove,omitempty"`
-	Event          *SyncEvent `json:"event,omitempty"`
-}
-
 func applyGroupWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	w := cmd.GroupWrite
 	if w == nil || w.Group == nil || w.Group.ID == "" {

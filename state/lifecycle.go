@@ -136,9 +136,6 @@ func purge(u *User) []Change {
 	return stateChange(u, old)
 }
 
-// CmdLifecycleTick fires every timer event due at the command's time.
-const CmdLifecycleTick = "lifecycle.tick"
-
 // maxTickUsers bounds the work of one tick; the scheduler ticks again for
 // the rest.
 const maxTickUsers = 1000
@@ -166,6 +163,8 @@ func (v *View) NextDueWatch() (time.Time, <-chan struct{}) {
 	return v.NextDue(), watch.WatchCh()
 }
 
+// applyLifecycleTickTxn applies CmdLifecycleTick: the deactivations and
+// purges due at the command's time, at most maxTickUsers of them.
 func applyLifecycleTickTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	now := cmd.Time
 	it, err := tx.LowerBound(tableUsers, indexDue, int64(1))

@@ -9,36 +9,6 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
-// CmdUserAdmin is an admin's action on a user.
-const CmdUserAdmin = "user.admin"
-
-// Admin actions on users.
-const (
-	AdminCreate     = "create"     // a local user
-	AdminUpdate     = "update"     // attributes (of a provisioned user: drift, overwritten by its next push)
-	AdminBlock      = "block"      // cannot sign in; devices keep backing up
-	AdminUnblock    = "unblock"    // lift an admin's block
-	AdminDeactivate = "deactivate" // at once, no delay; never a user on legal hold
-	AdminReactivate = "reactivate" // a deactivated user, archives restored
-	AdminHold       = "hold"       // place legal hold
-	AdminRelease    = "release"    // release legal hold
-	AdminMove       = "move"       // to another organization; mappings never move them back
-	AdminRoles      = "roles"      // set roles, when they are not mapped from SCIM groups
-)
-
-// UserAdmin is an admin's action on one user.
-type UserAdmin struct {
-	Action string `json:"action"`
-	UserID string `json:"userId"`
-	// ExpectIndex, when set, refuses the action if the user changed since.
-	ExpectIndex  uint64   `json:"expectIndex,omitempty"`
-	Organization string   `json:"organization,omitempty"` // move, create
-	Roles        []string `json:"roles,omitempty"`        // roles, create
-	// User holds the attributes of create and update.
-	User   *User  `json:"user,omitempty"`
-	Reason string `json:"reason,omitempty"`
-}
-
 func applyUserAdminTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	a := cmd.UserAdmin
 	if a == nil {
@@ -243,17 +213,6 @@ func createLocalUserTxn(tx *memdb.Txn, index uint64, now time.Time, a *UserAdmin
 	}
 	return appendSyncEventTxn(tx, &SyncEvent{Time: now, Source: SourceAdmin, Action: "user.create", Outcome: OutcomeOK,
 		UserID: u.ID, UserName: u.UserName, Changes: changes, Detail: "local user: managed only in the admin API"})
-}
-
-// CmdDeactivationsResolve approves or cancels the deactivations a
-// provider's tripped guard paused.
-const CmdDeactivationsResolve = "deactivations.resolve"
-
-// DeactivationsResolve approves or cancels a provider's paused
-// deactivations and resets its guard.
-type DeactivationsResolve struct {
-	Provider string `json:"provider"`
-	Approve  bool   `json:"approve"`
 }
 
 func applyDeactivationsResolveTxn(tx *memdb.Txn, index uint64, cmd *Command) error {

@@ -7,28 +7,6 @@ import (
 	"github.com/hashicorp/go-memdb"
 )
 
-// CmdUserWrite creates or replaces one user.
-const CmdUserWrite = "user.write"
-
-// UserWrite creates or replaces one user, for a provider (SCIM) or an
-// admin (Provider ""). The writer computes the whole new record; the FSM
-// checks that nothing changed since it was read, that the user belongs to
-// the writer, and that the userName stays unique.
-type UserWrite struct {
-	Provider string `json:"provider,omitempty"`
-	User     *User  `json:"user"`
-	// ExpectIndex is the ModifyIndex the writer read; 0 creates.
-	ExpectIndex uint64 `json:"expectIndex,omitempty"`
-	// Active is the provider's active flag: false deprovisions, true
-	// reactivates (lifecycle.go); nil leaves the lifecycle alone.
-	Active *bool `json:"active,omitempty"`
-	// LeaveGroups removes the user from every group (a SCIM DELETE).
-	LeaveGroups bool `json:"leaveGroups,omitempty"`
-	// Event is recorded in the sync log with the change (its Time, Seq and
-	// UserID are filled in).
-	Event *SyncEvent `json:"event,omitempty"`
-}
-
 // ConflictError reports that a write would break a uniqueness rule, such
 // as a userName already taken; nothing was applied.
 type ConflictError struct {
@@ -44,6 +22,7 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("%s %q is already taken", e.Field, e.Value)
 }
 
+// applyUserWriteTxn applies CmdUserWrite.
 func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	w := cmd.UserWrite
 	if w == nil || w.User == nil || w.User.ID == "" {
