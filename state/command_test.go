@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -91,5 +92,28 @@ func TestCommandJSON(t *testing.T) {
 	}
 	for f := range payloadFields {
 		t.Errorf("Command.%s is no command type's payload", f)
+	}
+}
+
+// TestCommandWithoutPayload: a command without its payload is refused by
+// its handler, with a message naming the command.
+func TestCommandWithoutPayload(t *testing.T) {
+	want := map[string]string{
+		CmdConfigApply:          "config.apply command without payload",
+		CmdUserWrite:            "user.write command without a user",
+		CmdGroupWrite:           "group.write command without a group",
+		CmdSyncEvent:            "sync.event command without an event",
+		CmdUserAdmin:            "user.admin command without payload",
+		CmdDeactivationsResolve: "deactivations.resolve without payload",
+	}
+	s := NewMemory(Options{})
+	for typ := range handlers {
+		if commandPayloads[typ] == "" {
+			continue
+		}
+		_, err := s.Apply(context.Background(), &Command{Type: typ, Time: testTime})
+		if err == nil || err.Error() != want[typ] {
+			t.Errorf("%s without payload: got %v, want %q", typ, err, want[typ])
+		}
 	}
 }

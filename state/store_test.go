@@ -3,7 +3,6 @@ package state
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"slices"
 	"strings"
@@ -78,94 +77,6 @@ func insertUser(t *testing.T, s *Store, u *User) {
 		t.Fatal(err)
 	}
 	tx.Commit()
-}
-
-func TestConfigApply(t *testing.T) {
-	s := NewMemory(Options{})
-	res := mustApply(t, s, configCmd(create(testOrg("acme", "")), create(testOrg("eng", "acme")), create(testProvider("pingone", "eng"))))
-	v := s.View()
-	if got := v.Organization("eng"); got == nil || got.CreateIndex != res.Index || got.ModifyIndex != res.Index || got.Parent != "acme" {
-		t.Fatalf("organization eng = %+v, want created at index %d", got, res.Index)
-	}
-	if got := v.Config(); got == nil || got.Revision != "sha256:test" || got.Index != res.Index || !got.AppliedAt.Equal(testTime) {
-		t.Errorf("Config() = %+v", got)
-	}
-	log := v.SyncLog()
-	if len(log) != 1 || log[0].Detail != "3 added, 0 changed, 0 destroyed" || log[0].Source != SourceConfig {
-		t.Errorf("sync log = %+v", log)
-	}
-
-	// Update with the index the plan saw.
-	upd := testOrg("eng", "acme")
-	upd.DisplayName = "Engineering"
-	res2 := mustApply(t, s, configCmd(ConfigChange{Action: ActionUpdate, Kind: KindOrganization, Name: "eng", ExpectIndex: res.Index, Organization: upd}))
-	got := s.View().Organization("eng")
-	if got.DisplayName != "Engineering" || got.CreateIndex != res.Index || got.ModifyIndex != res2.Index {
-		t.Errorf("after update: %+v", got)
-	}
-
-	// A plan made before that update is stale, and changes nothing.
-	stale := testOrg("eng", "acme")
-	stale.DisplayName = "Stale"
-	_, err := s.Apply(context.Background(), configCmd(
-		create(testOrg("new", "")),
-		ConfigChange{Action: ActionUpdate, Kind: KindOrganization, Name: "eng", ExpectIndex: res.Index, Organization: stale}))
-	var se *StaleError
-	if !errors.As(err, &se) || se.Address != "organization.eng" {
-		t.Fatalf("stale apply: got %v, want StaleError for organization.eng", err)
-	}
-	if s.View().Organization("new") != nil || s.View().Organization("eng").DisplayName != "Engineering" {
-		t.Error("a refused command changed the state")
-	}
-}
-
-func TestConfigApplyRefusals(t *testing.T) {
-	s := NewMemory(Options{})
-	protected := testOrg("legal", "")
-	protected.Protect = true
-	res := mustApply(t, s, configCmd(
-		create(testOrg("acme", "")), create(testOrg("eng", "acme")), create(testOrg("sales", "")), create(protected),
-		create(testProvider("okta", "sales"))))
-	insertUser(t, s, &User{ID: "u1", Provider: "okta", UserName: "a@x", Organization: "sales", State: UserActive})
-	insertUser(t, s, &User{ID: "u2", Provider: "okta", UserName: "b@x", Organization: "sales", State: UserActive})
-	// Purged users count for neither; deactivated ones only for their
-	// organization.
-	insertUser(t, s, &User{ID: "u3", Provider: "okta", UserName: "c@x", Organization: "sales", State: UserPurged})
-	insertUser(t, s, &User{ID: "u4", Provider: "okta", UserName: "d@x", Organization: "legal", State: UserDeactivated})
-
-	del := func(kind, name string) ConfigChange {
-		return ConfigChange{Action: ActionDelete, Kind: kind, Name: name, ExpectIndex: res.Index}
-	}
-	_, err := s.Apply(context.Background(), configCmd(
-		del(KindOrganization, "acme"), del(KindOrganization, "sales"), del(KindOrganization, "legal"), del(KindProvider, "okta"),
-		create(testOrg("orphan", "missing"))))
-	var re *RefusedError
-	if !errors.As(err, &re) {
-		t.Fatalf("got %v, want RefusedError", err)
-	}
-	want := []Refusal{
-		{"organization.legal", "cannot be destroyed: it is protected (protect: true in the live state); apply it with protect: false first"},
-		{"organization.acme", `cannot be destroyed: organization "eng" is still under it`},
-		{"organization.sales", "cannot be destroyed: it still has 2 users (purged users do not count); move them to another organization first (reconcile users move)"},
-		{"organization.legal", "cannot be destroyed: it still has 1 user (purged users do not count); move them to another organization first (reconcile users move)"},
-		{"provider.okta", "cannot be destroyed: it still manages 2 active or blocked users; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first"},
-		{"organization.orphan", `parent organization "missing" does not exist`},
-	}
-	if diff := cmp.Diff(want, re.Refusals); diff != "" {
-		t.Errorf("refusals (-want +got):\n%s", diff)
-	}
-	if err := s.Check(configCmd(del(KindOrganization, "legal"))); !errors.As(err, &re) {
-		t.Errorf("Check: got %v, want the same refusal as Apply", err)
-	}
-	if n := len(s.View().Organizations()); n != 4 {
-		t.Errorf("refused command changed the state: %d organizations", n)
-	}
-
-	// A provider still mapping to an organization keeps it alive.
-	_, err = s.Apply(context.Background(), configCmd(del(KindOrganization, "sales")))
-	if !errors.As(err, &re) || len(re.Refusals) != 2 {
-		t.Errorf("got %v, want users and provider refusals", err)
-	}
 }
 
 func TestIndexes(t *testing.T) {

@@ -17,10 +17,6 @@ func userWrite(provider string, u *User, expect uint64) *Command {
 	}}
 }
 
-func groupWrite(w *GroupWrite) *Command {
-	return &Command{Type: CmdGroupWrite, Time: testTime, GroupWrite: w}
-}
-
 func TestUserWrite(t *testing.T) {
 	ctx := context.Background()
 	s := NewMemory(Options{})
@@ -76,106 +72,6 @@ func TestUserWrite(t *testing.T) {
 	var re *RefusedError
 	if !errors.As(err, &re) {
 		t.Errorf("provider writing a local user: got %v, want RefusedError", err)
-	}
-}
-
-func TestGroupMappings(t *testing.T) {
-	ctx := context.Background()
-	s := NewMemory(Options{})
-	p := testProvider("entra", "fallback")
-	p.OrganizationMapping = OrganizationMapping{Method: "group", Organization: "fallback", Rules: []GroupOrganization{
-		{Group: "Sales EMEA", Organization: "sales"}, {Group: "Everyone", Organization: "everyone"},
-	}}
-	p.RoleMapping = RoleMapping{Method: "group", Rules: []GroupRoles{{Group: "Everyone", Roles: []string{"Desktop User"}}, {Group: "Sales EMEA", Roles: []string{"Sales", "Desktop User"}}}}
-	mustApply(t, s, configCmd(create(testOrg("fallback", "")), create(testOrg("sales", "")), create(testOrg("everyone", "")), create(p), create(testProvider("okta", "fallback"))))
-	for _, id := range []string{"u1", "u2"} {
-		mustApply(t, s, userWrite("entra", &User{ID: id, Provider: "entra", UserName: id, Organization: "fallback", State: UserActive}, 0))
-	}
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g-all", Provider: "entra", DisplayName: "Everyone"}, Add: []Member{{UserID: "u1"}, {UserID: "u2"}}}))
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g-sales", Provider: "entra", DisplayName: "sales emea"}, Add: []Member{{UserID: "u1"}}}))
-
-	check := func(id, org string, roles ...string) {
-		t.Helper()
-		u := s.View().User(id)
-		if u.Organization != org || !cmp.Equal(u.Roles, roles) {
-			t.Errorf("%s: organization %q roles %q; want %q %q", id, u.Organization, u.Roles, org, roles)
-		}
-	}
-	check("u1", "sales", "Desktop User", "Sales")
-	check("u2", "everyone", "Desktop User")
-
-	// Users an admin moved keep their organization; roles still follow
-	// groups.
-	mustApply(t, s, &Command{Type: CmdUserAdmin, Time: testTime, UserAdmin: &UserAdmin{Action: AdminMove, UserID: "u2", Organization: "fallback"}})
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: s.View().Group("g-sales"), ExpectIndex: s.View().Group("g-sales").ModifyIndex, ReplaceMembers: true, Members: []Member{{UserID: "u2"}}}))
-	check("u1", "everyone", "Desktop User")
-	check("u2", "fallback", "Desktop User", "Sales")
-	if got := s.View().Members("g-sales"); !cmp.Equal(got, []string{"u2"}) {
-		t.Errorf("members after replace = %v", got)
-	}
-
-	// Deleting a group drops its memberships and remaps its members.
-	g := s.View().Group("g-all")
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g-all"}, ExpectIndex: g.ModifyIndex, Delete: true}))
-	check("u1", "fallback")
-	if s.View().CountMembers("g-all") != 0 || s.View().Group("g-all") != nil {
-		t.Error("group or memberships left after delete")
-	}
-
-	// Members must be users of the same provider.
-	mustApply(t, s, userWrite("okta", &User{ID: "o1", Provider: "okta", UserName: "o1", Organization: "fallback"}, 0))
-	_, err := s.Apply(ctx, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g2", Provider: "entra", DisplayName: "X"}, Add: []Member{{UserID: "o1"}, {UserID: "missing"}}}))
-	var re *RefusedError
-	if !errors.As(err, &re) || len(re.Refusals) != 2 {
-		t.Errorf("foreign members: got %v, want 2 refusals", err)
-	}
-	if s.View().Group("g2") != nil {
-		t.Error("a refused group write created the group")
-	}
-}
-
-func TestRemapOnRenameAndConfigChange(t *testing.T) {
-	s := NewMemory(Options{})
-	p := testProvider("entra", "o")
-	p.RoleMapping = RoleMapping{Method: "group", Rules: []GroupRoles{{Group: "Admins", Roles: []string{"admin"}}}}
-	res := mustApply(t, s, configCmd(create(testOrg("o", "")), create(p)))
-	mustApply(t, s, userWrite("entra", &User{ID: "alice", Provider: "entra", UserName: "alice", Organization: "o"}, 0))
-	mustApply(t, s, userWrite("entra", &User{ID: "bob", Provider: "entra", UserName: "bob", Organization: "o"}, 0))
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g1", Provider: "entra", DisplayName: "Admins"}, Add: []Member{{UserID: "alice"}}}))
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g2", Provider: "entra", DisplayName: "Staff"}, Add: []Member{{UserID: "bob"}}}))
-	roles := func(id string) []string { return s.View().User(id).Roles }
-	if !cmp.Equal(roles("alice"), []string{"admin"}) || roles("bob") != nil {
-		t.Fatalf("roles: alice %v bob %v", roles("alice"), roles("bob"))
-	}
-	// Renaming groups remaps their members.
-	g1, g2 := *s.View().Group("g1"), *s.View().Group("g2")
-	g1.DisplayName, g2.DisplayName = "Former", "admins"
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &g1, ExpectIndex: g1.ModifyIndex}))
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &g2, ExpectIndex: g2.ModifyIndex}))
-	if roles("alice") != nil || !cmp.Equal(roles("bob"), []string{"admin"}) {
-		t.Errorf("after renames: alice %v bob %v", roles("alice"), roles("bob"))
-	}
-	// Changing the rules in config remaps every user of the provider.
-	p2 := *s.View().Provider("entra")
-	p2.RoleMapping.Rules = []GroupRoles{{Group: "Former", Roles: []string{"alumni"}}}
-	mustApply(t, s, configCmd(ConfigChange{Action: ActionUpdate, Kind: KindProvider, Name: "entra", ExpectIndex: res.Index, Provider: &p2}))
-	if !cmp.Equal(roles("alice"), []string{"alumni"}) || roles("bob") != nil {
-		t.Errorf("after a rule change: alice %v bob %v", roles("alice"), roles("bob"))
-	}
-}
-
-func TestDestroyedProviderDetachesItsUsers(t *testing.T) {
-	s := NewMemory(Options{})
-	res := mustApply(t, s, configCmd(create(testOrg("o", "")), create(testProvider("okta", "o"))))
-	mustApply(t, s, userWrite("okta", &User{ID: "u1", Provider: "okta", UserName: "u1", Organization: "o", SCIM: []byte(`{"userName":"u1"}`)}, 0))
-	mustApply(t, s, &Command{Type: CmdUserAdmin, Time: testTime, UserAdmin: &UserAdmin{Action: AdminDeactivate, UserID: "u1"}})
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "okta", Group: &Group{ID: "g", Provider: "okta", DisplayName: "G"}}))
-	mustApply(t, s, configCmd(ConfigChange{Action: ActionDelete, Kind: KindProvider, Name: "okta", ExpectIndex: res.Index}))
-	if u := s.View().User("u1"); u.Provider != "" || u.SCIM != nil || u.State != UserDeactivated {
-		t.Errorf("after the provider went: %+v", u)
-	}
-	if s.View().Group("g") != nil {
-		t.Error("the provider's group survived it")
 	}
 }
 
