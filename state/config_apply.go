@@ -10,197 +10,120 @@ import (
 	"github.com/reconcile-dev/reconcile/internal/english"
 )
 
+// applyConfigTxn applies CmdConfigApply: each change in turn, through the
+// functions of its kind in configKinds; then the checks that need every
+// change made, all of whose refusals are reported together; then what
+// follows: users mapped again, a destroyed provider's users detached, and
+// the record of the apply.
 func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	c := cmd.ConfigApply
 	if c == nil {
 		return fmt.Errorf("config.apply command without payload")
 	}
-	var deletedOrgs, deletedProvs []string
-	var touchedOrgs, touchedProvs, remapProvs []string
-	counts := map[string]int{}
-	var refusals []Refusal
-	refuse := func(addr, format string, args ...any) {
-		refusals = append(refusals, Refusal{Address: addr, Message: fmt.Sprintf(format, args...)})
-	}
+	x := &configAction{tx: tx, index: index, cmd: cmd, c: c, counts: map[string]int{}}
 	for i := range c.Changes {
-		ch := &c.Changes[i]
-		if err := checkExpected(tx, ch); err != nil {
-			return err
-		}
-		switch {
-		case ch.Kind == KindOrganization && ch.Action == ActionDelete:
-			cur := first[*Organization](tx, tableOrganizations, indexID, ch.Name)
-			if cur.Protect {
-				refuse(ch.Address(), "cannot be destroyed: it is protected (protect: true in the live state); apply it with protect: false first")
-			}
-			if err := tx.Delete(tableOrganizations, cur); err != nil {
-				return fmt.Errorf("deleting %s: %w", ch.Address(), err)
-			}
-			deletedOrgs = append(deletedOrgs, ch.Name)
-		case ch.Kind == KindProvider && ch.Action == ActionDelete:
-			if err := tx.Delete(tableProviders, first[*Provider](tx, tableProviders, indexID, ch.Name)); err != nil {
-				return fmt.Errorf("deleting %s: %w", ch.Address(), err)
-			}
-			deletedProvs = append(deletedProvs, ch.Name)
-		case c.Edit && ch.Action != ActionUpdate:
-			return fmt.Errorf("%s: an edit outside of config can only update", ch.Address())
-		case ch.Kind == KindOrganization && ch.Organization != nil && ch.Organization.Name == ch.Name:
-			o := *withApplied(ch.Organization)
-			if c.Edit {
-				o = *ch.Organization
-				o.Applied = first[*Organization](tx, tableOrganizations, indexID, ch.Name).Applied
-			}
-			o.CreateIndex, o.ModifyIndex = index, index
-			if cur := first[*Organization](tx, tableOrganizations, indexID, ch.Name); cur != nil {
-				o.CreateIndex = cur.CreateIndex
-			}
-			if err := insertOrganizationTxn(tx, &o); err != nil {
-				return err
-			}
-			touchedOrgs = append(touchedOrgs, o.Name)
-		case ch.Kind == KindProvider && ch.Provider != nil && ch.Provider.Name == ch.Name:
-			p := *withApplied(ch.Provider)
-			if c.Edit {
-				p = *ch.Provider
-				p.Applied = first[*Provider](tx, tableProviders, indexID, ch.Name).Applied
-			}
-			if p.Auth.Secret.IsZero() {
-				return fmt.Errorf("%s: no secret hash", ch.Address())
-			}
-			p.CreateIndex, p.ModifyIndex = index, index
-			if cur := first[*Provider](tx, tableProviders, indexID, ch.Name); cur != nil {
-				p.CreateIndex = cur.CreateIndex
-				if !reflect.DeepEqual(cur.OrganizationMapping, p.OrganizationMapping) || !reflect.DeepEqual(cur.RoleMapping, p.RoleMapping) {
-					remapProvs = append(remapProvs, p.Name)
-				}
-			}
-			if err := insertProviderTxn(tx, &p); err != nil {
-				return err
-			}
-			touchedProvs = append(touchedProvs, p.Name)
-		default:
-			return fmt.Errorf("%s: malformed %s change", ch.Address(), ch.Action)
-		}
-		counts[ch.Action]++
-	}
-	var inOrg map[string]int // users not purged, per organization; read once, if needed
-	if len(deletedOrgs) > 0 {
-		inOrg = make(map[string]int)
-		for _, u := range all[*User](tx, tableUsers) {
-			// Users keep their organization until purged: a deactivated
-			// user's archives are in its cold storage.
-			if u.State != UserPurged {
-				inOrg[u.Organization]++
-			}
-		}
-	}
-	for _, name := range deletedOrgs {
-		addr := KindOrganization + "." + name
-		if n := inOrg[name]; n > 0 {
-			refuse(addr, "cannot be destroyed: it still has %d %s (purged users do not count); move them to another organization first (reconcile users move)", n, english.Plural(n, "user", "users"))
-		}
-		for _, child := range childOrganizationsTxn(tx, name) {
-			refuse(addr, "cannot be destroyed: organization %q is still under it", child.Name)
-		}
-		for _, p := range all[*Provider](tx, tableProviders) {
-			if slices.Contains(p.OrganizationMapping.Organizations(), name) {
-				refuse(addr, "cannot be destroyed: provider %q still maps users to it", p.Name)
-			}
-		}
-	}
-	for _, name := range deletedProvs {
-		// A provider is needed while it manages users that may still sign
-		// in: active or blocked ones.
-		if n := countUsers(usersOfProvider(tx, name), func(u *User) bool { return u.State == UserActive || u.State == UserBlocked }); n > 0 {
-			refuse(KindProvider+"."+name, "cannot be destroyed: it still manages %d active or blocked %s; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first", n, english.Plural(n, "user", "users"))
-		}
-	}
-	for _, name := range touchedOrgs {
-		if msg := checkParentChain(tx, name); msg != "" {
-			refuse(KindOrganization+"."+name, "%s", msg)
-		}
-	}
-	for _, name := range touchedProvs {
-		p := first[*Provider](tx, tableProviders, indexID, name)
-		for _, org := range p.OrganizationMapping.Organizations() {
-			if first[*Organization](tx, tableOrganizations, indexID, org) == nil {
-				refuse(KindProvider+"."+name, "maps users to organization %q, which does not exist", org)
-			}
-		}
-	}
-	if len(refusals) > 0 {
-		return &RefusedError{Refusals: refusals}
-	}
-	// Group mappings apply to every user of a provider whose rules changed.
-	for _, name := range remapProvs {
-		var ids []string
-		for _, u := range usersOfProvider(tx, name) {
-			ids = append(ids, u.ID)
-		}
-		if err := remapTxn(tx, index, cmd, name, ids); err != nil {
+		if err := x.change(&c.Changes[i]); err != nil {
 			return err
 		}
 	}
-	// A destroyed provider's remaining users (deactivated or purged) become
-	// local users and its groups go: a provider created later under the
-	// same name starts with nothing.
-	for _, name := range deletedProvs {
-		if err := detachProviderTxn(tx, index, cmd.Time, name); err != nil {
-			return err
-		}
+	x.refuseDestroyedOrganizations()
+	x.refuseDestroyedProviders()
+	x.refuseDanglingReferences()
+	if len(x.refusals) > 0 {
+		return &RefusedError{Refusals: x.refusals}
 	}
-	if c.Edit {
-		ev := &SyncEvent{Time: cmd.Time, Source: SourceAdmin, Action: "config.edit", Outcome: OutcomeOK,
-			Detail: "changed outside of config: drift until the config says the same, or a reconcile corrects it"}
-		for _, ch := range c.Changes {
-			ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: "edited"})
-		}
-		return appendSyncEventTxn(tx, ev)
-	}
-	if err := setConfigStatusTxn(tx, &ConfigStatus{
-		Revision:  c.Revision,
-		Digest:    c.Digest,
-		AppliedAt: cmd.Time,
-		Index:     index,
-	}); err != nil {
+	if err := x.follow(); err != nil {
 		return err
 	}
-	ev := &SyncEvent{
-		Time:     cmd.Time,
-		Source:   SourceConfig,
-		Action:   CmdConfigApply,
-		Outcome:  OutcomeOK,
-		Revision: c.Revision,
-		Detail: fmt.Sprintf("%d added, %d changed, %d destroyed",
-			counts[ActionCreate], counts[ActionUpdate], counts[ActionDelete]),
+	if c.Edit {
+		return x.recordEdit()
 	}
-	for _, ch := range c.Changes {
-		action := ch.Action
-		if ch.Corrects {
-			action += " (drift corrected)"
-		}
-		ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: action})
+	return x.recordApply()
+}
+
+// configKinds are the kinds of object a config apply changes: how to read
+// an object's version, and how to delete and to create or update one.
+var configKinds = map[string]configKind{
+	KindOrganization: {
+		version: func(tx *memdb.Txn, name string) (uint64, bool) {
+			if o := first[*Organization](tx, tableOrganizations, indexID, name); o != nil {
+				return o.ModifyIndex, true
+			}
+			return 0, false
+		},
+		delete: (*configAction).deleteOrganization,
+		put:    (*configAction).putOrganization,
+	},
+	KindProvider: {
+		version: func(tx *memdb.Txn, name string) (uint64, bool) {
+			if p := first[*Provider](tx, tableProviders, indexID, name); p != nil {
+				return p.ModifyIndex, true
+			}
+			return 0, false
+		},
+		delete: (*configAction).deleteProvider,
+		put:    (*configAction).putProvider,
+	},
+}
+
+type configKind struct {
+	version func(tx *memdb.Txn, name string) (modifyIndex uint64, exists bool)
+	delete  func(x *configAction, ch *ConfigChange) error
+	// put creates or updates the object a change carries.
+	put func(x *configAction, ch *ConfigChange) error
+}
+
+// configAction is a config apply being applied: what its changes did so
+// far, for the checks made once all are.
+type configAction struct {
+	tx    *memdb.Txn
+	index uint64
+	cmd   *Command
+	c     *ConfigApply
+
+	deletedOrgs, deletedProvs []string
+	touchedOrgs, touchedProvs []string
+	// remapProvs are the providers whose mapping rules changed.
+	remapProvs []string
+	counts     map[string]int // changes by action
+	refusals   []Refusal
+}
+
+func (x *configAction) refuse(addr, format string, args ...any) {
+	x.refusals = append(x.refusals, Refusal{Address: addr, Message: fmt.Sprintf(format, args...)})
+}
+
+// change applies one change planned against the version of its object
+// that is stored.
+func (x *configAction) change(ch *ConfigChange) error {
+	if err := checkExpected(x.tx, ch); err != nil {
+		return err
 	}
-	return appendSyncEventTxn(tx, ev)
+	kind := configKinds[ch.Kind] // checkExpected refused other kinds
+	var err error
+	switch {
+	case ch.Action == ActionDelete:
+		err = kind.delete(x, ch)
+	case x.c.Edit && ch.Action != ActionUpdate:
+		return fmt.Errorf("%s: an edit outside of config can only update", ch.Address())
+	default:
+		err = kind.put(x, ch)
+	}
+	if err != nil {
+		return err
+	}
+	x.counts[ch.Action]++
+	return nil
 }
 
 // checkExpected refuses a change planned against a different version of
 // its object.
 func checkExpected(tx *memdb.Txn, ch *ConfigChange) error {
-	var modify uint64
-	var exists bool
-	switch ch.Kind {
-	case KindOrganization:
-		if o := first[*Organization](tx, tableOrganizations, indexID, ch.Name); o != nil {
-			exists, modify = true, o.ModifyIndex
-		}
-	case KindProvider:
-		if p := first[*Provider](tx, tableProviders, indexID, ch.Name); p != nil {
-			exists, modify = true, p.ModifyIndex
-		}
-	default:
+	kind, ok := configKinds[ch.Kind]
+	if !ok {
 		return fmt.Errorf("%s: unknown kind %q", ch.Address(), ch.Kind)
 	}
+	modify, exists := kind.version(tx, ch.Name)
 	switch {
 	case ch.Action == ActionCreate && exists:
 		return &StaleError{Address: ch.Address(), Reason: "was created"}
@@ -210,6 +133,207 @@ func checkExpected(tx *memdb.Txn, ch *ConfigChange) error {
 		return &StaleError{Address: ch.Address(), Reason: fmt.Sprintf("was changed (at index %d)", modify)}
 	}
 	return nil
+}
+
+func malformed(ch *ConfigChange) error {
+	return fmt.Errorf("%s: malformed %s change", ch.Address(), ch.Action)
+}
+
+// deleteOrganization deletes an organization; a protected one is refused.
+func (x *configAction) deleteOrganization(ch *ConfigChange) error {
+	cur := first[*Organization](x.tx, tableOrganizations, indexID, ch.Name)
+	if cur.Protect {
+		x.refuse(ch.Address(), "cannot be destroyed: it is protected (protect: true in the live state); apply it with protect: false first")
+	}
+	if err := x.tx.Delete(tableOrganizations, cur); err != nil {
+		return fmt.Errorf("deleting %s: %w", ch.Address(), err)
+	}
+	x.deletedOrgs = append(x.deletedOrgs, ch.Name)
+	return nil
+}
+
+func (x *configAction) deleteProvider(ch *ConfigChange) error {
+	if err := x.tx.Delete(tableProviders, first[*Provider](x.tx, tableProviders, indexID, ch.Name)); err != nil {
+		return fmt.Errorf("deleting %s: %w", ch.Address(), err)
+	}
+	x.deletedProvs = append(x.deletedProvs, ch.Name)
+	return nil
+}
+
+// putOrganization creates or updates an organization. Config sets its
+// Applied; an edit keeps the Applied stored.
+func (x *configAction) putOrganization(ch *ConfigChange) error {
+	if ch.Organization == nil || ch.Organization.Name != ch.Name {
+		return malformed(ch)
+	}
+	cur := first[*Organization](x.tx, tableOrganizations, indexID, ch.Name)
+	o := *withApplied(ch.Organization)
+	if x.c.Edit {
+		o = *ch.Organization
+		o.Applied = cur.Applied
+	}
+	o.CreateIndex, o.ModifyIndex = x.index, x.index
+	if cur != nil {
+		o.CreateIndex = cur.CreateIndex
+	}
+	if err := insertOrganizationTxn(x.tx, &o); err != nil {
+		return err
+	}
+	x.touchedOrgs = append(x.touchedOrgs, o.Name)
+	return nil
+}
+
+// putProvider creates or updates a provider, as putOrganization does; its
+// users are mapped again when its mapping rules change.
+func (x *configAction) putProvider(ch *ConfigChange) error {
+	if ch.Provider == nil || ch.Provider.Name != ch.Name {
+		return malformed(ch)
+	}
+	cur := first[*Provider](x.tx, tableProviders, indexID, ch.Name)
+	p := *withApplied(ch.Provider)
+	if x.c.Edit {
+		p = *ch.Provider
+		p.Applied = cur.Applied
+	}
+	if p.Auth.Secret.IsZero() {
+		return fmt.Errorf("%s: no secret hash", ch.Address())
+	}
+	p.CreateIndex, p.ModifyIndex = x.index, x.index
+	if cur != nil {
+		p.CreateIndex = cur.CreateIndex
+		if !reflect.DeepEqual(cur.OrganizationMapping, p.OrganizationMapping) || !reflect.DeepEqual(cur.RoleMapping, p.RoleMapping) {
+			x.remapProvs = append(x.remapProvs, p.Name)
+		}
+	}
+	if err := insertProviderTxn(x.tx, &p); err != nil {
+		return err
+	}
+	x.touchedProvs = append(x.touchedProvs, p.Name)
+	return nil
+}
+
+// refuseDestroyedOrganizations refuses to destroy an organization that
+// still has users, organizations under it, or a provider mapping users to
+// it.
+func (x *configAction) refuseDestroyedOrganizations() {
+	if len(x.deletedOrgs) == 0 {
+		return
+	}
+	inOrg := make(map[string]int) // users not purged, per organization
+	for _, u := range all[*User](x.tx, tableUsers) {
+		// Users keep their organization until purged: a deactivated
+		// user's archives are in its cold storage.
+		if u.State != UserPurged {
+			inOrg[u.Organization]++
+		}
+	}
+	for _, name := range x.deletedOrgs {
+		addr := KindOrganization + "." + name
+		if n := inOrg[name]; n > 0 {
+			x.refuse(addr, "cannot be destroyed: it still has %d %s (purged users do not count); move them to another organization first (reconcile users move)", n, english.Plural(n, "user", "users"))
+		}
+		for _, child := range childOrganizationsTxn(x.tx, name) {
+			x.refuse(addr, "cannot be destroyed: organization %q is still under it", child.Name)
+		}
+		for _, p := range all[*Provider](x.tx, tableProviders) {
+			if slices.Contains(p.OrganizationMapping.Organizations(), name) {
+				x.refuse(addr, "cannot be destroyed: provider %q still maps users to it", p.Name)
+			}
+		}
+	}
+}
+
+// refuseDestroyedProviders refuses to destroy a provider while it manages
+// users that may still sign in: active or blocked ones.
+func (x *configAction) refuseDestroyedProviders() {
+	for _, name := range x.deletedProvs {
+		if n := countUsers(usersOfProvider(x.tx, name), func(u *User) bool { return u.State == UserActive || u.State == UserBlocked }); n > 0 {
+			x.refuse(KindProvider+"."+name, "cannot be destroyed: it still manages %d active or blocked %s; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first", n, english.Plural(n, "user", "users"))
+		}
+	}
+}
+
+// refuseDanglingReferences refuses organizations created or updated with
+// a missing or looping parent, and providers mapping users to an
+// organization that does not exist.
+func (x *configAction) refuseDanglingReferences() {
+	for _, name := range x.touchedOrgs {
+		if msg := checkParentChain(x.tx, name); msg != "" {
+			x.refuse(KindOrganization+"."+name, "%s", msg)
+		}
+	}
+	for _, name := range x.touchedProvs {
+		p := first[*Provider](x.tx, tableProviders, indexID, name)
+		for _, org := range p.OrganizationMapping.Organizations() {
+			if first[*Organization](x.tx, tableOrganizations, indexID, org) == nil {
+				x.refuse(KindProvider+"."+name, "maps users to organization %q, which does not exist", org)
+			}
+		}
+	}
+}
+
+// follow applies what follows from the changes: group mappings to every
+// user of a provider whose rules changed, and a destroyed provider's
+// remaining users (deactivated or purged) become local users and its
+// groups go, so that a provider created later under the same name starts
+// with nothing.
+func (x *configAction) follow() error {
+	for _, name := range x.remapProvs {
+		var ids []string
+		for _, u := range usersOfProvider(x.tx, name) {
+			ids = append(ids, u.ID)
+		}
+		if err := remapTxn(x.tx, x.index, x.cmd, name, ids); err != nil {
+			return err
+		}
+	}
+	for _, name := range x.deletedProvs {
+		if err := detachProviderTxn(x.tx, x.index, x.cmd.Time, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordEdit logs an admin's edit outside of config; the applied revision
+// stays.
+func (x *configAction) recordEdit() error {
+	ev := &SyncEvent{Time: x.cmd.Time, Source: SourceAdmin, Action: "config.edit", Outcome: OutcomeOK,
+		Detail: "changed outside of config: drift until the config says the same, or a reconcile corrects it"}
+	for _, ch := range x.c.Changes {
+		ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: "edited"})
+	}
+	return appendSyncEventTxn(x.tx, ev)
+}
+
+// recordApply records the revision applied and logs the apply.
+func (x *configAction) recordApply() error {
+	c, now := x.c, x.cmd.Time
+	if err := setConfigStatusTxn(x.tx, &ConfigStatus{
+		Revision:  c.Revision,
+		Digest:    c.Digest,
+		AppliedAt: now,
+		Index:     x.index,
+	}); err != nil {
+		return err
+	}
+	ev := &SyncEvent{
+		Time:     now,
+		Source:   SourceConfig,
+		Action:   CmdConfigApply,
+		Outcome:  OutcomeOK,
+		Revision: c.Revision,
+		Detail: fmt.Sprintf("%d added, %d changed, %d destroyed",
+			x.counts[ActionCreate], x.counts[ActionUpdate], x.counts[ActionDelete]),
+	}
+	for _, ch := range c.Changes {
+		action := ch.Action
+		if ch.Corrects {
+			action += " (drift corrected)"
+		}
+		ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: action})
+	}
+	return appendSyncEventTxn(x.tx, ev)
 }
 
 // checkParentChain checks that an organization's ancestors exist and do not
