@@ -30,8 +30,7 @@ const (
 	// (no payload; lifecycle.go).
 	CmdLifecycleTick = "lifecycle.tick"
 	// CmdDeactivationsResolve approves or cancels the deactivations a
-	// provider's tripped guard paused (DeactivationsResolve;
-	// users_admin.go).
+	// provider's tripped guard paused (DeactivationsResolve; guards.go).
 	CmdDeactivationsResolve = "deactivations.resolve"
 )
 

@@ -93,3 +93,63 @@ func guardTrippedTxn(tx *memdb.Txn, provider string) bool {
 	g := first[*Guard](tx, tableGuards, indexID, provider)
 	return g != nil && g.Tripped
 }
+
+// applyDeactivationsResolveTxn applies CmdDeactivationsResolve: an
+// admin approves the deactivations a provider's tripped guard paused (each
+// runs now, or on time if not yet due) or cancels them (the users stay
+// blocked), and the guard is reset.
+func applyDeactivationsResolveTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
+	r := cmd.DeactivationsResolve
+	if r == nil {
+		return fmt.Errorf("deactivations.resolve without payload")
+	}
+	now := cmd.Time
+	g := first[*Guard](tx, tableGuards, indexID, r.Provider)
+	if g == nil || !g.Tripped {
+		return refused("provider."+r.Provider, "has no tripped mass-deactivation guard: nothing to approve or cancel")
+	}
+	var paused []*User
+	for _, u := range usersOfProvider(tx, r.Provider) {
+		if u.DeactivationPaused {
+			paused = append(paused, u)
+		}
+	}
+	n := 0
+	for _, cur := range paused {
+		u := *cur
+		ev := &SyncEvent{Time: now, Source: SourceAdmin, Outcome: OutcomeOK, Provider: u.Provider, UserID: u.ID, UserName: u.UserName}
+		switch {
+		case r.Approve && !u.DeactivateAt.After(now):
+			ev.Action, ev.Detail = "user.deactivate", "an admin approved the deactivations the guard paused"
+			ev.Changes = deactivateTxn(tx, &u, now)
+		case r.Approve:
+			u.DeactivationPaused = false // not due yet: it runs on time
+			u.settle()
+		default:
+			ev.Action, ev.Detail = "user.deactivation-cancelled", "an admin cancelled the deactivations the guard paused: the user stays blocked"
+			ev.Changes = []Change{{Field: "deactivateAt", Old: stamp(u.DeactivateAt)}}
+			u.DeactivationPaused, u.DeactivateAt = false, time.Time{}
+			u.settle()
+		}
+		u.ModifyIndex, u.Modified = index, now
+		if err := insertUserTxn(tx, &u); err != nil {
+			return err
+		}
+		if ev.Action != "" {
+			n++
+			if err := appendSyncEventTxn(tx, ev); err != nil {
+				return err
+			}
+		}
+	}
+	reset := &Guard{Provider: r.Provider}
+	if err := tx.Insert(tableGuards, reset); err != nil {
+		return err
+	}
+	action := "guard.cancelled"
+	if r.Approve {
+		action = "guard.approved"
+	}
+	return appendSyncEventTxn(tx, &SyncEvent{Time: now, Source: SourceAdmin, Action: action, Outcome: OutcomeOK, Provider: r.Provider,
+		Detail: fmt.Sprintf("%d paused deactivations resolved; the guard is reset", len(paused))})
+}
