@@ -4,13 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"slices"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
-	"github.com/hashicorp/go-memdb"
 )
 
 var testTime = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
@@ -78,88 +73,3 @@ func insertUser(t *testing.T, s *Store, u *User) {
 	}
 	tx.Commit()
 }
-
-func TestIndexes(t *testing.T) {
-	s := NewMemory(Options{})
-	tx := s.fsm.db.Load().Txn(true)
-	objs := map[string][]any{
-		tableOrganizations: {testOrg("a", ""), testOrg("b", "a")},
-		tableProviders:     {testProvider("p", "a")},
-		tableUsers: {
-			&User{ID: "u1", Provider: "p", UserName: "Alice@X", Organization: "a", Due: 42},
-			&User{ID: "u2", UserName: "bob@x", Organization: "b"},
-		},
-		tableGroups:      {&Group{ID: "g1", Provider: "p", DisplayName: "Sales"}},
-		tableMemberships: {&Membership{GroupID: "g1", UserID: "u1"}},
-		tableMeta:        {&meta{Key: metaConfig, Config: &ConfigStatus{Revision: "r"}}},
-		tableGuards:      {&Guard{Provider: "p", Tripped: true}},
-	}
-	for table, os := range objs {
-		for _, o := range os {
-			if err := tx.Insert(table, o); err != nil {
-				t.Fatalf("insert into %s: %v", table, err)
-			}
-		}
-	}
-	tx.Commit()
-	tests := []struct {
-		table, index string
-		args         []any
-		want         int
-	}{
-		{tableOrganizations, indexID, []any{"a"}, 1},
-		{tableOrganizations, indexParent, []any{"a"}, 1},
-		{tableProviders, indexID, []any{"p"}, 1},
-		{tableUsers, indexID, []any{"u2"}, 1},
-		{tableUsers, indexUserName, []any{"alice@x"}, 1},
-		{tableUsers, indexDue, []any{int64(42)}, 1},
-		{tableGuards, indexID, []any{"p"}, 1},
-		{tableGroups, indexID, []any{"g1"}, 1},
-		{tableGroups, indexProvider, []any{"p"}, 1},
-		{tableGroups, indexDisplayName, []any{"sales"}, 1},
-		{tableMemberships, indexID, []any{"g1", "u1"}, 1},
-		{tableMemberships, indexGroup, []any{"g1"}, 1},
-		{tableMemberships, indexUser, []any{"u1"}, 1},
-		{tableMeta, indexID, []any{metaConfig}, 1},
-	}
-	covered := map[string]bool{}
-	for _, tt := range tests {
-		covered[tt.table+"."+tt.index] = true
-		if got := count(s.fsm.db.Load().Txn(false), tt.table, tt.index, tt.args...); got != tt.want {
-			t.Errorf("%s.%s %v: %d objects, want %d", tt.table, tt.index, tt.args, got, tt.want)
-		}
-	}
-	for name, table := range dbSchema().Tables {
-		for idx := range table.Indexes {
-			if !covered[name+"."+idx] {
-				t.Errorf("index %s.%s has no test", name, idx)
-			}
-		}
-	}
-
-	// Snapshots carry every table.
-	var buf bytes.Buffer
-	if err := writeSnapshot(&buf, s.fsm.db.Load()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := readSnapshot(&buf, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The sync log is not a table, but snapshots hold it as one.
-	if len(snapshotTables) != len(dbSchema().Tables)+1 {
-		t.Errorf("snapshotTables lists %d tables, schema has %d and the sync log", len(snapshotTables), len(dbSchema().Tables))
-	}
-	// The users were inserted here without their counts, which a restore
-	// adds (TestUserCounts checks them).
-	counts := func(o any) bool { m, ok := o.(*meta); return ok && strings.HasPrefix(m.Key, "users.") }
-	for table := range objs {
-		before := all[any](s.fsm.db.Load().Txn(false), table)
-		after := slices.DeleteFunc(all[any](db.Txn(false), table), counts)
-		if diff := cmp.Diff(before, after, cmp.AllowUnexported(meta{})); diff != "" {
-			t.Errorf("table %s after snapshot round trip (-before +after):\n%s", table, diff)
-		}
-	}
-}
-
-var _ = memdb.NewMemDB
