@@ -10,4 +10,39 @@
 //
 // Objects read from the store are shared and immutable: copy before
 // changing, and change them only through commands.
+//
+// # Where things are
+//
+// Commands and the FSM:
+//
+//   - command.go: every command type, beside its payload and handler.
+//   - fsm.go: applying logged commands, one by one and in batches.
+//   - decodecache.go: the commands writers decoded for the FSM.
+//   - snapshot.go: the snapshot file format; persist and restore.
+//   - config_apply.go, users_write.go, groups_write.go, users_admin.go,
+//     events.go: the handlers, one file per command; a handler with
+//     several actions has a function per action. guards.go and
+//     lifecycle.go hold the handlers of their commands beside the rules
+//     they apply.
+//
+// Tables: each has a *_schema.go file (its indexes) and a file of its
+// type, its queries on View and its write helpers (organizations.go,
+// providers.go, users.go, groups.go, memberships.go, meta.go, guards.go);
+// schema.go assembles them, query.go holds View and the lookup helpers.
+// Kept beside memdb, in step with it: the sync log (synclog*.go), the
+// user counts (usercounts.go), the lookups by SCIM attributes
+// (lookups.go).
+//
+// Rules: the user lifecycle (lifecycle.go), the mass-deactivation guard
+// (guards.go), userName uniqueness (usernames.go), drift of config
+// objects (drift.go), provider secrets (secret.go). The errors commands
+// are refused with are in errors.go; ids.go makes ids, intern.go shares
+// the strings many users repeat.
+//
+// The store and its data dir: store.go (Open, Apply, Close), readonly.go,
+// lock.go (the data dir's lock and format), logstore.go and walio.go (the
+// log's write path and its faults), logscan.go, logcheck.go, recover.go
+// and snapcheck.go (checking the log and the snapshots at Open);
+// ackearly_*.go break durability on purpose, under a build tag, for the
+// crash test to catch.
 package state
