@@ -160,23 +160,14 @@ func (x *configAction) deleteProvider(ch *ConfigChange) error {
 	return nil
 }
 
-// putOrganization creates or updates an organization. Config sets its
-// Applied; an edit keeps the Applied stored.
+// putOrganization creates or updates an organization (nextVersion).
 func (x *configAction) putOrganization(ch *ConfigChange) error {
 	if ch.Organization == nil || ch.Organization.Name != ch.Name {
 		return malformed(ch)
 	}
 	cur := first[*Organization](x.tx, tableOrganizations, indexID, ch.Name)
-	o := *withApplied(ch.Organization)
-	if x.c.Edit {
-		o = *ch.Organization
-		o.Applied = cur.Applied
-	}
-	o.CreateIndex, o.ModifyIndex = x.index, x.index
-	if cur != nil {
-		o.CreateIndex = cur.CreateIndex
-	}
-	if err := insertOrganizationTxn(x.tx, &o); err != nil {
+	o := nextVersion(ch.Organization, cur, x.c.Edit, x.index)
+	if err := insertOrganizationTxn(x.tx, o); err != nil {
 		return err
 	}
 	x.touchedOrgs = append(x.touchedOrgs, o.Name)
@@ -190,22 +181,14 @@ func (x *configAction) putProvider(ch *ConfigChange) error {
 		return malformed(ch)
 	}
 	cur := first[*Provider](x.tx, tableProviders, indexID, ch.Name)
-	p := *withApplied(ch.Provider)
-	if x.c.Edit {
-		p = *ch.Provider
-		p.Applied = cur.Applied
-	}
+	p := nextVersion(ch.Provider, cur, x.c.Edit, x.index)
 	if p.Auth.Secret.IsZero() {
 		return fmt.Errorf("%s: no secret hash", ch.Address())
 	}
-	p.CreateIndex, p.ModifyIndex = x.index, x.index
-	if cur != nil {
-		p.CreateIndex = cur.CreateIndex
-		if !reflect.DeepEqual(cur.OrganizationMapping, p.OrganizationMapping) || !reflect.DeepEqual(cur.RoleMapping, p.RoleMapping) {
-			x.remapProvs = append(x.remapProvs, p.Name)
-		}
+	if cur != nil && (!reflect.DeepEqual(cur.OrganizationMapping, p.OrganizationMapping) || !reflect.DeepEqual(cur.RoleMapping, p.RoleMapping)) {
+		x.remapProvs = append(x.remapProvs, p.Name)
 	}
-	if err := insertProviderTxn(x.tx, &p); err != nil {
+	if err := insertProviderTxn(x.tx, p); err != nil {
 		return err
 	}
 	x.touchedProvs = append(x.touchedProvs, p.Name)

@@ -49,6 +49,27 @@ func withApplied[T any](obj *T) *T {
 	return &c
 }
 
+// nextVersion returns the version of a config object (a pointer to an
+// organization or provider) that a create or update at index stores: obj
+// as config sets it (withApplied), or for an admin's edit as the admin
+// set it, keeping the Applied of cur, the version stored (nil for a
+// create, which an edit never is). It keeps cur's CreateIndex.
+func nextVersion[T any](obj, cur *T, edit bool, index uint64) *T {
+	field := func(o *T, name string) reflect.Value { return reflect.ValueOf(o).Elem().FieldByName(name) }
+	next := withApplied(obj)
+	if edit {
+		c := *obj
+		next = &c
+		field(next, "Applied").Set(field(cur, "Applied"))
+	}
+	field(next, "CreateIndex").SetUint(index)
+	field(next, "ModifyIndex").SetUint(index)
+	if cur != nil {
+		field(next, "CreateIndex").Set(field(cur, "CreateIndex"))
+	}
+	return next
+}
+
 // KeepDrift copies onto desired (a pointer) the fields of live that were
 // changed outside of config, where config did not change them since it
 // last applied: a three-way merge, field by field.
