@@ -34,8 +34,9 @@
 // (lookups.go).
 //
 // Rules: the user lifecycle (lifecycle.go), the mass-deactivation guard
-// (guards.go), userName uniqueness (usernames.go), drift of config
-// objects (drift.go), provider secrets (secret.go). The errors commands
+// (guards.go), a provider's group mappings applied to its users
+// (remap.go), userName uniqueness (usernames.go), drift of config objects
+// (drift.go), provider secrets (secret.go). The errors commands
 // are refused with are in errors.go; ids.go makes ids, intern.go shares
 // the strings many users repeat.
 //

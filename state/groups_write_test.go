@@ -68,36 +68,6 @@ func TestGroupMappings(t *testing.T) {
 	}
 }
 
-func TestRemapOnRenameAndConfigChange(t *testing.T) {
-	s := NewMemory(Options{})
-	p := testProvider("entra", "o")
-	p.RoleMapping = RoleMapping{Method: "group", Rules: []GroupRoles{{Group: "Admins", Roles: []string{"admin"}}}}
-	res := mustApply(t, s, configCmd(create(testOrg("o", "")), create(p)))
-	mustApply(t, s, userWrite("entra", &User{ID: "alice", Provider: "entra", UserName: "alice", Organization: "o"}, 0))
-	mustApply(t, s, userWrite("entra", &User{ID: "bob", Provider: "entra", UserName: "bob", Organization: "o"}, 0))
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g1", Provider: "entra", DisplayName: "Admins"}, Add: []Member{{UserID: "alice"}}}))
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &Group{ID: "g2", Provider: "entra", DisplayName: "Staff"}, Add: []Member{{UserID: "bob"}}}))
-	roles := func(id string) []string { return s.View().User(id).Roles }
-	if !cmp.Equal(roles("alice"), []string{"admin"}) || roles("bob") != nil {
-		t.Fatalf("roles: alice %v bob %v", roles("alice"), roles("bob"))
-	}
-	// Renaming groups remaps their members.
-	g1, g2 := *s.View().Group("g1"), *s.View().Group("g2")
-	g1.DisplayName, g2.DisplayName = "Former", "admins"
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &g1, ExpectIndex: g1.ModifyIndex}))
-	mustApply(t, s, groupWrite(&GroupWrite{Provider: "entra", Group: &g2, ExpectIndex: g2.ModifyIndex}))
-	if roles("alice") != nil || !cmp.Equal(roles("bob"), []string{"admin"}) {
-		t.Errorf("after renames: alice %v bob %v", roles("alice"), roles("bob"))
-	}
-	// Changing the rules in config remaps every user of the provider.
-	p2 := *s.View().Provider("entra")
-	p2.RoleMapping.Rules = []GroupRoles{{Group: "Former", Roles: []string{"alumni"}}}
-	mustApply(t, s, configCmd(ConfigChange{Action: ActionUpdate, Kind: KindProvider, Name: "entra", ExpectIndex: res.Index, Provider: &p2}))
-	if !cmp.Equal(roles("alice"), []string{"alumni"}) || roles("bob") != nil {
-		t.Errorf("after a rule change: alice %v bob %v", roles("alice"), roles("bob"))
-	}
-}
-
 // TestGroupWrite checks each kind of group write on a group g1 of
 // provider okta with members u1 and u2: what it does to the group and its
 // members, or the error, which changes nothing.
