@@ -19,16 +19,21 @@ type decodeCache struct {
 }
 
 // handOver puts the command the FSM is to apply for cmd, encoded as data,
-// in the cache until release is called: once the FSM applied it, or the
-// write failed.
-func (c *decodeCache) handOver(cmd *Command, data []byte) (release func(), err error) {
+// in the cache until release(data): once the FSM applied it, or the write
+// failed.
+func (c *decodeCache) handOver(cmd *Command, data []byte) error {
 	pre, err := forFSM(cmd, data)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	key := unsafe.SliceData(data)
-	c.m.Store(key, pre)
-	return func() { c.m.Delete(key) }, nil
+	c.m.Store(unsafe.SliceData(data), pre)
+	return nil
+}
+
+// release drops what handOver put in the cache for data, if the FSM did
+// not take it.
+func (c *decodeCache) release(data []byte) {
+	c.m.Delete(unsafe.SliceData(data))
 }
 
 // take returns the command a writer decoded from data, once.

@@ -198,8 +198,7 @@ func TestDecodeCache(t *testing.T) {
 	cmd := &Command{Type: CmdUserWrite, Time: time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC),
 		UserWrite: &UserWrite{Provider: "p", User: &User{ID: "u1", Provider: "p", UserName: "ada"}}}
 	data := mustMarshal(t, cmd)
-	release, err := c.handOver(cmd, data)
-	if err != nil {
+	if err := c.handOver(cmd, data); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := c.take(bytes.Clone(data)); ok {
@@ -215,13 +214,12 @@ func TestDecodeCache(t *testing.T) {
 	if _, ok := c.take(data); ok {
 		t.Error("took the same command twice: one applied again after a failed batch must be decoded afresh")
 	}
-	release()
+	c.release(data)
 
-	release, err = c.handOver(cmd, data)
-	if err != nil {
+	if err := c.handOver(cmd, data); err != nil {
 		t.Fatal(err)
 	}
-	release()
+	c.release(data)
 	if _, ok := c.take(data); ok {
 		t.Error("took a command after its writer released it")
 	}
@@ -230,7 +228,7 @@ func TestDecodeCache(t *testing.T) {
 	}
 	// A command that is not handed over is decoded by the writer; bytes
 	// that do not decode are the writer's error.
-	if _, err := c.handOver(&Command{Type: CmdSyncEvent}, []byte("{not json")); err == nil {
+	if err := c.handOver(&Command{Type: CmdSyncEvent}, []byte("{not json")); err == nil {
 		t.Error("handOver of bytes that do not decode: no error")
 	}
 }

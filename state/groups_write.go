@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -39,7 +38,12 @@ func applyGroupWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 			return err
 		}
 	}
-	return remapTxn(tx, index, cmd, w.Provider, slices.Sorted(maps.Keys(g.affected)))
+	ids := make([]string, 0, len(g.affected))
+	for uid := range g.affected {
+		ids = append(ids, uid)
+	}
+	slices.Sort(ids)
+	return remapTxn(tx, index, cmd, w.Provider, ids)
 }
 
 // groupAction is a group write being applied to the group with id, cur as

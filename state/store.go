@@ -305,11 +305,10 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		// The FSM would decode data while every writer waits: hand it the
 		// command instead, or decode it here, in parallel with the other
 		// writers.
-		release, err := s.fsm.predecoded.handOver(cmd, data)
-		if err != nil {
+		if err := s.fsm.predecoded.handOver(cmd, data); err != nil {
 			return Result{}, fmt.Errorf("encoding command: %w", err)
 		}
-		defer release()
+		defer s.fsm.predecoded.release(data)
 		start := time.Now()
 		f := s.raft.Apply(data, timeout)
 		if ackEarly {
