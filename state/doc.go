@@ -2,7 +2,8 @@
 // organizations, providers, users, groups, the sync log and meta data.
 //
 // Every change is a Command applied through one path, Store.Apply: the
-// command is appended to a Raft log (one voter by default, raft-wal on disk)
+// command is appended to a Raft log (one voter by default or a cluster of
+// nodes, raft-wal on disk)
 // and is durable before Apply returns; the FSM then applies it to memdb in
 // one transaction, all or nothing. Restarting replays the latest snapshot
 // and the log after it, so IDs, versions and timestamps survive restarts and
@@ -46,4 +47,9 @@
 // and snapcheck.go (checking the log and the snapshots at Open);
 // ackearly_*.go break durability on purpose, under a build tag, for the
 // crash test to catch.
+//
+// A cluster (package cluster provides its network): cluster.go (Options
+// Cluster: forwarding writes to the leader, consistent reads),
+// membership.go (bootstrapping, adding and removing nodes, leadership),
+// wire.go (a command's result as it travels from the leader).
 package state

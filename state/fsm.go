@@ -21,6 +21,11 @@ type fsm struct {
 	// (decodecache.go).
 	predecoded decodeCache
 
+	// applied is the index of the last log entry the FSM was handed and
+	// is done with (Raft's own AppliedIndex is set when entries are handed
+	// to the FSM, before it applies them).
+	applied atomic.Uint64
+
 	// stuck is set at the first logged command the FSM cannot apply:
 	// nothing after it is applied either, since it would be applied to
 	// a state that misses what that command did.
@@ -55,6 +60,7 @@ type fsmResult struct {
 
 // Apply implements raft.FSM.
 func (f *fsm) Apply(l *raft.Log) any {
+	defer f.applied.Store(l.Index)
 	if l.Type != raft.LogCommand {
 		return nil
 	}
@@ -147,6 +153,9 @@ func (f *fsm) commit(tx *memdb.Txn) {
 // where no writer decoded the commands: they are decoded a chunk ahead, on
 // another goroutine, while the chunk before is applied.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
+	if len(logs) > 0 {
+		defer f.applied.Store(logs[len(logs)-1].Index)
+	}
 	out := make([]any, len(logs))
 	if len(logs) <= replayChunk {
 		f.applyRun(f.decodeLogs(logs, 0, out), out)

@@ -66,6 +66,7 @@ func restoreSnapshot(f *fsm, snaps raft.SnapshotStore, dir string) (restored, er
 		}
 		if err == nil {
 			out.index, out.id = m.Index, m.ID
+			f.applied.Store(m.Index)
 			return out, nil
 		}
 		out.bad = append(out.bad, badSnapshot{m, err})

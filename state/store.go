@@ -50,6 +50,10 @@ type Store struct {
 	// snapshotOnClose: Close snapshots when more commands than this were
 	// logged since the last snapshot; so does Open when it replayed more.
 	snapshotOnClose uint64
+	// cluster is Options.Cluster; readTerm the term in which this node,
+	// leading, last made sure its commit index was its own.
+	cluster  *Cluster
+	readTerm atomic.Uint64
 	// restoredIndex is the index of the snapshot Open restored.
 	restoredIndex uint64
 	background    sync.WaitGroup
@@ -77,6 +81,10 @@ type Options struct {
 	// the log, from being handed to it to its result: its turn to be
 	// written, the write and fsync, and its application.
 	ObserveCommit func(took time.Duration)
+
+	// Cluster makes the store a node of a cluster (see Cluster); nil is a
+	// single voter.
+	Cluster *Cluster
 
 	// Recover starts a store whose data dir is damaged (see DamagedError)
 	// by discarding what is damaged and everything logged after it,
@@ -123,7 +131,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{fsm: newFSM(opts.Logger), now: opts.Now, log: opts.Logger, dir: dir, lock: lock, onFatal: opts.OnFatal,
-		observeCommit: opts.ObserveCommit, snapshotOnClose: max(opts.SnapshotThreshold/8, 1)}
+		observeCommit: opts.ObserveCommit, snapshotOnClose: max(opts.SnapshotThreshold/8, 1), cluster: opts.Cluster}
 	if err := s.open(ctx, opts); err != nil {
 		s.Close()
 		return nil, err
@@ -186,19 +194,10 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 	if err := fix.apply(w); err != nil {
 		return err
 	}
-	addr, trans := raft.NewInmemTransport(serverID)
 	conf := raftConfig(opts, hlog)
-	existing, err := raft.HasExistingState(w, w, snaps)
+	trans, err := s.bootstrap(conf, w, snaps)
 	if err != nil {
-		return fmt.Errorf("reading log: %w", err)
-	}
-	if !existing {
-		err := raft.BootstrapCluster(conf, w, w, snaps, trans, raft.Configuration{
-			Servers: []raft.Server{{ID: serverID, Address: addr, Suffrage: raft.Voter}},
-		})
-		if err != nil {
-			return fmt.Errorf("bootstrapping log: %w", err)
-		}
+		return err
 	}
 	var logs raft.LogStore = w
 	if opts.wrapLog != nil {
@@ -210,6 +209,11 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 		return fmt.Errorf("starting log: %w", err)
 	}
 	s.raft = r
+	if s.cluster != nil {
+		// A node of a cluster follows until the cluster has a leader; what
+		// it has not applied yet, it applies as the leader commits it.
+		return nil
+	}
 	if err := s.waitLeader(ctx); err != nil {
 		return err
 	}
@@ -298,32 +302,71 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		res = s.fsm.apply(s.index, data)
 		s.mu.Unlock()
 	} else {
-		var timeout time.Duration
-		if d, ok := ctx.Deadline(); ok {
-			timeout = max(time.Until(d), time.Millisecond)
+		if s.cluster != nil && !s.IsLeader() {
+			return s.forward(ctx, data)
 		}
-		// The FSM would decode data while every writer waits: hand it the
-		// command instead, or decode it here, in parallel with the other
-		// writers.
-		if err := s.fsm.predecoded.handOver(cmd, data); err != nil {
-			return Result{}, fmt.Errorf("encoding command: %w", err)
+		r, err := s.applyLocal(ctx, cmd, data)
+		if errors.Is(err, raft.ErrNotLeader) {
+			return s.forward(ctx, data) // it was not appended: safe to hand on
 		}
-		defer s.fsm.predecoded.release(data)
-		start := time.Now()
-		f := s.raft.Apply(data, timeout)
-		if ackEarly {
-			return Result{}, nil // deliberately broken: see ackearly_off.go
+		if err != nil || ackEarly {
+			return Result{}, err
 		}
-		if err := f.Error(); err != nil {
-			if failed := s.Failed(); failed != nil {
-				return Result{}, failed // says why, and that it lasts
-			}
-			return Result{}, fmt.Errorf("logging command: %w", err)
+		res = r
+	}
+	return Result{Index: res.index}, res.err
+}
+
+// applyLocal appends data to the log of this node, which leads, and
+// returns what the FSM made of it.
+func (s *Store) applyLocal(ctx context.Context, cmd *Command, data []byte) (*fsmResult, error) {
+	var timeout time.Duration
+	if d, ok := ctx.Deadline(); ok {
+		timeout = max(time.Until(d), time.Millisecond)
+	}
+	// The FSM would decode data while every writer waits: hand it the
+	// command instead, or decode it here, in parallel with the other
+	// writers.
+	if err := s.fsm.predecoded.handOver(cmd, data); err != nil {
+		return nil, fmt.Errorf("encoding command: %w", err)
+	}
+	defer s.fsm.predecoded.release(data)
+	start := time.Now()
+	f := s.raft.Apply(data, timeout)
+	if ackEarly {
+		return nil, nil // deliberately broken: see ackearly_off.go
+	}
+	if err := f.Error(); err != nil {
+		if failed := s.Failed(); failed != nil {
+			return nil, failed // says why, and that it lasts
 		}
-		if s.observeCommit != nil {
-			s.observeCommit(time.Since(start))
+		switch {
+		case errors.Is(err, raft.ErrNotLeader):
+			return nil, err
+		case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrLeadershipTransferInProgress):
+			return nil, fmt.Errorf("%w (%v)", ErrOutcomeUnknown, err)
 		}
-		res = f.Response().(*fsmResult)
+		return nil, fmt.Errorf("logging command: %w", err)
+	}
+	if s.observeCommit != nil {
+		s.observeCommit(time.Since(start))
+	}
+	return f.Response().(*fsmResult), nil
+}
+
+// ApplyEncoded applies a command that another node encoded and forwarded
+// to this one, which leads.
+func (s *Store) ApplyEncoded(ctx context.Context, data []byte) (Result, error) {
+	if err := s.Failed(); err != nil {
+		return Result{}, err
+	}
+	cmd := new(Command)
+	if err := json.Unmarshal(data, cmd); err != nil {
+		return Result{}, fmt.Errorf("decoding a forwarded command: %w", err)
+	}
+	res, err := s.applyLocal(ctx, cmd, data)
+	if err != nil {
+		return Result{}, err
 	}
 	return Result{Index: res.index}, res.err
 }

@@ -37,6 +37,10 @@ var layers = map[string]layer{
 	"reconcile/source": {never: []string{"net/http"}},
 	// Diff, plan, guard and apply, and the loop that runs them.
 	"reconcile": {may: []string{"reconcile/source", "schema", "state"}, never: []string{"net/http"}},
+	// The state as a cluster of daemons: the cluster port (Raft's traffic
+	// and the nodes' calls, mutual TLS), forwarding writes to the leader,
+	// consistent reads, bootstrapping and joining.
+	"cluster": {may: []string{"state"}, never: []string{"net/http"}},
 	// Fires the lifecycle deadlines the state holds.
 	"deadlines": {may: []string{"state"}, never: []string{"net/http"}},
 	// SCIM 2.0 over HTTP; its writes are state commands.
@@ -66,7 +70,7 @@ var layers = map[string]layer{
 var owners = map[string][]string{
 	"cuelang.org/go":                      {"schema"},
 	"github.com/hashicorp/go-memdb":       {"state"},
-	"github.com/hashicorp/raft":           {"state"},
+	"github.com/hashicorp/raft":           {"state", "cluster"},
 	"github.com/hashicorp/raft-wal":       {"state"},
 	"github.com/prometheus/client_golang": {"metrics"},
 	"github.com/spf13/cobra":              {"cmd/reconcile"},

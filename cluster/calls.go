@@ -1,0 +1,213 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/rpc"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// callTimeout bounds a call that has no deadline of its own.
+const callTimeout = 10 * time.Second
+
+// The cluster's calls, served by every node on its port (net/rpc, gob).
+// A follower forwards to the leader the writes its clients send it, and
+// asks it for the index a consistent read waits for; a starting node asks
+// the others who they are, and asks to join.
+
+// ApplyArgs is a command, encoded, that a follower forwards.
+type ApplyArgs struct{ Data []byte }
+
+// ApplyReply is its result (state.EncodeResult), or NotLeader when the
+// node called does not lead (any more): nothing was applied.
+type ApplyReply struct {
+	Result    []byte
+	NotLeader bool
+}
+
+// ReadIndexReply is the index a consistent read waits for.
+type ReadIndexReply struct {
+	Index     uint64
+	NotLeader bool
+}
+
+// InfoReply says who a node is.
+type InfoReply struct {
+	ID       string
+	Address  string
+	HasState bool   // it bootstrapped or joined a cluster
+	Leader   string // the leader's address as it knows it, "" if none
+	Applied  uint64
+	State    string // Raft's: Leader, Follower, Candidate
+	// LastContact is how long ago it last heard from the leader
+	// (0 for the leader itself), in milliseconds.
+	LastContactMillis int64
+}
+
+// JoinArgs asks a cluster to add a node as a voter.
+type JoinArgs struct {
+	ID      string
+	Address string
+}
+
+// JoinReply says whether the node was added, or where the leader is.
+type JoinReply struct {
+	Added  bool
+	Leader string
+}
+
+// Calls is the service of the cluster's calls.
+type Calls struct{ n *Node }
+
+// Apply applies a forwarded command on this node, which must lead.
+func (c *Calls) Apply(args ApplyArgs, reply *ApplyReply) error {
+	if !c.n.store.IsLeader() {
+		reply.NotLeader = true
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	res, err := c.n.store.ApplyEncoded(ctx, args.Data)
+	if errors.Is(err, raft.ErrNotLeader) {
+		reply.NotLeader = true
+		return nil
+	}
+	reply.Result = state.EncodeResult(res, err)
+	return nil
+}
+
+// ReadIndex returns the leader's commit index, once it made sure it leads.
+func (c *Calls) ReadIndex(_ struct{}, reply *ReadIndexReply) error {
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	index, err := c.n.store.LeaderReadIndex(ctx)
+	if errors.Is(err, raft.ErrNotLeader) {
+		reply.NotLeader = true
+		return nil
+	}
+	reply.Index = index
+	return err
+}
+
+// Info says who this node is.
+func (c *Calls) Info(_ struct{}, reply *InfoReply) error {
+	*reply = c.n.info()
+	return nil
+}
+
+// Join adds a node to the cluster, when this node leads.
+func (c *Calls) Join(args JoinArgs, reply *JoinReply) error {
+	if !c.n.store.IsLeader() {
+		leader, _ := c.n.store.Leader()
+		reply.Leader = string(leader)
+		return nil
+	}
+	if err := c.n.store.AddVoter(args.ID, raft.ServerAddress(args.Address)); err != nil {
+		return fmt.Errorf("adding %s at %s: %w", args.ID, args.Address, err)
+	}
+	c.n.log.Info("cluster: added a voter", "node", args.ID, "address", args.Address)
+	reply.Added = true
+	return nil
+}
+
+// clients keeps one connection of calls to each node.
+type clients struct {
+	port *Port
+	mu   sync.Mutex
+	by   map[string]*rpc.Client
+}
+
+// errNotSent says that a call could not even be sent: it did nothing.
+var errNotSent = errors.New("not sent")
+
+// call calls method on the node at addr, within ctx. An error wrapping
+// errNotSent says the call did nothing.
+func (cs *clients) call(ctx context.Context, addr, method string, args, reply any) error {
+	for attempt := 0; ; attempt++ {
+		cl, err := cs.get(ctx, addr)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errNotSent, err)
+		}
+		done := cl.Go("Calls."+method, args, reply, make(chan *rpc.Call, 1)).Done
+		select {
+		case c := <-done:
+			var se rpc.ServerError
+			if c.Error == nil || errors.As(c.Error, &se) {
+				return c.Error
+			}
+			cs.drop(addr, cl) // the connection failed: redial next time
+			if errors.Is(c.Error, rpc.ErrShutdown) {
+				// The connection had closed before the call (the node
+				// restarted): it was not sent.
+				if attempt == 0 {
+					continue
+				}
+				return fmt.Errorf("%w: %v", errNotSent, c.Error)
+			}
+			return c.Error
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (cs *clients) get(ctx context.Context, addr string) (*rpc.Client, error) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cl := cs.by[addr]; cl != nil {
+		return cl, nil
+	}
+	timeout := callTimeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = max(time.Until(d), time.Millisecond)
+	}
+	conn, err := cs.port.dial(addr, connCall, timeout)
+	if err != nil {
+		return nil, err
+	}
+	cl := rpc.NewClient(conn)
+	if cs.by == nil {
+		cs.by = make(map[string]*rpc.Client)
+	}
+	cs.by[addr] = cl
+	return cl, nil
+}
+
+func (cs *clients) drop(addr string, cl *rpc.Client) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.by[addr] == cl {
+		delete(cs.by, addr)
+	}
+	cl.Close()
+}
+
+func (cs *clients) close() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for addr, cl := range cs.by {
+		cl.Close()
+		delete(cs.by, addr)
+	}
+}
+
+// serveCalls serves the cluster's calls on ln until it closes.
+func serveCalls(ln net.Listener, n *Node) {
+	srv := rpc.NewServer()
+	if err := srv.Register(&Calls{n}); err != nil {
+		panic(err) // Calls' methods are fixed: a test covers them
+	}
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go srv.ServeConn(conn)
+	}
+}

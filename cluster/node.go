@@ -1,0 +1,192 @@
+package cluster
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// Options are a node's part in a cluster, from serve's flags.
+type Options struct {
+	ID string // --node-id
+	// Listen is the cluster port's address (--raft-listen); Advertise
+	// the address other nodes dial, Listen's when empty.
+	Listen, Advertise string
+	// TLS is the port's mutual TLS (LoadTLS); nil is plain TCP
+	// (--cluster-insecure).
+	TLS *tls.Config
+	// BootstrapExpect: a node without a state waits until it sees this
+	// many nodes without one (itself included) at Join, and then the one
+	// with the lowest id bootstraps the cluster with all of them.
+	BootstrapExpect int
+	// Join lists the cluster ports of other nodes: a node without a state
+	// asks them to add it, again and again, until one does.
+	Join   []string
+	Logger *slog.Logger
+	// LeaderWait bounds how long a write waits for a leader; 5 s by
+	// default.
+	LeaderWait time.Duration
+}
+
+// Node is this process's part in the cluster: the cluster port, Raft's
+// transport on it, and the calls the nodes make to each other.
+type Node struct {
+	opts  Options
+	port  *Port
+	trans *raft.NetworkTransport
+	store *state.Store
+	calls clients
+	log   *slog.Logger
+}
+
+// New opens the node's cluster port. Open the state with StateCluster,
+// then Start the node on it.
+func New(opts Options) (*Node, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.ID == "" {
+		return nil, errors.New("a cluster node needs an id (--node-id)")
+	}
+	if opts.LeaderWait == 0 {
+		opts.LeaderWait = 5 * time.Second
+	}
+	port, err := Listen(opts.Listen, opts.Advertise, opts.TLS, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
+	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft-net", Level: hclog.Error, Output: slogWriter{opts.Logger}})
+	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		Stream: port.StreamLayer(), MaxPool: 5, Timeout: 10 * time.Second, Logger: hlog,
+	})
+	return &Node{opts: opts, port: port, trans: trans, calls: clients{port: port}, log: opts.Logger}, nil
+}
+
+// Addr is the address other nodes dial.
+func (n *Node) Addr() raft.ServerAddress { return n.port.Addr() }
+
+// StateCluster is what state.Open needs to make the store this node.
+func (n *Node) StateCluster() *state.Cluster {
+	return &state.Cluster{ID: n.opts.ID, Transport: n.trans, Forward: n.forward, ReadIndex: n.readIndex, LeaderWait: n.opts.LeaderWait}
+}
+
+// Start serves the cluster's calls over store and, when the node has no
+// state yet, bootstraps the cluster or joins it as the options say, in
+// the background, until ctx ends.
+func (n *Node) Start(ctx context.Context, store *state.Store) {
+	n.store = store
+	go serveCalls(n.port.callListener(), n)
+	if !store.HasState() && (n.opts.BootstrapExpect > 0 || len(n.opts.Join) > 0) {
+		go n.enter(ctx)
+	}
+}
+
+// Close closes the cluster port and the connections of calls. The state
+// is closed first: Raft's transport is closed by it.
+func (n *Node) Close() error {
+	n.calls.close()
+	n.trans.Close()
+	return n.port.Close()
+}
+
+func (n *Node) info() InfoReply {
+	r := InfoReply{ID: n.opts.ID, Address: string(n.port.Addr())}
+	if n.store == nil {
+		return r
+	}
+	leader, _ := n.store.Leader()
+	r.HasState, r.Leader, r.Applied = n.store.HasState(), string(leader), n.store.AppliedIndex()
+	st := n.store.Stats()
+	r.State = st["state"]
+	if lc := n.store.LastContact(); !lc.IsZero() && !n.store.IsLeader() {
+		r.LastContactMillis = time.Since(lc).Milliseconds()
+	}
+	return r
+}
+
+// forward applies data on the leader: the state's Cluster.Forward.
+func (n *Node) forward(ctx context.Context, leader raft.ServerAddress, data []byte) (state.Result, error) {
+	ctx, cancel := n.bounded(ctx)
+	defer cancel()
+	for {
+		var reply ApplyReply
+		err := n.calls.call(ctx, string(leader), "Apply", ApplyArgs{Data: data}, &reply)
+		switch {
+		case err == nil && !reply.NotLeader:
+			return state.DecodeResult(reply.Result)
+		case err != nil && !errors.Is(err, errNotSent):
+			if ctx.Err() != nil {
+				return state.Result{}, fmt.Errorf("%w: %v", state.ErrOutcomeUnknown, err)
+			}
+			return state.Result{}, fmt.Errorf("%w: the leader %s did not answer (%v)", state.ErrOutcomeUnknown, leader, err)
+		}
+		// Nothing was applied: ask whoever leads now.
+		if leader, err = n.nextLeader(ctx); err != nil {
+			return state.Result{}, err
+		}
+	}
+}
+
+// readIndex asks the leader for the index a consistent read waits for.
+func (n *Node) readIndex(ctx context.Context, leader raft.ServerAddress) (uint64, error) {
+	ctx, cancel := n.bounded(ctx)
+	defer cancel()
+	for {
+		var reply ReadIndexReply
+		err := n.calls.call(ctx, string(leader), "ReadIndex", struct{}{}, &reply)
+		if err == nil && !reply.NotLeader {
+			return reply.Index, nil
+		}
+		if err != nil && ctx.Err() != nil {
+			return 0, fmt.Errorf("%w: %v", state.ErrNoLeader, err)
+		}
+		if leader, err = n.nextLeader(ctx); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// bounded gives ctx the leader wait as a deadline, if it has none.
+func (n *Node) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, n.opts.LeaderWait)
+}
+
+// nextLeader waits a moment and returns the leader as this node knows it
+// then: the one asked may have lost its leadership, or died.
+func (n *Node) nextLeader(ctx context.Context) (raft.ServerAddress, error) {
+	pause := time.NewTimer(20 * time.Millisecond)
+	defer pause.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return "", state.ErrNoLeader
+		case <-pause.C:
+		}
+		if leader, _ := n.store.Leader(); leader != "" {
+			return leader, nil
+		}
+		pause.Reset(20 * time.Millisecond)
+	}
+}
+
+// slogWriter hands the lines of Raft's transport to slog.
+type slogWriter struct{ log *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	line := p
+	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+		line = line[:len(line)-1]
+	}
+	w.log.Error(string(line), "component", "raft-net")
+	return len(p), nil
+}

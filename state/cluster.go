@@ -1,0 +1,197 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// Cluster makes the store one node of a cluster of stores that replicate
+// one log (package cluster provides what it needs from the network).
+// Without it, the store is a single voter on an in-memory transport, as it
+// has always been; a single voter's data dir can later be opened as a
+// cluster's first node.
+type Cluster struct {
+	// ID is this node's id in the cluster (--node-id).
+	ID string
+	// Transport carries Raft's traffic to the other nodes.
+	Transport raft.Transport
+	// Forward applies a command (encoded as Store.Apply encodes it) on
+	// the leader at leader, and returns the result as DecodeResult gives
+	// it: what Store.Apply does when this node does not lead.
+	Forward func(ctx context.Context, leader raft.ServerAddress, data []byte) (Result, error)
+	// ReadIndex asks the leader at leader for the index a consistent read
+	// must wait for (see Store.LeaderReadIndex).
+	ReadIndex func(ctx context.Context, leader raft.ServerAddress) (uint64, error)
+	// LeaderWait bounds how long a write waits for a leader while there
+	// is none, before it fails with ErrNoLeader; 5 s by default.
+	LeaderWait time.Duration
+}
+
+// ErrNoLeader is returned by writes (and consistent reads) while the
+// cluster has no leader: nothing was applied; retry later.
+var ErrNoLeader = errors.New("the cluster has no leader: nothing was applied, retry later")
+
+// ErrOutcomeUnknown is returned by a write whose leader lost its
+// leadership before the write committed: it may or may not have been
+// applied.
+var ErrOutcomeUnknown = errors.New("the leader changed while the write was in flight: it may or may not have been applied")
+
+// raftConfigFor sets a cluster node's Raft timeouts: a leader's loss is
+// noticed within a heartbeat timeout and a new one elected within an
+// election timeout, so that failover takes a second or two.
+func raftConfigFor(conf *raft.Config, c *Cluster) {
+	conf.LocalID = raft.ServerID(c.ID)
+	conf.HeartbeatTimeout = 500 * time.Millisecond
+	conf.ElectionTimeout = 500 * time.Millisecond
+	conf.LeaderLeaseTimeout = 250 * time.Millisecond
+}
+
+// IsLeader reports whether this node leads (a single voter always does).
+func (s *Store) IsLeader() bool {
+	return s.raft != nil && s.raft.State() == raft.Leader
+}
+
+// Leader returns the leader's address and id, empty while there is none.
+func (s *Store) Leader() (raft.ServerAddress, raft.ServerID) {
+	if s.raft == nil {
+		return "", ""
+	}
+	return s.raft.LeaderWithID()
+}
+
+// waitForLeader waits, up to the cluster's bound, until a leader is known.
+func (s *Store) waitForLeader(ctx context.Context) (raft.ServerAddress, error) {
+	wait := s.cluster.LeaderWait
+	if wait == 0 {
+		wait = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if addr, _ := s.raft.LeaderWithID(); addr != "" {
+			return addr, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ErrNoLeader
+		case <-tick.C:
+		}
+	}
+}
+
+// forward applies data on the leader, then waits until this node has
+// applied it too, so that a read here after the write sees it.
+func (s *Store) forward(ctx context.Context, data []byte) (Result, error) {
+	leader, err := s.waitForLeader(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := s.cluster.Forward(ctx, leader, data)
+	if res.Index > 0 {
+		if werr := s.waitApplied(ctx, res.Index); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return res, err
+}
+
+// waitApplied waits until this node's state has applied every command up
+// to log index: Raft has handed every entry up to index to the FSM, and
+// the FSM is done with the last of them that it is handed (Raft keeps its
+// no-ops and barriers from it).
+func (s *Store) waitApplied(ctx context.Context, index uint64) error {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for s.raft.AppliedIndex() < index {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for this node to apply entry %d: %w", index, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	target, err := s.lastForFSM(index)
+	if err != nil {
+		return err
+	}
+	for s.fsm.applied.Load() < target {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for this node to apply entry %d: %w", target, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// lastForFSM returns the last entry up to index that Raft hands the FSM
+// (a command or a configuration), or what the FSM already applied.
+func (s *Store) lastForFSM(index uint64) (uint64, error) {
+	done := s.fsm.applied.Load()
+	for i := index; i > done; i-- {
+		var l raft.Log
+		if err := s.wal.GetLog(i, &l); err != nil {
+			return done, nil // compacted: the snapshot holds it
+		}
+		if l.Type == raft.LogCommand || l.Type == raft.LogConfiguration {
+			return i, nil
+		}
+	}
+	return done, nil
+}
+
+// LeaderReadIndex is the leader's half of a consistent read: it checks
+// that it still leads (a round of heartbeats) and returns its commit
+// index, which a read anywhere must wait for.
+func (s *Store) LeaderReadIndex(ctx context.Context) (uint64, error) {
+	if s.raft == nil {
+		return s.index, nil
+	}
+	if s.raft.State() != raft.Leader {
+		return 0, raft.ErrNotLeader
+	}
+	// A new leader's commit index may lag the old leader's until it has
+	// committed an entry of its own term: a barrier, once a term.
+	if term := s.raft.CurrentTerm(); s.readTerm.Load() != term {
+		if err := s.raft.Barrier(0).Error(); err != nil {
+			return 0, fmt.Errorf("%w: %v", ErrNoLeader, err)
+		}
+		s.readTerm.Store(term)
+	}
+	index := s.raft.CommitIndex()
+	if err := s.raft.VerifyLeader().Error(); err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrNoLeader, err)
+	}
+	return index, nil
+}
+
+// Consistent waits until this node's state holds every write acknowledged
+// anywhere in the cluster before the call: on the leader once it has
+// checked that it still leads, on a follower once it has applied the
+// leader's commit index. A single voter is always consistent.
+func (s *Store) Consistent(ctx context.Context) error {
+	if s.cluster == nil || s.raft == nil {
+		return nil
+	}
+	var index uint64
+	var err error
+	if s.raft.State() == raft.Leader {
+		index, err = s.LeaderReadIndex(ctx)
+	}
+	if s.raft.State() != raft.Leader || errors.Is(err, raft.ErrNotLeader) {
+		leader, lerr := s.waitForLeader(ctx)
+		if lerr != nil {
+			return lerr
+		}
+		index, err = s.cluster.ReadIndex(ctx, leader)
+	}
+	if err != nil {
+		return err
+	}
+	return s.waitApplied(ctx, index)
+}
