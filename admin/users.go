@@ -332,7 +332,11 @@ func writeStateError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusConflict, fmt.Sprintf("userName %q is already taken by %s", conflict.Value, owner))
 	case errors.As(err, &stale):
 		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, state.ErrOutcomeUnknown):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "the change may or may not have been stored: "+err.Error())
 	default:
+		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, "the change could not be stored; nothing was changed: "+err.Error())
 	}
 }

@@ -62,6 +62,9 @@ type JoinReply struct {
 	Leader string
 }
 
+// TriggerReply says whether the node called leads, and ran its loop.
+type TriggerReply struct{ NotLeader bool }
+
 // Calls is the service of the cluster's calls.
 type Calls struct{ n *Node }
 
@@ -93,6 +96,18 @@ func (c *Calls) ReadIndex(_ struct{}, reply *ReadIndexReply) error {
 	}
 	reply.Index = index
 	return err
+}
+
+// Trigger runs the config loop of this node, which must lead.
+func (c *Calls) Trigger(_ struct{}, reply *TriggerReply) error {
+	if !c.n.store.IsLeader() {
+		reply.NotLeader = true
+		return nil
+	}
+	if c.n.trigger != nil {
+		c.n.trigger()
+	}
+	return nil
 }
 
 // Info says who this node is.

@@ -53,7 +53,7 @@ func (tn *testNode) open(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	tn.store, tn.stop = s, cancel
-	tn.node.Start(ctx, s)
+	tn.node.Start(ctx, s, nil)
 }
 
 func (tn *testNode) close() {

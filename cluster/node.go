@@ -44,6 +44,8 @@ type Node struct {
 	store *state.Store
 	calls clients
 	log   *slog.Logger
+	// trigger runs the config loop of this node, when it leads.
+	trigger func()
 }
 
 // New opens the node's cluster port. Open the state with StateCluster,
@@ -79,9 +81,10 @@ func (n *Node) StateCluster() *state.Cluster {
 
 // Start serves the cluster's calls over store and, when the node has no
 // state yet, bootstraps the cluster or joins it as the options say, in
-// the background, until ctx ends.
-func (n *Node) Start(ctx context.Context, store *state.Store) {
-	n.store = store
+// the background, until ctx ends. trigger runs this node's config loop
+// (see TriggerLeader).
+func (n *Node) Start(ctx context.Context, store *state.Store, trigger func()) {
+	n.store, n.trigger = store, trigger
 	go serveCalls(n.port.callListener(), n)
 	if !store.HasState() && (n.opts.BootstrapExpect > 0 || len(n.opts.Join) > 0) {
 		go n.enter(ctx)
@@ -109,6 +112,25 @@ func (n *Node) info() InfoReply {
 		r.LastContactMillis = time.Since(lc).Milliseconds()
 	}
 	return r
+}
+
+// TriggerLeader asks the leader to run its config loop now: a webhook or
+// a change of the directory that reached a follower.
+func (n *Node) TriggerLeader(ctx context.Context) error {
+	for {
+		leader, err := n.nextLeader(ctx)
+		if err != nil {
+			return err
+		}
+		var reply TriggerReply
+		err = n.calls.call(ctx, string(leader), "Trigger", struct{}{}, &reply)
+		if err == nil && !reply.NotLeader {
+			return nil
+		}
+		if err != nil && !errors.Is(err, errNotSent) {
+			return err
+		}
+	}
 }
 
 // forward applies data on the leader: the state's Cluster.Forward.

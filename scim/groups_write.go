@@ -111,7 +111,7 @@ func (s *Server) writeGroup(r *request, build func(v *state.View) (*groupChange,
 			continue
 		default:
 			s.log.Error("scim: writing a group", "provider", r.provider.Name, "err", applyErr)
-			return nil, protocol.Errorf(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
+			return nil, storeUnavailable(applyErr)
 		}
 	}
 	return nil, protocol.Errorf(http.StatusConflict, "", "the group kept changing while this request was applied; retry")

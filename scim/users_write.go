@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/reconcile-dev/reconcile/internal/jsonscan"
 	"github.com/reconcile-dev/reconcile/scim/protocol"
@@ -61,10 +62,25 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 			return nil, protocol.Errorf(http.StatusConflict, "", "%s", refused.Refusals[0].Message)
 		default:
 			s.log.Error("scim: writing a user", "provider", r.provider.Name, "err", applyErr)
-			return nil, protocol.Errorf(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
+			return nil, storeUnavailable(applyErr)
 		}
 	}
 	return nil, protocol.Errorf(http.StatusConflict, "", "the user kept changing while this request was applied; retry")
+}
+
+// storeUnavailable is the 503 of a write the state did not take: nothing was
+// changed, unless the cluster's leader changed while the write was in
+// flight, when it may have been.
+func storeUnavailable(err error) *protocol.Error {
+	e := protocol.Errorf(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
+	switch {
+	case errors.Is(err, state.ErrNoLeader):
+		e.Detail = "the cluster has no leader now; nothing was changed, retry later"
+	case errors.Is(err, state.ErrOutcomeUnknown):
+		e.Detail = "the cluster's leader changed while the change was stored: it may or may not have been made; read the resource before retrying"
+	}
+	e.RetryAfter = time.Second
+	return e
 }
 
 func conflictError(owner, provider, userName string) *protocol.Error {

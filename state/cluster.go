@@ -195,3 +195,22 @@ func (s *Store) Consistent(ctx context.Context) error {
 	}
 	return s.waitApplied(ctx, index)
 }
+
+// Ready reports why this node should not take requests, or nil: its state
+// cannot be written, or, in a cluster, it knows no leader or has not
+// applied what it knows to be committed.
+func (s *Store) Ready() error {
+	if err := s.Failed(); err != nil {
+		return err
+	}
+	if s.cluster == nil || s.raft == nil {
+		return nil
+	}
+	if leader, _ := s.raft.LeaderWithID(); leader == "" {
+		return ErrNoLeader
+	}
+	if commit, applied := s.raft.CommitIndex(), s.raft.AppliedIndex(); applied < commit {
+		return fmt.Errorf("catching up: applied %d of %d committed log entries", applied, commit)
+	}
+	return nil
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reconcile-dev/reconcile/admin"
+	"github.com/reconcile-dev/reconcile/cluster"
 	"github.com/reconcile-dev/reconcile/deadlines"
 	"github.com/reconcile-dev/reconcile/internal/gcheadroom"
 	"github.com/reconcile-dev/reconcile/metrics"
@@ -41,6 +42,7 @@ type daemon struct {
 
 	metrics *metrics.Metrics
 	store   *state.Store
+	node    *cluster.Node    // nil for a single node
 	src     reconcile.Source // nil when the config is pushed
 	info    admin.SourceInfo
 	loop    *reconcile.Loop
@@ -94,22 +96,51 @@ func (d *daemon) start(h http.Handler) *http.Server {
 	return srv
 }
 
-// openState opens the state of the data dir, observed by the metrics.
+// openState opens the state of the data dir, observed by the metrics; as
+// a node of a cluster, it also opens the cluster port and starts the node,
+// which bootstraps or joins the cluster when it has no state yet.
 func (d *daemon) openState(ctx context.Context) error {
 	gcheadroom.Keep(ctx, uint64(d.f.gcHeadroomMiB)<<20, d.log, nil)
 	d.metrics = metrics.New()
-	store, err := state.Open(ctx, d.f.df.path(), state.Options{Logger: d.log, OnFatal: func(err error) {
+	opts := state.Options{Logger: d.log, OnFatal: func(err error) {
 		// An fsync error: carrying on could acknowledge writes that are
 		// not on disk. Stop; a restart recovers what is.
 		d.log.Error("stopping: the state can no longer be trusted to be durable", "err", err)
 		os.Exit(3)
-	}, ObserveAppend: d.metrics.ObserveLogAppend, ObserveCommit: d.metrics.ObserveLogCommit, Recover: d.f.recoverDamaged})
+	}, ObserveAppend: d.metrics.ObserveLogAppend, ObserveCommit: d.metrics.ObserveLogCommit, Recover: d.f.recoverDamaged}
+	if d.f.cl.enabled() {
+		copts, err := d.f.cl.options()
+		if err != nil {
+			return err
+		}
+		copts.Logger = d.log
+		if d.node, err = cluster.New(copts); err != nil {
+			return err
+		}
+		opts.Cluster = d.node.StateCluster()
+	}
+	store, err := state.Open(ctx, d.f.df.path(), opts)
 	if err != nil {
+		if d.node != nil {
+			d.node.Close()
+		}
 		return fmt.Errorf("opening state: %w", err)
 	}
 	d.store = store
+	if d.node != nil {
+		d.node.Start(ctx, store, d.triggerHere)
+		d.log.Info("cluster node started", "node", d.f.cl.nodeID, "clusterPort", d.node.Addr(), "hasState", store.HasState())
+	}
 	d.log.Info("state opened", "dataDir", d.f.df.path(), "users", store.View().CountUsers())
 	return nil
+}
+
+// closeState closes the state, then the cluster port.
+func (d *daemon) closeState() {
+	d.store.Close()
+	if d.node != nil {
+		d.node.Close()
+	}
 }
 
 // follow makes the loop that keeps the state following the config, and
@@ -132,7 +163,7 @@ func (d *daemon) follow(ctx context.Context, onApply func(*reconcile.Plan, *reco
 	if d.f.git.url == "" {
 		d.loop.Interval = 0
 	}
-	if src != nil {
+	if src != nil && d.store.IsLeader() {
 		d.loop.RunOnce(ctx)
 	}
 	return nil
@@ -155,21 +186,87 @@ func makeSource(f *serveFlags) (reconcile.Source, admin.SourceInfo, string, erro
 	return g, info, strings.Trim(g.Path, "/"), nil
 }
 
-// runBackground runs the lifecycle's timers and the loop until ctx is
-// done; the function it returns waits for both to stop.
+// runBackground runs, while this node leads (a single node always does),
+// the lifecycle's timers and the loop, which must run once in a cluster;
+// a new leader takes over from the replicated state. The function it
+// returns waits for them to stop once ctx is done.
 func (d *daemon) runBackground(ctx context.Context) (wait func()) {
 	done := make(chan struct{})
 	go func() {
-		defer func() { done <- struct{}{} }()
+		defer close(done)
+		var stop context.CancelFunc
+		var running chan struct{}
+		terms := 0 // times this node came to lead
+		d.store.Leading(ctx, func(leading bool) {
+			if !leading {
+				if stop != nil {
+					stop()
+					<-running
+					stop = nil
+					d.log.Info("not leading: the config loop and the deadlines stop here")
+				}
+				return
+			}
+			var lctx context.Context
+			lctx, stop = context.WithCancel(ctx)
+			running = make(chan struct{})
+			d.log.Info("leading: the config loop and the deadlines run here")
+			terms++
+			catchUp := terms > 1
+			go func() {
+				defer close(running)
+				d.runLeading(lctx, catchUp)
+			}()
+		})
+	}()
+	return func() { <-done }
+}
+
+// runLeading runs the deadlines' timers and the config loop until ctx is
+// done. catchUp runs the loop at once: a node that comes to lead again
+// may have missed revisions while it followed (the loop itself runs at
+// once only at its first start).
+func (d *daemon) runLeading(ctx context.Context, catchUp bool) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
 		deadlines.New(d.store, d.log, nil).Run(ctx)
 	}()
-	go func() {
-		defer func() { done <- struct{}{} }()
-		if d.src != nil {
-			d.loop.Run(ctx)
+	if d.src != nil {
+		if catchUp {
+			d.loop.Trigger()
 		}
-	}()
-	return func() { <-done; <-done }
+		d.loop.Run(ctx)
+	}
+	<-done
+}
+
+// trigger asks the config loop to run now: here when this node leads,
+// else on the leader.
+func (d *daemon) trigger() {
+	if d.node == nil || d.store.IsLeader() {
+		d.triggerHere()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.node.TriggerLeader(ctx); err != nil {
+		d.log.Warn("could not ask the leader to run the config loop", "err", err)
+	}
+}
+
+// leaderLoop is the config loop as the admin API sees it: its trigger
+// (the git webhook) reaches the leader's loop.
+type leaderLoop struct{ d *daemon }
+
+func (l leaderLoop) Status() reconcile.Status { return l.d.loop.Status() }
+func (l leaderLoop) Trigger()                 { l.d.trigger() }
+
+// triggerHere asks this node's config loop to run now.
+func (d *daemon) triggerHere() {
+	if d.loop != nil {
+		d.loop.Trigger()
+	}
 }
 
 // watch runs the loop when the directory it follows changes.
@@ -183,7 +280,7 @@ func (d *daemon) watch(ctx context.Context) error {
 	}
 	go func() {
 		for range changes {
-			d.loop.Trigger()
+			d.trigger()
 		}
 	}()
 	return nil
@@ -196,16 +293,16 @@ func (d *daemon) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	d.scim = scim.New(d.store, scim.Options{Logger: d.log, ExternalURL: d.f.externalURL, MaxBodyBytes: d.f.maxBody,
 		Observe: d.metrics.ObserveSCIM, ObserveRejected: d.metrics.ObserveSCIMRejected})
-	mux.Handle(scim.Prefix, d.scim)
-	mux.Handle("/api/v1/", admin.New(d.store, admin.Options{Logger: d.log, Token: d.keys.admin, PlanToken: d.keys.plan,
-		Loop: d.loop, Source: d.info, Drift: d.f.drift, Secrets: reconcile.OSSecrets, WebhookSecret: d.keys.webhook,
-	}))
+	mux.Handle(scim.Prefix, d.consistentReads(d.scim, true))
+	mux.Handle("/api/v1/", d.consistentReads(admin.New(d.store, admin.Options{Logger: d.log, Token: d.keys.admin, PlanToken: d.keys.plan,
+		Loop: leaderLoop{d}, Source: d.info, Drift: d.f.drift, Secrets: reconcile.OSSecrets, WebhookSecret: d.keys.webhook,
+	}), false))
 	if d.metricsLn == nil {
 		mux.Handle("GET /metrics", d.metricsHandler())
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := d.store.Failed(); err != nil {
+		if err := d.store.Ready(); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}

@@ -30,6 +30,7 @@ type serveFlags struct {
 	push             bool
 	gcHeadroomMiB    int
 	recoverDamaged   bool
+	cl               clusterFlags
 }
 
 func (c *cli) serveCmd() *cobra.Command {
@@ -111,6 +112,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.metricsListen, "metrics-listen", "", "serve /metrics on this address only, not on --listen (e.g. 10.0.0.5:9090, for Prometheus)")
 	fl.StringVar(&f.metricsTokenFile, "metrics-token-file", "", "file holding a bearer token that /metrics requires (or set RECONCILE_METRICS_TOKEN)")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go's /debug/pprof profiles on this loopback address (e.g. 127.0.0.1:6060)")
+	f.cl.register(cmd)
 	fl.BoolVar(&f.recoverDamaged, "recover-damaged-state", false, "start on a damaged data dir by discarding the damaged log entries or snapshot and everything logged after them (logged at ERROR); without it the daemon refuses to start on one")
 }
 
@@ -134,7 +136,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	if err := d.openState(ctx); err != nil {
 		return err
 	}
-	defer d.store.Close()
+	defer d.closeState()
 	g.starting("applying the config")
 	if err := d.follow(ctx, c.printApplied); err != nil {
 		return err

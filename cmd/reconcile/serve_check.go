@@ -30,6 +30,9 @@ func (f *serveFlags) check(cmd *cobra.Command) error {
 	if f.gcHeadroomMiB < 0 || f.gcHeadroomMiB > 1<<20 {
 		return usageErrorf("--gc-headroom-mib is %d: give 0 to %d MiB", f.gcHeadroomMiB, 1<<20)
 	}
+	if err := f.cl.check(); err != nil {
+		return err
+	}
 	return f.df.check(cmd)
 }
 

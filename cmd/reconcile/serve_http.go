@@ -2,11 +2,13 @@ package main
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"time"
 )
 
@@ -62,4 +64,39 @@ func serveDebug(addr string) error {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	go (&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
 	return nil
+}
+
+// consistentReads makes every read that h serves see every write
+// acknowledged before it, on any node of a cluster (a client that wrote
+// through another node reads its write here): on a follower, the read
+// waits until this node has applied the leader's commit index. A single
+// node serves reads as they are. While the cluster has no leader, reads
+// get 503 with Retry-After, as writes do.
+func (d *daemon) consistentReads(h http.Handler, scimErrors bool) http.Handler {
+	if d.node == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || strings.HasSuffix(r.URL.Path, "/.search") {
+			if err := d.store.Consistent(r.Context()); err != nil {
+				unavailable(w, scimErrors, "1", "this node cannot serve a consistent read now: "+err.Error())
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// unavailable answers 503 with Retry-After, as a SCIM error or as text.
+func unavailable(w http.ResponseWriter, scimError bool, retryAfter, msg string) {
+	w.Header().Set("Retry-After", retryAfter)
+	if !scimError {
+		http.Error(w, msg, http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/scim+json")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	json.NewEncoder(w).Encode(map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"}, "status": "503", "detail": msg,
+	})
 }

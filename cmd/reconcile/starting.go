@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -48,14 +47,8 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok") // alive, if not ready
 		return
 	case strings.HasPrefix(r.URL.Path, scim.Prefix):
-		w.Header().Set("Content-Type", "application/scim+json")
-		w.Header().Set("Retry-After", startRetryAfter)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		json.NewEncoder(w).Encode(map[string]any{
-			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:Error"}, "status": "503", "detail": why,
-		})
+		unavailable(w, true, startRetryAfter, why)
 		return
 	}
-	w.Header().Set("Retry-After", startRetryAfter)
-	http.Error(w, "not ready: "+why, http.StatusServiceUnavailable)
+	unavailable(w, false, startRetryAfter, "not ready: "+why)
 }
