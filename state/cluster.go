@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -26,6 +27,11 @@ type Cluster struct {
 	// ReadIndex asks the leader at leader for the index a consistent read
 	// must wait for (see Store.LeaderReadIndex).
 	ReadIndex func(ctx context.Context, leader raft.ServerAddress) (uint64, error)
+	// Restore sends the state of a snapshot archive this node checked to
+	// the leader at leader, which restores it (Store.RestoreState):
+	// RestoreSnapshot on a node that does not lead. state opens the
+	// state, info.Size bytes, as often as it is sent.
+	Restore func(ctx context.Context, leader raft.ServerAddress, info SnapshotInfo, state func() (io.ReadCloser, error), by string) (RestoreResult, error)
 	// LeaderWait bounds how long a write waits for a leader while there
 	// is none, before it fails with ErrNoLeader; 5 s by default.
 	LeaderWait time.Duration

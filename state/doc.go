@@ -52,4 +52,9 @@
 // Cluster: forwarding writes to the leader, consistent reads),
 // membership.go (bootstrapping, adding and removing nodes, leadership),
 // wire.go (a command's result as it travels from the leader).
+//
+// Backup and restore: archive.go (the snapshot archive's format, a tar
+// with a SHA256SUMS), backup.go (taking a snapshot of the running state
+// for a backup), restore.go (restoring one into the running cluster or
+// into an empty data dir).
 package state

@@ -15,8 +15,16 @@ import (
 const damagedDir = "damaged"
 
 // removeSnapshotTemps removes the snapshots that were being written when
-// the process was killed: Raft skips them but never removes them.
+// the process was killed: Raft skips them but never removes them; and the
+// archives a restore was reading then.
 func removeSnapshotTemps(dir string, log *slog.Logger) error {
+	restores, _ := filepath.Glob(filepath.Join(dir, snapDir, restoreTemp))
+	for _, r := range restores {
+		if err := os.Remove(r); err != nil {
+			return fmt.Errorf("removing an unfinished restore: %w", err)
+		}
+		log.Info("state: removed the state of a restore left unfinished by a crash", "file", r)
+	}
 	snapsDir := filepath.Join(dir, snapDir, "snapshots")
 	entries, err := os.ReadDir(snapsDir)
 	if os.IsNotExist(err) {

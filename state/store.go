@@ -424,8 +424,7 @@ func (s *Store) closeLog() error {
 // snapshotIfBehind takes a snapshot when more than behind commands were
 // logged since the last one.
 func (s *Store) snapshotIfBehind(behind uint64, when string) {
-	last, _ := strconv.ParseUint(s.raft.Stats()["last_snapshot_index"], 10, 64)
-	if s.raft.AppliedIndex() <= last+behind {
+	if s.raft.AppliedIndex() <= s.lastSnapshotIndex()+behind {
 		return
 	}
 	start := time.Now()
@@ -434,6 +433,12 @@ func (s *Store) snapshotIfBehind(behind uint64, when string) {
 		return
 	}
 	s.log.Info("snapshot taken "+when, "index", s.raft.AppliedIndex(), "took", time.Since(start).Round(time.Millisecond))
+}
+
+// lastSnapshotIndex is the log index of the latest snapshot.
+func (s *Store) lastSnapshotIndex() uint64 {
+	last, _ := strconv.ParseUint(s.raft.Stats()["last_snapshot_index"], 10, 64)
+	return last
 }
 
 // slogWriter forwards the log lines of Raft and the WAL to slog.
