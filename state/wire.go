@@ -7,8 +7,9 @@ import (
 
 // A command's result travels from the leader to the node a client called
 // (see Cluster.Forward). Its error keeps the type that callers branch on
-// (a 409 for a ConflictError, a 412 for a StaleError...): EncodeResult and
-// DecodeResult carry it.
+// (a 409 for a ConflictError, a 412 for a StaleError, a 503 that says
+// whether a write may have been made...): EncodeResult and DecodeResult
+// carry it, and EncodeRestore and DecodeRestore a restore's.
 
 // wireResult is a result as it travels.
 type wireResult struct {
@@ -23,21 +24,16 @@ type wireError struct {
 	Conflict    *ConflictError `json:"conflict,omitempty"`
 	NotFound    *NotFoundError `json:"notFound,omitempty"`
 	Unavailable bool           `json:"unavailable,omitempty"`
+	// The errors a client is told apart by (SCIM's 503 says whether the
+	// write may have been made).
+	NoLeader       bool `json:"noLeader,omitempty"`
+	OutcomeUnknown bool `json:"outcomeUnknown,omitempty"`
+	BadSnapshot    bool `json:"badSnapshot,omitempty"`
 }
 
 // EncodeResult encodes a command's result on the leader.
 func EncodeResult(res Result, err error) []byte {
-	w := wireResult{Index: res.Index}
-	if err != nil {
-		we := &wireError{Message: err.Error()}
-		errors.As(err, &we.Stale)
-		errors.As(err, &we.Refused)
-		errors.As(err, &we.Conflict)
-		errors.As(err, &we.NotFound)
-		we.Unavailable = errors.Is(err, ErrUnavailable)
-		w.Err = we
-	}
-	b, _ := json.Marshal(w) // of plain structs: cannot fail
+	b, _ := json.Marshal(wireResult{Index: res.Index, Err: encodeError(err)}) // of plain structs: cannot fail
 	return b
 }
 
@@ -48,23 +44,69 @@ func DecodeResult(b []byte) (Result, error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return Result{}, errors.New("the leader's answer does not decode: " + err.Error())
 	}
-	res := Result{Index: w.Index}
-	e := w.Err
+	return Result{Index: w.Index}, w.Err.decode()
+}
+
+// wireRestore is a restore's result as it travels.
+type wireRestore struct {
+	Result RestoreResult `json:"result"`
+	Err    *wireError    `json:"err,omitempty"`
+}
+
+// EncodeRestore encodes a restore's result on the leader (see
+// Cluster.Restore).
+func EncodeRestore(res RestoreResult, err error) []byte {
+	b, _ := json.Marshal(wireRestore{Result: res, Err: encodeError(err)})
+	return b
+}
+
+// DecodeRestore decodes what EncodeRestore encoded.
+func DecodeRestore(b []byte) (RestoreResult, error) {
+	var w wireRestore
+	if err := json.Unmarshal(b, &w); err != nil {
+		return RestoreResult{}, errors.New("the leader's answer does not decode: " + err.Error())
+	}
+	return w.Result, w.Err.decode()
+}
+
+func encodeError(err error) *wireError {
+	if err == nil {
+		return nil
+	}
+	we := &wireError{Message: err.Error()}
+	errors.As(err, &we.Stale)
+	errors.As(err, &we.Refused)
+	errors.As(err, &we.Conflict)
+	errors.As(err, &we.NotFound)
+	we.Unavailable = errors.Is(err, ErrUnavailable)
+	we.NoLeader = errors.Is(err, ErrNoLeader)
+	we.OutcomeUnknown = errors.Is(err, ErrOutcomeUnknown)
+	we.BadSnapshot = errors.Is(err, ErrBadSnapshot)
+	return we
+}
+
+func (e *wireError) decode() error {
 	switch {
 	case e == nil:
-		return res, nil
+		return nil
 	case e.Stale != nil:
-		return res, e.Stale
+		return e.Stale
 	case e.Refused != nil:
-		return res, e.Refused
+		return e.Refused
 	case e.Conflict != nil:
-		return res, e.Conflict
+		return e.Conflict
 	case e.NotFound != nil:
-		return res, e.NotFound
+		return e.NotFound
 	case e.Unavailable:
-		return res, &leaderError{msg: e.Message, is: ErrUnavailable}
+		return &leaderError{msg: e.Message, is: ErrUnavailable}
+	case e.NoLeader:
+		return &leaderError{msg: e.Message, is: ErrNoLeader}
+	case e.OutcomeUnknown:
+		return &leaderError{msg: e.Message, is: ErrOutcomeUnknown}
+	case e.BadSnapshot:
+		return &leaderError{msg: e.Message, is: ErrBadSnapshot}
 	}
-	return res, &leaderError{msg: e.Message}
+	return &leaderError{msg: e.Message}
 }
 
 // leaderError is an error the leader answered with, by its message.
