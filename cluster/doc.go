@@ -1,8 +1,9 @@
 // Package cluster makes the state a cluster of daemons on hashicorp/raft:
 // the cluster's TCP port (Raft's traffic and the cluster's own calls on
 // one listener, under mutual TLS), forwarding a write that reaches a
-// follower to the leader, the index a consistent read waits for, and how
-// nodes bootstrap and join.
+// follower to the leader, the index a consistent read waits for, a
+// snapshot restore sent to the leader (restore.go), and how nodes
+// bootstrap and join.
 //
 // The state (package state) knows nothing of the network: it is given a
 // raft.Transport and a function that forwards a command to the leader.

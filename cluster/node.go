@@ -76,7 +76,8 @@ func (n *Node) Addr() raft.ServerAddress { return n.port.Addr() }
 
 // StateCluster is what state.Open needs to make the store this node.
 func (n *Node) StateCluster() *state.Cluster {
-	return &state.Cluster{ID: n.opts.ID, Transport: n.trans, Forward: n.forward, ReadIndex: n.readIndex, LeaderWait: n.opts.LeaderWait}
+	return &state.Cluster{ID: n.opts.ID, Transport: n.trans, Forward: n.forward, ReadIndex: n.readIndex, Restore: n.restore,
+		LeaderWait: n.opts.LeaderWait}
 }
 
 // Start serves the cluster's calls over store and, when the node has no
@@ -86,6 +87,7 @@ func (n *Node) StateCluster() *state.Cluster {
 func (n *Node) Start(ctx context.Context, store *state.Store, trigger func()) {
 	n.store, n.trigger = store, trigger
 	go serveCalls(n.port.callListener(), n)
+	go serveRestores(n.port.restoreListener(), n)
 	if !store.HasState() && (n.opts.BootstrapExpect > 0 || len(n.opts.Join) > 0) {
 		go n.enter(ctx)
 	}

@@ -15,8 +15,9 @@ import (
 
 // What a connection to the cluster's port carries: its first byte says.
 const (
-	connRaft byte = 'R' // Raft's RPCs
-	connCall byte = 'C' // the cluster's calls (rpc.go)
+	connRaft    byte = 'R' // Raft's RPCs
+	connCall    byte = 'C' // the cluster's calls (calls.go)
+	connRestore byte = 'S' // a snapshot's state sent to the leader (restore.go)
 )
 
 // handshakeTimeout bounds a new connection's TLS handshake and first byte.
@@ -30,10 +31,11 @@ type Port struct {
 	advertise raft.ServerAddress
 	log       *slog.Logger
 
-	raft  chan net.Conn
-	calls chan net.Conn
-	done  chan struct{}
-	once  sync.Once
+	raft     chan net.Conn
+	calls    chan net.Conn
+	restores chan net.Conn
+	done     chan struct{}
+	once     sync.Once
 
 	mu   sync.Mutex
 	open map[net.Conn]bool // handed out, closed with the port
@@ -64,7 +66,7 @@ func Listen(addr, advertise string, tlsConfig *tls.Config, log *slog.Logger) (*P
 	}
 	p := &Port{
 		ln: ln, tls: tlsConfig, advertise: raft.ServerAddress(advertise), log: log,
-		raft: make(chan net.Conn), calls: make(chan net.Conn), done: make(chan struct{}),
+		raft: make(chan net.Conn), calls: make(chan net.Conn), restores: make(chan net.Conn), done: make(chan struct{}),
 	}
 	go p.accept()
 	return p, nil
@@ -167,6 +169,8 @@ func (p *Port) route(conn net.Conn) {
 	case connRaft:
 	case connCall:
 		to = p.calls
+	case connRestore:
+		to = p.restores
 	default:
 		p.log.Warn("cluster: refused a connection of an unknown kind", "remote", conn.RemoteAddr().String(), "kind", kind[0])
 		conn.Close()
@@ -238,5 +242,8 @@ func (l raftLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Con
 // StreamLayer returns the port as Raft's network transport sees it.
 func (p *Port) StreamLayer() raft.StreamLayer { return raftLayer{listener{p, p.raft}} }
 
-// calls returns the listener of the cluster's calls.
+// callListener returns the listener of the cluster's calls.
 func (p *Port) callListener() net.Listener { return listener{p, p.calls} }
+
+// restoreListener returns the listener of the restores sent to this node.
+func (p *Port) restoreListener() net.Listener { return listener{p, p.restores} }

@@ -45,6 +45,7 @@ func (s *Store) RestoreSnapshot(ctx context.Context, r io.Reader, by string) (Re
 	if s.raft == nil {
 		return RestoreResult{}, errNoDisk
 	}
+	by = s.onNode(by)
 	sp, err := spoolArchive(s.tempDir(), r)
 	if err != nil {
 		return RestoreResult{}, err
@@ -69,7 +70,8 @@ func (s *Store) RestoreSnapshot(ctx context.Context, r io.Reader, by string) (Re
 // RestoreState is the leader's part of a restore that another node sent
 // it (Cluster.Restore): the state of an archive that node checked,
 // info.Size bytes read from r, whose SHA-256 must be info.SHA256. It is
-// checked again here, then restored as RestoreSnapshot does. A node that
+// checked again here, then restored as RestoreSnapshot does; by says who
+// asked, and on which node. A node that
 // does not lead (any more) gets raft.ErrNotLeader, and nothing changed.
 func (s *Store) RestoreState(ctx context.Context, info SnapshotInfo, r io.Reader, by string) (RestoreResult, error) {
 	if s.raft == nil {
@@ -138,7 +140,7 @@ func (s *Store) restoreInto(ctx context.Context, r io.Reader, by string) (Restor
 		return RestoreResult{}, err
 	}
 	defer sp.remove()
-	return s.restoreLocal(ctx, sp, by)
+	return s.restoreLocal(ctx, sp, s.onNode(by))
 }
 
 // checkEmptyDir says whether dir exists, and refuses it unless it is an
@@ -161,7 +163,8 @@ func checkEmptyDir(dir string) (existed bool, err error) {
 	return true, nil
 }
 
-// restoreLocal restores a spooled state on this node, which must lead.
+// restoreLocal restores a spooled state on this node, which must lead;
+// by says who asked, and on which node.
 func (s *Store) restoreLocal(ctx context.Context, sp *spooled, by string) (RestoreResult, error) {
 	if err := s.Failed(); err != nil {
 		return RestoreResult{}, err
@@ -193,7 +196,7 @@ func (s *Store) restoreLocal(ctx context.Context, sp *spooled, by string) (Resto
 	}
 	ev := &SyncEvent{Source: SourceAdmin, Action: "snapshot.restore", Outcome: OutcomeOK, Detail: fmt.Sprintf(
 		"snapshot restored %s at index %d: the snapshot of index %d, term %d, taken %s (%d bytes, sha256 %s)",
-		s.onNode(by), res.Index, sp.info.Index, sp.info.Term, taken, sp.info.Size, sp.info.SHA256)}
+		by, res.Index, sp.info.Index, sp.info.Term, taken, sp.info.Size, sp.info.SHA256)}
 	if _, err := s.Apply(ctx, &Command{Type: CmdSyncEvent, SyncEvent: ev}); err != nil {
 		return res, fmt.Errorf("the snapshot was restored at index %d, but recording it in the sync log failed: %w", res.Index, err)
 	}
