@@ -45,6 +45,9 @@ type Options struct {
 	// WebhookSecret signs the git webhook's push events; with none, or
 	// no Loop, the webhook answers 404.
 	WebhookSecret string
+	// Snapshots saves and restores the state (GET and PUT
+	// /api/v1/snapshot, admin token only); with none, they answer 404.
+	Snapshots Snapshots
 }
 
 // API serves /api/v1/.
@@ -83,6 +86,10 @@ func New(store Store, opts Options) *API {
 	a.mux.HandleFunc("PATCH /api/v1/providers/{name}", a.editConfig(state.KindProvider))
 	a.mux.HandleFunc("POST /api/v1/plan", a.remote(false))
 	a.mux.HandleFunc("POST /api/v1/apply", a.remote(true))
+	if opts.Snapshots != nil {
+		a.mux.HandleFunc("GET /api/v1/snapshot", a.saveSnapshot)
+		a.mux.HandleFunc("PUT /api/v1/snapshot", a.restoreSnapshot)
+	}
 	a.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such admin endpoint: "+r.Method+" "+r.URL.Path)
 	})

@@ -137,13 +137,7 @@ func (c *Client) Get(ctx context.Context, path string, q url.Values, out any) er
 func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
 	_, err := c.do(ctx, method, path, in, func(status int, answer []byte) error {
 		if status/100 != 2 {
-			var e struct {
-				Error string `json:"error"`
-			}
-			if json.Unmarshal(answer, &e) == nil && e.Error != "" {
-				return fmt.Errorf("the daemon answered %d %s: %s", status, http.StatusText(status), e.Error)
-			}
-			return fmt.Errorf("the daemon answered %d %s", status, http.StatusText(status))
+			return answerError(status, answer)
 		}
 		if text, ok := out.(*string); ok {
 			*text = string(answer)
@@ -154,32 +148,33 @@ func (c *Client) Call(ctx context.Context, method, path string, in, out any) err
 	return err
 }
 
+// answerError is the error of an answer other than 2xx: the API's
+// message, if it sent one.
+func answerError(status int, answer []byte) error {
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(answer, &e) == nil && e.Error != "" {
+		return fmt.Errorf("the daemon answered %d %s: %s", status, http.StatusText(status), e.Error)
+	}
+	return fmt.Errorf("the daemon answered %d %s", status, http.StatusText(status))
+}
+
 // do sends a request with the token and hands the answer's status and
 // body to read.
 func (c *Client) do(ctx context.Context, method, path string, in any, read func(status int, body []byte) error) (int, error) {
 	var body io.Reader
+	contentType := ""
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return 0, err
 		}
-		body = bytes.NewReader(b)
+		body, contentType = bytes.NewReader(b), "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.URL, "/")+path, body)
+	resp, err := c.send(ctx, method, path, body, contentType, 60*time.Second)
 	if err != nil {
-		return 0, fmt.Errorf("the daemon's URL: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	client := c.HTTP
-	if client == nil {
-		client = &http.Client{Timeout: 60 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("calling the daemon at %s: %w", c.URL, err)
+		return 0, err
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
@@ -187,4 +182,29 @@ func (c *Client) do(ctx context.Context, method, path string, in any, read func(
 		return resp.StatusCode, fmt.Errorf("reading the daemon's answer: %w", err)
 	}
 	return resp.StatusCode, read(resp.StatusCode, answer)
+}
+
+// send sends a request with the token; timeout bounds it when c.HTTP is
+// nil (0: only ctx does).
+func (c *Client) send(ctx context.Context, method, path string, body io.Reader, contentType string, timeout time.Duration) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.URL, "/")+path, body)
+	if err != nil {
+		return nil, fmt.Errorf("the daemon's URL: %w", err)
+	}
+	if s, ok := body.(*sized); ok && s.n >= 0 {
+		req.ContentLength = s.n
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	client := c.HTTP
+	if client == nil {
+		client = &http.Client{Timeout: timeout}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("calling the daemon at %s: %w", c.URL, err)
+	}
+	return resp, nil
 }
