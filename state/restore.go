@@ -54,6 +54,7 @@ func (s *Store) RestoreSnapshot(ctx context.Context, r io.Reader, by string) (Re
 	if s.cluster == nil || s.IsLeader() {
 		res, err := s.restoreLocal(ctx, sp, by)
 		if s.cluster == nil || !errors.Is(err, raft.ErrNotLeader) {
+			s.logRestored(res, err, by)
 			return res, err
 		}
 	}
@@ -85,7 +86,22 @@ func (s *Store) RestoreState(ctx context.Context, info SnapshotInfo, r io.Reader
 		return RestoreResult{}, err
 	}
 	defer sp.remove()
-	return s.restoreLocal(ctx, sp, by)
+	res, err := s.restoreLocal(ctx, sp, by)
+	s.logRestored(res, err, by)
+	return res, err
+}
+
+// logRestored logs a restore of the running state, made unless Index is 0.
+func (s *Store) logRestored(res RestoreResult, err error, by string) {
+	if res.Index == 0 {
+		return
+	}
+	args := []any{"index", res.Index, "snapshotIndex", res.Snapshot.Index, "snapshotTerm", res.Snapshot.Term,
+		"taken", res.Snapshot.Time, "sha256", res.Snapshot.SHA256, "by", by}
+	if err != nil {
+		args = append(args, "err", err)
+	}
+	s.log.Warn("state: a snapshot was restored: the whole state was replaced", args...)
 }
 
 // ErrNotEmpty is returned by RestoreInto for a data dir that holds
@@ -200,8 +216,6 @@ func (s *Store) restoreLocal(ctx context.Context, sp *spooled, by string) (Resto
 	if _, err := s.Apply(ctx, &Command{Type: CmdSyncEvent, SyncEvent: ev}); err != nil {
 		return res, fmt.Errorf("the snapshot was restored at index %d, but recording it in the sync log failed: %w", res.Index, err)
 	}
-	s.log.Warn("state: a snapshot was restored: the whole state was replaced", "index", res.Index,
-		"snapshotIndex", sp.info.Index, "snapshotTerm", sp.info.Term, "taken", taken, "sha256", sp.info.SHA256, "by", by)
 	return res, nil
 }
 
