@@ -296,6 +296,7 @@ func (d *daemon) routes() *http.ServeMux {
 	mux.Handle(scim.Prefix, d.consistentReads(d.scim, true))
 	mux.Handle("/api/v1/", d.consistentReads(admin.New(d.store, admin.Options{Logger: d.log, Token: d.keys.admin, PlanToken: d.keys.plan,
 		Loop: leaderLoop{d}, Source: d.info, Drift: d.f.drift, Secrets: reconcile.OSSecrets, WebhookSecret: d.keys.webhook,
+		Snapshots: d.store,
 	}), false))
 	if d.metricsLn == nil {
 		mux.Handle("GET /metrics", d.metricsHandler())

@@ -50,6 +50,7 @@ Okta, Microsoft Entra) push over SCIM 2.0.`,
 		c.usersCmd(),
 		c.deactivationsCmd(),
 		c.organizationsCmd(),
+		c.snapshotCmd(),
 		c.benchCmd(),
 		c.versionCmd(),
 	)

@@ -41,6 +41,8 @@ import (
 //	seed FILE                  apply the state commands of FILE (JSON, one
 //	                           a line) to $RECONCILE_DATA_DIR, no daemon
 //	                           running: what older versions stored
+//	damagefile flip|cut FILE   change one byte in the middle of FILE, or
+//	                           cut off its second half
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"freeport":   cmdFreePort,
 	"waitready":  cmdWaitReady,
@@ -53,6 +55,22 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"http":       cmdSCIM,
 	"damagelog":  cmdDamageLog,
 	"seed":       cmdSeed,
+	"damagefile": cmdDamageFile,
+}
+
+func cmdDamageFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 || args[0] != "flip" && args[0] != "cut" {
+		ts.Fatalf("usage: damagefile flip|cut FILE")
+	}
+	path := ts.MkAbs(args[1])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	if args[0] == "flip" {
+		b[len(b)/2] ^= 0x01
+	} else {
+		b = b[:len(b)/2]
+	}
+	ts.Check(os.WriteFile(path, b, 0o600))
 }
 
 func cmdDamageLog(ts *testscript.TestScript, neg bool, args []string) {
