@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reconcile-dev/reconcile/state"
 )
@@ -173,4 +175,63 @@ func stateOf(t *testing.T, archive []byte) []byte {
 			return b
 		}
 	}
+}
+
+// TestClusterFromRestoredDataDir: a data dir restored offline becomes the
+// first node of a cluster; the nodes that join it serve the restored
+// state.
+func TestClusterFromRestoredDataDir(t *testing.T) {
+	ctx := context.Background()
+	src, err := state.Open(ctx, t.TempDir(), state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := []string{"saved-0", "saved-1"}
+	for _, name := range saved {
+		if _, err := src.Apply(ctx, orgCmd(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var archive bytes.Buffer
+	if _, err := src.SaveSnapshot(ctx, &archive, "by a test"); err != nil {
+		t.Fatal(err)
+	}
+	src.Close()
+
+	nodes := make([]*testNode, 3)
+	var addrs []string
+	for i := range nodes {
+		node, err := New(Options{ID: fmt.Sprintf("n%d", i+1), Listen: "127.0.0.1:0", LeaderWait: 3 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[i] = &testNode{dir: filepath.Join(t.TempDir(), fmt.Sprint(i)), node: node}
+		addrs = append(addrs, string(node.Addr()))
+	}
+	if _, err := state.RestoreInto(ctx, nodes[0].dir, bytes.NewReader(archive.Bytes()), "by a test", state.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range nodes {
+		tn.node.opts.Join = addrs
+		tn.open(t)
+	}
+	t.Cleanup(func() {
+		for _, tn := range nodes {
+			tn.close()
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		cfg, err := nodes[0].store.Configuration()
+		if err == nil && len(cfg.Servers) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the cluster has %v after 15s, want 3 voters (err %v)", cfg.Servers, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	checkOrgs(t, nodes, saved, nil)
+	more := writeOrgs(t, nodes, "more")
+	checkOrgs(t, nodes, append(saved, more...), nil)
 }
