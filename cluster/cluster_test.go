@@ -22,10 +22,20 @@ type testNode struct {
 // startCluster starts n nodes on loopback that bootstrap a cluster of n.
 func startCluster(t *testing.T, n int) []*testNode {
 	t.Helper()
+	nodes := newNodes(t, n, n)
+	openNodes(t, nodes)
+	waitLeader(t, nodes)
+	return nodes
+}
+
+// newNodes makes n nodes on loopback, each with a data dir of its own
+// and the others to join, that wait for expect nodes to bootstrap.
+func newNodes(t *testing.T, n, expect int) []*testNode {
+	t.Helper()
 	nodes := make([]*testNode, n)
 	var addrs []string
 	for i := range nodes {
-		node, err := New(Options{ID: fmt.Sprintf("n%d", i+1), Listen: "127.0.0.1:0", BootstrapExpect: n, LeaderWait: 3 * time.Second})
+		node, err := New(Options{ID: fmt.Sprintf("n%d", i+1), Listen: "127.0.0.1:0", BootstrapExpect: expect, LeaderWait: 3 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,6 +44,15 @@ func startCluster(t *testing.T, n int) []*testNode {
 	}
 	for _, tn := range nodes {
 		tn.node.opts.Join = addrs
+	}
+	return nodes
+}
+
+// openNodes opens the state of nodes and starts them, until the test
+// ends.
+func openNodes(t *testing.T, nodes []*testNode) {
+	t.Helper()
+	for _, tn := range nodes {
 		tn.open(t)
 	}
 	t.Cleanup(func() {
@@ -41,8 +60,6 @@ func startCluster(t *testing.T, n int) []*testNode {
 			tn.close()
 		}
 	})
-	waitLeader(t, nodes)
-	return nodes
 }
 
 func (tn *testNode) open(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -198,28 +197,11 @@ func TestClusterFromRestoredDataDir(t *testing.T) {
 	}
 	src.Close()
 
-	nodes := make([]*testNode, 3)
-	var addrs []string
-	for i := range nodes {
-		node, err := New(Options{ID: fmt.Sprintf("n%d", i+1), Listen: "127.0.0.1:0", LeaderWait: 3 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		nodes[i] = &testNode{dir: filepath.Join(t.TempDir(), fmt.Sprint(i)), node: node}
-		addrs = append(addrs, string(node.Addr()))
-	}
+	nodes := newNodes(t, 3, 0)
 	if _, err := state.RestoreInto(ctx, nodes[0].dir, bytes.NewReader(archive.Bytes()), "by a test", state.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, tn := range nodes {
-		tn.node.opts.Join = addrs
-		tn.open(t)
-	}
-	t.Cleanup(func() {
-		for _, tn := range nodes {
-			tn.close()
-		}
-	})
+	openNodes(t, nodes)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		cfg, err := nodes[0].store.Configuration()

@@ -163,14 +163,7 @@ func TestSnapshotRestoreRunning(t *testing.T) {
 	// The user written after the save can be created again: the lookups
 	// were rebuilt with the state.
 	writeBenchUser(t, s, 20)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(context.Background(), dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, s, dir)
 	if s.View().Organization("later") != nil || s.View().CountUsers() != 21 {
 		t.Errorf("after a restart: %d users, org later %v", s.View().CountUsers(), s.View().Organization("later") != nil)
 	}
@@ -334,4 +327,18 @@ func listDir(t *testing.T, dir string) map[string]int64 {
 		return nil
 	})
 	return out
+}
+
+// reopen closes s and opens its data dir again, until the test ends.
+func reopen(t *testing.T, s *Store, dir string) *Store {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
