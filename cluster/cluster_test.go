@@ -148,6 +148,28 @@ func TestClusterWritesAnywhere(t *testing.T) {
 	}
 }
 
+// createOrg creates an organization as a client would: a write whose
+// outcome a leader change left unknown (a restarted node can start an
+// election) is retried, and found done when it was.
+func createOrg(s *state.Store, name string) error {
+	var err error
+	for range 20 {
+		_, err = s.Apply(context.Background(), orgCmd(name))
+		var stale *state.StaleError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &stale):
+			return nil // an earlier attempt was applied after all
+		case errors.Is(err, state.ErrOutcomeUnknown), errors.Is(err, state.ErrNoLeader):
+			time.Sleep(100 * time.Millisecond)
+		default:
+			return err
+		}
+	}
+	return err
+}
+
 // TestClusterLeaderDies: when the leader stops, another is elected and
 // takes writes; every acknowledged write is on every node.
 func TestClusterLeaderDies(t *testing.T) {
@@ -161,7 +183,7 @@ func TestClusterLeaderDies(t *testing.T) {
 				if tn.store == nil {
 					continue
 				}
-				if _, err := tn.store.Apply(context.Background(), orgCmd(name+tn.node.opts.ID)); err != nil {
+				if err := createOrg(tn.store, name+tn.node.opts.ID); err != nil {
 					l, id := tn.store.Leader()
 					t.Fatalf("round %d: write on %s: %v (it sees leader %s %s, stats %v)", round, tn.node.opts.ID, err, l, id, tn.store.Stats())
 				}
