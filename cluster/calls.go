@@ -136,6 +136,8 @@ type clients struct {
 	port *Port
 	mu   sync.Mutex
 	by   map[string]*rpc.Client
+	// closed: the node is closing; no new connection is made.
+	closed bool
 }
 
 // errNotSent says that a call could not even be sent: it did nothing.
@@ -174,19 +176,36 @@ func (cs *clients) call(ctx context.Context, addr, method string, args, reply an
 
 func (cs *clients) get(ctx context.Context, addr string) (*rpc.Client, error) {
 	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	if cl := cs.by[addr]; cl != nil {
+	cl, closed := cs.by[addr], cs.closed
+	cs.mu.Unlock()
+	switch {
+	case closed:
+		return nil, net.ErrClosed
+	case cl != nil:
 		return cl, nil
 	}
 	timeout := callTimeout
 	if d, ok := ctx.Deadline(); ok {
 		timeout = max(time.Until(d), time.Millisecond)
 	}
+	// Dial without the lock: a node that accepts connections but does not
+	// answer (a stopped process, a handshake that never ends) must hold up
+	// only the calls to it, not the writes forwarded to the leader.
 	conn, err := cs.port.dial(addr, connCall, timeout)
 	if err != nil {
 		return nil, err
 	}
-	cl := rpc.NewClient(conn)
+	cl = rpc.NewClient(conn)
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.closed {
+		cl.Close()
+		return nil, net.ErrClosed
+	}
+	if other := cs.by[addr]; other != nil { // another call dialled meanwhile
+		cl.Close()
+		return other, nil
+	}
 	if cs.by == nil {
 		cs.by = make(map[string]*rpc.Client)
 	}
@@ -206,6 +225,7 @@ func (cs *clients) drop(addr string, cl *rpc.Client) {
 func (cs *clients) close() {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
+	cs.closed = true
 	for addr, cl := range cs.by {
 		cl.Close()
 		delete(cs.by, addr)
