@@ -48,6 +48,9 @@ type InfoReply struct {
 	// LastContact is how long ago it last heard from the leader
 	// (0 for the leader itself), in milliseconds.
 	LastContactMillis int64
+	// HasContact: it follows and has heard from a leader, so that
+	// LastContactMillis means something.
+	HasContact bool
 }
 
 // JoinArgs asks a cluster to add a node as a voter.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -114,11 +115,17 @@ func (n *Node) join(ctx context.Context, addr string, info InfoReply) (bool, err
 }
 
 // Join asks the cluster whose node listens at addr to add this node: what
-// "reconcile cluster join" does on a running node.
+// "reconcile cluster join" does on a running node, which must have no
+// state yet (an error wrapping state.ErrHasState: its state and the
+// cluster's would mix). It returns once this node knows it is in the
+// cluster and knows the leader, or when ctx ends.
 func (n *Node) Join(ctx context.Context, addr string) error {
+	if n.store != nil && n.store.HasState() {
+		return fmt.Errorf("%w: only a node with an empty data dir joins a cluster", state.ErrHasState)
+	}
 	var info InfoReply
 	if err := n.calls.call(ctx, addr, "Info", struct{}{}, &info); err != nil {
-		return err
+		return fmt.Errorf("asking the node at %s: %w", addr, err)
 	}
 	if !info.HasState {
 		return errors.New("the node at " + addr + " is in no cluster")
@@ -127,5 +134,19 @@ func (n *Node) Join(ctx context.Context, addr string) error {
 	if !ok && err == nil {
 		err = errors.New("not added")
 	}
-	return err
+	if err != nil || n.store == nil {
+		return err
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if leader, _ := n.store.Leader(); leader != "" && n.store.HasState() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("added to the cluster at %s, but no word from its leader yet: %w", addr, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }

@@ -46,6 +46,8 @@ type Node struct {
 	log   *slog.Logger
 	// trigger runs the config loop of this node, when it leads.
 	trigger func()
+	// applied are the applied indexes the other members last answered.
+	applied appliedIndexes
 }
 
 // New opens the node's cluster port. Open the state with StateCluster,
@@ -111,7 +113,7 @@ func (n *Node) info() InfoReply {
 	st := n.store.Stats()
 	r.State = st["state"]
 	if lc := n.store.LastContact(); !lc.IsZero() && !n.store.IsLeader() {
-		r.LastContactMillis = time.Since(lc).Milliseconds()
+		r.LastContactMillis, r.HasContact = time.Since(lc).Milliseconds(), true
 	}
 	return r
 }

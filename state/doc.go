@@ -51,6 +51,7 @@
 // A cluster (package cluster provides its network): cluster.go (Options
 // Cluster: forwarding writes to the leader, consistent reads),
 // membership.go (bootstrapping, adding and removing nodes, leadership),
+// leaders.go (the leaders a node saw, its commit index, for metrics),
 // wire.go (a command's result as it travels from the leader).
 //
 // Backup and restore: archive.go (the snapshot archive's format, a tar

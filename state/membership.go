@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -119,8 +120,9 @@ func (s *Store) Bootstrap(servers []raft.Server) error {
 	return err
 }
 
-// ErrHasState is returned by Bootstrap on a node that has a state.
-var ErrHasState = errors.New("this node has a state already: it does not bootstrap again")
+// ErrHasState is returned by Bootstrap on a node that has a state: it
+// never bootstraps again, nor joins another cluster.
+var ErrHasState = errors.New("this node has a state already (it bootstrapped or joined a cluster)")
 
 // HasState reports whether this node has a state: a log, or a snapshot
 // (it bootstrapped, or joined a cluster).
@@ -153,10 +155,21 @@ func (s *Store) AddVoter(id string, addr raft.ServerAddress) error {
 	return s.raft.AddVoter(raft.ServerID(id), addr, 0, 10*time.Second).Error()
 }
 
-// RemoveServer removes a node from the cluster; this node must lead.
+// RemoveServer removes a node from the cluster; this node must lead. An
+// id the cluster does not have is an error wrapping ErrNotMember.
 func (s *Store) RemoveServer(id string) error {
+	cfg, err := s.Configuration()
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(cfg.Servers, func(srv raft.Server) bool { return srv.ID == raft.ServerID(id) }) {
+		return fmt.Errorf("%s: %w", id, ErrNotMember)
+	}
 	return s.raft.RemoveServer(raft.ServerID(id), 0, 10*time.Second).Error()
 }
+
+// ErrNotMember says that a node is not a member of the cluster.
+var ErrNotMember = errors.New("no member of the cluster has this id")
 
 // Stats returns Raft's statistics of this node (state, term, indexes,
 // last contact).

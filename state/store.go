@@ -54,6 +54,8 @@ type Store struct {
 	// leading, last made sure its commit index was its own.
 	cluster  *Cluster
 	readTerm atomic.Uint64
+	// leaderChanges counts the leaders this node has seen (countLeaders).
+	leaderChanges atomic.Uint64
 	// restoredIndex is the index of the snapshot Open restored.
 	restoredIndex uint64
 	background    sync.WaitGroup
@@ -210,6 +212,7 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 	}
 	s.raft = r
 	if s.cluster != nil {
+		s.countLeaders()
 		// A node of a cluster follows until the cluster has a leader; what
 		// it has not applied yet, it applies as the leader commits it.
 		return nil
