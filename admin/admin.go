@@ -48,6 +48,9 @@ type Options struct {
 	// Snapshots saves and restores the state (GET and PUT
 	// /api/v1/snapshot, admin token only); with none, they answer 404.
 	Snapshots Snapshots
+	// Cluster is the daemon's node of a cluster; nil for a single node,
+	// which answers GET /api/v1/cluster as not clustered.
+	Cluster Cluster
 }
 
 // API serves /api/v1/.
@@ -90,6 +93,9 @@ func New(store Store, opts Options) *API {
 		a.mux.HandleFunc("GET /api/v1/snapshot", a.saveSnapshot)
 		a.mux.HandleFunc("PUT /api/v1/snapshot", a.restoreSnapshot)
 	}
+	a.mux.HandleFunc("GET /api/v1/cluster", a.clusterStatus)
+	a.mux.HandleFunc("POST /api/v1/cluster/join", a.joinCluster)
+	a.mux.HandleFunc("DELETE /api/v1/cluster/members/{id}", a.removeMember)
 	a.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such admin endpoint: "+r.Method+" "+r.URL.Path)
 	})

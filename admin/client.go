@@ -100,6 +100,25 @@ func (c *Client) SyncLog(ctx context.Context, q url.Values) (SyncLogPage, error)
 	return page, c.Get(ctx, "/api/v1/sync-log", q, &page)
 }
 
+// Cluster is GET /api/v1/cluster.
+func (c *Client) Cluster(ctx context.Context) (ClusterStatus, error) {
+	var st ClusterStatus
+	return st, c.Get(ctx, "/api/v1/cluster", nil, &st)
+}
+
+// JoinCluster is POST /api/v1/cluster/join: the daemon joins the cluster
+// whose node has its cluster port at addr.
+func (c *Client) JoinCluster(ctx context.Context, addr string) (ClusterStatus, error) {
+	var st ClusterStatus
+	return st, c.Call(ctx, http.MethodPost, "/api/v1/cluster/join", JoinRequest{Address: addr}, &st)
+}
+
+// RemoveMember is DELETE /api/v1/cluster/members/{id}.
+func (c *Client) RemoveMember(ctx context.Context, id string) (ClusterStatus, error) {
+	var st ClusterStatus
+	return st, c.Call(ctx, http.MethodDelete, "/api/v1/cluster/members/"+url.PathEscape(id), nil, &st)
+}
+
 // Plan sends a config to POST /api/v1/plan. Whatever the status, an
 // answer with a plan or errors is returned with it: a config error
 // comes back as the response's Errors.
