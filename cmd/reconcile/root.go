@@ -51,6 +51,7 @@ Okta, Microsoft Entra) push over SCIM 2.0.`,
 		c.deactivationsCmd(),
 		c.organizationsCmd(),
 		c.snapshotCmd(),
+		c.clusterCmd(),
 		c.benchCmd(),
 		c.versionCmd(),
 	)

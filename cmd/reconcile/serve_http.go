@@ -71,13 +71,15 @@ func serveDebug(addr string) error {
 // through another node reads its write here): on a follower, the read
 // waits until this node has applied the leader's commit index. A single
 // node serves reads as they are. While the cluster has no leader, reads
-// get 503 with Retry-After, as writes do.
+// get 503 with Retry-After, as writes do. The cluster's members are no
+// read of the state: each node answers with what it sees, leader or not.
 func (d *daemon) consistentReads(h http.Handler, scimErrors bool) http.Handler {
 	if d.node == nil {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead || strings.HasSuffix(r.URL.Path, "/.search") {
+		read := r.Method == http.MethodGet || r.Method == http.MethodHead || strings.HasSuffix(r.URL.Path, "/.search")
+		if read && r.URL.Path != "/api/v1/cluster" {
 			if err := d.store.Consistent(r.Context()); err != nil {
 				unavailable(w, scimErrors, "1", "this node cannot serve a consistent read now: "+err.Error())
 				return
