@@ -117,8 +117,8 @@ func (n *Node) join(ctx context.Context, addr string, info InfoReply) (bool, err
 // Join asks the cluster whose node listens at addr to add this node: what
 // "reconcile cluster join" does on a running node, which must have no
 // state yet (an error wrapping state.ErrHasState: its state and the
-// cluster's would mix). It returns once this node knows it is in the
-// cluster and knows the leader, or when ctx ends.
+// cluster's would mix). It returns once this node has caught up with the
+// cluster (see caughtUp), or when ctx ends.
 func (n *Node) Join(ctx context.Context, addr string) error {
 	if n.store != nil && n.store.HasState() {
 		return fmt.Errorf("%w: only a node with an empty data dir joins a cluster", state.ErrHasState)
@@ -140,13 +140,23 @@ func (n *Node) Join(ctx context.Context, addr string) error {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if leader, _ := n.store.Leader(); leader != "" && n.store.HasState() {
+		if n.caughtUp() {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("added to the cluster at %s, but no word from its leader yet: %w", addr, ctx.Err())
+			return fmt.Errorf("added to the cluster at %s, but not caught up with it yet: %w", addr, ctx.Err())
 		case <-tick.C:
 		}
 	}
+}
+
+// caughtUp reports whether this node, which joins, is in the cluster: the
+// configuration it has replicated lists it (it replicates the older ones
+// first), it heard from the leader, and it applied what it knows to be
+// committed (a heartbeat tells a node its leader before the log does).
+func (n *Node) caughtUp() bool {
+	cfg, err := n.store.Configuration()
+	listed := err == nil && slices.ContainsFunc(cfg.Servers, func(s raft.Server) bool { return s.ID == raft.ServerID(n.opts.ID) })
+	return listed && n.store.CommitIndex() > 0 && n.store.Ready() == nil && !n.store.LastContact().IsZero()
 }

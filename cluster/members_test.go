@@ -146,6 +146,11 @@ func TestJoinRunningNode(t *testing.T) {
 	if err := n4.node.Join(ctx, string(via.node.Addr())); err != nil {
 		t.Fatalf("joining through %s: %v", via.node.opts.ID, err)
 	}
+	// Join returned once n4 caught up: it lists itself, heard from the
+	// leader and applied what the leader committed.
+	if err := n4.store.Ready(); err != nil || n4.store.LastContact().IsZero() || n4.store.AppliedIndex() < leader.store.CommitIndex()-1 {
+		t.Errorf("n4 after Join: ready %v, last contact %v, applied %d of %d", err, n4.store.LastContact(), n4.store.AppliedIndex(), leader.store.CommitIndex())
+	}
 	ms, err := n4.node.Members(context.Background())
 	if err != nil {
 		t.Fatal(err)
