@@ -1,8 +1,9 @@
 // Package metrics exposes the daemon's Prometheus metrics: reconcile runs
 // and their durations, the last success, the applied revision, drifted
 // objects, SCIM requests by provider, method and status, refused SCIM
-// requests by provider, kind and reason, the state's log writes, and
-// pending deactivations.
+// requests by provider, kind and reason, the state's log writes, pending
+// deactivations, and, on a node of a cluster, its leadership, indexes and
+// the replication lag of each member (cluster.go).
 package metrics
 
 import (

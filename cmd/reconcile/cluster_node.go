@@ -6,7 +6,10 @@ import (
 
 	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/cluster"
+	"github.com/reconcile-dev/reconcile/metrics"
 )
+
+// What the admin API and the metrics see of the daemon's cluster node.
 
 // joinTimeout bounds "reconcile cluster join": reaching the cluster, being
 // added and hearing from its leader.
@@ -46,4 +49,17 @@ func (c adminCluster) Join(ctx context.Context, addr string) error {
 
 func (c adminCluster) Remove(ctx context.Context, id string) error {
 	return c.node.Remove(ctx, id)
+}
+
+// clusterStats is what the metrics read of this node of a cluster: the
+// leader asks the other members their applied index first, so that the
+// commit index read after it makes their lag.
+func (d *daemon) clusterStats(ctx context.Context) metrics.ClusterStats {
+	peers := d.node.PeersApplied(ctx)
+	st := metrics.ClusterStats{Leader: d.store.IsLeader(), LeaderChanges: d.store.LeaderChanges(),
+		CommitIndex: d.store.CommitIndex(), AppliedIndex: d.store.AppliedIndex(), PeersApplied: peers}
+	if lc := d.store.LastContact(); !st.Leader && !lc.IsZero() {
+		st.LastContact, st.HasContact = time.Since(lc), true
+	}
+	return st
 }

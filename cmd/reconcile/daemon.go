@@ -154,6 +154,9 @@ func (d *daemon) follow(ctx context.Context, onApply func(*reconcile.Plan, *reco
 	}
 	d.src, d.info = src, info
 	d.metrics.WatchState(d.store, func() int { return reconcile.CountDrift(d.store.View()) })
+	if d.node != nil {
+		d.metrics.WatchCluster(d.clusterStats)
+	}
 	d.loop = &reconcile.Loop{
 		Source: src, Store: d.store, Secrets: reconcile.OSSecrets, Log: d.log, Dir: prefix,
 		Drift: d.f.drift, AllowMassDestroy: d.f.allowMassDestroy, Interval: d.f.git.poll,
