@@ -156,7 +156,8 @@ func (s *Store) AddVoter(id string, addr raft.ServerAddress) error {
 }
 
 // RemoveServer removes a node from the cluster; this node must lead. An
-// id the cluster does not have is an error wrapping ErrNotMember.
+// id the cluster does not have is an error wrapping ErrNotMember; the
+// last voter is refused.
 func (s *Store) RemoveServer(id string) error {
 	cfg, err := s.Configuration()
 	if err != nil {
@@ -164,6 +165,9 @@ func (s *Store) RemoveServer(id string) error {
 	}
 	if !slices.ContainsFunc(cfg.Servers, func(srv raft.Server) bool { return srv.ID == raft.ServerID(id) }) {
 		return fmt.Errorf("%s: %w", id, ErrNotMember)
+	}
+	if !slices.ContainsFunc(cfg.Servers, func(srv raft.Server) bool { return srv.ID != raft.ServerID(id) && srv.Suffrage == raft.Voter }) {
+		return fmt.Errorf("%s is the cluster's last voter: a cluster cannot do without one", id)
 	}
 	return s.raft.RemoveServer(raft.ServerID(id), 0, 10*time.Second).Error()
 }

@@ -74,6 +74,14 @@ cluster reaches; the main listener then has no /metrics), with
 --metrics-token-file, or both. --metrics-listen serves HTTPS too when
 --tls-cert is given.
 
+With --raft-listen and --node-id the daemon is a node of a cluster (see
+the --raft-*, --bootstrap-expect, --join and --cluster-* flags). "reconcile
+cluster members" (GET /api/v1/cluster) lists the members with their role,
+last contact and applied index; "reconcile cluster remove ID" removes one;
+"reconcile cluster join ADDR" makes a node started with --raft-listen on an
+empty data dir join the cluster of the node at ADDR. A single node's data
+dir restarted with --raft-listen becomes a cluster's first node.
+
 Secrets generated for providers are printed once on standard output.`,
 		Example: `  # The quick start: the example config, state in the default data dir.
   reconcile serve --config examples/quickstart
