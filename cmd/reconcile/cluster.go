@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -47,51 +48,43 @@ The commands print the members once done; --json prints GET
 		Use:   "members",
 		Short: "List the members of the cluster, as the node --server names sees them",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.sf.client()
-			if err != nil {
-				return err
-			}
-			st, err := cl.Cluster(cmd.Context())
-			if err != nil {
-				return err
-			}
-			return a.printCluster(st)
-		},
+		RunE: a.clusterCall(func(ctx context.Context, cl *admin.Client, _ []string) (admin.ClusterStatus, error) {
+			return cl.Cluster(ctx)
+		}),
 	}, &cobra.Command{
 		Use:     "remove ID",
 		Short:   "Remove a member from the cluster, for good",
 		Example: "  reconcile cluster remove n3",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.sf.client()
-			if err != nil {
-				return err
-			}
-			st, err := cl.RemoveMember(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return a.printCluster(st)
-		},
+		RunE: a.clusterCall(func(ctx context.Context, cl *admin.Client, args []string) (admin.ClusterStatus, error) {
+			return cl.RemoveMember(ctx, args[0])
+		}),
 	}, &cobra.Command{
 		Use:     "join ADDR",
 		Short:   "Make the node --server names, with no state yet, join the cluster whose node has its cluster port at ADDR",
 		Example: "  reconcile cluster join 10.0.0.1:8301 --server http://10.0.0.4:8080",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.sf.client()
-			if err != nil {
-				return err
-			}
-			st, err := cl.JoinCluster(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return a.printCluster(st)
-		},
+		RunE: a.clusterCall(func(ctx context.Context, cl *admin.Client, args []string) (admin.ClusterStatus, error) {
+			return cl.JoinCluster(ctx, args[0])
+		}),
 	})
 	return cmd
+}
+
+// clusterCall is a cluster command: call asks the admin API, and the
+// members it answers with are printed.
+func (a *adminCLI) clusterCall(call func(ctx context.Context, cl *admin.Client, args []string) (admin.ClusterStatus, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		cl, err := a.sf.client()
+		if err != nil {
+			return err
+		}
+		st, err := call(cmd.Context(), cl, args)
+		if err != nil {
+			return err
+		}
+		return a.printCluster(st)
+	}
 }
 
 // printCluster prints the members of a cluster, and why those that did
