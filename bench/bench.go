@@ -83,6 +83,11 @@ type Config struct {
 	// Authorization header it requires, if any.
 	MetricsURL  string
 	MetricsAuth string
+	// Spread lists the same provider's base URLs on the other nodes of a
+	// cluster: the workers are spread over BaseURL and these, worker i
+	// sending to the (i mod n)-th of them, as a load balancer spreads an
+	// identity provider's connections. Metrics are BaseURL's.
+	Spread []string
 }
 
 // Result is what a run measured.
@@ -181,8 +186,7 @@ func parseTarget(raw string) (*url.URL, error) {
 // of the CPU a sync leaves it.
 type Client struct {
 	cfg   Config
-	http  *fasthttp.HostClient
-	url   *url.URL
+	nodes []node   // BaseURL, then Spread
 	ids   []string // existing users, for get/put/filter
 	names []string
 	seq   atomic.Int64
@@ -192,14 +196,30 @@ type Client struct {
 	metricsURL string
 }
 
+// node is one base URL a client sends to.
+type node struct {
+	base string
+	http *fasthttp.HostClient
+	url  *url.URL
+}
+
 // NewClient returns a client for cfg.
 func NewClient(cfg Config) (*Client, error) {
-	hc, u, err := hostClient(cfg.BaseURL)
-	if err != nil {
-		return nil, err
+	c := &Client{cfg: cfg}
+	for i, base := range append([]string{cfg.BaseURL}, cfg.Spread...) {
+		hc, u, err := hostClient(base)
+		if err != nil {
+			if i > 0 {
+				return nil, fmt.Errorf("%s: %w", base, err)
+			}
+			return nil, err
+		}
+		c.nodes = append(c.nodes, node{base: base, http: hc, url: u})
 	}
-	c := &Client{cfg: cfg, http: hc, url: u, metrics: hc, metricsURL: u.Scheme + "://" + u.Host + "/metrics"}
+	first := c.nodes[0]
+	c.metrics, c.metricsURL = first.http, first.url.Scheme+"://"+first.url.Host+"/metrics"
 	if cfg.MetricsURL != "" {
+		var err error
 		if c.metrics, _, err = hostClient(cfg.MetricsURL); err != nil {
 			return nil, fmt.Errorf("metrics URL: %w", err)
 		}
@@ -283,14 +303,18 @@ func userResource(userName string, active bool) map[string]any {
 	}
 }
 
-// do sends one request and returns the response's status. see, if not
-// nil, is given the body, which is valid only until it returns. A request
-// not answered by the run's deadline fails (fasthttp takes no context).
-func (c *Client) do(ctx context.Context, method, path string, body []byte, see func(body []byte) error) (int, error) {
+// node returns the node worker i sends to.
+func (c *Client) node(i int) *node { return &c.nodes[i%len(c.nodes)] }
+
+// do sends one request to n and returns the response's status. see, if
+// not nil, is given the body, which is valid only until it returns. A
+// request not answered by the run's deadline fails (fasthttp takes no
+// context).
+func (c *Client) do(ctx context.Context, n *node, method, path string, body []byte, see func(body []byte) error) (int, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(c.cfg.BaseURL + path)
+	req.SetRequestURI(n.base + path)
 	req.Header.SetMethod(method)
 	req.Header.Set("Authorization", c.cfg.Auth)
 	if body != nil {
@@ -301,8 +325,8 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, see f
 	if !ok {
 		deadline = time.Now().Add(time.Minute)
 	}
-	if err := c.http.DoDeadline(req, resp, deadline); err != nil {
-		return 0, fmt.Errorf("%s %s: %w", method, c.url.Path+path, err)
+	if err := n.http.DoDeadline(req, resp, deadline); err != nil {
+		return 0, fmt.Errorf("%s %s: %w", method, n.url.Path+path, err)
 	}
 	if see != nil {
 		return resp.StatusCode(), see(resp.Body())
@@ -323,8 +347,8 @@ var (
 	errNotFound = errors.New("the lookup did not find the user")
 )
 
-// op runs one operation of the scenario.
-func (c *Client) op(ctx context.Context) error {
+// op runs one operation of the scenario on n.
+func (c *Client) op(ctx context.Context, n *node) error {
 	// A status other than the one wanted is the error to report, before
 	// what the body says; code 0 is a request that got no answer.
 	check := func(code int, err error, want int) error {
@@ -336,20 +360,20 @@ func (c *Client) op(ctx context.Context) error {
 	switch c.cfg.Scenario {
 	case ScenarioSync:
 		name := c.userName(c.seq.Add(1))
-		code, err := c.do(ctx, "GET", c.filterPath(name), nil, nil)
+		code, err := c.do(ctx, n, "GET", c.filterPath(name), nil, nil)
 		if err := check(code, err, 200); err != nil {
 			return err
 		}
-		code, err = c.do(ctx, "POST", "/Users", User(name, true), nil)
+		code, err = c.do(ctx, n, "POST", "/Users", User(name, true), nil)
 		return check(code, err, 201)
 	case ScenarioPost:
-		code, err := c.do(ctx, "POST", "/Users", User(c.userName(c.seq.Add(1)), true), nil)
+		code, err := c.do(ctx, n, "POST", "/Users", User(c.userName(c.seq.Add(1)), true), nil)
 		return check(code, err, 201)
 	case ScenarioGet:
-		code, err := c.do(ctx, "GET", "/Users/"+c.ids[rand.IntN(len(c.ids))], nil, nil)
+		code, err := c.do(ctx, n, "GET", "/Users/"+c.ids[rand.IntN(len(c.ids))], nil, nil)
 		return check(code, err, 200)
 	case ScenarioFilter:
-		code, err := c.do(ctx, "GET", c.filterPath(c.names[rand.IntN(len(c.names))]), nil, func(body []byte) error {
+		code, err := c.do(ctx, n, "GET", c.filterPath(c.names[rand.IntN(len(c.names))]), nil, func(body []byte) error {
 			if !bytes.Contains(body, []byte(`"totalResults":1,`)) && !bytes.Contains(body, []byte(`"totalResults":1}`)) {
 				return errNotFound // the user exists: the lookup must find it
 			}
@@ -362,7 +386,7 @@ func (c *Client) op(ctx context.Context) error {
 		if c.cfg.Scenario == ScenarioPut { // a change, so that the PUT writes
 			body = bytes.Replace(body, []byte("Load Generator"), fmt.Appendf(nil, "Load Generator %d", c.seq.Add(1)), 1)
 		}
-		code, err := c.do(ctx, "PUT", "/Users/"+c.ids[i], body, nil)
+		code, err := c.do(ctx, n, "PUT", "/Users/"+c.ids[i], body, nil)
 		return check(code, err, 200)
 	}
 	return fmt.Errorf("unknown scenario %q", c.cfg.Scenario)
@@ -375,10 +399,11 @@ func (c *Client) Prepare(ctx context.Context, n int) error {
 	var firstErr error
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
-	for range 16 {
+	for w := range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			to := c.node(w)
 			for {
 				i := next.Add(1)
 				if i > int64(n) {
@@ -386,7 +411,7 @@ func (c *Client) Prepare(ctx context.Context, n int) error {
 				}
 				name := fmt.Sprintf("%s-prep-%d@bench.example", c.cfg.Prefix, i)
 				var answer []byte
-				code, err := c.do(ctx, "POST", "/Users", User(name, true), func(body []byte) error {
+				code, err := c.do(ctx, to, "POST", "/Users", User(name, true), func(body []byte) error {
 					answer = append(answer, body...)
 					return nil
 				})
@@ -445,10 +470,11 @@ func (c *Client) Run(ctx context.Context, target string) *Result {
 		due = schedule(ctx, start, cfg.Rate)
 	}
 	var wg sync.WaitGroup
-	for range cfg.Workers {
+	for w := range cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			n := c.node(w)
 			var t tally
 			for !over(ctx) {
 				if cfg.Users > 0 && remaining.Add(-1) < 0 {
@@ -462,7 +488,7 @@ func (c *Client) Run(ctx context.Context, target string) *Result {
 					case began = <-due:
 					}
 				}
-				err := c.op(ctx)
+				err := c.op(ctx, n)
 				if err != nil && over(ctx) {
 					break // cut off by the deadline: not an error of the target
 				}

@@ -51,14 +51,15 @@ func (c *Client) Noisy(ctx context.Context, workers int) *NoisyResult {
 	res := &NoisyResult{Result: Result{Target: "noisy neighbour"}, Workers: workers}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for range workers {
+	for w := range workers {
 		wg.Go(func() {
+			n := c.node(w)
 			var t tally
 			refused := 0
 			for !over(ctx) {
 				i := int(c.seq.Add(1))
 				began := time.Now()
-				code, err := c.do(ctx, "GET", c.noisyQuery(i, len(c.ids)), nil, nil)
+				code, err := c.do(ctx, n, "GET", c.noisyQuery(i, len(c.ids)), nil, nil)
 				if over(ctx) {
 					break // cut off at the end: not counted
 				}
