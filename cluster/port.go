@@ -185,14 +185,20 @@ func (p *Port) route(conn net.Conn) {
 
 // dial opens a connection of kind to the node at addr.
 func (p *Port) dial(addr string, kind byte, timeout time.Duration) (net.Conn, error) {
+	return dial(addr, kind, p.tls, timeout)
+}
+
+// dial opens a connection of kind to the node at addr, under mutual TLS
+// with tlsConfig, or plain TCP when it is nil.
+func dial(addr string, kind byte, tlsConfig *tls.Config, timeout time.Duration) (net.Conn, error) {
 	d := net.Dialer{Timeout: timeout}
 	conn, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	conn.SetDeadline(time.Now().Add(timeout))
-	if p.tls != nil {
-		tc := tls.Client(conn, p.tls)
+	if tlsConfig != nil {
+		tc := tls.Client(conn, tlsConfig)
 		if err := tc.Handshake(); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("cluster TLS with %s: %w", addr, err)
