@@ -37,6 +37,9 @@ func (c *Client) FirstWrite(ctx context.Context, since time.Time) (time.Duration
 					cancel()
 					return
 				}
+				if over(ctx) {
+					return // cut off: not a refusal
+				}
 				if err == nil {
 					err = fmt.Errorf("%s: %w %d", n.base, errStatus, code)
 				}

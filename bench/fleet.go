@@ -59,7 +59,7 @@ func NewFleet(exe, parent string) (*Fleet, error) {
 		return nil, err
 	}
 	f := &Fleet{exe: exe, dir: dir, token: rand.Text()}
-	if err := os.Mkdir(f.configDir(), 0o700); err == nil {
+	if err = os.Mkdir(f.configDir(), 0o700); err == nil {
 		err = os.WriteFile(filepath.Join(f.configDir(), "config.yaml"), []byte(fleetConfig), 0o600)
 	}
 	if err != nil {

@@ -28,6 +28,7 @@ type benchFlags struct {
 	durableDir string
 	metricsEnv string
 	noisy      noisyFlags
+	cluster    clusterBenchFlags
 }
 
 func (f *benchFlags) register(cmd *cobra.Command) {
@@ -46,13 +47,14 @@ func (f *benchFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.cfg.MetricsURL, "metrics-url", "", "the daemon's /metrics, for its log figures, on this machine (default: /metrics on --target's host; give serve's --metrics-listen)")
 	fl.StringVar(&f.metricsEnv, "metrics-token-env", "BENCH_METRICS_TOKEN", "environment variable holding the daemon's metrics token (serve --metrics-token-file), if it has one")
 	f.noisy.register(fl)
+	f.cluster.register(fl)
 	fl.StringVar(&f.durableDir, "durable-baseline", "", "make the baseline durable: it appends each POST and PUT to a file in this directory (put it on the daemon's disk) and fsyncs before answering, grouping concurrent writes")
 }
 
 func (c *cli) benchCmd() *cobra.Command {
 	var f benchFlags
 	cmd := &cobra.Command{
-		Use:   "bench --target URL --scenario S",
+		Use:   "bench (--target URL | --cluster N) --scenario S",
 		Short: "Load a running daemon's SCIM endpoint and compare it with a bare baseline",
 		Long: `Bench drives the SCIM endpoint of a daemon on this machine (it refuses any
 other target) the way identity providers do, and runs the same load
@@ -107,13 +109,26 @@ expensive queries in a loop (a co filter, sortBy with a deep
 startIndex: lists no index answers, which read every one of its users),
 and gives the scenario's p99 with them as a ratio to its p99 without.
 Its queries refused with 503 (the daemon's cap on a provider's
-expensive queries) are counted, not failures.`,
+expensive queries) are counted, not failures.
+
+--cluster N starts the daemons itself, from this binary, on loopback,
+each with a data dir of its own in a new directory in --cluster-dir
+(removed after): a single node first, then a cluster of N nodes (plain
+TCP between them, --cluster-insecure). It runs the scenario on each,
+the workers spread over the cluster's nodes as a load balancer would
+spread an identity provider's connections, and gives the cluster's
+throughput and p99 as ratios to the single node's. Then it kills the
+cluster's leader with SIGKILL --failovers times (restarting it in
+between) and says how long after each kill a write sent to the other
+nodes was first acknowledged: the failover as a client sees it. Its
+provider and token are its own; --target is not given.`,
 		Example: `  export BENCH_TOKEN=...   # the provider's bearer token
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario sync --users 100000 --workers 16
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario get --prepare 1000 --duration 10s
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario post --rate 1000 --duration 20s
   reconcile bench --target http://127.0.0.1:8080/scim/v2/okta --scenario filter --prepare 1000 --duration 10s \
-      --noisy-target http://127.0.0.1:8080/scim/v2/entra --noisy-prepare 20000 --no-baseline`,
+      --noisy-target http://127.0.0.1:8080/scim/v2/entra --noisy-prepare 20000 --no-baseline
+  reconcile bench --cluster 3 --scenario post --workers 16 --duration 10s --failovers 3 --no-baseline`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.bench(cmd, &f)
@@ -128,19 +143,14 @@ expensive queries) are counted, not failures.`,
 // from the environment, and a prefix for the users it creates.
 func (f *benchFlags) check() error {
 	cfg := &f.cfg
-	if cfg.BaseURL == "" {
-		return usageErrorf("--target is required: the provider's SCIM base URL on this machine")
-	}
-	if err := bench.CheckLoopback(cfg.BaseURL); err != nil {
-		return usageErrorf("--target %q: %v", cfg.BaseURL, err)
-	}
-	if cfg.MetricsURL != "" {
-		if err := bench.CheckMetricsURL(cfg.MetricsURL); err != nil {
-			return usageErrorf("--metrics-url %q: %v", cfg.MetricsURL, err)
+	if f.cluster.enabled() {
+		if err := f.cluster.check(f); err != nil {
+			return err
 		}
-	}
-	if t := os.Getenv(f.metricsEnv); t != "" {
-		cfg.MetricsAuth = "Bearer " + t
+	} else if err := f.cluster.checkOff(); err != nil {
+		return err
+	} else if err := f.checkTarget(); err != nil {
+		return err
 	}
 	if !slices.Contains(bench.Scenarios, cfg.Scenario) {
 		return usageErrorf("--scenario: want one of %s", strings.Join(bench.Scenarios, ", "))
@@ -163,15 +173,37 @@ func (f *benchFlags) check() error {
 	if f.needsUsers() && f.prepare <= 0 {
 		return usageErrorf("--scenario %s reads existing users: give --prepare N", cfg.Scenario)
 	}
-	secret := os.Getenv(f.tokenEnv)
-	if secret == "" {
-		return usageErrorf("$%s is empty: set it to the provider's token (or password, with --basic-user)", f.tokenEnv)
-	}
-	cfg.Auth = "Bearer " + secret
-	if f.basicUser != "" {
-		cfg.Auth = basicAuth(f.basicUser, secret)
+	if !f.cluster.enabled() {
+		secret := os.Getenv(f.tokenEnv)
+		if secret == "" {
+			return usageErrorf("$%s is empty: set it to the provider's token (or password, with --basic-user)", f.tokenEnv)
+		}
+		cfg.Auth = "Bearer " + secret
+		if f.basicUser != "" {
+			cfg.Auth = basicAuth(f.basicUser, secret)
+		}
 	}
 	cfg.Prefix = fmt.Sprintf("b%d", time.Now().UnixNano())
+	return nil
+}
+
+// checkTarget checks --target and --metrics-url.
+func (f *benchFlags) checkTarget() error {
+	cfg := &f.cfg
+	if cfg.BaseURL == "" {
+		return usageErrorf("--target is required: the provider's SCIM base URL on this machine")
+	}
+	if err := bench.CheckLoopback(cfg.BaseURL); err != nil {
+		return usageErrorf("--target %q: %v", cfg.BaseURL, err)
+	}
+	if cfg.MetricsURL != "" {
+		if err := bench.CheckMetricsURL(cfg.MetricsURL); err != nil {
+			return usageErrorf("--metrics-url %q: %v", cfg.MetricsURL, err)
+		}
+	}
+	if t := os.Getenv(f.metricsEnv); t != "" {
+		cfg.MetricsAuth = "Bearer " + t
+	}
 	return nil
 }
 
@@ -189,6 +221,9 @@ func (c *cli) bench(cmd *cobra.Command, f *benchFlags) error {
 	if err := f.check(); err != nil {
 		return err
 	}
+	if f.cluster.enabled() {
+		return c.benchCluster(cmd, f)
+	}
 	daemon, err := bench.NewClient(f.cfg) // refused before the baseline runs
 	if err != nil {
 		return usageErrorf("--target %q: %v", f.cfg.BaseURL, err)
@@ -197,11 +232,8 @@ func (c *cli) bench(cmd *cobra.Command, f *benchFlags) error {
 	if err != nil {
 		return err
 	}
-	// Interrupted, it stops, removes the durable baseline's log and
-	// prints no figures; a second signal kills it at once.
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := interruptible(cmd)
 	defer stop()
-	context.AfterFunc(ctx, stop)
 
 	r := &benchRuns{f: f, ctx: ctx, daemon: daemon, noisy: noisyClient}
 	if err := r.prepareNoisy(cmd); err != nil {
@@ -214,24 +246,41 @@ func (c *cli) bench(cmd *cobra.Command, f *benchFlags) error {
 		}
 		defer closeBaseline()
 	}
-	if err := r.runOn(cmd, "daemon", daemon); err != nil {
+	if err := r.runOn(cmd, "daemon", daemon, "daemon"); err != nil {
 		return err
 	}
 	if err := r.runBesideNoisy(cmd); err != nil {
 		return err
 	}
-	printBench(c, f.cfg, r.results)
-	printLogStats(c, r.logStats)
+	printBench(c, f.cfg, r.results, []ratio{{of: "daemon", to: "baseline"}, {of: "daemon", to: "durable baseline"}})
+	r.printLogStats(c)
 	printNoisy(c, r.results, r.noisyResult)
+	if err := r.failed(); err != nil {
+		return err
+	}
+	if nr := r.noisyResult; nr != nil && nr.Errors > 0 {
+		return fmt.Errorf("%d of %d queries of the noisy neighbour failed", nr.Errors, nr.Ops)
+	}
+	return nil
+}
+
+// interruptible returns the context of a run: interrupted, it stops,
+// removes what it made (the durable baseline's log, the daemons it
+// started) and prints no figures; a second signal kills it at once.
+func interruptible(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
+}
+
+// failed says how many operations of a run failed, if any did.
+func (r *benchRuns) failed() error {
 	for _, res := range r.results {
 		if res.Errors > 0 {
 			// The figures leave failed operations out; a run with
 			// any is not a measurement to quote.
 			return fmt.Errorf("%d of %d operations on the %s failed", res.Errors, res.Ops, res.Target)
 		}
-	}
-	if nr := r.noisyResult; nr != nil && nr.Errors > 0 {
-		return fmt.Errorf("%d of %d queries of the noisy neighbour failed", nr.Errors, nr.Ops)
 	}
 	return nil
 }
@@ -242,9 +291,9 @@ type benchRuns struct {
 	ctx     context.Context
 	daemon  *bench.Client
 	results []*bench.Result
-	// logStats are the daemon's log figures over its run, when it has
-	// them.
-	logStats *bench.LogStats
+	// logStats are the log figures of the daemons that have them, over
+	// their runs.
+	logStats []namedLogStats
 	// noisy is the noisy neighbour's client, nil without --noisy-target;
 	// noisyResult what its queries got.
 	noisy       *bench.Client
@@ -302,7 +351,7 @@ func (r *benchRuns) runBaseline(cmd *cobra.Command) (func(), error) {
 		b.Close()
 		return nil, err // the baseline's own URL
 	}
-	if err := r.runOn(cmd, b.Target, client); err != nil {
+	if err := r.runOn(cmd, b.Target, client, ""); err != nil {
 		b.Close()
 		return nil, err
 	}
@@ -310,8 +359,9 @@ func (r *benchRuns) runBaseline(cmd *cobra.Command) (func(), error) {
 }
 
 // runOn prepares the users the scenario needs on target, then runs it
-// there; on the daemon, it reads the daemon's log figures over the run.
-func (r *benchRuns) runOn(cmd *cobra.Command, target string, client *bench.Client) error {
+// there; on a daemon (logName set), it reads the daemon's log figures
+// over the run (those of the client's first node), as logName's.
+func (r *benchRuns) runOn(cmd *cobra.Command, target string, client *bench.Client, logName string) error {
 	ctx, f := r.ctx, r.f
 	if f.needsUsers() {
 		fmt.Fprintf(c2(cmd), "preparing %d users on the %s...\n", f.prepare, target)
@@ -324,10 +374,10 @@ func (r *benchRuns) runOn(cmd *cobra.Command, target string, client *bench.Clien
 	}
 	fmt.Fprintf(c2(cmd), "running %s on the %s...\n", f.cfg.Scenario, target)
 	run := func() { r.results = append(r.results, client.Run(ctx, target)) }
-	if client != r.daemon {
+	if logName == "" {
 		run()
 	} else if d, err := client.LogStatsOver(ctx, run); err == nil {
-		r.logStats = &d
+		r.logStats = append(r.logStats, namedLogStats{logName, &d})
 	} else if errors.Is(err, bench.ErrMetricsToken) {
 		fmt.Fprintf(c2(cmd), "warning: no log figures from the daemon: %v: set $%s\n", err, f.metricsEnv)
 	} else if ctx.Err() == nil && !errors.Is(err, bench.ErrNoLogStats) {
@@ -345,7 +395,14 @@ func basicAuth(user, pass string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))
 }
 
-func printBench(c *cli, cfg bench.Config, results []*bench.Result) {
+// ratio is a comparison printBench prints: of's throughput to to's, and
+// the p99s at a fixed rate, or always with p99.
+type ratio struct {
+	of, to string
+	p99    bool
+}
+
+func printBench(c *cli, cfg bench.Config, results []*bench.Result, ratios []ratio) {
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "target\tscenario\tworkers\tops\terrors\tseconds\tops/s\tp50\tp99\tp99.9\t\n")
 	byTarget := map[string]*bench.Result{}
@@ -360,35 +417,49 @@ func printBench(c *cli, cfg bench.Config, results []*bench.Result) {
 			fmt.Fprintf(c.stdout, "first error on the %s: %s\n", r.Target, r.FirstError)
 		}
 	}
-	for _, name := range []string{"baseline", "durable baseline"} {
-		b, d := byTarget[name], byTarget["daemon"]
+	for _, q := range ratios {
+		b, d := byTarget[q.to], byTarget[q.of]
 		if b == nil || d == nil {
 			continue
 		}
 		if b.Throughput() > 0 {
-			fmt.Fprintf(c.stdout, "daemon/%s throughput: %.2f\n", name, d.Throughput()/b.Throughput())
+			fmt.Fprintf(c.stdout, "%s/%s throughput: %.2f\n", q.of, q.to, d.Throughput()/b.Throughput())
 		}
 		// At a fixed rate both may keep up, and the tail is what differs.
 		// (Percentiles are of successful operations: none, no ratio.)
-		if bp, dp := b.Percentile(0.99), d.Percentile(0.99); cfg.Rate > 0 && bp > 0 && dp > 0 {
-			fmt.Fprintf(c.stdout, "daemon/%s p99: %.2f\n", name, float64(dp)/float64(bp))
+		if bp, dp := b.Percentile(0.99), d.Percentile(0.99); (cfg.Rate > 0 || q.p99) && bp > 0 && dp > 0 {
+			fmt.Fprintf(c.stdout, "%s/%s p99: %.2f\n", q.of, q.to, float64(dp)/float64(bp))
 		}
+	}
+}
+
+// namedLogStats are a daemon's log figures, under the name printLogStats
+// gives them.
+type namedLogStats struct {
+	name string
+	*bench.LogStats
+}
+
+// printLogStats prints the log figures of each daemon that has them.
+func (r *benchRuns) printLogStats(c *cli) {
+	for _, s := range r.logStats {
+		printLogStats(c, s.name, s.LogStats)
 	}
 }
 
 // printLogStats says how the daemon's log did during its run: how its
 // writes were grouped, and whether the disk or the wait for the log made
 // the latency's tail. A run without writes prints nothing.
-func printLogStats(c *cli, s *bench.LogStats) {
+func printLogStats(c *cli, name string, s *bench.LogStats) {
 	if s == nil || s.Appends == 0 || s.Commits == 0 {
 		return
 	}
 	slow := ms(bench.SlowLog)
-	fmt.Fprintf(c.stdout, "daemon log writes: %d for %d changes (%.2f each), mean %s, %d (%.2f%%) over %s\n",
+	fmt.Fprintf(c.stdout, "%s log writes: %d for %d changes (%.2f each), mean %s, %d (%.2f%%) over %s\n", name,
 		s.Appends, s.Entries, float64(s.Entries)/float64(s.Appends),
 		ms(time.Duration(s.AppendSeconds/float64(s.Appends)*float64(time.Second))),
 		s.SlowAppends, 100*float64(s.SlowAppends)/float64(s.Appends), slow)
-	fmt.Fprintf(c.stdout, "daemon log waits: %d changes, mean %s, %d (%.2f%%) over %s\n",
+	fmt.Fprintf(c.stdout, "%s log waits: %d changes, mean %s, %d (%.2f%%) over %s\n", name,
 		s.Commits, ms(time.Duration(s.CommitSeconds/float64(s.Commits)*float64(time.Second))),
 		s.SlowCommits, 100*float64(s.SlowCommits)/float64(s.Commits), slow)
 }
