@@ -110,30 +110,38 @@ func (s *Store) forward(ctx context.Context, data []byte) (Result, error) {
 // waitApplied waits until this node's state has applied every command up
 // to log index: Raft has handed every entry up to index to the FSM, and
 // the FSM is done with the last of them that it is handed (Raft keeps its
-// no-ops and barriers from it).
+// no-ops and barriers from it). It wakes each time the FSM applies
+// something, and every appliedPoll in case what it waits for is an entry
+// the FSM is not handed.
 func (s *Store) waitApplied(ctx context.Context, index uint64) error {
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for s.raft.AppliedIndex() < index {
+	var tick *time.Ticker
+	for {
+		moved := s.fsm.applied.Moved() // before the check: no Store is missed
+		if s.raft.AppliedIndex() >= index {
+			target, err := s.lastForFSM(index)
+			if err != nil {
+				return err
+			}
+			if s.fsm.applied.Load() >= target {
+				return nil
+			}
+		}
+		if tick == nil {
+			tick = time.NewTicker(appliedPoll)
+			defer tick.Stop()
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for this node to apply entry %d: %w", index, ctx.Err())
+		case <-moved:
 		case <-tick.C:
 		}
 	}
-	target, err := s.lastForFSM(index)
-	if err != nil {
-		return err
-	}
-	for s.fsm.applied.Load() < target {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for this node to apply entry %d: %w", target, ctx.Err())
-		case <-tick.C:
-		}
-	}
-	return nil
 }
+
+// appliedPoll is how often waitApplied looks at Raft's applied index,
+// which has no signal, when the FSM applied nothing meanwhile.
+const appliedPoll = 5 * time.Millisecond
 
 // lastForFSM returns the last entry up to index that Raft hands the FSM
 // (a command or a configuration), or what the FSM already applied.

@@ -49,7 +49,9 @@
 // crash test to catch.
 //
 // A cluster (package cluster provides its network): cluster.go (Options
-// Cluster: forwarding writes to the leader, consistent reads),
+// Cluster: forwarding writes to the leader, consistent reads), applied.go
+// (the FSM's applied index, which a write forwarded by a follower waits
+// on),
 // membership.go (bootstrapping, adding and removing nodes, leadership),
 // leaders.go (the leaders a node saw, its commit index, for metrics),
 // wire.go (a command's result as it travels from the leader).

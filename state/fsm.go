@@ -24,7 +24,7 @@ type fsm struct {
 	// applied is the index of the last log entry the FSM was handed and
 	// is done with (Raft's own AppliedIndex is set when entries are handed
 	// to the FSM, before it applies them).
-	applied atomic.Uint64
+	applied appliedIndex
 
 	// stuck is set at the first logged command the FSM cannot apply:
 	// nothing after it is applied either, since it would be applied to
