@@ -56,6 +56,23 @@ func raftConfigFor(conf *raft.Config, c *Cluster) {
 	conf.LeaderLeaseTimeout = 250 * time.Millisecond
 }
 
+// logCacheSize is how many of the last log entries a cluster node keeps
+// in memory (about 1 KiB each for a SCIM write): a batch of
+// MaxAppendEntries.
+const logCacheSize = 1024
+
+// cachedLog keeps the last entries of a cluster node's log in memory, as
+// Consul does: the leader reads back every entry it sends the followers,
+// and a follower every entry its FSM applies, which the WAL serves with
+// a read from its file each.
+func cachedLog(logs raft.LogStore) raft.LogStore {
+	c, err := raft.NewLogCache(logCacheSize, logs)
+	if err != nil {
+		panic(err) // only for a size of 0 or less
+	}
+	return c
+}
+
 // IsLeader reports whether this node leads (a single voter always does).
 func (s *Store) IsLeader() bool {
 	return s.raft != nil && s.raft.State() == raft.Leader

@@ -206,6 +206,9 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 		logs = opts.wrapLog(logs)
 	}
 	logs = &guardedLogStore{LogStore: logs, onFailure: s.failLog, observe: opts.ObserveAppend, snaps: snaps}
+	if s.cluster != nil {
+		logs = cachedLog(logs)
+	}
 	r, err := raft.NewRaft(conf, s.fsm, logs, w, snaps, trans)
 	if err != nil {
 		return fmt.Errorf("starting log: %w", err)
