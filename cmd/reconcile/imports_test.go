@@ -58,6 +58,8 @@ var layers = map[string]layer{
 	"bench": {},
 	// Flags and wiring: the only package that sees all the others.
 	"cmd/reconcile": {may: []string{"*"}},
+	// A tool of the cluster example: it makes the nodes' certificates.
+	"examples/cluster/certs": {},
 	// Leaf helpers.
 	"internal/english":    {},
 	"internal/gcheadroom": {},
