@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -197,21 +195,21 @@ attributes: {preset: okta}
 	relocate := func(v string) string {
 		return hostPort.ReplaceAllStringFunc(v, func(a string) string {
 			if moved[a] == "" {
-				ln, err := net.Listen("tcp", "127.0.0.1:0")
-				if err != nil {
-					t.Fatal(err)
-				}
-				moved[a] = ln.Addr().String()
-				ln.Close()
+				moved[a] = loopbackAddr(t)
 			}
 			return moved[a]
 		})
 	}
 	urls := map[string]string{}
 	for _, node := range systemdNodes {
+		var procEnv []string
 		env := map[string]string{}
 		for k, v := range envs[node] {
 			env[k] = relocate(v)
+			procEnv = append(procEnv, k+"="+env[k])
+		}
+		for k, v := range secrets {
+			procEnv = append(procEnv, k+"="+v)
 		}
 		urls[node] = "http://" + env["LISTEN"]
 		args := execArgs(t, unit["ExecStart"][0], node, env)
@@ -222,33 +220,10 @@ attributes: {preset: okta}
 				}
 			}
 		}
-		cmd := exec.Command(bin, args[1:]...)
-		cmd.Env = os.Environ()
-		for k, v := range env {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-		for k, v := range secrets {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-		log, err := os.Create(filepath.Join(root, node+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Signal(syscall.SIGTERM)
-			cmd.Wait()
-			log.Close()
-		})
+		startProc(t, bin, args[1:], procEnv, filepath.Join(root, node+".log"))
 	}
 	for _, node := range systemdNodes {
-		if !poll(50*time.Millisecond, func() bool { return send("GET", urls[node]+"/readyz", "", "", nil) == http.StatusOK }) {
-			b, _ := os.ReadFile(filepath.Join(root, node+".log"))
-			t.Fatalf("%s is not ready after %v; its log:\n%s", node, waitFor, b)
-		}
+		waitReady(t, urls[node], filepath.Join(root, node+".log"))
 	}
 	// A write on n2, read on n3: the cluster replicates over its TLS port.
 	// (Until the leader has applied the config, the provider is unknown.)

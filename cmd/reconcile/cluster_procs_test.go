@@ -1,0 +1,54 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startProc starts the daemon binary with args, env added to this
+// process's, its output in logPath; the test's cleanup stops it.
+func startProc(t *testing.T, bin string, args, env []string, logPath string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	log, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		log.Close()
+	})
+}
+
+// waitReady waits until the daemon at base answers /readyz with 200, and
+// fails the test with its log when it does not.
+func waitReady(t *testing.T, base, logPath string) {
+	t.Helper()
+	if !poll(50*time.Millisecond, func() bool { return send("GET", base+"/readyz", "", "", nil) == http.StatusOK }) {
+		b, _ := os.ReadFile(logPath)
+		t.Fatalf("%s is not ready after %v; its log:\n%s", base, waitFor, b)
+	}
+}
+
+// loopbackAddr returns a loopback address whose port was free a moment
+// ago.
+func loopbackAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
