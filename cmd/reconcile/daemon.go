@@ -296,12 +296,12 @@ func (d *daemon) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	d.scim = scim.New(d.store, scim.Options{Logger: d.log, ExternalURL: d.f.externalURL, MaxBodyBytes: d.f.maxBody,
 		Observe: d.metrics.ObserveSCIM, ObserveRejected: d.metrics.ObserveSCIMRejected})
-	mux.Handle(scim.Prefix, d.consistentReads(d.scim, true))
+	mux.Handle(scim.Prefix, d.consistent(d.scim, true))
 	var cl admin.Cluster
 	if d.node != nil {
 		cl = adminCluster{d.node}
 	}
-	mux.Handle("/api/v1/", d.consistentReads(admin.New(d.store, admin.Options{Logger: d.log, Token: d.keys.admin, PlanToken: d.keys.plan,
+	mux.Handle("/api/v1/", d.consistent(admin.New(d.store, admin.Options{Logger: d.log, Token: d.keys.admin, PlanToken: d.keys.plan,
 		Loop: leaderLoop{d}, Source: d.info, Drift: d.f.drift, Secrets: reconcile.OSSecrets, WebhookSecret: d.keys.webhook,
 		Snapshots: d.store,
 		Cluster:   cl,

@@ -66,22 +66,24 @@ func serveDebug(addr string) error {
 	return nil
 }
 
-// consistentReads makes every read that h serves see every write
-// acknowledged before it, on any node of a cluster (a client that wrote
-// through another node reads its write here): on a follower, the read
-// waits until this node has applied the leader's commit index. A single
-// node serves reads as they are. While the cluster has no leader, reads
-// get 503 with Retry-After, as writes do. The cluster's members are no
-// read of the state: each node answers with what it sees, leader or not.
-func (d *daemon) consistentReads(h http.Handler, scimErrors bool) http.Handler {
+// consistent makes every request that h serves see every write
+// acknowledged before it, on any node of a cluster: reads, and writes,
+// which build their command on this node's state (a PUT right after a
+// POST acknowledged by another node must find the user). On a follower
+// the request waits until this node has applied the leader's commit
+// index; on the leader, until it has checked that it still leads. A
+// single node serves requests as they are. While the cluster has no
+// leader, requests get 503 with Retry-After. The cluster's membership
+// (/api/v1/cluster) is no request on the state: each node answers with
+// what it sees, and joins and removals reach the leader their own way.
+func (d *daemon) consistent(h http.Handler, scimErrors bool) http.Handler {
 	if d.node == nil {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		read := r.Method == http.MethodGet || r.Method == http.MethodHead || strings.HasSuffix(r.URL.Path, "/.search")
-		if read && r.URL.Path != "/api/v1/cluster" {
+		if r.URL.Path != "/api/v1/cluster" && !strings.HasPrefix(r.URL.Path, "/api/v1/cluster/") {
 			if err := d.store.Consistent(r.Context()); err != nil {
-				unavailable(w, scimErrors, "1", "this node cannot serve a consistent read now: "+err.Error())
+				unavailable(w, scimErrors, "1", "this node cannot serve a consistent request now: "+err.Error())
 				return
 			}
 		}
