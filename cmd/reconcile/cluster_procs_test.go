@@ -52,3 +52,17 @@ func loopbackAddr(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// oktaConfig is the config of the tests that start cluster nodes: one
+// organization, and a provider whose token is in $OKTA_TOKEN.
+const oktaConfig = `kind: Organization
+name: acme
+displayName: Acme
+---
+kind: Provider
+name: okta
+displayName: Okta
+auth: {type: bearer, secretFrom: {env: OKTA_TOKEN}}
+organizationMapping: {method: fixed, organization: acme}
+attributes: {preset: okta}
+`

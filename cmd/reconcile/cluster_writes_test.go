@@ -25,17 +25,7 @@ func TestClusterWriteBuildsOnWritesElsewhere(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "cfg")
 	os.MkdirAll(cfg, 0o755)
-	if err := os.WriteFile(filepath.Join(cfg, "config.yaml"), []byte(`kind: Organization
-name: acme
-displayName: Acme
----
-kind: Provider
-name: okta
-displayName: Okta
-auth: {type: bearer, secretFrom: {env: OKTA_TOKEN}}
-organizationMapping: {method: fixed, organization: acme}
-attributes: {preset: okta}
-`), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(cfg, "config.yaml"), []byte(oktaConfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	const token = "cluster-writes-token-0123456789"

@@ -167,19 +167,9 @@ func runSystemdExample(t *testing.T, unit map[string][]string, envs map[string]m
 	}
 	const token = "example-cluster-token-0123456789"
 	files := map[string]string{
-		"etc/reconcile/config/config.yaml": `kind: Organization
-name: acme
-displayName: Acme
----
-kind: Provider
-name: okta
-displayName: Okta
-auth: {type: bearer, secretFrom: {env: OKTA_TOKEN}}
-organizationMapping: {method: fixed, organization: acme}
-attributes: {preset: okta}
-`,
-		"etc/reconcile/admin-token": "example-admin-token-0123456789abcdef\n",
-		"etc/reconcile/secrets.env": "OKTA_TOKEN=" + token + "\n",
+		"etc/reconcile/config/config.yaml": oktaConfig,
+		"etc/reconcile/admin-token":        "example-admin-token-0123456789abcdef\n",
+		"etc/reconcile/secrets.env":        "OKTA_TOKEN=" + token + "\n",
 	}
 	for name, content := range files {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o700)
