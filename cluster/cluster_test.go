@@ -24,8 +24,29 @@ func startCluster(t *testing.T, n int) []*testNode {
 	t.Helper()
 	nodes := newNodes(t, n, n)
 	openNodes(t, nodes)
-	waitLeader(t, nodes)
+	waitSettled(t, nodes, waitLeader(t, nodes))
 	return nodes
+}
+
+// waitSettled waits until every node has a state and knows leader: a
+// node the bootstrap added learns both from the leader's first messages,
+// which may come after the leader is elected.
+func waitSettled(t *testing.T, nodes []*testNode, leader *testNode) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		settled := 0
+		for _, tn := range nodes {
+			if addr, _ := tn.store.Leader(); addr == leader.node.Addr() && tn.store.HasState() {
+				settled++
+			}
+		}
+		if settled == len(nodes) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d nodes have a state and know the leader after 15s", settled, len(nodes))
+		}
+	}
 }
 
 // newNodes makes n nodes on loopback, each with a data dir of its own
