@@ -311,13 +311,27 @@ func (d *daemon) routes() *http.ServeMux {
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := d.store.Ready(); err != nil {
+		if err := d.ready(); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ready")
 	})
 	return mux
+}
+
+// ready says why the daemon should not take requests yet, or nil: its
+// state cannot be written, or as a cluster node it has no leader or lags
+// behind it, or no config was ever applied (a new cluster's leader applies
+// the first one once elected: until then no provider exists).
+func (d *daemon) ready() error {
+	if err := d.store.Ready(); err != nil {
+		return err
+	}
+	if d.node != nil && d.src != nil && d.store.View().Config() == nil {
+		return errors.New("no config applied yet: the cluster's leader applies the first one")
+	}
+	return nil
 }
 
 // metricsHandler serves /metrics, behind the metrics token if there is one.
