@@ -88,11 +88,7 @@ func (s *Store) Leader() (raft.ServerAddress, raft.ServerID) {
 
 // waitForLeader waits, up to the cluster's bound, until a leader is known.
 func (s *Store) waitForLeader(ctx context.Context) (raft.ServerAddress, error) {
-	wait := s.cluster.LeaderWait
-	if wait == 0 {
-		wait = 5 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, wait)
+	ctx, cancel := context.WithTimeout(ctx, s.leaderWait())
 	defer cancel()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
@@ -186,19 +182,48 @@ func (s *Store) LeaderReadIndex(ctx context.Context) (uint64, error) {
 	if s.raft.State() != raft.Leader {
 		return 0, raft.ErrNotLeader
 	}
+	return s.leaderReads.do(ctx, s.leaderReadIndex)
+}
+
+// leaderReadIndex is one round of LeaderReadIndex, shared by the callers
+// that arrived before it started.
+func (s *Store) leaderReadIndex() (uint64, error) {
 	// A new leader's commit index may lag the old leader's until it has
 	// committed an entry of its own term: a barrier, once a term.
 	if term := s.raft.CurrentTerm(); s.readTerm.Load() != term {
-		if err := s.raft.Barrier(0).Error(); err != nil {
+		if err := s.raft.Barrier(s.leaderWait()).Error(); err != nil {
 			return 0, fmt.Errorf("%w: %v", ErrNoLeader, err)
 		}
 		s.readTerm.Store(term)
 	}
 	index := s.raft.CommitIndex()
 	if err := s.raft.VerifyLeader().Error(); err != nil {
+		if errors.Is(err, raft.ErrNotLeader) {
+			return 0, err
+		}
 		return 0, fmt.Errorf("%w: %v", ErrNoLeader, err)
 	}
 	return index, nil
+}
+
+// followerReadIndex asks the leader for its read index: one round of a
+// follower's consistent requests, shared by those that arrived before it.
+func (s *Store) followerReadIndex() (uint64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.leaderWait())
+	defer cancel()
+	leader, err := s.waitForLeader(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return s.cluster.ReadIndex(ctx, leader)
+}
+
+// leaderWait is how long a write or read waits for a leader.
+func (s *Store) leaderWait() time.Duration {
+	if s.cluster == nil || s.cluster.LeaderWait == 0 {
+		return 5 * time.Second
+	}
+	return s.cluster.LeaderWait
 }
 
 // Consistent waits until this node's state holds every write acknowledged
@@ -215,11 +240,7 @@ func (s *Store) Consistent(ctx context.Context) error {
 		index, err = s.LeaderReadIndex(ctx)
 	}
 	if s.raft.State() != raft.Leader || errors.Is(err, raft.ErrNotLeader) {
-		leader, lerr := s.waitForLeader(ctx)
-		if lerr != nil {
-			return lerr
-		}
-		index, err = s.cluster.ReadIndex(ctx, leader)
+		index, err = s.followerReads.do(ctx, s.followerReadIndex)
 	}
 	if err != nil {
 		return err

@@ -54,6 +54,9 @@ type Store struct {
 	// leading, last made sure its commit index was its own.
 	cluster  *Cluster
 	readTerm atomic.Uint64
+	// leaderReads and followerReads share read-index queries between
+	// concurrent consistent requests (coalesce.go).
+	leaderReads, followerReads coalesced
 	// leaderChanges counts the leaders this node has seen (countLeaders).
 	leaderChanges atomic.Uint64
 	// restoredIndex is the index of the snapshot Open restored.
