@@ -46,6 +46,22 @@ var ErrNoLeader = errors.New("the cluster has no leader: nothing was applied, re
 // applied.
 var ErrOutcomeUnknown = errors.New("the leader changed while the write was in flight: it may or may not have been applied")
 
+// applyError says what an error of Raft's Apply means for the write:
+// raft.ErrNotLeader as it is (the command was not appended: the leader
+// may take it), ErrOutcomeUnknown when the command may have been
+// appended and may yet commit (the leadership was lost, or Raft shut
+// down, while it was in flight: a new leader, or this node once it
+// restarts, may commit it), else an error that nothing was logged.
+func applyError(err error) error {
+	switch {
+	case errors.Is(err, raft.ErrNotLeader):
+		return err
+	case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrLeadershipTransferInProgress), errors.Is(err, raft.ErrRaftShutdown):
+		return fmt.Errorf("%w (%v)", ErrOutcomeUnknown, err)
+	}
+	return fmt.Errorf("logging command: %w", err)
+}
+
 // raftConfigFor sets a cluster node's Raft timeouts: a leader's loss is
 // noticed within a heartbeat timeout and a new one elected within an
 // election timeout, so that failover takes a second or two.

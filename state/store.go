@@ -349,13 +349,7 @@ func (s *Store) applyLocal(ctx context.Context, cmd *Command, data []byte) (*fsm
 		if failed := s.Failed(); failed != nil {
 			return nil, failed // says why, and that it lasts
 		}
-		switch {
-		case errors.Is(err, raft.ErrNotLeader):
-			return nil, err
-		case errors.Is(err, raft.ErrLeadershipLost), errors.Is(err, raft.ErrLeadershipTransferInProgress):
-			return nil, fmt.Errorf("%w (%v)", ErrOutcomeUnknown, err)
-		}
-		return nil, fmt.Errorf("logging command: %w", err)
+		return nil, applyError(err)
 	}
 	if s.observeCommit != nil {
 		s.observeCommit(time.Since(start))
