@@ -25,6 +25,28 @@ var (
 	crashTags   = flag.String("crash.tags", "", "build tags for the daemon under test (reconcile_ackearly breaks it on purpose)")
 )
 
+// loadConfig is the config of the daemons the crash tests load: the
+// provider okta, its bearer token from OKTA_TOKEN (loadSCIMToken), and
+// the admin API on with RECONCILE_ADMIN_TOKEN (loadAdminToken).
+const loadConfig = `
+kind: Organization
+name: acme
+displayName: Acme
+---
+kind: Provider
+name: okta
+displayName: Okta
+auth: {type: bearer, secretFrom: {env: OKTA_TOKEN}}
+deactivationDelay: 24h
+deactivationGuard: {maxCount: 0, maxPercent: 0}
+organizationMapping: {method: fixed, organization: acme}
+`
+
+const (
+	loadSCIMToken  = "okta-token-0123456789abcdef"
+	loadAdminToken = "admin-token-0123456789abcdef"
+)
+
 // buildDaemon builds the reconcile binary with build tags.
 func buildDaemon(t *testing.T, tags string) string {
 	t.Helper()
@@ -50,21 +72,9 @@ func TestCrashUnderLoad(t *testing.T) {
 	work := t.TempDir()
 	cfg := filepath.Join(work, "cfg")
 	os.MkdirAll(cfg, 0o755)
-	os.WriteFile(filepath.Join(cfg, "config.yaml"), []byte(`
-kind: Organization
-name: acme
-displayName: Acme
----
-kind: Provider
-name: okta
-displayName: Okta
-auth: {type: bearer, secretFrom: {env: OKTA_TOKEN}}
-deactivationDelay: 24h
-deactivationGuard: {maxCount: 0, maxPercent: 0}
-organizationMapping: {method: fixed, organization: acme}
-`), 0o644)
-	const token = "okta-token-0123456789abcdef"
-	const admin = "admin-token-0123456789abcdef"
+	os.WriteFile(filepath.Join(cfg, "config.yaml"), []byte(loadConfig), 0o644)
+	const token = loadSCIMToken
+	const admin = loadAdminToken
 	data := filepath.Join(work, "data")
 
 	start := func() (*exec.Cmd, string) {
