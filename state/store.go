@@ -368,7 +368,7 @@ func (s *Store) ApplyEncoded(ctx context.Context, data []byte) (Result, error) {
 		return Result{}, fmt.Errorf("decoding a forwarded command: %w", err)
 	}
 	res, err := s.applyLocal(ctx, cmd, data)
-	if err != nil {
+	if err != nil || ackEarly {
 		return Result{}, err
 	}
 	return Result{Index: res.index}, res.err
