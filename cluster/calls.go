@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/rpc"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -137,49 +138,86 @@ func (c *Calls) Join(args JoinArgs, reply *JoinReply) error {
 // clients keeps one connection of calls to each node.
 type clients struct {
 	port *Port
+	// dial opens a connection of calls to addr: port.dial, but in tests.
+	dial func(addr string, timeout time.Duration) (net.Conn, error)
 	mu   sync.Mutex
-	by   map[string]*rpc.Client
+	by   map[string]*client
 	// closed: the node is closing; no new connection is made.
 	closed bool
+}
+
+// client is a connection of calls, and whether it failed.
+type client struct {
+	*rpc.Client
+	conn *watchedConn
+}
+
+// watchedConn remembers that it failed: its node died or restarted, or it
+// was closed. A call on a client over it would not be sent.
+type watchedConn struct {
+	net.Conn
+	failed atomic.Bool
+}
+
+func (c *watchedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.failed.Store(true)
+	}
+	return n, err
+}
+
+func (c *watchedConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if err != nil {
+		c.failed.Store(true)
+	}
+	return n, err
+}
+
+func (c *watchedConn) Close() error {
+	c.failed.Store(true)
+	return c.Conn.Close()
 }
 
 // errNotSent says that a call could not even be sent: it did nothing.
 var errNotSent = errors.New("not sent")
 
 // call calls method on the node at addr, within ctx. An error wrapping
-// errNotSent says the call did nothing.
+// errNotSent says the call did nothing; any other but an rpc.ServerError
+// says it may have been done or not. Once sent, a call that fails is never
+// taken for one not sent: net/rpc fails calls it had sent with
+// rpc.ErrShutdown too, when their connection ends while another call
+// closes it.
 func (cs *clients) call(ctx context.Context, addr, method string, args, reply any) error {
-	for attempt := 0; ; attempt++ {
-		cl, err := cs.get(ctx, addr)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errNotSent, err)
-		}
-		done := cl.Go("Calls."+method, args, reply, make(chan *rpc.Call, 1)).Done
-		select {
-		case c := <-done:
-			var se rpc.ServerError
-			if c.Error == nil || errors.As(c.Error, &se) {
-				return c.Error
-			}
-			cs.drop(addr, cl) // the connection failed: redial next time
-			if errors.Is(c.Error, rpc.ErrShutdown) {
-				// The connection had closed before the call (the node
-				// restarted): it was not sent.
-				if attempt == 0 {
-					continue
-				}
-				return fmt.Errorf("%w: %v", errNotSent, c.Error)
-			}
+	cl, err := cs.get(ctx, addr)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errNotSent, err)
+	}
+	done := cl.Go("Calls."+method, args, reply, make(chan *rpc.Call, 1)).Done
+	select {
+	case c := <-done:
+		var se rpc.ServerError
+		if c.Error == nil || errors.As(c.Error, &se) {
 			return c.Error
-		case <-ctx.Done():
-			return ctx.Err()
 		}
+		cs.drop(addr, cl) // the connection failed: redial next time
+		return c.Error
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
-func (cs *clients) get(ctx context.Context, addr string) (*rpc.Client, error) {
+// get returns the client of addr, dialled anew if it has none or its
+// connection failed.
+func (cs *clients) get(ctx context.Context, addr string) (*client, error) {
 	cs.mu.Lock()
 	cl, closed := cs.by[addr], cs.closed
+	if cl != nil && cl.conn.failed.Load() {
+		delete(cs.by, addr)
+		cl.Close()
+		cl = nil
+	}
 	cs.mu.Unlock()
 	switch {
 	case closed:
@@ -191,32 +229,39 @@ func (cs *clients) get(ctx context.Context, addr string) (*rpc.Client, error) {
 	if d, ok := ctx.Deadline(); ok {
 		timeout = max(time.Until(d), time.Millisecond)
 	}
+	dial := cs.dial
+	if dial == nil {
+		dial = func(addr string, timeout time.Duration) (net.Conn, error) {
+			return cs.port.dial(addr, connCall, timeout)
+		}
+	}
 	// Dial without the lock: a node that accepts connections but does not
 	// answer (a stopped process, a handshake that never ends) must hold up
 	// only the calls to it, not the writes forwarded to the leader.
-	conn, err := cs.port.dial(addr, connCall, timeout)
+	conn, err := dial(addr, timeout)
 	if err != nil {
 		return nil, err
 	}
-	cl = rpc.NewClient(conn)
+	wc := &watchedConn{Conn: conn}
+	cl = &client{Client: rpc.NewClient(wc), conn: wc}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if cs.closed {
 		cl.Close()
 		return nil, net.ErrClosed
 	}
-	if other := cs.by[addr]; other != nil { // another call dialled meanwhile
+	if other := cs.by[addr]; other != nil && !other.conn.failed.Load() { // another call dialled meanwhile
 		cl.Close()
 		return other, nil
 	}
 	if cs.by == nil {
-		cs.by = make(map[string]*rpc.Client)
+		cs.by = make(map[string]*client)
 	}
 	cs.by[addr] = cl
 	return cl, nil
 }
 
-func (cs *clients) drop(addr string, cl *rpc.Client) {
+func (cs *clients) drop(addr string, cl *client) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	if cs.by[addr] == cl {
