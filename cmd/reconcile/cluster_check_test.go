@@ -38,38 +38,51 @@ func checkUsers(lc *loadClient, c *testCluster, users []*ownUser) []string {
 	return problems
 }
 
-// checkUser checks one user on every node.
+// checkUser checks one user on every node: in SCIM, and its state in the
+// product, which the same command changes (a deprovision blocks it).
 func checkUser(lc *loadClient, c *testCluster, u *ownUser) error {
 	var first userState
 	for i, n := range c.nodes {
-		s, err := readUser(lc, n, u.id)
+		a, err := read(func() answer { return lc.do(n, http.MethodGet, "/Users/"+u.id, "") })
+		if err != nil {
+			return fmt.Errorf("user %s (%s) on %s: GET: %v", u.id, u.userName, n.id, err)
+		}
+		s := userState{gone: true}
+		if a.outcome == acked {
+			title, _ := a.body["title"].(string)
+			s = userState{title: title, active: a.body["active"] == true}
+		}
 		switch {
-		case err != nil:
-			return fmt.Errorf("user %s (%s) on %s: %v", u.id, u.userName, n.id, err)
 		case !slices.Contains(u.states, s):
 			return fmt.Errorf("user %s (%s) on %s is %v, but its acknowledged writes leave it %v: a write was lost", u.id, u.userName, n.id, s, u.states)
 		case i > 0 && s != first:
 			return fmt.Errorf("user %s (%s) is %v on %s but %v on %s", u.id, u.userName, first, c.nodes[0].id, s, n.id)
 		}
 		first = s
+		a, err = read(func() answer { return lc.admin(n, http.MethodGet, "/users/"+u.id) })
+		if err != nil || a.outcome != acked {
+			return fmt.Errorf("user %s (%s) on %s: the admin API's GET: %d %v", u.id, u.userName, n.id, a.status, err)
+		}
+		want := "active"
+		if s.gone || !s.active {
+			want = "blocked" // deactivated only after the provider's delay (24 h)
+		}
+		if a.body["state"] != want {
+			return fmt.Errorf("user %s (%s) on %s is %v in SCIM but %v in the product, want %s: half a command", u.id, u.userName, n.id, s, a.body["state"], want)
+		}
 	}
 	return nil
 }
 
-// readUser reads a user on node n, as SCIM shows it; it retries while
-// the node cannot answer (503).
-func readUser(lc *loadClient, n *clusterNode, id string) (userState, error) {
+// read sends a read until the node answers it (not 503), for 5 s at most.
+func read(send func() answer) (answer, error) {
 	for attempt := 0; ; attempt++ {
-		a := lc.do(n, http.MethodGet, "/Users/"+id, "")
-		switch a.outcome {
-		case acked:
-			title, _ := a.body["title"].(string)
-			return userState{title: title, active: a.body["active"] == true}, nil
-		case absent:
-			return userState{gone: true}, nil
+		a := send()
+		if a.outcome == acked || a.outcome == absent {
+			return a, nil
 		}
 		if attempt == 50 {
-			return userState{}, fmt.Errorf("GET: %d %s", a.status, a.why)
+			return a, fmt.Errorf("%d %s", a.status, a.why)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

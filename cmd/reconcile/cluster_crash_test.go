@@ -74,10 +74,9 @@ type clusterRun struct {
 
 // round runs one round, and reports whether the test goes on.
 func (r *clusterRun) round(round int) bool {
-	t, c := r.t, r.c
-	l, err := startLoad(r.lc, c, round)
+	l, err := startLoad(r.lc, r.c, round)
 	if err != nil {
-		t.Fatalf("round %d: %v", round, err)
+		r.t.Fatalf("round %d: %v", round, err)
 	}
 	defer func() {
 		if !l.stopped() {
@@ -86,49 +85,56 @@ func (r *clusterRun) round(round int) bool {
 	}()
 	r.must(round, l.waitAcks(50, 30*time.Second))
 	time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
+	r.killLeader(round, l)
+	r.pause(round, l, round%2 == 1)
+	time.Sleep(200 * time.Millisecond)
+	l.finish()
+	return r.check(round, l)
+}
 
-	// SIGKILL of the leader.
+// killLeader kills the leader with SIGKILL under load, measures the
+// failover, and restarts the killed node.
+func (r *clusterRun) killLeader(round int, l *load) {
+	c := r.c
 	leader, err := c.leader(10 * time.Second)
 	r.must(round, err)
-	killed := slices.Index(c.nodes, leader)
 	at := r.lc.now()
 	r.must(round, c.stop(leader, syscall.SIGKILL))
 	if _, err := c.leader(10 * time.Second); err != nil {
 		r.must(round, fmt.Errorf("after the leader's SIGKILL: %w", err))
 	}
 	r.elections = append(r.elections, time.Duration(r.lc.now()-at))
-	ack, err := l.firstAckAfter(at, killed, 10*time.Second)
+	ack, err := l.firstAckAfter(at, slices.Index(c.nodes, leader), 10*time.Second)
 	r.must(round, err)
 	failover := time.Duration(ack - at)
 	r.failovers = append(r.failovers, failover)
 	if failover > *clusterFailover {
-		t.Errorf("round %d: failover took %v after the leader's SIGKILL, want at most %v", round, failover, *clusterFailover)
+		r.t.Errorf("round %d: failover took %v after the leader's SIGKILL, want at most %v", round, failover, *clusterFailover)
 	}
 	time.Sleep(time.Duration(rand.IntN(500)) * time.Millisecond)
 	c.start(leader)
 	r.must(round, c.waitReady(time.Minute))
+}
 
-	// SIGSTOP of a follower, or of the leader: a partition as far as
-	// Raft can tell.
-	leader, err = c.leader(10 * time.Second)
+// pause stops a follower, or the leader, with SIGSTOP under load for
+// -cluster.pause (a partition as far as Raft can tell), and resumes it.
+func (r *clusterRun) pause(round int, l *load, leader bool) {
+	c := r.c
+	target, err := c.leader(10 * time.Second)
 	r.must(round, err)
-	target := leader
-	if round%2 == 0 {
-		target = c.nodes[(slices.Index(c.nodes, leader)+1)%len(c.nodes)]
+	if !leader {
+		target = c.nodes[(slices.Index(c.nodes, target)+1)%len(c.nodes)]
 	}
-	at = r.lc.now()
+	at := r.lc.now()
 	r.must(round, c.pause(target))
 	time.Sleep(*clusterPause)
 	r.must(round, c.resume(target))
 	r.must(round, c.waitReady(time.Minute))
-	if target == leader {
+	if leader {
 		ack, err := l.firstAckAfter(at, slices.Index(c.nodes, target), 10*time.Second)
 		r.must(round, err)
 		r.pausedFailovers = append(r.pausedFailovers, time.Duration(ack-at))
 	}
-	time.Sleep(200 * time.Millisecond)
-	l.finish()
-	return r.check(round, l)
 }
 
 // rollingRestart restarts every node in turn with SIGTERM under load, and

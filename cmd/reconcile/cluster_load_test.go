@@ -53,11 +53,20 @@ func (lc *loadClient) now() int64 { return int64(time.Since(lc.start)) }
 
 // do sends a SCIM request to node and says what its answer means.
 func (lc *loadClient) do(n *clusterNode, method, path, body string) answer {
-	req, err := http.NewRequest(method, n.url()+"/scim/v2/okta"+path, strings.NewReader(body))
+	return lc.send(n, method, "/scim/v2/okta"+path, loadSCIMToken, body)
+}
+
+// admin sends an admin API request to node.
+func (lc *loadClient) admin(n *clusterNode, method, path string) answer {
+	return lc.send(n, method, "/api/v1"+path, loadAdminToken, "")
+}
+
+func (lc *loadClient) send(n *clusterNode, method, path, token, body string) answer {
+	req, err := http.NewRequest(method, n.url()+path, strings.NewReader(body))
 	if err != nil {
 		panic(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+loadSCIMToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/scim+json")
 	resp, err := lc.http.Do(req)
 	if err != nil {
