@@ -70,6 +70,7 @@ type clusterRun struct {
 	stats                                 loadStats
 	checked                               int // operations in the linearizability checks
 	failovers, elections, pausedFailovers []time.Duration
+	times                                 []string // of this round, for its log line
 }
 
 // round runs one round, and reports whether the test goes on.
@@ -108,6 +109,7 @@ func (r *clusterRun) killLeader(round int, l *load) {
 	r.must(round, err)
 	failover := time.Duration(ack - at)
 	r.failovers = append(r.failovers, failover)
+	r.times = append(r.times, fmt.Sprintf("failover %v", failover.Round(time.Millisecond)))
 	if failover > *clusterFailover {
 		r.t.Errorf("round %d: failover took %v after the leader's SIGKILL, want at most %v", round, failover, *clusterFailover)
 	}
@@ -134,6 +136,7 @@ func (r *clusterRun) pause(round int, l *load, leader bool) {
 		ack, err := l.firstAckAfter(at, slices.Index(c.nodes, target), 10*time.Second)
 		r.must(round, err)
 		r.pausedFailovers = append(r.pausedFailovers, time.Duration(ack-at))
+		r.times = append(r.times, fmt.Sprintf("first write acknowledged %v after the leader's SIGSTOP", time.Duration(ack-at).Round(time.Millisecond)))
 	}
 }
 
@@ -192,7 +195,8 @@ func (r *clusterRun) check(round int, l *load) bool {
 	r.checked += n
 	r.users = append(r.users, l.users...)
 	r.stats.add(l.stats)
-	r.t.Logf("round %d: %v; %d users intact on every node; %d reads and writes of the shared users linearizable", round, l.stats, len(l.users), n)
+	r.t.Logf("round %d: %s; %v; %d users intact on every node; %d reads and writes of the shared users linearizable", round, strings.Join(r.times, ", "), l.stats, len(l.users), n)
+	r.times = nil
 	return !r.t.Failed()
 }
 
