@@ -53,6 +53,7 @@
 // (the FSM's applied index, which a write forwarded by a follower waits
 // on),
 // membership.go (bootstrapping, adding and removing nodes, leadership),
+// coalesce.go (consistent requests sharing their read-index query),
 // leaders.go (the leaders a node saw, its commit index, for metrics),
 // wire.go (a command's result as it travels from the leader).
 //
