@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -28,20 +29,12 @@ Exit status: 0 ready, 1 not ready or an error.`,
   reconcile status --json | jq -r .revision`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.sf.client()
-			if err != nil {
-				return err
-			}
-			st, err := cl.Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if a.asJSON {
-				if err := printJSON(a.stdout, st); err != nil {
-					return err
-				}
-			} else {
+			st, err := report(cmd.Context(), a, (*admin.Client).Status, func(_ *admin.Client, st admin.StatusReport) error {
 				a.printStatus(st)
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			if !st.Ready {
 				return exitCode(1)
@@ -52,6 +45,24 @@ Exit status: 0 ready, 1 not ready or an error.`,
 	a.sf.registerDefault(cmd)
 	cmd.Flags().BoolVar(&a.asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// report fetches a report from the daemon and prints it: as JSON with
+// --json, else with text.
+func report[T any](ctx context.Context, a *adminCLI, fetch func(*admin.Client, context.Context) (T, error), text func(*admin.Client, T) error) (T, error) {
+	var zero T
+	cl, err := a.sf.client()
+	if err != nil {
+		return zero, err
+	}
+	r, err := fetch(cl, ctx)
+	if err != nil {
+		return zero, err
+	}
+	if a.asJSON {
+		return r, printJSON(a.stdout, r)
+	}
+	return r, text(cl, r)
 }
 
 func (a *adminCLI) printStatus(st admin.StatusReport) {
@@ -112,24 +123,15 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no drift,
   reconcile drift --json | jq '.resource_drift[].address'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.sf.client()
-			if err != nil {
-				return err
-			}
-			d, err := cl.Drift(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if a.asJSON {
-				if err := printJSON(a.stdout, d); err != nil {
-					return err
-				}
-			} else {
+			d, err := report(cmd.Context(), a, (*admin.Client).Drift, func(cl *admin.Client, _ admin.DriftReport) error {
 				text, err := cl.DriftText(cmd.Context())
-				if err != nil {
-					return err
+				if err == nil {
+					fmt.Fprint(a.stdout, text)
 				}
-				fmt.Fprint(a.stdout, text)
+				return err
+			})
+			if err != nil {
+				return err
 			}
 			if detailed && len(d.Objects)+len(d.Users) > 0 {
 				return exitCode(2)
