@@ -191,6 +191,9 @@ var errNotSent = errors.New("not sent")
 // closes it.
 func (cs *clients) call(ctx context.Context, addr, method string, args, reply any) error {
 	cl, err := cs.get(ctx, addr)
+	if err == nil {
+		err = ctx.Err() // ended while dialling: do not send it
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %v", errNotSent, err)
 	}

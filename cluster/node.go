@@ -143,11 +143,15 @@ func (n *Node) forward(ctx context.Context, leader raft.ServerAddress, data []by
 	defer cancel()
 	for {
 		var reply ApplyReply
-		err := n.calls.call(ctx, string(leader), "Apply", ApplyArgs{Data: data}, &reply)
+		callCtx, moved := n.whileLeads(ctx, leader)
+		err := n.calls.call(callCtx, string(leader), "Apply", ApplyArgs{Data: data}, &reply)
 		switch {
 		case err == nil && !reply.NotLeader:
 			return state.DecodeResult(reply.Result)
 		case err != nil && !errors.Is(err, errNotSent):
+			if moved() {
+				return state.Result{}, fmt.Errorf("%w: this node lost the leader %s while it had the write", state.ErrOutcomeUnknown, leader)
+			}
 			if ctx.Err() != nil {
 				return state.Result{}, fmt.Errorf("%w: %v", state.ErrOutcomeUnknown, err)
 			}
@@ -166,7 +170,8 @@ func (n *Node) readIndex(ctx context.Context, leader raft.ServerAddress) (uint64
 	defer cancel()
 	for {
 		var reply ReadIndexReply
-		err := n.calls.call(ctx, string(leader), "ReadIndex", struct{}{}, &reply)
+		callCtx, _ := n.whileLeads(ctx, leader)
+		err := n.calls.call(callCtx, string(leader), "ReadIndex", struct{}{}, &reply)
 		if err == nil && !reply.NotLeader {
 			return reply.Index, nil
 		}
@@ -178,6 +183,33 @@ func (n *Node) readIndex(ctx context.Context, leader raft.ServerAddress) (uint64
 		}
 	}
 }
+
+// whileLeads is ctx for a call to leader, ended as soon as this node
+// learns that leader leads no more: another node leads, or this one lost
+// contact with it. A leader that stopped (a paused process, a cut-off
+// network) would otherwise hold the call until ctx's deadline, and the
+// requests waiting on it, while the others have elected a new one. moved
+// says whether that is why the call ended. The call's context ends with
+// ctx: it needs no cancelling of its own.
+func (n *Node) whileLeads(ctx context.Context, leader raft.ServerAddress) (_ context.Context, moved func() bool) {
+	changed := n.store.LeaderMoved() // before the check: no change is missed
+	callCtx, cancel := context.WithCancelCause(ctx)
+	if now, _ := n.store.Leader(); now != leader {
+		cancel(errLeaderMoved)
+	} else {
+		go func() {
+			select {
+			case <-changed:
+				cancel(errLeaderMoved)
+			case <-callCtx.Done():
+			}
+		}()
+	}
+	return callCtx, func() bool { return context.Cause(callCtx) == errLeaderMoved && ctx.Err() == nil }
+}
+
+// errLeaderMoved ends a call to a node that leads no more.
+var errLeaderMoved = errors.New("the leader this node knew leads no more")
 
 // bounded gives ctx the leader wait as a deadline, if it has none.
 func (n *Node) bounded(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -10,7 +10,7 @@ import (
 func TestAppliedIndexWakes(t *testing.T) {
 	var a appliedIndex
 	a.Store(3)
-	if a.moved != nil {
+	if a.moved.ch != nil {
 		t.Fatal("a Store with no one waiting made a channel")
 	}
 	moved := a.Moved()

@@ -3,16 +3,28 @@ package state
 import "github.com/hashicorp/raft"
 
 // countLeaders counts, from now on, each new leader this node learns of
-// (LeaderChanges). Raft calls an observer's filter for every observation
-// as it happens: the count needs no channel.
+// (LeaderChanges), and wakes those waiting on the leader (LeaderMoved) at
+// each change, to none too. Raft calls an observer's filter for every
+// observation as it happens: neither needs a channel.
 func (s *Store) countLeaders() {
 	s.raft.RegisterObserver(raft.NewObserver(nil, false, func(o *raft.Observation) bool {
-		if lo, ok := o.Data.(raft.LeaderObservation); ok && lo.LeaderID != "" {
+		lo, ok := o.Data.(raft.LeaderObservation)
+		if !ok {
+			return false
+		}
+		if lo.LeaderID != "" {
 			s.leaderChanges.Add(1)
 		}
+		s.leaderMoved.Notify()
 		return false
 	}))
 }
+
+// LeaderMoved returns a channel closed when the leader this node knows
+// next changes: another node leads, or this one lost contact with the
+// leader (it knows none). A call to the leader it knew may then never be
+// answered: the leader is gone, or cut off.
+func (s *Store) LeaderMoved() <-chan struct{} { return s.leaderMoved.Wait() }
 
 // LeaderChanges is how many times this node of a cluster saw a new leader
 // since it started, its first included (0 for a single voter).

@@ -59,6 +59,9 @@ type Store struct {
 	leaderReads, followerReads coalesced
 	// leaderChanges counts the leaders this node has seen (countLeaders).
 	leaderChanges atomic.Uint64
+	// leaderMoved wakes those waiting on the leader this node knows
+	// (LeaderMoved).
+	leaderMoved broadcast
 	// restoredIndex is the index of the snapshot Open restored.
 	restoredIndex uint64
 	background    sync.WaitGroup
