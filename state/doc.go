@@ -53,8 +53,10 @@
 // (the FSM's applied index, which a write forwarded by a follower waits
 // on),
 // membership.go (bootstrapping, adding and removing nodes, leadership),
+// clusterdir.go (a node's data dir refused as a single node's),
 // coalesce.go (consistent requests sharing their read-index query),
-// leaders.go (the leaders a node saw, its commit index, for metrics),
+// leaders.go (the leaders a node saw and the changes of the leader it
+// knows, its commit index, for metrics),
 // wire.go (a command's result as it travels from the leader).
 //
 // Backup and restore: archive.go (the snapshot archive's format, a tar

@@ -226,6 +226,9 @@ func (s *Store) startRaft(ctx context.Context, opts Options) error {
 		// it has not applied yet, it applies as the leader commits it.
 		return nil
 	}
+	if err := s.checkSingleVoter(); err != nil {
+		return err
+	}
 	if err := s.waitLeader(ctx); err != nil {
 		return err
 	}
