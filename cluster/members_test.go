@@ -55,6 +55,13 @@ func TestMembers(t *testing.T) {
 	if err := asker.store.Consistent(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	// The other follower may apply the leader's last entries a moment
+	// after the asker did.
+	for deadline := time.Now().Add(15 * time.Second); other.store.AppliedIndex()+1 < leader.store.AppliedIndex(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s applied %d of the leader's %d after 15s", other.node.opts.ID, other.store.AppliedIndex(), leader.store.AppliedIndex())
+		}
+	}
 	ms, err := asker.node.Members(context.Background())
 	if err != nil {
 		t.Fatal(err)

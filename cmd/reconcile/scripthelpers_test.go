@@ -136,8 +136,10 @@ func cmdWaitState(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// waitFor is how long the wait commands wait.
-const waitFor = 20 * time.Second
+// waitFor is how long the wait commands wait: long, as the tests share a
+// busy machine (a daemon replaying a seeded log with the race detector
+// on took over 20 s); a daemon that never gets there fails all the same.
+const waitFor = 60 * time.Second
 
 // poll calls done every interval until it returns true, and reports
 // whether it did within waitFor.
