@@ -2,25 +2,25 @@ package state
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
-	"time"
 
 	"github.com/hashicorp/go-memdb"
 	"github.com/reconcile-dev/reconcile/internal/english"
 )
 
-// applyConfigTxn applies CmdConfigApply: each change in turn, through the
-// functions of its kind in configKinds; then the checks that need every
-// change made, all of whose refusals are reported together; then what
-// follows: users mapped again, a destroyed provider's users detached, and
-// the record of the apply.
+// applyConfigTxn applies CmdConfigApply: what it does to users, computed
+// first against the state it changes (userImpactTxn, which plans call
+// too); each change in turn, through the functions of its kind in
+// configKinds; then the checks that need every change made, all of whose
+// refusals are reported together; then what follows: the users changed,
+// a destroyed provider's groups deleted, and the record of the apply.
 func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	c := cmd.ConfigApply
 	if c == nil {
 		return fmt.Errorf("config.apply command without payload")
 	}
 	x := &configAction{tx: tx, index: index, cmd: cmd, c: c, counts: map[string]int{}}
+	x.users = userImpactTxn(tx, c, cmd.Time)
 	for i := range c.Changes {
 		if err := x.change(&c.Changes[i]); err != nil {
 			return err
@@ -83,10 +83,10 @@ type configAction struct {
 
 	deletedOrgs, deletedProvs []string
 	touchedOrgs, touchedProvs []string
-	// remapProvs are the providers whose mapping rules changed.
-	remapProvs []string
-	counts     map[string]int // changes by action
-	refusals   []Refusal
+	// users is what the apply does to users.
+	users    *UserImpact
+	counts   map[string]int // changes by action
+	refusals []Refusal
 }
 
 func (x *configAction) refuse(addr, format string, args ...any) {
@@ -174,8 +174,7 @@ func (x *configAction) putOrganization(ch *ConfigChange) error {
 	return nil
 }
 
-// putProvider creates or updates a provider, as putOrganization does; its
-// users are mapped again when its mapping rules change.
+// putProvider creates or updates a provider, as putOrganization does.
 func (x *configAction) putProvider(ch *ConfigChange) error {
 	if ch.Provider == nil || ch.Provider.Name != ch.Name {
 		return malformed(ch)
@@ -184,9 +183,6 @@ func (x *configAction) putProvider(ch *ConfigChange) error {
 	p := nextVersion(ch.Provider, cur, x.c.Edit, x.index)
 	if p.Auth.Secret.IsZero() {
 		return fmt.Errorf("%s: no secret hash", ch.Address())
-	}
-	if cur != nil && (!reflect.DeepEqual(cur.OrganizationMapping, p.OrganizationMapping) || !reflect.DeepEqual(cur.RoleMapping, p.RoleMapping)) {
-		x.remapProvs = append(x.remapProvs, p.Name)
 	}
 	if err := insertProviderTxn(x.tx, p); err != nil {
 		return err
@@ -255,23 +251,17 @@ func (x *configAction) refuseDanglingReferences() {
 	}
 }
 
-// follow applies what follows from the changes: group mappings to every
-// user of a provider whose rules changed, and a destroyed provider's
-// remaining users (deactivated or purged) become local users and its
+// follow applies what follows from the changes: what they do to users
+// (userImpactTxn: among others, a destroyed provider's remaining users,
+// deactivated or purged, become local users), and a destroyed provider's
 // groups go, so that a provider created later under the same name starts
 // with nothing.
 func (x *configAction) follow() error {
-	for _, name := range x.remapProvs {
-		var ids []string
-		for _, u := range usersOfProvider(x.tx, name) {
-			ids = append(ids, u.ID)
-		}
-		if err := remapTxn(x.tx, x.index, x.cmd, name, ids); err != nil {
-			return err
-		}
+	if err := writeUserImpactTxn(x.tx, x.index, x.cmd, x.users); err != nil {
+		return err
 	}
 	for _, name := range x.deletedProvs {
-		if err := detachProviderTxn(x.tx, x.index, x.cmd.Time, name); err != nil {
+		if err := deleteGroupsOfProviderTxn(x.tx, name); err != nil {
 			return err
 		}
 	}
@@ -338,7 +328,9 @@ func checkParentChain(tx *memdb.Txn, name string) string {
 	return ""
 }
 
-func detachProviderTxn(tx *memdb.Txn, index uint64, now time.Time, provider string) error {
+// deleteGroupsOfProviderTxn deletes a provider's groups and their
+// memberships.
+func deleteGroupsOfProviderTxn(tx *memdb.Txn, provider string) error {
 	for _, g := range list[*Group](tx, tableGroups, indexProvider, provider) {
 		for _, m := range list[*Membership](tx, tableMemberships, indexGroup, g.ID) {
 			if err := tx.Delete(tableMemberships, m); err != nil {
@@ -346,19 +338,6 @@ func detachProviderTxn(tx *memdb.Txn, index uint64, now time.Time, provider stri
 			}
 		}
 		if err := tx.Delete(tableGroups, g); err != nil {
-			return err
-		}
-	}
-	for _, cur := range usersOfProvider(tx, provider) {
-		u := *cur
-		u.Provider, u.SCIM, u.SCIMDeleted, u.Deprovisioned = "", nil, false, false
-		u.ModifyIndex, u.Modified = index, now
-		if err := insertUserTxn(tx, &u); err != nil {
-			return err
-		}
-		if err := appendSyncEventTxn(tx, &SyncEvent{Time: now, Source: SourceConfig, Action: "user.detach", Outcome: OutcomeOK,
-			Provider: provider, UserID: u.ID, UserName: u.UserName,
-			Detail: "provider " + provider + " was destroyed: the user is now a local user"}); err != nil {
 			return err
 		}
 	}

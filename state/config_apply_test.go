@@ -114,7 +114,7 @@ func TestDestroyedProviderDetachesItsUsers(t *testing.T) {
 	log := s.View().SyncLog()
 	want := []*SyncEvent{
 		{Time: testTime, Source: SourceConfig, Action: "user.detach", Outcome: OutcomeOK, Provider: "okta", UserID: "u1", UserName: "u1",
-			Detail: "provider okta was destroyed: the user is now a local user"},
+			Detail: "provider okta was destroyed: the user is now a local user", Changes: []Change{{Field: "provider", Old: "okta"}}},
 		{Time: testTime, Source: SourceConfig, Action: CmdConfigApply, Outcome: OutcomeOK, Revision: "sha256:test",
 			Detail: "0 added, 0 changed, 1 destroyed", Changes: []Change{{Field: "provider.okta", New: ActionDelete}}},
 	}

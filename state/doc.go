@@ -36,7 +36,8 @@
 //
 // Rules: the user lifecycle (lifecycle.go), the mass-deactivation guard
 // (guards.go), a provider's group mappings applied to its users
-// (remap.go), userName uniqueness (usernames.go), drift of config objects
+// (remap.go), what a config apply does to users, which plans show
+// (userimpact.go), userName uniqueness (usernames.go), drift of config objects
 // (drift.go), provider secrets (secret.go). The errors commands
 // are refused with are in errors.go; ids.go makes ids, intern.go shares
 // the strings many users repeat.
@@ -51,7 +52,8 @@
 // A cluster (package cluster provides its network): cluster.go (Options
 // Cluster: forwarding writes to the leader, consistent reads), applied.go
 // (the FSM's applied index, which a write forwarded by a follower waits
-// on),
+// on), coalesce.go (concurrent consistent reads sharing one read-index
+// query),
 // membership.go (bootstrapping, adding and removing nodes, leadership),
 // clusterdir.go (a node's data dir refused as a single node's),
 // coalesce.go (consistent requests sharing their read-index query),

@@ -64,17 +64,8 @@ func recordDeprovisionTxn(tx *memdb.Txn, p *Provider, now time.Time) error {
 		}
 	}
 	g.Recent = append(recent, now)
-	n := len(g.Recent)
 	if !g.Tripped {
-		switch {
-		case cfg.MaxCount > 0 && n > cfg.MaxCount:
-			g.Reason = fmt.Sprintf("%d users deprovisioned within %v, more than the %d allowed", n, cfg.Window, cfg.MaxCount)
-		case cfg.MaxPercent > 0 && n >= minPercentCount:
-			users := countUsersOfProviderTxn(tx, p.Name)
-			if n*100 > cfg.MaxPercent*users {
-				g.Reason = fmt.Sprintf("%d of %d users (%d%%) deprovisioned within %v, more than the %d%% allowed", n, users, n*100/max(users, 1), cfg.Window, cfg.MaxPercent)
-			}
-		}
+		g.Reason = tripReason(cfg, len(g.Recent), func() int { return countUsersOfProviderTxn(tx, p.Name) })
 		if g.Reason != "" {
 			g.Tripped, g.TrippedAt = true, now
 			if err := appendSyncEventTxn(tx, &SyncEvent{Time: now, Source: SourceTimer, Action: "guard.tripped", Outcome: OutcomeOK, Provider: p.Name,
@@ -87,6 +78,36 @@ func recordDeprovisionTxn(tx *memdb.Txn, p *Provider, now time.Time) error {
 		return fmt.Errorf("recording the guard: %w", err)
 	}
 	return nil
+}
+
+// tripReason says why n deprovisions within the window trip a guard set
+// to cfg, users counting the provider's users; "" if they do not.
+func tripReason(cfg DeactivationGuard, n int, users func() int) string {
+	switch {
+	case cfg.MaxCount > 0 && n > cfg.MaxCount:
+		return fmt.Sprintf("%d users deprovisioned within %v, more than the %d allowed", n, cfg.Window, cfg.MaxCount)
+	case cfg.MaxPercent > 0 && n >= minPercentCount:
+		if u := users(); n*100 > cfg.MaxPercent*u {
+			return fmt.Sprintf("%d of %d users (%d%%) deprovisioned within %v, more than the %d%% allowed", n, u, n*100/max(u, 1), cfg.Window, cfg.MaxPercent)
+		}
+	}
+	return ""
+}
+
+// wouldTrip says whether a guard set to cfg would have tripped on the
+// deprovisions that tripped g: those within cfg's window before g
+// tripped.
+func wouldTrip(cfg DeactivationGuard, g *Guard, users func() int) bool {
+	if cfg.Window <= 0 || (cfg.MaxCount <= 0 && cfg.MaxPercent <= 0) {
+		return false
+	}
+	cutoff, n := g.TrippedAt.Add(-cfg.Window), 0
+	for _, t := range g.Recent {
+		if t.After(cutoff) && !t.After(g.TrippedAt) {
+			n++
+		}
+	}
+	return tripReason(cfg, n, users) != ""
 }
 
 func guardTrippedTxn(tx *memdb.Txn, provider string) bool {
