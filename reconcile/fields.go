@@ -131,6 +131,12 @@ var providerFields = []providerField{
 		set: func(p *state.Provider, c *schema.Provider) {
 			p.DeactivationGuard.MaxPercent = c.DeactivationGuard.MaxPercent
 		}},
+	{path: "massMoveGuard.maxCount", editable: true, keep: true,
+		get: func(p *state.Provider) any { return p.MassMoveGuard.MaxCount },
+		set: func(p *state.Provider, c *schema.Provider) { p.MassMoveGuard.MaxCount = c.MassMoveGuard.MaxCount }},
+	{path: "massMoveGuard.maxPercent", editable: true, keep: true,
+		get: func(p *state.Provider) any { return p.MassMoveGuard.MaxPercent },
+		set: func(p *state.Provider, c *schema.Provider) { p.MassMoveGuard.MaxPercent = c.MassMoveGuard.MaxPercent }},
 	{path: "rateLimit.requestsPerSecond", editable: true,
 		get: func(p *state.Provider) any { return p.RateLimit.RequestsPerSecond },
 		set: func(p *state.Provider, c *schema.Provider) {

@@ -45,6 +45,7 @@ attributes:
   preset: okta
   map: {title: ignore, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": department}
 deactivationGuard: {window: 30m, maxCount: 0, maxPercent: 10}
+massMoveGuard: {maxCount: 5000, maxPercent: 0}
 rateLimit: {requestsPerSecond: 2.5, burst: 5}
 maxExpensiveQueries: 3
 ---
@@ -157,13 +158,13 @@ func TestFieldsRoundTrip(t *testing.T) {
 			"organizationMapping":{"method":"group","organization":"acme","rules":[{"group":"Engineers","organization":"eng"}]},
 			"roleMapping":{"method":"group","rules":[{"group":"Admins","roles":["Customer Cloud Admin","Desktop User"]}]},
 			"attributes":{"preset":"okta","map":{"title":"ignore","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"department"}},
-			"deactivationGuard":{"window":"30m","maxCount":0,"maxPercent":10},"rateLimit":{"requestsPerSecond":2.5,"burst":5},
+			"deactivationGuard":{"window":"30m","maxCount":0,"maxPercent":10},"massMoveGuard":{"maxCount":5000,"maxPercent":0},"rateLimit":{"requestsPerSecond":2.5,"burst":5},
 			"maxExpensiveQueries":3}`},
 		{"provider entra", providerAttrs(ProviderFromConfig(cfg.Providers[0])), `{"displayName":"Entra",
 			"auth":{"type":"bearer","secretFrom":"file:/run/secrets/entra"},"deactivationDelay":"15m",
 			"organizationMapping":{"method":"attribute","organization":"acme","attribute":"c42OrgName"},
 			"roleMapping":{"method":"manual"},"attributes":{"preset":"pingone-directory"},
-			"deactivationGuard":{"window":"1h","maxCount":100,"maxPercent":25}}`},
+			"deactivationGuard":{"window":"1h","maxCount":100,"maxPercent":25},"massMoveGuard":{"maxCount":100,"maxPercent":25}}`},
 	} {
 		var want map[string]any
 		if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
@@ -235,7 +236,7 @@ func TestEditableKeys(t *testing.T) {
 	if got, want := editableKeys(organizationFields), []string{"displayName", "parent", "coldStoragePeriod", "protect"}; !slices.Equal(got, want) {
 		t.Errorf("organizations: %v, want %v", got, want)
 	}
-	want := []string{"displayName", "deactivationDelay", "organizationMapping", "roleMapping", "attributes", "deactivationGuard", "rateLimit", "maxExpensiveQueries"}
+	want := []string{"displayName", "deactivationDelay", "organizationMapping", "roleMapping", "attributes", "deactivationGuard", "massMoveGuard", "rateLimit", "maxExpensiveQueries"}
 	if got := editableKeys(providerFields); !slices.Equal(got, want) {
 		t.Errorf("providers: %v, want %v", got, want)
 	}

@@ -55,6 +55,7 @@ type Provider struct {
 	RoleMapping         RoleMapping         `yaml:"roleMapping"`
 	Attributes          Attributes          `yaml:"attributes"`
 	DeactivationGuard   DeactivationGuard   `yaml:"deactivationGuard"`
+	MassMoveGuard       MassMoveGuard       `yaml:"massMoveGuard"`
 	RateLimit           *RateLimit          `yaml:"rateLimit"`
 	MaxExpensiveQueries int                 `yaml:"maxExpensiveQueries"`
 	Source              Source              `yaml:"-"`
@@ -132,6 +133,12 @@ type DeactivationGuard struct {
 	Window     Duration `yaml:"window"`
 	MaxCount   int      `yaml:"maxCount"`
 	MaxPercent int      `yaml:"maxPercent"`
+}
+
+// MassMoveGuard bounds what one plan may do to a provider's users.
+type MassMoveGuard struct {
+	MaxCount   int `yaml:"maxCount"`
+	MaxPercent int `yaml:"maxPercent"`
 }
 
 // RateLimit bounds a provider's request rate.

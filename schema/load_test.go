@@ -75,6 +75,7 @@ func TestLoadValid(t *testing.T) {
 			RoleMapping:         RoleMapping{Method: MethodManual},
 			Attributes:          Attributes{Preset: "pingone-directory"},
 			DeactivationGuard:   DeactivationGuard{Window: Duration(time.Hour), MaxCount: 100, MaxPercent: 25},
+			MassMoveGuard:       MassMoveGuard{MaxCount: 100, MaxPercent: 25},
 			Source:              Source{"providers/pingone.yml", 1},
 		}},
 	}

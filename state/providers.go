@@ -19,6 +19,9 @@ type Provider struct {
 	Attributes          Attributes          `json:"attributes"`
 	RateLimit           RateLimit           `json:"rateLimit,omitzero"`
 	DeactivationGuard   DeactivationGuard   `json:"deactivationGuard,omitzero"`
+	// MassMoveGuard bounds what one plan may do to the provider's users
+	// (plans check it; the state only keeps it).
+	MassMoveGuard MassMoveGuard `json:"massMoveGuard,omitzero"`
 	// MaxExpensiveQueries is how many expensive SCIM queries of the
 	// provider run at once; 0 is the SCIM server's default.
 	MaxExpensiveQueries int `json:"maxExpensiveQueries,omitempty"`
@@ -81,6 +84,15 @@ type RoleMapping struct {
 type GroupRoles struct {
 	Group string   `json:"group"`
 	Roles []string `json:"roles"`
+}
+
+// MassMoveGuard bounds how many of a provider's users one plan may move
+// to another organization, or deactivate or purge at once, without
+// --allow-mass-move: more than MaxCount, or than MaxPercent of them
+// (counting only from 10 users on), is refused. Zero limits turn it off.
+type MassMoveGuard struct {
+	MaxCount   int `json:"maxCount,omitempty"`
+	MaxPercent int `json:"maxPercent,omitempty"`
 }
 
 // RateLimit bounds how fast a provider may send requests; zero is no
