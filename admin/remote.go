@@ -34,8 +34,12 @@ type RemoteRequest struct {
 	Dir              string `json:"dir,omitempty"`
 	Drift            string `json:"drift,omitempty"`
 	AllowMassDestroy bool   `json:"allowMassDestroy,omitempty"`
+	AllowMassMove    bool   `json:"allowMassMove,omitempty"`
 	// Format of Rendered: text (default) or markdown.
 	Format string `json:"format,omitempty"`
+	// ListUsers lists every user the plan changes in Rendered, instead
+	// of summarising long lists.
+	ListUsers bool `json:"listUsers,omitempty"`
 	// PlanDigest (apply only) is the digest of the plan the user approved:
 	// the apply is refused if the plan is no longer the same.
 	PlanDigest string `json:"planDigest,omitempty"`
@@ -167,7 +171,7 @@ func (a *API) remotePlan(req *RemoteRequest) (*reconcile.Plan, *RemoteResponse, 
 		return nil, nil, remoteError(http.StatusBadRequest, err.Error())
 	}
 	p, err := reconcile.PlanRevision(snap, a.store,
-		reconcile.PlanOptions{Dir: req.Dir, Secrets: a.opts.Secrets, Drift: req.Drift, AllowMassDestroy: req.AllowMassDestroy})
+		reconcile.PlanOptions{Dir: req.Dir, Secrets: a.opts.Secrets, Drift: req.Drift, AllowMassDestroy: req.AllowMassDestroy, AllowMassMove: req.AllowMassMove})
 	var cerr *reconcile.ConfigError
 	switch {
 	case errors.As(err, &cerr):
@@ -175,9 +179,14 @@ func (a *API) remotePlan(req *RemoteRequest) (*reconcile.Plan, *RemoteResponse, 
 	case err != nil:
 		return nil, nil, remoteError(http.StatusUnprocessableEntity, err.Error())
 	}
-	var text strings.Builder
+	// The digest is of the plan with every user listed, however it is
+	// rendered: an apply insists on the same users too.
+	var text, all strings.Builder
+	p.ListUsers = true
+	p.WriteText(&all)
+	p.ListUsers = req.ListUsers
 	p.WriteText(&text)
-	resp := &RemoteResponse{Plan: p.JSON(), PlanDigest: planDigest(text.String()), Rendered: text.String()}
+	resp := &RemoteResponse{Plan: p.JSON(), PlanDigest: planDigest(all.String()), Rendered: text.String()}
 	if req.Format == "markdown" {
 		var b strings.Builder
 		p.WriteMarkdown(&b)

@@ -1,7 +1,9 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -113,5 +115,52 @@ func TestRemoteApplyRefused(t *testing.T) {
 	}
 	if store.View().Organization("eng") == nil {
 		t.Error("the refused plan was applied")
+	}
+}
+
+// TestRemotePlanUsers: a pushed plan shows the users it changes, listed
+// each when asked; its digest covers every user whatever the rendering;
+// the mass-move guard refuses it unless allowMassMove.
+func TestRemotePlanUsers(t *testing.T) {
+	store := state.NewMemory(state.Options{})
+	api := New(store, Options{Token: testToken, Source: SourceInfo{Kind: "push"}})
+	cfg := func(group string) string {
+		return `kind: Organization\nname: eng\ndisplayName: Engineering\n---\nkind: Organization\nname: sales\ndisplayName: Sales\n---\n` +
+			`kind: Provider\nname: okta\ndisplayName: Okta\nauth: {type: bearer}\norganizationMapping: {method: group, organization: eng, rules: [{group: ` + group + `, organization: sales}]}\n`
+	}
+	body := func(files, extra string) string { return `{"files": {"c.yaml": "` + files + `"}` + extra + `}` }
+	_, plan := post(t, api, "/api/v1/plan", body(cfg("Nobody"), ""))
+	if code, resp := post(t, api, "/api/v1/apply", body(cfg("Nobody"), `, "planDigest": "`+plan.PlanDigest+`"`)); code != 200 {
+		t.Fatalf("apply: %d %+v", code, resp)
+	}
+	var members []state.Member
+	for i := range 12 {
+		id := fmt.Sprintf("u%02d", i)
+		if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserWrite, UserWrite: &state.UserWrite{Provider: "okta",
+			User: &state.User{ID: id, Provider: "okta", UserName: id + "@acme.com", Organization: "eng"}}}); err != nil {
+			t.Fatal(err)
+		}
+		members = append(members, state.Member{UserID: id})
+	}
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdGroupWrite, GroupWrite: &state.GroupWrite{Provider: "okta",
+		Group: &state.Group{ID: "g", Provider: "okta", DisplayName: "Sales"}, Add: members}}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, summary := post(t, api, "/api/v1/plan", body(cfg("Sales"), ""))
+	_, each := post(t, api, "/api/v1/plan", body(cfg("Sales"), `, "listUsers": true`))
+	if !strings.Contains(summary.Rendered, "\n~ 12 users { ~ organization = \"eng\" -> \"sales\" } # rule \"Sales\"\n") ||
+		!strings.Contains(each.Rendered, "\n~ user \"u11@acme.com\" { ~ organization") || summary.PlanDigest != each.PlanDigest {
+		t.Errorf("plans:\n%s\n%s\ndigests %s %s", summary.Rendered, each.Rendered, summary.PlanDigest, each.PlanDigest)
+	}
+	if summary.Plan.Applyable || len(summary.Plan.UserChanges) != 12 || !strings.Contains(summary.Plan.Errors[0].Message, "re-run with --allow-mass-move") {
+		t.Errorf("plan without allowMassMove: %+v", summary.Plan)
+	}
+	code, resp := post(t, api, "/api/v1/apply", body(cfg("Sales"), `, "allowMassMove": true, "planDigest": "`+summary.PlanDigest+`"`))
+	if code != 200 || !resp.Applied {
+		t.Fatalf("apply with allowMassMove: %d %+v", code, resp)
+	}
+	if u := store.View().User("u05"); u.Organization != "sales" {
+		t.Errorf("after the apply: %+v", u)
 	}
 }

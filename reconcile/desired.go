@@ -123,19 +123,9 @@ type Live struct {
 	Organizations []*state.Organization // sorted by name
 	Providers     []*state.Provider     // sorted by name
 	Config        *state.ConfigStatus   // the last applied config, or nil
-	// PendingDeactivations counts, per provider, the users whose
-	// deactivation is scheduled (they keep their deadline when the
-	// provider's delay changes).
-	PendingDeactivations map[string]int
 }
 
 // LiveFrom reads the config-managed objects of a state view.
 func LiveFrom(v *state.View) *Live {
-	l := &Live{Organizations: v.Organizations(), Providers: v.Providers(), Config: v.Config(), PendingDeactivations: map[string]int{}}
-	for _, p := range l.Providers {
-		if n := v.CountPendingDeactivations(p.Name); n > 0 {
-			l.PendingDeactivations[p.Name] = n
-		}
-	}
-	return l
+	return &Live{Organizations: v.Organizations(), Providers: v.Providers(), Config: v.Config()}
 }

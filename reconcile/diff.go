@@ -2,12 +2,10 @@ package reconcile
 
 import (
 	"cmp"
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
 
-	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -46,10 +44,6 @@ func Diff(d *Desired, live *Live) *Plan {
 		}
 		s := pair(state.KindProvider, want.Name, have, want.Provider, before, providerAttrs(want.Provider))
 		diffSecret(s, have, want)
-		if n := live.PendingDeactivations[want.Name]; n > 0 && have != nil && have.DeactivationDelay != want.DeactivationDelay {
-			s.Notes = append(s.Notes, fmt.Sprintf("%d pending %s keep %s current deadline; the new delay applies to new deprovisions",
-				n, english.Plural(n, "deactivation", "deactivations"), english.Plural(n, "its", "their")))
-		}
 		p.add(s)
 	}
 	for _, have := range liveProvs {

@@ -3,45 +3,10 @@ package reconcile
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/state"
 )
-
-func TestDelayChangeKeepsPendingDeadlines(t *testing.T) {
-	live := &Live{
-		Organizations: []*state.Organization{{Name: "eng", DisplayName: "Eng"}},
-		Providers: []*state.Provider{{
-			Name: "okta", DisplayName: "Okta", DeactivationDelay: 15 * time.Minute,
-			Auth:                state.ProviderAuth{Type: "bearer", SecretSource: state.SecretSourceGenerated, Secret: state.HashSecret([]byte("x"))},
-			OrganizationMapping: state.OrganizationMapping{Method: "fixed", Organization: "eng"},
-		}},
-		PendingDeactivations: map[string]int{"okta": 3},
-	}
-	want := *live.Providers[0]
-	want.DeactivationDelay = time.Hour
-	d := &Desired{Organizations: live.Organizations, Providers: []*DesiredProvider{{Provider: &want}}}
-	p := Diff(d, live)
-	var b strings.Builder
-	p.WriteText(&b)
-	for _, line := range []string{
-		`      ~ deactivationDelay = "15m" -> "1h"`,
-		`        # (3 pending deactivations keep their current deadline; the new delay applies to new deprovisions)`,
-	} {
-		if !strings.Contains(b.String(), line+"\n") {
-			t.Errorf("plan lacks %q:\n%s", line, b.String())
-		}
-	}
-	if got := p.JSON().ResourceChanges[0].Notes; len(got) != 1 {
-		t.Errorf("JSON notes = %v", got)
-	}
-	// Nothing pending, or no delay change: no note.
-	live.PendingDeactivations = nil
-	if p := Diff(d, live); len(p.Steps[0].Notes) != 0 {
-		t.Errorf("notes without pending deactivations: %v", p.Steps[0].Notes)
-	}
-}
 
 // TestAuthTypeChangeGeneratesSecret checks that a generated secret is
 // generated again when the provider's kind of auth changes, and kept

@@ -19,17 +19,26 @@ type GuardOptions struct {
 	AllowMassDestroy bool
 	// MassDestroyShare overrides DefaultMassDestroyShare.
 	MassDestroyShare float64
+	// AllowMassMove lifts the providers' mass-move guards
+	// (--allow-mass-move).
+	AllowMassMove bool
 }
 
-// Checker runs the checks applying a command would, changing nothing.
-// *state.Store implements it.
+// Checker runs the checks applying a command would, and tells what it
+// would do to users, changing nothing. *state.Store implements it.
 type Checker interface {
 	Check(cmd *state.Command) error
+	// UserImpact is what applying cmd would do to users: the function
+	// the apply runs, at cmd's time (stamped if unset).
+	UserImpact(cmd *state.Command) *state.UserImpact
 }
 
-// Guard records in p.Problems every reason p must not be applied: a plan
-// that would destroy too much at once, and whatever the state would refuse
-// (destroying a protected organization, or one that still has users, ...).
+// Guard records in p.Users what applying p would do to users, and in
+// p.Problems every reason p must not be applied: a plan that would
+// destroy too much at once, or move, deactivate or purge too many of a
+// provider's users at once, and whatever the state would refuse
+// (destroying a protected organization, or one that still has users,
+// ...).
 func Guard(p *Plan, live *Live, c Checker, opts GuardOptions) error {
 	p.Problems = nil
 	share := opts.MassDestroyShare
@@ -40,7 +49,13 @@ func Guard(p *Plan, live *Live, c Checker, opts GuardOptions) error {
 		p.massDestroy(state.KindOrganization, "organizations", len(live.Organizations), share)
 		p.massDestroy(state.KindProvider, "providers", len(live.Providers), share)
 	}
-	err := c.Check(command(p, placeholderSecrets))
+	cmd := command(p, placeholderSecrets)
+	p.Users = c.UserImpact(cmd)
+	p.noteReleasedGuards()
+	if !opts.AllowMassMove {
+		p.massMove(live)
+	}
+	err := c.Check(cmd)
 	var refused *state.RefusedError
 	var stale *state.StaleError
 	switch {

@@ -21,9 +21,12 @@ type JSONPlan struct {
 	LiveRevision    string       `json:"live_revision"`
 	ResourceChanges []JSONChange `json:"resource_changes"`
 	ResourceDrift   []JSONDrift  `json:"resource_drift"`
-	Summary         JSONSummary  `json:"summary"`
-	Applyable       bool         `json:"applyable"`
-	Errors          []Problem    `json:"errors"`
+	// UserChanges is ours, not Terraform's: the users the plan changes
+	// (userimpact_json.go).
+	UserChanges []JSONUserChange `json:"user_changes"`
+	Summary     JSONSummary      `json:"summary"`
+	Applyable   bool             `json:"applyable"`
+	Errors      []Problem        `json:"errors"`
 }
 
 // JSONChange is one object of the plan, changed or not.
@@ -52,6 +55,8 @@ type JSONSummary struct {
 	Add     int `json:"add"`
 	Change  int `json:"change"`
 	Destroy int `json:"destroy"`
+	// Users counts the users the plan changes, by kind of change.
+	Users JSONUserSummary `json:"users"`
 }
 
 // JSON returns the machine-readable form of the plan.
@@ -68,6 +73,7 @@ func (p *Plan) JSON() *JSONPlan {
 		Applyable:       p.Applyable(),
 		Errors:          append([]Problem{}, p.Problems...),
 	}
+	jp.UserChanges, jp.Summary.Users = p.usersJSON()
 	steps := append(append([]*Step(nil), p.Steps...), p.NoOps...)
 	for _, s := range steps {
 		jc := JSONChange{
@@ -121,6 +127,7 @@ func objectAttrs(o any) []attr {
 // that has no changes, is not applyable, and lists every error.
 func ConfigErrorsJSON(w io.Writer, revision string, errs []Problem) error {
 	jp := &JSONPlan{FormatVersion: JSONFormatVersion, ConfigRevision: revision, ResourceChanges: []JSONChange{}, Errors: errs}
+	jp.UserChanges, jp.Summary.Users = (&Plan{}).usersJSON()
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")

@@ -53,8 +53,12 @@ func TestPlanJSON(t *testing.T) {
 	if strings.Contains(b.String(), "a-secret-of-16-characters") {
 		t.Error("the plan shows the secret")
 	}
+	summary := jp["summary"].(map[string]any)
+	users := summary["users"].(map[string]any)
+	delete(summary, "users")
 	if jp["format_version"] != JSONFormatVersion || jp["config_revision"] != "main@sha1:2" || jp["applyable"] != true ||
-		!cmp.Equal(jp["summary"], map[string]any{"add": 4.0, "change": 0.0, "destroy": 0.0}) {
+		!cmp.Equal(summary, map[string]any{"add": 4.0, "change": 0.0, "destroy": 0.0}) || users["changed"] != 0.0 ||
+		!cmp.Equal(jp["user_changes"], []any{}) {
 		t.Errorf("plan = %v", jp)
 	}
 

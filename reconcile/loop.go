@@ -54,6 +54,7 @@ type Loop struct {
 	Dir              string
 	Drift            string
 	AllowMassDestroy bool
+	AllowMassMove    bool
 	// Interval polls the source (git); 0 runs only when triggered.
 	Interval time.Duration
 	// OnApply is called after each successful apply that changed
@@ -76,6 +77,7 @@ type PlanOptions struct {
 	Secrets          SecretReader
 	Drift            string
 	AllowMassDestroy bool
+	AllowMassMove    bool
 }
 
 // ConfigError is a revision whose config is invalid, with each problem
@@ -128,7 +130,7 @@ func plan(d *Desired, v *state.View, opts PlanOptions) (*Plan, *Live) {
 }
 
 func (o PlanOptions) guard() GuardOptions {
-	return GuardOptions{AllowMassDestroy: o.AllowMassDestroy}
+	return GuardOptions{AllowMassDestroy: o.AllowMassDestroy, AllowMassMove: o.AllowMassMove}
 }
 
 // Status is what the last runs of a Loop did.
@@ -293,7 +295,7 @@ func (l *Loop) run(ctx context.Context) (Reason, error) {
 // converge takes a fetched revision through the steps that make it live:
 // load, plan, guard and apply. The first that fails ends the run.
 func (l *Loop) converge(ctx context.Context, snap *Snapshot) ending {
-	opts := PlanOptions{Dir: l.Dir, Secrets: l.Secrets, Drift: l.Drift, AllowMassDestroy: l.AllowMassDestroy}
+	opts := PlanOptions{Dir: l.Dir, Secrets: l.Secrets, Drift: l.Drift, AllowMassDestroy: l.AllowMassDestroy, AllowMassMove: l.AllowMassMove}
 	d, err := load(snap, opts)
 	var cerr *ConfigError
 	switch {

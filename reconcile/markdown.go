@@ -20,13 +20,15 @@ var diffMarker = regexp.MustCompile(`^(\s*)([-+~])( |$)`)
 // Atlantis does: the summary line on top, then the plan in a diff code
 // block with each line's marker moved to the first column and ~ written
 // as !, so that GitHub colours additions, deletions and updates; long
-// plans are collapsed. Problems that keep the plan from being applied
-// follow it.
+// plans are collapsed. The users the plan changes follow, collapsed
+// too, then the problems that keep the plan from being applied.
 func (p *Plan) WriteMarkdown(w io.Writer) error {
 	var text strings.Builder
 	if err := p.WriteText(&text); err != nil {
 		return err
 	}
+	users := p.usersText()
+	plan := strings.Replace(text.String(), users, "", 1)
 	var b strings.Builder
 	fmt.Fprintf(&b, "#### Plan for config revision `%s`\n\n", p.Revision)
 	summary := p.SummaryLine()
@@ -34,7 +36,7 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 		summary = fmt.Sprintf("Error: the plan cannot be applied (%d %s).", len(p.Problems), english.Plural(len(p.Problems), "problem", "problems"))
 	}
 	fmt.Fprintf(&b, "**%s**\n\n", summary)
-	lines := strings.Split(strings.TrimRight(text.String(), "\n"), "\n")
+	lines := strings.Split(strings.TrimRight(plan, "\n"), "\n")
 	long := len(lines) > MarkdownCollapseLines
 	if long {
 		b.WriteString("<details><summary>Show the plan</summary>\n\n")
@@ -48,6 +50,7 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 	if long {
 		b.WriteString("\n</details>\n")
 	}
+	p.writeUsersMarkdown(&b, users)
 	if len(p.Problems) > 0 {
 		b.WriteString("\n")
 		for _, pr := range p.Problems {

@@ -35,6 +35,13 @@ type Plan struct {
 	Drift []*DriftEntry
 	// DriftMode is what the plan does to them: DriftReport or DriftCorrect.
 	DriftMode string
+
+	// Users is what applying the plan does to the users of the live
+	// state (userimpact.go; Guard computes it), nil until computed.
+	Users *state.UserImpact
+	// ListUsers lists every user the plan changes in its text and
+	// markdown, instead of summarising long lists (--users).
+	ListUsers bool
 }
 
 // Problem is a reason a plan must not be applied: a guard's, or an error
@@ -162,7 +169,11 @@ func (p *Plan) SummaryLine() string {
 		return "No changes. The live state matches the configuration."
 	}
 	add, change, destroy := p.Summary()
-	return fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", add, change, destroy)
+	line := fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", add, change, destroy)
+	if users := p.usersSummary(); users != "" {
+		line += " " + users
+	}
+	return line
 }
 
 // Applyable reports whether the plan may be applied.

@@ -57,6 +57,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 		b.WriteString("\n")
 		s.writeText(&b)
 	}
+	b.WriteString(p.usersText())
 	b.WriteString("\n")
 	b.WriteString(p.SummaryLine())
 	b.WriteString("\n")

@@ -22,6 +22,7 @@ func (c *cli) applyCmd() *cobra.Command {
 		allowMassDestroy bool
 		drift            string
 		sf               serverFlags
+		uf               userFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "apply --config DIR [--server URL]",
@@ -60,6 +61,9 @@ its config changes where it lives.`,
 			if err := df.check(cmd); err != nil {
 				return err
 			}
+			if err := uf.check(cmd); err != nil {
+				return err
+			}
 			if sf.url != "" && cmd.Flags().Changed("data-dir") {
 				return usageErrorf("--server and --data-dir exclude each other: apply to a daemon or to a local data dir")
 			}
@@ -69,7 +73,7 @@ its config changes where it lives.`,
 				return err
 			}
 			if sf.url != "" {
-				return c.remoteApply(cmd.Context(), &sf, &cf, l, drift, allowMassDestroy, autoApprove)
+				return c.remoteApply(cmd.Context(), &sf, &cf, l, drift, allowMassDestroy, autoApprove, &uf)
 			}
 			d, err := c.desire(cf.dir, l)
 			if err != nil {
@@ -80,10 +84,11 @@ its config changes where it lives.`,
 				return err
 			}
 			defer store.Close()
-			p, err := makePlan(d, store, allowMassDestroy, drift)
+			p, err := makePlan(d, store, reconcile.GuardOptions{AllowMassDestroy: allowMassDestroy, AllowMassMove: uf.allowMassMove}, drift)
 			if err != nil {
 				return err
 			}
+			uf.apply(p)
 			if err := p.WriteText(c.stdout); err != nil {
 				return err
 			}
@@ -110,13 +115,15 @@ its config changes where it lives.`,
 	cmd.Flags().BoolVar(&allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
 	registerDrift(cmd, &drift)
 	sf.register(cmd)
+	uf.register(cmd)
 	return cmd
 }
 
 // remoteApply plans the config on a daemon, asks, and applies it there.
-func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, drift string, allowMassDestroy, autoApprove bool) error {
+func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, drift string, allowMassDestroy, autoApprove bool, uf *userFlags) error {
 	req := admin.NewRemoteRequest(l.snap, cf.dir)
 	req.Drift, req.AllowMassDestroy = drift, allowMassDestroy
+	uf.request(req)
 	plan, err := c.remote(ctx, sf, false, req)
 	if err != nil {
 		return err

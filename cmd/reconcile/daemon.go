@@ -159,7 +159,7 @@ func (d *daemon) follow(ctx context.Context, onApply func(*reconcile.Plan, *reco
 	}
 	d.loop = &reconcile.Loop{
 		Source: src, Store: d.store, Secrets: reconcile.OSSecrets, Log: d.log, Dir: prefix,
-		Drift: d.f.drift, AllowMassDestroy: d.f.allowMassDestroy, Interval: d.f.git.poll,
+		Drift: d.f.drift, AllowMassDestroy: d.f.allowMassDestroy, AllowMassMove: d.f.allowMassMove, Interval: d.f.git.poll,
 		OnApply: onApply,
 		Observe: d.metrics.ObserveRun,
 	}

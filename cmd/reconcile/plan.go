@@ -21,6 +21,7 @@ type planFlags struct {
 	allowMassDestroy bool
 	drift            string
 	format           string
+	uf               userFlags
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -32,6 +33,7 @@ func (f *planFlags) register(cmd *cobra.Command) {
 	f.sf.register(cmd)
 	cmd.Flags().BoolVar(&f.allowMassDestroy, "allow-mass-destroy", false, "allow one plan to destroy more than one object and more than 25% of the organizations or of the providers")
 	registerDrift(cmd, &f.drift)
+	f.uf.register(cmd)
 }
 
 func (c *cli) planCmd() *cobra.Command {
@@ -47,10 +49,20 @@ prints what apply would do, the way terraform plan does:
 with "old -> new" for each changed attribute, and the summary line
 "Plan: N to add, M to change, K to destroy." Secrets are never printed.
 
+Then the users the plan changes, computed against the live state by the
+code apply runs, by provider: organizations moved by a group mapping's
+rule or fallback, roles, users whose provider is destroyed (they become
+local users), deactivation deadlines and purge dates that move with
+deactivationDelay and coldStoragePeriod, and deactivations a relaxed
+deactivationGuard releases. More than 10 users of a provider are counted
+by change; --users (--show-users=all) lists each.
+
 A plan that must not be applied (destroying a protected organization, one
 that still has users, a provider that still owns users, or more than one
 object and more than 25% of the organizations or of the providers at once,
-unless --allow-mass-destroy) is printed with its errors and exits 1.
+unless --allow-mass-destroy; moving, deactivating or purging at once more
+of a provider's users than its massMoveGuard allows, unless
+--allow-mass-move) is printed with its errors and exits 1.
 
 Objects admins changed through the admin API since config last applied
 them are drift: listed first, under "Note: Objects have changed outside of
@@ -96,6 +108,9 @@ func (f *planFlags) check(cmd *cobra.Command) error {
 	if err := f.df.check(cmd); err != nil {
 		return err
 	}
+	if err := f.uf.check(cmd); err != nil {
+		return err
+	}
 	switch {
 	case f.asJSON && cmd.Flags().Changed("format") && f.format != "json":
 		return usageErrorf("--json and --format %s contradict each other", f.format)
@@ -125,7 +140,7 @@ func (c *cli) plan(cmd *cobra.Command, f *planFlags) error {
 		return err
 	}
 	if f.sf.url != "" {
-		return c.remotePlan(cmd.Context(), &f.sf, &f.cf, l, f.format, f.drift, f.allowMassDestroy, f.detailedExitcode)
+		return c.remotePlan(cmd.Context(), f, l)
 	}
 	d, err := c.desire(f.cf.dir, l)
 	if err != nil {
@@ -136,10 +151,11 @@ func (c *cli) plan(cmd *cobra.Command, f *planFlags) error {
 		return err
 	}
 	defer store.Close()
-	p, err := makePlan(d, store, f.allowMassDestroy, f.drift)
+	p, err := makePlan(d, store, reconcile.GuardOptions{AllowMassDestroy: f.allowMassDestroy, AllowMassMove: f.uf.allowMassMove}, f.drift)
 	if err != nil {
 		return err
 	}
+	f.uf.apply(p)
 	if err := c.writePlan(p, f.format); err != nil {
 		return err
 	}
@@ -167,13 +183,15 @@ func (c *cli) writePlan(p *reconcile.Plan, format string) error {
 }
 
 // remotePlan plans the config on a daemon and prints the plan.
-func (c *cli) remotePlan(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, format, drift string, allowMassDestroy, detailedExitcode bool) error {
-	req := admin.NewRemoteRequest(l.snap, cf.dir)
-	req.Drift, req.AllowMassDestroy = drift, allowMassDestroy
+func (c *cli) remotePlan(ctx context.Context, f *planFlags, l *loaded) error {
+	format, detailedExitcode := f.format, f.detailedExitcode
+	req := admin.NewRemoteRequest(l.snap, f.cf.dir)
+	req.Drift, req.AllowMassDestroy = f.drift, f.allowMassDestroy
+	f.uf.request(req)
 	if format == "markdown" {
 		req.Format = "markdown"
 	}
-	resp, err := c.remote(ctx, sf, false, req)
+	resp, err := c.remote(ctx, &f.sf, false, req)
 	if err != nil {
 		return err
 	}
@@ -209,10 +227,10 @@ func checkDrift(mode string) error {
 }
 
 // makePlan diffs the desired state against the store and guards the plan.
-func makePlan(d *reconcile.Desired, store *state.Store, allowMassDestroy bool, drift string) (*reconcile.Plan, error) {
+func makePlan(d *reconcile.Desired, store *state.Store, guard reconcile.GuardOptions, drift string) (*reconcile.Plan, error) {
 	live := reconcile.LiveFrom(store.View())
 	p := reconcile.PlanFor(d, live, drift)
-	if err := reconcile.Guard(p, live, store, reconcile.GuardOptions{AllowMassDestroy: allowMassDestroy}); err != nil {
+	if err := reconcile.Guard(p, live, store, guard); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -20,6 +20,7 @@ type serveFlags struct {
 	planTokenFile    string
 	webhookFile      string
 	allowMassDestroy bool
+	allowMassMove    bool
 	drift            string
 	debounce         time.Duration
 	maxBody          int64
@@ -110,6 +111,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.planTokenFile, "plan-token-file", "", "file holding a token that may only plan and read status and drift, for CI (or set RECONCILE_PLAN_TOKEN)")
 	fl.StringVar(&f.webhookFile, "webhook-secret-file", "", "file holding the git webhook's secret (or set RECONCILE_WEBHOOK_SECRET)")
 	fl.BoolVar(&f.allowMassDestroy, "allow-mass-destroy", false, "let the config destroy more than one object and more than 25% of a kind at once")
+	fl.BoolVar(&f.allowMassMove, "allow-mass-move", false, allowMassMoveUsage)
 	registerDrift(cmd, &f.drift)
 	fl.DurationVar(&f.debounce, "watch-debounce", 300*time.Millisecond, "with --config: how long the directory must stay quiet before a change is applied")
 	fl.Int64Var(&f.maxBody, "max-body-bytes", 1<<20, "largest SCIM request body accepted (413 beyond), from 1 KiB to 1 GiB")
