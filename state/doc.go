@@ -52,8 +52,7 @@
 // A cluster (package cluster provides its network): cluster.go (Options
 // Cluster: forwarding writes to the leader, consistent reads), applied.go
 // (the FSM's applied index, which a write forwarded by a follower waits
-// on), coalesce.go (concurrent consistent reads sharing one read-index
-// query),
+// on),
 // membership.go (bootstrapping, adding and removing nodes, leadership),
 // clusterdir.go (a node's data dir refused as a single node's),
 // coalesce.go (consistent requests sharing their read-index query),
