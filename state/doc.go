@@ -37,7 +37,8 @@
 // Rules: the user lifecycle (lifecycle.go), the mass-deactivation guard
 // (guards.go), a provider's group mappings applied to its users
 // (remap.go), what a config apply does to users, which plans show
-// (userimpact.go), userName uniqueness (usernames.go), drift of config objects
+// (userimpact.go; the groups it maps users by, userimpact_groups.go),
+// userName uniqueness (usernames.go), drift of config objects
 // (drift.go), provider secrets (secret.go). The errors commands
 // are refused with are in errors.go; ids.go makes ids, intern.go shares
 // the strings many users repeat.

@@ -195,6 +195,12 @@ type impact struct {
 
 	changes map[string]*UserChange // by user id
 	out     *UserImpact
+
+	// groupNames caches the lower-cased display name of each group the
+	// walk met (ok false for a membership whose group is gone); names is
+	// the set of the current user's, reused from user to user.
+	groupNames map[string]groupName
+	names      map[string]bool
 }
 
 // userImpactTxn computes what applying c at now does to users, changing
@@ -212,7 +218,8 @@ func userImpactTxn(tx *memdb.Txn, c *ConfigApply, now time.Time) *UserImpact {
 	x := &impact{tx: tx, c: c, now: now, provs: map[string]*ConfigChange{}, orgs: map[string]*ConfigChange{},
 		detach: map[string]bool{}, remap: map[string]*Provider{}, delay: map[string]time.Duration{},
 		release: map[string]bool{}, coldDelay: map[string]time.Duration{},
-		changes: map[string]*UserChange{}, out: &UserImpact{At: now}}
+		changes: map[string]*UserChange{}, out: &UserImpact{At: now},
+		groupNames: map[string]groupName{}, names: map[string]bool{}}
 	for i := range c.Changes {
 		ch := &c.Changes[i]
 		switch ch.Kind {
@@ -370,7 +377,7 @@ func (x *impact) walk() {
 // user; edit returns the user's new version to change.
 func (x *impact) mapped(u *User, edit func() *User) []UserField {
 	trial := *u
-	fields := mapUser(x.remap[u.Provider], &trial, groupNamesTxn(x.tx, u.ID), x.organizationExists)
+	fields := mapUser(x.remap[u.Provider], &trial, x.groupNamesOf(u.ID), x.organizationExists)
 	if len(fields) == 0 {
 		return nil
 	}
