@@ -32,7 +32,7 @@ func secretConfig() *Desired {
 	}
 }
 
-func applyDesired(t *testing.T, store *state.Store, d *Desired) (*Plan, *Outcome) {
+func applyDesired(t testing.TB, store *state.Store, d *Desired) (*Plan, *Outcome) {
 	t.Helper()
 	p := Diff(d, LiveFrom(store.View()))
 	out, err := Apply(context.Background(), store, p)
