@@ -196,11 +196,13 @@ type impact struct {
 	changes map[string]*UserChange // by user id
 	out     *UserImpact
 
-	// groupNames caches the lower-cased display name of each group the
-	// walk met (ok false for a membership whose group is gone); names is
-	// the set of the current user's, reused from user to user.
-	groupNames map[string]groupName
-	names      map[string]bool
+	// memberOf are the lower-cased names of each user's groups, read on
+	// the first use (userimpact_groups.go); names is the set of the
+	// current user's, reused from user to user. orgExists caches
+	// organizationExists.
+	memberOf  map[string][]string
+	names     map[string]bool
+	orgExists map[string]bool
 }
 
 // userImpactTxn computes what applying c at now does to users, changing
@@ -219,7 +221,7 @@ func userImpactTxn(tx *memdb.Txn, c *ConfigApply, now time.Time) *UserImpact {
 		detach: map[string]bool{}, remap: map[string]*Provider{}, delay: map[string]time.Duration{},
 		release: map[string]bool{}, coldDelay: map[string]time.Duration{},
 		changes: map[string]*UserChange{}, out: &UserImpact{At: now},
-		groupNames: map[string]groupName{}, names: map[string]bool{}}
+		names: map[string]bool{}, orgExists: map[string]bool{}}
 	for i := range c.Changes {
 		ch := &c.Changes[i]
 		switch ch.Kind {
@@ -307,7 +309,12 @@ func (x *impact) organizationExists(name string) bool {
 	if ch, ok := x.orgs[name]; ok {
 		return ch.Action != ActionDelete
 	}
-	return first[*Organization](x.tx, tableOrganizations, indexID, name) != nil
+	exists, ok := x.orgExists[name]
+	if !ok {
+		exists = first[*Organization](x.tx, tableOrganizations, indexID, name) != nil
+		x.orgExists[name] = exists
+	}
+	return exists
 }
 
 // walk goes over every user once, applying what the changes do to each.
