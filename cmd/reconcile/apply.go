@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -55,13 +56,7 @@ its config changes where it lives.`,
 			if err != nil {
 				return err
 			}
-			if err := checkDrift(drift); err != nil {
-				return err
-			}
-			if err := df.check(cmd); err != nil {
-				return err
-			}
-			if err := uf.check(cmd); err != nil {
+			if err := cmp.Or(checkDrift(drift), df.check(cmd), uf.check(cmd)); err != nil {
 				return err
 			}
 			if sf.url != "" && cmd.Flags().Changed("data-dir") {
