@@ -63,6 +63,21 @@ func (f *impactFixture) admin(action, id string, at time.Time) {
 	f.at(&Command{Type: CmdUserAdmin, UserAdmin: &UserAdmin{Action: action, UserID: id, Organization: "eng"}}, at)
 }
 
+// trippedGuard sets entra's guard to trip on a second deprovision within
+// an hour, deprovisions ann and bob at t0 (which trips it), and pauses
+// their deactivations with a lifecycle tick past their deadline.
+func (f *impactFixture) trippedGuard(t0 time.Time) {
+	f.t.Helper()
+	p := f.provider()
+	p.DeactivationGuard = DeactivationGuard{Window: time.Hour, MaxCount: 1}
+	mustApply(f.t, f.s, configCmd(f.update(p)))
+	f.user("ann", "fallback", t0)
+	f.user("bob", "fallback", t0)
+	f.deprovision("ann", t0)
+	f.deprovision("bob", t0.Add(time.Minute)) // trips the guard
+	f.at(&Command{Type: CmdLifecycleTick}, t0.Add(2*time.Hour))
+}
+
 // provider returns a copy of entra, to change.
 func (f *impactFixture) provider() *Provider {
 	p := *f.s.View().Provider("entra")
@@ -248,17 +263,8 @@ func TestUserImpact(t *testing.T) {
 			events: []string{"user.reschedule", "user.reschedule", "user.reschedule"},
 		},
 		{
-			name: "a guard that would not have tripped releases the deactivations it paused",
-			setup: func(f *impactFixture) {
-				p := f.provider()
-				p.DeactivationGuard = DeactivationGuard{Window: time.Hour, MaxCount: 1}
-				mustApply(f.t, f.s, configCmd(f.update(p)))
-				f.user("ann", "fallback", t0)
-				f.user("bob", "fallback", t0)
-				f.deprovision("ann", t0)
-				f.deprovision("bob", t0.Add(time.Minute)) // trips the guard
-				f.at(&Command{Type: CmdLifecycleTick}, t0.Add(2*time.Hour))
-			},
+			name:  "a guard that would not have tripped releases the deactivations it paused",
+			setup: func(f *impactFixture) { f.trippedGuard(t0) },
 			change: func(f *impactFixture) []ConfigChange {
 				p := f.provider()
 				p.DeactivationGuard.MaxCount = 2
@@ -272,17 +278,8 @@ func TestUserImpact(t *testing.T) {
 			release: []string{"entra"},
 		},
 		{
-			name: "a guard that would still have tripped releases nothing",
-			setup: func(f *impactFixture) {
-				p := f.provider()
-				p.DeactivationGuard = DeactivationGuard{Window: time.Hour, MaxCount: 1}
-				mustApply(f.t, f.s, configCmd(f.update(p)))
-				f.user("ann", "fallback", t0)
-				f.user("bob", "fallback", t0)
-				f.deprovision("ann", t0)
-				f.deprovision("bob", t0.Add(time.Minute))
-				f.at(&Command{Type: CmdLifecycleTick}, t0.Add(2*time.Hour))
-			},
+			name:  "a guard that would still have tripped releases nothing",
+			setup: func(f *impactFixture) { f.trippedGuard(t0) },
 			change: func(f *impactFixture) []ConfigChange {
 				p := f.provider()
 				p.DeactivationGuard.Window = 2 * time.Hour
