@@ -31,6 +31,10 @@ type Options struct {
 	// the status and the drift and ask for plans: the one to give CI
 	// that plans pull requests.
 	PlanToken string
+	// ViewerToken, when set, is a bearer token that may only read: the
+	// GET reports (status, drift, users, organizations, deactivations,
+	// sync log, cluster), never a snapshot. The web console takes it too.
+	ViewerToken string
 
 	// Loop is the daemon's reconcile loop, which GET /api/v1/status
 	// reports (404 without one). Source is what it follows: a daemon
@@ -107,7 +111,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.root.ServeHT
 // authenticated serves requests with the admin token, and those the plan
 // token may make with it.
 func (a *API) authenticated(w http.ResponseWriter, r *http.Request) {
-	if a.opts.Token == "" && a.opts.PlanToken == "" {
+	if a.opts.Token == "" && a.opts.PlanToken == "" && a.opts.ViewerToken == "" {
 		writeError(w, http.StatusServiceUnavailable, "the admin API is disabled: start the daemon with --admin-token-file FILE or RECONCILE_ADMIN_TOKEN")
 		return
 	}
@@ -116,7 +120,13 @@ func (a *API) authenticated(w http.ResponseWriter, r *http.Request) {
 	bearer := strings.EqualFold(kind, "Bearer")
 	admin := bearer && a.opts.Token != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.opts.Token)) == 1
 	planner := bearer && a.opts.PlanToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.opts.PlanToken)) == 1
+	viewer := bearer && a.opts.ViewerToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(a.opts.ViewerToken)) == 1
 	switch {
+	case viewer && !admin && !planner:
+		if !ViewerAllowed(r) {
+			writeError(w, http.StatusForbidden, "the viewer token may only read reports (GET); this needs the admin token")
+			return
+		}
 	case !admin && !planner:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="reconcile admin"`)
 		writeError(w, http.StatusUnauthorized, "authentication failed: send the admin token as Authorization: Bearer")
@@ -126,6 +136,13 @@ func (a *API) authenticated(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.mux.ServeHTTP(w, r)
+}
+
+// ViewerAllowed says whether the viewer token may make request r: any
+// GET but the snapshot, which holds every user's data and the secrets'
+// hashes.
+func ViewerAllowed(r *http.Request) bool {
+	return r.Method == http.MethodGet && r.URL.Path != "/api/v1/snapshot"
 }
 
 // planAllowed says whether the plan token may make request r.

@@ -24,6 +24,9 @@ func TestAuthAndErrors(t *testing.T) {
 	defer plan.Close()
 	planOnly := httptest.NewServer(New(store, Options{PlanToken: "plan-token-0123456789", Loop: &fakeLoop{}}))
 	defer planOnly.Close()
+	const viewer = "viewer-token-0123456789"
+	view := httptest.NewServer(New(store, Options{Token: token, ViewerToken: viewer, Loop: &fakeLoop{}, Snapshots: store}))
+	defer view.Close()
 	off := httptest.NewServer(New(store, Options{}))
 	defer off.Close()
 	tests := []struct {
@@ -42,6 +45,13 @@ func TestAuthAndErrors(t *testing.T) {
 		{planOnly, "Bearer plan-token-0123456789", "GET", "/api/v1/status", "", 200, `"revision": "main@sha1:1"`},
 		{planOnly, "Bearer ", "GET", "/api/v1/users", "", 401, "authentication failed"},
 		{planOnly, "Bearer", "GET", "/api/v1/users", "", 401, "authentication failed"},
+		{view, "Bearer " + viewer, "GET", "/api/v1/users", "", 200, `"users": []`},
+		{view, "Bearer " + viewer, "GET", "/api/v1/status", "", 200, `"revision": "main@sha1:1"`},
+		{view, "Bearer " + viewer, "GET", "/api/v1/sync-log", "", 200, `"events"`},
+		{view, "Bearer " + viewer, "GET", "/api/v1/snapshot", "", 403, "the viewer token may only read reports"},
+		{view, "Bearer " + viewer, "POST", "/api/v1/plan", "{}", 403, "the viewer token may only read reports"},
+		{view, "Bearer " + viewer, "POST", "/api/v1/users", `{"userName":"v","organization":"o"}`, 403, "the viewer token may only read reports"},
+		{on, "Bearer " + viewer, "GET", "/api/v1/users", "", 401, "authentication failed"},
 		{on, "Bearer wrong-token-0123456789", "GET", "/api/v1/users", "", 401, "authentication failed"},
 		{on, "Basic " + token, "GET", "/api/v1/users", "", 401, "authentication failed"},
 		{on, "Bearer " + token, "GET", "/api/v1/users", "", 200, `"users": []`},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/reconcile-dev/reconcile/reconcile"
+	"github.com/reconcile-dev/reconcile/state"
 )
 
 // Loop is the reconcile loop a daemon runs: the status reports it, the
@@ -63,13 +64,19 @@ type DriftReport = reconcile.JSONDriftReport
 // statusReport is what the daemon follows, the revision applied last and
 // whether the newest one is stalled.
 func (a *API) statusReport() StatusReport {
-	v := a.store.View()
-	st := a.opts.Loop.Status()
-	if a.opts.Source.Kind == "push" {
+	return Status(a.store.View(), a.opts.Loop, a.opts.Source, a.opts.Drift)
+}
+
+// Status is the status report of a daemon whose loop follows src with
+// drift mode drift, over the state v: GET /api/v1/status, and the web
+// console's overview.
+func Status(v *state.View, loop Loop, src SourceInfo, drift string) StatusReport {
+	st := loop.Status()
+	if src.Kind == "push" {
 		// Nothing to follow: what was pushed last is what is wanted.
 		st.Ready = true
 	}
-	return StatusReport{Source: a.opts.Source, Status: st, Drift: a.opts.Drift, Drifted: reconcile.CountDrift(v), DriftedUsers: v.CountDriftedUsers()}
+	return StatusReport{Source: src, Status: st, Drift: drift, Drifted: reconcile.CountDrift(v), DriftedUsers: v.CountDriftedUsers()}
 }
 
 // status answers GET /api/v1/status.

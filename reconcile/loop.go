@@ -68,6 +68,19 @@ type Loop struct {
 	initOnce sync.Once
 	mu       sync.Mutex
 	status   Status
+	// pending is the plan of the attempted revision when its guards
+	// refused it, nil otherwise.
+	pending *Plan
+}
+
+// PendingPlan is the plan of the attempted revision when the guards
+// refused it (Stalled, GuardRefused): what applying it would do, for
+// people to see why. Nil when the attempted revision is applied, or
+// stalled before a plan was made (an invalid config).
+func (l *Loop) PendingPlan() *Plan {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.pending
 }
 
 // PlanOptions configure PlanRevision.
@@ -261,6 +274,8 @@ type ending struct {
 	reason   Reason
 	message  string
 	problems []Problem
+	// plan is the plan the guards refused, nil for other endings.
+	plan *Plan
 }
 
 // run is one pass through the steps. Fetch hands a revision on unless it
@@ -300,20 +315,20 @@ func (l *Loop) converge(ctx context.Context, snap *Snapshot) ending {
 	var cerr *ConfigError
 	switch {
 	case errors.As(err, &cerr):
-		return ending{ReasonConfigInvalid, cerr.Error(), cerr.Problems}
+		return ending{ReasonConfigInvalid, cerr.Error(), cerr.Problems, nil}
 	case err != nil:
-		return ending{ReasonPlanFailed, err.Error(), nil}
+		return ending{ReasonPlanFailed, err.Error(), nil, nil}
 	}
 	p, live := plan(d, l.Store.View(), opts)
 	if err := Guard(p, live, l.Store, opts.guard()); err != nil {
-		return ending{ReasonPlanFailed, err.Error(), nil}
+		return ending{ReasonPlanFailed, err.Error(), nil, nil}
 	}
 	if !p.Applyable() {
-		return ending{ReasonGuardRefused, "the plan failed its guards", p.Problems}
+		return ending{ReasonGuardRefused, "the plan failed its guards", p.Problems, p}
 	}
 	out, err := Apply(ctx, l.Store, p)
 	if err != nil {
-		return ending{ReasonApplyFailed, "applying failed, nothing was changed: " + err.Error(), nil}
+		return ending{ReasonApplyFailed, "applying failed, nothing was changed: " + err.Error(), nil, nil}
 	}
 	if len(p.Steps) == 0 {
 		return ending{reason: ReasonUnchanged}
@@ -352,6 +367,10 @@ func (l *Loop) record(attempted *Snapshot, end ending) {
 	s.Runs++
 	if attempted != nil {
 		s.Attempted, s.attemptedDigest = attempted.Revision, attempted.Digest
+		l.pending = end.plan
+	}
+	if end.reason.Ready() {
+		l.pending = nil
 	}
 	s.reason = end.reason
 	s.Ready, s.Reason, s.Message, s.Errors = end.reason.Ready(), end.reason.status(), end.message, end.problems

@@ -150,6 +150,10 @@ level=DEBUG msg="reconcile: problem" problem="would destroy 2 of 2 organizations
 			if diff := cmp.Diff(tt.status, got, cmpopts.IgnoreUnexported(Status{})); diff != "" {
 				t.Errorf("status (-want +got):\n%s", diff)
 			}
+			// Only a refused plan is kept, for the console to show.
+			if p := l.PendingPlan(); (p != nil) != (tt.reason == ReasonGuardRefused) || p != nil && p.SummaryLine() != "Plan: 1 to add, 0 to change, 2 to destroy." {
+				t.Errorf("PendingPlan() after %v = %+v", tt.reason, p)
+			}
 			log.WriteString("|")
 			l.RunOnce(ctx)
 			if diff := cmp.Diff(tt.log, log.String()); diff != "" {

@@ -152,6 +152,21 @@ func (v *View) NextDue() time.Time {
 	return time.Time{}
 }
 
+// UsersDue calls fn for each user with a timer event pending (a
+// scheduled deactivation or a purge), soonest first, until fn returns
+// false. Paused deactivations and users on legal hold have none.
+func (v *View) UsersDue(fn func(*User) bool) {
+	it, err := v.tx.LowerBound(tableUsers, indexDue, int64(1))
+	if err != nil {
+		panic(err)
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		if !fn(raw.(*User)) {
+			return
+		}
+	}
+}
+
 // NextDueWatch is NextDue with a channel that is closed when the answer
 // may have changed: on any change to what is due. (A LowerBound iterator
 // cannot be watched; the whole index can.)

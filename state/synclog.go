@@ -63,6 +63,13 @@ func (v *View) SyncLogAfter(seq uint64, fn func(*SyncEvent) bool) {
 	syncLogOf(v.tx).after(seq, fn)
 }
 
+// SyncLogBefore calls fn for each event before a sequence number (every
+// event when seq is 0), newest first, until fn returns false: what a
+// page of the newest events reads, without a walk over the older ones.
+func (v *View) SyncLogBefore(seq uint64, fn func(*SyncEvent) bool) {
+	syncLogOf(v.tx).before(seq, fn)
+}
+
 // SyncLogRetention is how many events the sync log keeps, rejected
 // requests aside: the oldest go as new ones come, so that the log cannot
 // grow without bound.

@@ -92,6 +92,25 @@ func (l *syncLog) after(seq uint64, fn func(*SyncEvent) bool) {
 	}
 }
 
+// upTo returns the position of the newest event before seq (any event
+// when seq is 0), first-1 when there is none.
+func (l *syncLog) upTo(seq uint64) uint64 {
+	if seq == 0 {
+		return l.last
+	}
+	return l.from(seq-1) - 1
+}
+
+// before calls fn for each event before seq (every event when seq is
+// 0), newest first, until fn returns false.
+func (l *syncLog) before(seq uint64, fn func(*SyncEvent) bool) {
+	for p := l.upTo(seq); p >= l.first && p > 0; p-- {
+		if !fn(l.at(p)) {
+			return
+		}
+	}
+}
+
 // len is how many events the log holds.
 func (l *syncLog) len() int {
 	if l.last < l.first {

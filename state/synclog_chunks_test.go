@@ -329,3 +329,39 @@ func TestSyncLogSnapshot(t *testing.T) {
 		t.Errorf("events by outcome/provider (-want +got):\n%s", diff)
 	}
 }
+
+// TestSyncLogBefore: reading newest first from any point gives the
+// events after gives, reversed, in a log whose runs interleave (changes
+// and two providers' rejections, trimmed) and in one with no rejections.
+func TestSyncLogBefore(t *testing.T) {
+	for _, rejections := range []bool{false, true} {
+		l := newSyncLogs(7, 3, 4, 2)
+		for i := range 40 {
+			e := &SyncEvent{Outcome: OutcomeOK}
+			if rejections && i%3 != 0 {
+				e.Outcome, e.Provider = OutcomeRejected, []string{"a", "b"}[i%2]
+			}
+			l = l.append(e)
+		}
+		var all []uint64
+		l.after(0, func(e *SyncEvent) bool { all = append(all, e.Seq); return true })
+		for seq := uint64(0); seq <= 42; seq++ {
+			var want []uint64
+			for i := len(all) - 1; i >= 0; i-- {
+				if seq == 0 || all[i] < seq {
+					want = append(want, all[i])
+				}
+			}
+			var got []uint64
+			l.before(seq, func(e *SyncEvent) bool { got = append(got, e.Seq); return true })
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("rejections %v: before(%d) (-want +got):\n%s", rejections, seq, diff)
+			}
+			got = got[:0]
+			l.before(seq, func(e *SyncEvent) bool { got = append(got, e.Seq); return len(got) < 2 })
+			if len(got) != min(2, len(want)) {
+				t.Errorf("rejections %v: before(%d) did not stop when told: %v", rejections, seq, got)
+			}
+		}
+	}
+}

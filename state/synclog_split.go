@@ -93,6 +93,40 @@ func (s *syncLogs) after(seq uint64, fn func(*SyncEvent) bool) {
 	}
 }
 
+// before calls fn for each event before seq (every event when seq is
+// 0), newest first, until fn returns false: after, backwards.
+func (s *syncLogs) before(seq uint64, fn func(*SyncEvent) bool) {
+	if len(s.rejected) == 0 {
+		s.changes.before(seq, fn)
+		return
+	}
+	type cursor struct {
+		l *syncLog
+		p uint64
+	}
+	runs := make([]cursor, 0, len(s.rejected)+1)
+	for _, l := range append([]*syncLog{s.changes}, slices.Collect(maps.Values(s.rejected))...) {
+		if p := l.upTo(seq); p >= l.first && p > 0 {
+			runs = append(runs, cursor{l, p})
+		}
+	}
+	for len(runs) > 0 {
+		next := 0
+		for i := 1; i < len(runs); i++ {
+			if runs[i].l.at(runs[i].p).Seq > runs[next].l.at(runs[next].p).Seq {
+				next = i
+			}
+		}
+		c := &runs[next]
+		if !fn(c.l.at(c.p)) {
+			return
+		}
+		if c.p--; c.p < c.l.first || c.p == 0 {
+			runs = slices.Delete(runs, next, next+1)
+		}
+	}
+}
+
 // len is how many events the log holds.
 func (s *syncLogs) len() int {
 	n := s.changes.len()

@@ -94,6 +94,25 @@ func (v *View) Users() []*User {
 	return all[*User](v.tx, tableUsers)
 }
 
+// UsersAfter calls fn for each user whose id sorts after the given one
+// ("" for all), in id order, until fn returns false: a page of users
+// starts where the last one ended, without a walk over those before it.
+func (v *View) UsersAfter(after string, fn func(*User) bool) {
+	it, err := v.tx.LowerBound(tableUsers, indexID, after)
+	if err != nil {
+		panic(err) // only a wrong schema gets here
+	}
+	for raw := it.Next(); raw != nil; raw = it.Next() {
+		u := raw.(*User)
+		if u.ID == after {
+			continue
+		}
+		if !fn(u) {
+			return
+		}
+	}
+}
+
 // UsersPerOrganization counts the users of each organization (from the
 // counts the FSM keeps: there is no index by organization, which would
 // cost every user a few hundred bytes).

@@ -255,3 +255,25 @@ func runAdminTest(t *testing.T, tt adminTest) {
 		t.Errorf("sync events (-want +got):\n%s", diff)
 	}
 }
+
+// TestUsersAfterAndDue: a page of users starts after the id it is given,
+// and stops when told; the users due are the scheduled deactivations and
+// purges, soonest first, without the paused and the held.
+func TestUsersAfterAndDue(t *testing.T) {
+	v := adminFixture(t).View()
+	var ids []string
+	v.UsersAfter("drifted", func(u *User) bool { ids = append(ids, u.ID); return len(ids) < 3 })
+	if want := []string{"grouped", "held", "held-deactivation-due"}; !cmp.Equal(ids, want) {
+		t.Errorf("UsersAfter(drifted) = %v, want %v", ids, want)
+	}
+	ids = ids[:0]
+	v.UsersAfter("", func(u *User) bool { ids = append(ids, u.ID); return true })
+	if len(ids) != v.CountUsers() || ids[0] != "active" {
+		t.Errorf("UsersAfter(\"\") = %v, want every user from active", ids)
+	}
+	ids = ids[:0]
+	v.UsersDue(func(u *User) bool { ids = append(ids, u.ID); return true })
+	if want := []string{"both-blocked", "deactivated", "deprovisioned"}; !cmp.Equal(ids, want) {
+		t.Errorf("UsersDue = %v, want %v", ids, want)
+	}
+}
