@@ -16,6 +16,7 @@ import (
 
 	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/cluster"
+	"github.com/reconcile-dev/reconcile/console"
 	"github.com/reconcile-dev/reconcile/deadlines"
 	"github.com/reconcile-dev/reconcile/internal/gcheadroom"
 	"github.com/reconcile-dev/reconcile/metrics"
@@ -265,6 +266,9 @@ type leaderLoop struct{ d *daemon }
 func (l leaderLoop) Status() reconcile.Status { return l.d.loop.Status() }
 func (l leaderLoop) Trigger()                 { l.d.trigger() }
 
+// PendingPlan is the plan this node's loop refused, for the console.
+func (l leaderLoop) PendingPlan() *reconcile.Plan { return l.d.loop.PendingPlan() }
+
 // triggerHere asks this node's config loop to run now.
 func (d *daemon) triggerHere() {
 	if d.loop != nil {
@@ -301,11 +305,14 @@ func (d *daemon) routes() *http.ServeMux {
 	if d.node != nil {
 		cl = adminCluster{d.node}
 	}
-	mux.Handle("/api/v1/", d.consistent(admin.New(d.store, admin.Options{Logger: d.log, Token: d.keys.admin, PlanToken: d.keys.plan,
+	mux.Handle("/api/v1/", d.consistent(admin.New(d.store, admin.Options{Logger: d.log, Token: d.keys.admin, PlanToken: d.keys.plan, ViewerToken: d.keys.viewer,
 		Loop: leaderLoop{d}, Source: d.info, Drift: d.f.drift, Secrets: reconcile.OSSecrets, WebhookSecret: d.keys.webhook,
 		Snapshots: d.store,
 		Cluster:   cl,
 	}), false))
+	mux.Handle(console.Prefix, d.consistent(console.New(d.store, console.Options{Logger: d.log, AdminToken: d.keys.admin,
+		PlanToken: d.keys.plan, ViewerToken: d.keys.viewer, Loop: leaderLoop{d}, Source: d.info, Drift: d.f.drift,
+		Cluster: cl, ExternalURL: d.f.externalURL}), false))
 	if d.metricsLn == nil {
 		mux.Handle("GET /metrics", d.metricsHandler())
 	}

@@ -51,6 +51,9 @@ var layers = map[string]layer{
 	// The admin API, all of /api/v1: it plans, reports drift and checks
 	// edits with reconcile.
 	"admin": {may: []string{"reconcile", "reconcile/source", "schema", "state"}},
+	// The web console, all of /ui/: read-only pages over the admin API's
+	// reports.
+	"console": {may: []string{"admin", "reconcile", "reconcile/source", "schema", "state"}},
 	// Prometheus metrics: the loop's runs by Reason, SCIM requests, and
 	// gauges read from the state at scrape time.
 	"metrics": {may: []string{"reconcile", "reconcile/source", "schema", "state"}},

@@ -18,6 +18,7 @@ type serveFlags struct {
 	externalURL      string
 	adminTokenFile   string
 	planTokenFile    string
+	viewerTokenFile  string
 	webhookFile      string
 	allowMassDestroy bool
 	allowMassMove    bool
@@ -58,6 +59,10 @@ The daemon serves:
   /api/v1/hooks/git      the git push webhook (GitHub's X-Hub-Signature-256,
                          secret from --webhook-secret-file or
                          RECONCILE_WEBHOOK_SECRET)
+  /ui/                   the web console, read-only: sign in with the admin,
+                         plan or viewer token (--viewer-token-file or
+                         RECONCILE_VIEWER_TOKEN: read-only, console and
+                         GET reports only)
   /metrics               Prometheus metrics (on --metrics-listen instead,
                          when given; with --metrics-token-file or
                          RECONCILE_METRICS_TOKEN it requires that token as
@@ -109,6 +114,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.externalURL, "external-url", "", "the daemon's URL as identity providers reach it, for SCIM meta.location (default: from each request)")
 	fl.StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the admin API bearer token (or set RECONCILE_ADMIN_TOKEN)")
 	fl.StringVar(&f.planTokenFile, "plan-token-file", "", "file holding a token that may only plan and read status and drift, for CI (or set RECONCILE_PLAN_TOKEN)")
+	fl.StringVar(&f.viewerTokenFile, "viewer-token-file", "", "file holding a token that may only read: the web console at /ui/ and the admin API's GET reports (or set RECONCILE_VIEWER_TOKEN)")
 	fl.StringVar(&f.webhookFile, "webhook-secret-file", "", "file holding the git webhook's secret (or set RECONCILE_WEBHOOK_SECRET)")
 	fl.BoolVar(&f.allowMassDestroy, "allow-mass-destroy", false, "let the config destroy more than one object and more than 25% of a kind at once")
 	fl.BoolVar(&f.allowMassMove, "allow-mass-move", false, allowMassMoveUsage)

@@ -38,7 +38,7 @@ func (f *serveFlags) check(cmd *cobra.Command) error {
 
 // serveKeys are the daemon's tokens and secrets, "" for those not given.
 type serveKeys struct {
-	admin, plan, webhook, metrics string
+	admin, plan, viewer, webhook, metrics string
 }
 
 // readKeys reads the tokens and secrets from the files the flags name,
@@ -55,6 +55,12 @@ func (f *serveFlags) readKeys() (serveKeys, error) {
 	}
 	if k.plan != "" && k.plan == k.admin {
 		return k, usageErrorf("the plan token is the admin token: give CI a token of its own")
+	}
+	if k.viewer, err = readSecretFlag(f.viewerTokenFile, "RECONCILE_VIEWER_TOKEN", "--viewer-token-file"); err != nil {
+		return k, err
+	}
+	if k.viewer != "" && (k.viewer == k.admin || k.viewer == k.plan) {
+		return k, usageErrorf("the viewer token is the admin or plan token: give the console's readers a token of their own")
 	}
 	if k.webhook, err = readSecretFlag(f.webhookFile, "RECONCILE_WEBHOOK_SECRET", "--webhook-secret-file"); err != nil {
 		return k, err

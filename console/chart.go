@@ -1,0 +1,85 @@
+package console
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// chartHours is how far back the sync log's chart goes.
+const chartHours = 3
+
+// The chart's size, in SVG units: a column of chartStep per minute.
+const (
+	chartStep   = 4
+	chartHeight = 120
+	chartTop    = 10
+)
+
+// chart is the sync log's events per minute by kind, drawn server-side
+// as SVG: a line per kind.
+type chart struct {
+	Width, Height int
+	Max           int // the most events of a kind in a minute
+	From, To      time.Time
+	Lines         []chartLine
+	Total         int
+}
+
+// chartLine is a kind's line: its points as SVG's polyline takes them.
+type chartLine struct {
+	Kind   string
+	Points string
+	Total  int
+}
+
+// eventChart counts the events of the last hours by minute and kind,
+// reading the sync log newest first until it is older.
+func eventChart(v *state.View, now time.Time, hours int) chart {
+	minutes := hours * 60
+	end := now.Truncate(time.Minute).Add(time.Minute)
+	from := end.Add(-time.Duration(minutes) * time.Minute)
+	counts := make(map[string][]int, len(eventKinds))
+	for _, k := range eventKinds {
+		counts[k] = make([]int, minutes)
+	}
+	c := chart{Width: minutes * chartStep, Height: chartHeight + 2*chartTop, From: from, To: end}
+	v.SyncLogBefore(0, func(e *state.SyncEvent) bool {
+		if e.Time.Before(from) {
+			return false
+		}
+		if m := int(e.Time.Sub(from) / time.Minute); m < minutes {
+			counts[kindOf(e)][m]++
+			c.Total++
+		}
+		return true
+	})
+	for _, k := range eventKinds {
+		for _, n := range counts[k] {
+			c.Max = max(c.Max, n)
+		}
+	}
+	for _, k := range eventKinds {
+		l := chartLine{Kind: k}
+		var b strings.Builder
+		for m, n := range counts[k] {
+			l.Total += n
+			y := chartTop + chartHeight
+			if c.Max > 0 {
+				y -= n * chartHeight / c.Max
+			}
+			fmt.Fprintf(&b, "%d,%d ", m*chartStep, y)
+		}
+		l.Points = strings.TrimSpace(b.String())
+		c.Lines = append(c.Lines, l)
+	}
+	return c
+}
+
+// ViewBox is the chart's SVG viewBox.
+func (c chart) ViewBox() string {
+	return "0 0 " + strconv.Itoa(c.Width) + " " + strconv.Itoa(c.Height)
+}

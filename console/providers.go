@@ -1,0 +1,97 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// maxListedPending is how many scheduled deactivations a provider lists.
+const maxListedPending = 25
+
+// providerData is what the providers page shows of a provider. It never
+// holds its secret: only how it authenticates.
+type providerData struct {
+	P       *state.Provider
+	BaseURL string
+	Users   int
+	// LastEvent is the provider's newest sync log event (its last write
+	// or rejected request); Events and Rejected count its events of the
+	// last hour.
+	LastEvent        time.Time
+	Events, Rejected int
+	Guard            *state.Guard
+	GuardRecent      int
+	// Pending counts the users pending deactivation; Scheduled lists the
+	// soonest whose deadline runs (the others are paused by the guard or
+	// held), ScheduledCount counts them.
+	Pending        int
+	Scheduled      []*state.User
+	ScheduledCount int
+}
+
+// providers shows each provider: how it authenticates, the base URL its
+// identity provider needs, its mappings, its recent activity from the
+// sync log, its guard and its pending deactivations.
+func (c *Console) providers(r *http.Request, v *state.View) (any, error) {
+	base := c.baseURL(r)
+	var out []*providerData
+	byName := map[string]*providerData{}
+	for _, p := range v.Providers() {
+		d := &providerData{P: p, BaseURL: base + "/scim/v2/" + p.Name + "/", Users: v.CountUsersOfProvider(p.Name),
+			Guard: v.Guard(p.Name), Pending: v.CountPendingDeactivations(p.Name)}
+		if d.Guard != nil {
+			d.GuardRecent = len(d.Guard.Recent)
+		}
+		out = append(out, d)
+		byName[p.Name] = d
+	}
+	v.UsersDue(func(u *state.User) bool {
+		if d := byName[u.Provider]; d != nil && u.State == state.UserBlocked {
+			d.ScheduledCount++
+			if len(d.Scheduled) < maxListedPending {
+				d.Scheduled = append(d.Scheduled, u)
+			}
+		}
+		return true
+	})
+	activity(v, byName, time.Now().Add(-time.Hour))
+	return out, nil
+}
+
+// activity reads the sync log newest first: each provider's events since
+// since, and its newest event, until every provider has one.
+func activity(v *state.View, byName map[string]*providerData, since time.Time) {
+	missing := len(byName)
+	v.SyncLogBefore(0, func(e *state.SyncEvent) bool {
+		d := byName[e.Provider]
+		if d == nil {
+			return missing > 0 || !e.Time.Before(since)
+		}
+		if d.LastEvent.IsZero() {
+			d.LastEvent = e.Time
+			missing--
+		}
+		if !e.Time.Before(since) {
+			d.Events++
+			if e.Outcome == state.OutcomeRejected {
+				d.Rejected++
+			}
+		}
+		return missing > 0 || !e.Time.Before(since)
+	})
+}
+
+// baseURL is the daemon's URL as identity providers reach it.
+func (c *Console) baseURL(r *http.Request) string {
+	if c.opts.ExternalURL != "" {
+		return strings.TrimSuffix(c.opts.ExternalURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
