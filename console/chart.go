@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/reconcile-dev/reconcile/state"
 )
 
 // chartHours is how far back the sync log's chart goes.
@@ -36,30 +34,22 @@ type chartLine struct {
 	Total  int
 }
 
-// eventChart counts the events of the last hours by minute and kind,
-// reading the sync log newest first until it is older.
-func eventChart(v *state.View, now time.Time, hours int) chart {
+// eventChart draws the counts of the last hours by minute and kind.
+func eventChart(a *activity, now time.Time, hours int) chart {
 	minutes := hours * 60
 	end := now.Truncate(time.Minute).Add(time.Minute)
 	from := end.Add(-time.Duration(minutes) * time.Minute)
+	first := from.Unix() / 60
+	c := chart{Width: minutes * chartStep, Height: chartHeight + 2*chartTop, From: from, To: end}
 	counts := make(map[string][]int, len(eventKinds))
 	for _, k := range eventKinds {
 		counts[k] = make([]int, minutes)
-	}
-	c := chart{Width: minutes * chartStep, Height: chartHeight + 2*chartTop, From: from, To: end}
-	v.SyncLogBefore(0, func(e *state.SyncEvent) bool {
-		if e.Time.Before(from) {
-			return false
-		}
-		if m := int(e.Time.Sub(from) / time.Minute); m < minutes {
-			counts[kindOf(e)][m]++
-			c.Total++
-		}
-		return true
-	})
-	for _, k := range eventKinds {
-		for _, n := range counts[k] {
-			c.Max = max(c.Max, n)
+		for m := range minutes {
+			if mc := a.minutes[first+int64(m)]; mc != nil {
+				counts[k][m] = mc.kinds[k]
+				c.Total += mc.kinds[k]
+				c.Max = max(c.Max, mc.kinds[k])
+			}
 		}
 	}
 	for _, k := range eventKinds {

@@ -66,6 +66,7 @@ type Console struct {
 	sessions *sessions
 	pages    *pages
 	mux      *http.ServeMux
+	activity *activity
 }
 
 // New returns the console over store.
@@ -79,7 +80,8 @@ func New(store Store, opts Options) *Console {
 	if opts.Drift == "" {
 		opts.Drift = reconcile.DriftReport
 	}
-	c := &Console{store: store, opts: opts, sessions: newSessions(opts.IdleTimeout), pages: mustParsePages(), mux: http.NewServeMux()}
+	c := &Console{store: store, opts: opts, sessions: newSessions(opts.IdleTimeout), pages: mustParsePages(), mux: http.NewServeMux(),
+		activity: newActivity()}
 	assets, _ := fs.Sub(static, "static")
 	c.mux.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", http.FileServerFS(assets)))
 	c.mux.HandleFunc("GET /ui/signin", c.signInForm)

@@ -36,7 +36,7 @@ var userStates = []string{state.UserActive, state.UserBlocked, state.UserDeactiv
 // overview shows the status report of GET /api/v1/status, the users by
 // state and the cluster's members.
 func (c *Console) overview(r *http.Request, v *state.View) (any, error) {
-	d := overviewData{Source: c.opts.Source, Users: v.CountUsers()}
+	d := overviewData{Source: c.opts.Source}
 	if cfg := v.Config(); cfg != nil {
 		d.Revision, d.LastApplied = cfg.Revision, cfg.AppliedAt
 	}
@@ -48,6 +48,7 @@ func (c *Console) overview(r *http.Request, v *state.View) (any, error) {
 	counts := v.CountUsersByState()
 	for _, s := range userStates {
 		d.States = append(d.States, stateCount{s, counts[s]})
+		d.Users += counts[s] // the kept counts: CountUsers walks them all
 	}
 	if c.opts.Cluster != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)

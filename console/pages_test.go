@@ -1,10 +1,14 @@
 package console
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/reconcile-dev/reconcile/state"
 )
 
 // TestPages: every page answers signed in, shows what it is for, and
@@ -131,5 +135,61 @@ func TestHeaders(t *testing.T) {
 		if strings.Contains(body, "http://") && path != "/ui/providers" || strings.Contains(body, "https://") && !strings.Contains(body, "git.example") {
 			t.Errorf("GET %s: a page loads or links to another site", path)
 		}
+	}
+}
+
+// TestBoundedScans: a page whose filter no index serves reads at most
+// maxScan users or events, and links on from where it stopped, until the
+// filter's matches are found.
+func TestBoundedScans(t *testing.T) {
+	defer func(n int) { maxScan = n }(maxScan)
+	maxScan = 30
+	c := newConsole(fixture(t, 100))
+	ck := signIn(t, c, adminToken)
+	// leaver sorts after hostile and local1, before the 100 users u0...
+	_, body := get(t, c, ck, "/ui/users?state=blocked")
+	if !strings.Contains(body, `href="/ui/users/leaver"`) {
+		t.Errorf("the first page of blocked users misses leaver:\n%s", main(body))
+	}
+	// ... and the sync log's rejected event is its newest, the config's
+	// its oldest: reaching it takes 4 pages of 30.
+	path, pages := "/ui/sync-log?kind=config", 0
+	for ; pages < 10; pages++ {
+		_, body = get(t, c, ck, path)
+		if strings.Contains(body, "config.apply") {
+			break
+		}
+		m := regexp.MustCompile(`<a id="older" href="([^"]+)">search older »</a>`).FindStringSubmatch(body)
+		if m == nil || !strings.Contains(body, `This page read 30 events and stopped`) {
+			t.Fatalf("page %d of %s neither has the event nor goes on:\n%s", pages, path, main(body))
+		}
+		path = strings.ReplaceAll(m[1], "&amp;", "&")
+	}
+	if pages != 3 {
+		t.Errorf("the config's event took %d pages more, want 3", pages)
+	}
+	_, body = get(t, c, ck, "/ui/users/u000000")
+	if !strings.Contains(body, "No sync log events among the newest 30.") || !strings.Contains(body, `<a id="more" href="/ui/sync-log?before=`) {
+		t.Errorf("the page of a user whose events are old:\n%s", main(body))
+	}
+}
+
+// TestActivityCounts: the chart and the providers' rates count each
+// event once, the new ones as they come.
+func TestActivityCounts(t *testing.T) {
+	store := fixture(t, 3)
+	c := newConsole(store)
+	ck := signIn(t, c, adminToken)
+	for i := range 3 {
+		_, body := get(t, c, ck, "/ui/sync-log")
+		if want := fmt.Sprintf(`<span class="k-rejected">rejected %d</span>`, i+1); !strings.Contains(body, want) {
+			t.Errorf("round %d: no %q in the chart's legend:\n%s", i, want, main(body))
+		}
+		_, body = get(t, c, ck, "/ui/providers")
+		if want := fmt.Sprintf(`%d rejected</a>`, i+1); !strings.Contains(body, want) {
+			t.Errorf("round %d: no %q on the providers page", i, want)
+		}
+		store.Apply(context.Background(), &state.Command{Type: state.CmdSyncEvent, SyncEvent: &state.SyncEvent{Source: state.SourceSCIM,
+			Action: "user.create", Outcome: state.OutcomeRejected, Provider: "okta", Detail: "again"}})
 	}
 }

@@ -18,8 +18,8 @@ type providerData struct {
 	BaseURL string
 	Users   int
 	// LastEvent is the provider's newest sync log event (its last write
-	// or rejected request); Events and Rejected count its events of the
-	// last hour.
+	// or rejected request) within the chart's hours; Events and Rejected
+	// count its events of the last hour.
 	LastEvent        time.Time
 	Events, Rejected int
 	Guard            *state.Guard
@@ -57,31 +57,14 @@ func (c *Console) providers(r *http.Request, v *state.View) (any, error) {
 		}
 		return true
 	})
-	activity(v, byName, time.Now().Add(-time.Hour))
-	return out, nil
-}
-
-// activity reads the sync log newest first: each provider's events since
-// since, and its newest event, until every provider has one.
-func activity(v *state.View, byName map[string]*providerData, since time.Time) {
-	missing := len(byName)
-	v.SyncLogBefore(0, func(e *state.SyncEvent) bool {
-		d := byName[e.Provider]
-		if d == nil {
-			return missing > 0 || !e.Time.Before(since)
+	now := time.Now()
+	c.activity.read(v, now, func(a *activity) {
+		for _, d := range out {
+			d.LastEvent = a.lastEvent[d.P.Name]
+			d.Events, d.Rejected = a.since(d.P.Name, now.Add(-time.Hour))
 		}
-		if d.LastEvent.IsZero() {
-			d.LastEvent = e.Time
-			missing--
-		}
-		if !e.Time.Before(since) {
-			d.Events++
-			if e.Outcome == state.OutcomeRejected {
-				d.Rejected++
-			}
-		}
-		return missing > 0 || !e.Time.Before(since)
 	})
+	return out, nil
 }
 
 // baseURL is the daemon's URL as identity providers reach it.

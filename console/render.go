@@ -50,6 +50,7 @@ var funcs = template.FuncMap{
 	"navPages": func() []navPage { return nav },
 	"kind":     kindOf,
 	"plural":   english.Plural,
+	"maxScan":  func() int { return maxScan },
 	"inc":      func(n uint64) uint64 { return n + 1 },
 }
 

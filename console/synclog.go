@@ -86,8 +86,10 @@ type syncLogData struct {
 	Providers []string
 	Events    []*state.SyncEvent
 	// Older is the URL of the page of older events, "" on the last;
-	// Newest that of the newest, "" on it.
+	// Newest that of the newest, "" on it. Partial: the page stopped
+	// after maxScan events without filling.
 	Older, Newest string
+	Partial       bool
 	Chart         chart
 }
 
@@ -112,8 +114,13 @@ func (c *Console) syncLog(r *http.Request, v *state.View) (any, error) {
 	if before > 0 {
 		d.Newest = f.query(0)
 	}
+	scanned := 0
 	v.SyncLogBefore(before, func(e *state.SyncEvent) bool {
 		if !f.since.IsZero() && e.Time.Before(f.since) {
+			return false
+		}
+		if scanned++; scanned > maxScan {
+			d.Older, d.Partial = f.query(e.Seq+1), true
 			return false
 		}
 		if !f.keeps(e) {
@@ -126,6 +133,7 @@ func (c *Console) syncLog(r *http.Request, v *state.View) (any, error) {
 		d.Events = append(d.Events, e)
 		return true
 	})
-	d.Chart = eventChart(v, time.Now(), chartHours)
+	now := time.Now()
+	c.activity.read(v, now, func(a *activity) { d.Chart = eventChart(a, now, chartHours) })
 	return d, nil
 }

@@ -31,8 +31,13 @@ func (c *Console) user(r *http.Request, v *state.View) (any, error) {
 	}
 	d := userData{U: u, Groups: v.GroupsOfUser(u.ID)}
 	// The sync log has no index by user: its newest events are read
-	// until the page is full.
+	// until the page is full, or maxScan of them were.
+	scanned := 0
 	v.SyncLogBefore(0, func(e *state.SyncEvent) bool {
+		if scanned++; scanned > maxScan {
+			d.More = Prefix + "sync-log?" + url.Values{"user": {u.ID}, "before": {seqString(e.Seq + 1)}}.Encode()
+			return false
+		}
 		if e.UserID != u.ID {
 			return true
 		}

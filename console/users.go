@@ -14,6 +14,11 @@ import (
 // usersPerPage is how many users a page of the users list shows.
 const usersPerPage = 50
 
+// maxScan bounds the users or events a page reads to fill itself through
+// a filter no index serves: a page that did not fill within it links on
+// from where it stopped, so that no page costs a walk over all of them.
+var maxScan = 20_000 // a variable for the tests
+
 // userFilter is what the users list is narrowed to: a search, and a
 // provider ("-" for local users), organization and state.
 type userFilter struct {
@@ -26,8 +31,10 @@ type usersData struct {
 	Providers, Orgs, States []string
 	Users                   []*state.User
 	// Next is the URL of the next page, "" on the last; First that of the
-	// first, "" on it.
+	// first, "" on it. Partial: the page stopped after maxScan users
+	// without filling.
 	Next, First string
+	Partial     bool
 }
 
 // readUserFilter reads and checks the filter of a users list.
@@ -89,7 +96,12 @@ func (c *Console) users(r *http.Request, v *state.View) (any, error) {
 		d.Users = search(v, f)
 		return d, nil
 	}
+	scanned := 0
 	v.UsersAfter(after, func(u *state.User) bool {
+		if scanned++; scanned > maxScan {
+			d.Next, d.Partial = f.query(u.ID), true
+			return false
+		}
 		if !f.keeps(u) {
 			return true
 		}
