@@ -101,10 +101,13 @@ func (l *syncLog) upTo(seq uint64) uint64 {
 	return l.from(seq-1) - 1
 }
 
+// holds says whether position p holds an event.
+func (l *syncLog) holds(p uint64) bool { return p >= l.first && p <= l.last && p > 0 }
+
 // before calls fn for each event before seq (every event when seq is
 // 0), newest first, until fn returns false.
 func (l *syncLog) before(seq uint64, fn func(*SyncEvent) bool) {
-	for p := l.upTo(seq); p >= l.first && p > 0; p-- {
+	for p := l.upTo(seq); l.holds(p); p-- {
 		if !fn(l.at(p)) {
 			return
 		}

@@ -65,32 +65,7 @@ func (s *syncLogs) after(seq uint64, fn func(*SyncEvent) bool) {
 		s.changes.after(seq, fn)
 		return
 	}
-	// Merge the runs: few, one per provider that had a request rejected.
-	type cursor struct {
-		l *syncLog
-		p uint64
-	}
-	runs := make([]cursor, 0, len(s.rejected)+1)
-	for _, l := range append([]*syncLog{s.changes}, slices.Collect(maps.Values(s.rejected))...) {
-		if p := l.from(seq); p <= l.last {
-			runs = append(runs, cursor{l, p})
-		}
-	}
-	for len(runs) > 0 {
-		next := 0
-		for i := 1; i < len(runs); i++ {
-			if runs[i].l.at(runs[i].p).Seq < runs[next].l.at(runs[next].p).Seq {
-				next = i
-			}
-		}
-		c := &runs[next]
-		if !fn(c.l.at(c.p)) {
-			return
-		}
-		if c.p++; c.p > c.l.last {
-			runs = slices.Delete(runs, next, next+1)
-		}
-	}
+	s.merge(seq, false, fn)
 }
 
 // before calls fn for each event before seq (every event when seq is
@@ -100,20 +75,31 @@ func (s *syncLogs) before(seq uint64, fn func(*SyncEvent) bool) {
 		s.changes.before(seq, fn)
 		return
 	}
+	s.merge(seq, true, fn)
+}
+
+// merge calls fn for the events of every run after seq in order, or
+// (back) before seq newest first, until fn returns false: the runs are
+// few, one per provider that had a request rejected.
+func (s *syncLogs) merge(seq uint64, back bool, fn func(*SyncEvent) bool) {
 	type cursor struct {
 		l *syncLog
 		p uint64
 	}
 	runs := make([]cursor, 0, len(s.rejected)+1)
 	for _, l := range append([]*syncLog{s.changes}, slices.Collect(maps.Values(s.rejected))...) {
-		if p := l.upTo(seq); p >= l.first && p > 0 {
+		p := l.from(seq)
+		if back {
+			p = l.upTo(seq)
+		}
+		if l.holds(p) {
 			runs = append(runs, cursor{l, p})
 		}
 	}
 	for len(runs) > 0 {
 		next := 0
 		for i := 1; i < len(runs); i++ {
-			if runs[i].l.at(runs[i].p).Seq > runs[next].l.at(runs[next].p).Seq {
+			if (runs[i].l.at(runs[i].p).Seq < runs[next].l.at(runs[next].p).Seq) != back {
 				next = i
 			}
 		}
@@ -121,7 +107,12 @@ func (s *syncLogs) before(seq uint64, fn func(*SyncEvent) bool) {
 		if !fn(c.l.at(c.p)) {
 			return
 		}
-		if c.p--; c.p < c.l.first || c.p == 0 {
+		if back {
+			c.p--
+		} else {
+			c.p++
+		}
+		if !c.l.holds(c.p) {
 			runs = slices.Delete(runs, next, next+1)
 		}
 	}
