@@ -23,13 +23,33 @@ type activity struct {
 	minutes map[int64]*minuteCounts
 	// lastEvent is each provider's newest event seen.
 	lastEvent map[string]time.Time
+	// cur is the minute counted last, curMinute its Unix minute: events
+	// come in runs of the same minute.
+	cur       *minuteCounts
+	curMinute int64
 }
 
-// minuteCounts are a minute's events: by kind, and each provider's
-// events and rejections.
+// minuteCounts are a minute's events: by kind (as eventKinds lists
+// them), and each provider's events and rejections.
 type minuteCounts struct {
-	kinds     map[string]int
+	kinds     [5]int
 	providers map[string]*[2]int
+}
+
+// kindIndex is the index of e's kind in eventKinds.
+func kindIndex(e *state.SyncEvent) int {
+	if e.Outcome == state.OutcomeRejected {
+		return 4
+	}
+	switch e.Source {
+	case state.SourceSCIM:
+		return 0
+	case state.SourceAdmin:
+		return 1
+	case state.SourceConfig:
+		return 2
+	}
+	return 3
 }
 
 func newActivity() *activity {
@@ -46,6 +66,7 @@ func (a *activity) update(v *state.View, now time.Time) {
 		// A restored snapshot put an older log in place: count anew.
 		*a = activity{minutes: map[int64]*minuteCounts{}, lastEvent: map[string]time.Time{}}
 	}
+	a.cur = nil
 	if a.last == 0 {
 		v.SyncLogBefore(0, func(e *state.SyncEvent) bool {
 			if e.Time.Before(from) {
@@ -67,16 +88,21 @@ func (a *activity) update(v *state.View, now time.Time) {
 			delete(a.minutes, m)
 		}
 	}
+	a.cur = nil
 }
 
 // add counts e.
 func (a *activity) add(e *state.SyncEvent) {
-	m := a.minutes[e.Time.Unix()/60]
-	if m == nil {
-		m = &minuteCounts{kinds: map[string]int{}, providers: map[string]*[2]int{}}
-		a.minutes[e.Time.Unix()/60] = m
+	minute := e.Time.Unix() / 60
+	m := a.cur
+	if m == nil || minute != a.curMinute {
+		if m = a.minutes[minute]; m == nil {
+			m = &minuteCounts{providers: map[string]*[2]int{}}
+			a.minutes[minute] = m
+		}
+		a.cur, a.curMinute = m, minute
 	}
-	m.kinds[kindOf(e)]++
+	m.kinds[kindIndex(e)]++
 	if e.Provider == "" {
 		return
 	}

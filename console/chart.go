@@ -42,13 +42,13 @@ func eventChart(a *activity, now time.Time, hours int) chart {
 	first := from.Unix() / 60
 	c := chart{Width: minutes * chartStep, Height: chartHeight + 2*chartTop, From: from, To: end}
 	counts := make(map[string][]int, len(eventKinds))
-	for _, k := range eventKinds {
+	for i, k := range eventKinds {
 		counts[k] = make([]int, minutes)
 		for m := range minutes {
 			if mc := a.minutes[first+int64(m)]; mc != nil {
-				counts[k][m] = mc.kinds[k]
-				c.Total += mc.kinds[k]
-				c.Max = max(c.Max, mc.kinds[k])
+				counts[k][m] = mc.kinds[i]
+				c.Total += mc.kinds[i]
+				c.Max = max(c.Max, mc.kinds[i])
 			}
 		}
 	}

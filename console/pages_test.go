@@ -193,3 +193,15 @@ func TestActivityCounts(t *testing.T) {
 			Action: "user.create", Outcome: state.OutcomeRejected, Provider: "okta", Detail: "again"}})
 	}
 }
+
+// TestKindIndex: the activity's kind index names the kind kindOf does.
+func TestKindIndex(t *testing.T) {
+	for _, source := range []string{state.SourceSCIM, state.SourceAdmin, state.SourceConfig, state.SourceTimer} {
+		for _, outcome := range []string{state.OutcomeOK, state.OutcomeRejected} {
+			e := &state.SyncEvent{Source: source, Outcome: outcome}
+			if got := eventKinds[kindIndex(e)]; got != kindOf(e) {
+				t.Errorf("%s %s: index names %s, kindOf %s", source, outcome, got, kindOf(e))
+			}
+		}
+	}
+}

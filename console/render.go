@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -91,6 +92,18 @@ func (p *pages) render(w http.ResponseWriter, status int, name string, f frame) 
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(b.Bytes())
+}
+
+// link is the URL of the console's page path with the params that are
+// not empty as its query: a stable URL, its parameters sorted.
+func link(path string, params map[string]string) string {
+	q := url.Values{}
+	for k, v := range params {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return Prefix + path + "?" + q.Encode()
 }
 
 // formatTime shows a time in UTC to the second, "—" for none.

@@ -62,19 +62,13 @@ func (f eventFilter) keeps(e *state.SyncEvent) bool {
 	return true
 }
 
-// query is the filter as a URL query, with before for a page of older
-// events.
+// query is the filter's URL, with before for a page of older events.
 func (f eventFilter) query(before uint64) string {
-	q := url.Values{}
-	for k, v := range map[string]string{"provider": f.Provider, "user": f.User, "kind": f.Kind, "since": f.Since} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
+	b := ""
 	if before > 0 {
-		q.Set("before", seqString(before))
+		b = seqString(before)
 	}
-	return Prefix + "sync-log?" + q.Encode()
+	return link("sync-log", map[string]string{"provider": f.Provider, "user": f.User, "kind": f.Kind, "since": f.Since, "before": b})
 }
 
 func seqString(seq uint64) string { return strconv.FormatUint(seq, 10) }

@@ -65,15 +65,9 @@ func (f userFilter) keeps(u *state.User) bool {
 	return true
 }
 
-// query is the filter as a URL query, with after for a page after it.
+// query is the filter's URL, with after for a page after it.
 func (f userFilter) query(after string) string {
-	q := url.Values{}
-	for k, v := range map[string]string{"q": f.Q, "provider": f.Provider, "org": f.Org, "state": f.State, "after": after} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	return Prefix + "users?" + q.Encode()
+	return link("users", map[string]string{"q": f.Q, "provider": f.Provider, "org": f.Org, "state": f.State, "after": after})
 }
 
 // users lists users by id, a page at a time from where the last ended
