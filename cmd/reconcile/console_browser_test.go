@@ -133,8 +133,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	// Searching a user by email, and opening their page.
 	b.open("/ui/users", "#page-users")
 	b.shot("users")
-	b.do(chromedp.SendKeys(chromedp.CSS("#q"), "CAROL@acme.test"), chromedp.Click(chromedp.CSS("#search")),
-		chromedp.WaitVisible(chromedp.CSS("#users")))
+	b.do(chromedp.SendKeys(chromedp.CSS("#q"), "CAROL@acme.test"), chromedp.Click(chromedp.CSS("#search")))
+	// The list before the search has a #users too: wait for the answer's,
+	// whose field holds the query as its value attribute (typing sets
+	// only the property).
+	b.do(chromedp.WaitVisible(chromedp.CSS(`#q[value="CAROL@acme.test"]`)), chromedp.WaitVisible(chromedp.CSS("#users")))
 	if n := b.count("#users .user-link"); n != 1 {
 		t.Fatalf("searching carol@acme.test found %d users, want 1", n)
 	}
