@@ -47,6 +47,8 @@ func TestPages(t *testing.T) {
 		{"/ui/users?provider=nope", 404, []string{"no provider nope"}, nil},
 		{"/ui/users/leaver", 200, []string{`id="state">blocked`, "Deprovisioned</dt><dd>by the provider", "Deactivation deadline", `data-deadline="`,
 			"user.deprovision", "state: active → blocked"}, nil},
+		{"/ui/users/u000007", 200, []string{`<dd id="external-id">ext-7</dd>`, `&#34;externalId&#34;: &#34;ext-7&#34;`}, nil},
+		{"/ui/users/hostile", 200, []string{`&#34;title&#34;: &#34;Boss\u202e&#34;`, "\n  &#34;title"}, nil},
 		{"/ui/users/nope", 404, []string{"no user nope"}, nil},
 		{"/ui/sync-log", 200, []string{`<svg class="chart" id="chart"`, `<polyline class="k-scim" points="0,`, "scim 123", "rejected 1",
 			`<a class="event-user" href="/ui/users/local1">local@acme.test</a>`, `<a id="older" href="/ui/sync-log?before=`}, nil},

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 
@@ -13,8 +15,12 @@ const userHistory = 100
 
 // userData is what a user's page shows.
 type userData struct {
-	U      *state.User
-	Groups []*state.Group
+	U *state.User
+	// ExternalID is the provider's externalId (kept in the SCIM resource
+	// of provisioned users), SCIM the resource as the provider last wrote
+	// it, indented.
+	ExternalID, SCIM string
+	Groups           []*state.Group
 	// Events are the user's newest sync log events, newest first; More
 	// is the sync log filtered to them, when there are more.
 	Events []*state.SyncEvent
@@ -29,7 +35,20 @@ func (c *Console) user(r *http.Request, v *state.View) (any, error) {
 	if u == nil {
 		return nil, notFound("no user " + names.Escape(id))
 	}
-	d := userData{U: u, Groups: v.GroupsOfUser(u.ID)}
+	d := userData{U: u, Groups: v.GroupsOfUser(u.ID), ExternalID: u.ExternalID}
+	if len(u.SCIM) > 0 {
+		var res struct {
+			ExternalID string `json:"externalId"`
+		}
+		if json.Unmarshal(u.SCIM, &res) == nil && d.ExternalID == "" {
+			d.ExternalID = res.ExternalID
+		}
+		var b bytes.Buffer
+		if json.Indent(&b, u.SCIM, "", "  ") == nil {
+			// Escaped as JSON: newlines stay, invisible characters show.
+			d.SCIM = string(names.EscapeJSON(b.Bytes()))
+		}
+	}
 	// The sync log has no index by user: its newest events are read
 	// until the page is full, or maxScan of them were.
 	scanned := 0
