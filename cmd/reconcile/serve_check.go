@@ -68,8 +68,8 @@ func (f *serveFlags) readKeys() (serveKeys, error) {
 	if k.metrics, err = readSecretFlag(f.metricsTokenFile, "RECONCILE_METRICS_TOKEN", "--metrics-token-file"); err != nil {
 		return k, err
 	}
-	if k.metrics != "" && (k.metrics == k.admin || k.metrics == k.plan) {
-		return k, usageErrorf("the metrics token is the admin or plan token: give Prometheus a token of its own")
+	if k.metrics != "" && (k.metrics == k.admin || k.metrics == k.plan || k.metrics == k.viewer) {
+		return k, usageErrorf("the metrics token is the admin, plan or viewer token: give Prometheus a token of its own")
 	}
 	return k, nil
 }
