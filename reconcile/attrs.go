@@ -15,6 +15,9 @@ type attr struct {
 	value any
 	// keep shows the attribute even when zero: 0 is a setting there.
 	keep bool
+	// omit is the attribute's default, not shown by itself (nil for
+	// none); a change to or from it shows it.
+	omit any
 }
 
 // secretPath is where plans list a provider's secret, among the auth
@@ -42,6 +45,9 @@ func compact(attrs []attr) []attr {
 			out = append(out, a)
 			continue
 		}
+		if a.omit != nil && a.value == a.omit {
+			continue
+		}
 		switch v := a.value.(type) {
 		case string:
 			if v == "" {
@@ -56,6 +62,10 @@ func compact(attrs []attr) []attr {
 				continue
 			}
 		case map[string]string:
+			if len(v) == 0 {
+				continue
+			}
+		case []string:
 			if len(v) == 0 {
 				continue
 			}

@@ -95,8 +95,18 @@ func pair(kind, name string, before, after any, battrs, aattrs []attr) *Step {
 			paths = append(paths, a.path)
 		}
 	}
+	omits := make(map[string]any)
+	for _, a := range append(append([]attr(nil), aattrs...), battrs...) {
+		if a.omit != nil {
+			omits[a.path] = a.omit
+		}
+	}
 	for _, path := range paths {
 		b, a := bm[path], am[path]
+		if d, ok := omits[path]; ok && s.Action == ActionNoOp {
+			// One side has the default, not shown by itself.
+			b, a = cmp.Or(b, d), cmp.Or(a, d)
+		}
 		if reflect.DeepEqual(b, a) {
 			s.Unchanged++
 			continue

@@ -1,7 +1,9 @@
 package reconcile
 
 import (
+	"cmp"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/reconcile-dev/reconcile/schema"
@@ -26,6 +28,9 @@ type field[S, C any] struct {
 	editable bool
 	// keep shows the attribute even when zero: 0 is a setting there.
 	keep bool
+	// omit is the attribute's default, not shown by itself (nil for
+	// none): a change to or from it shows it.
+	omit any
 }
 
 type (
@@ -137,6 +142,20 @@ var providerFields = []providerField{
 	{path: "massMoveGuard.maxPercent", editable: true, keep: true,
 		get: func(p *state.Provider) any { return p.MassMoveGuard.MaxPercent },
 		set: func(p *state.Provider, c *schema.Provider) { p.MassMoveGuard.MaxPercent = c.MassMoveGuard.MaxPercent }},
+	// The rollout is config's only: promoting is a reviewed change.
+	{path: "rollout.mode", omit: state.RolloutLive,
+		get: func(p *state.Provider) any { return cmp.Or(p.Rollout.Mode, state.RolloutLive) },
+		set: func(p *state.Provider, c *schema.Provider) {
+			if c.Rollout.Mode != schema.RolloutLive {
+				p.Rollout.Mode = c.Rollout.Mode
+			}
+		}},
+	{path: "rollout.users",
+		get: func(p *state.Provider) any { return p.Rollout.Users },
+		set: func(p *state.Provider, c *schema.Provider) { p.Rollout.Users = slices.Clone(c.Rollout.Users) }},
+	{path: "rollout.groups",
+		get: func(p *state.Provider) any { return p.Rollout.Groups },
+		set: func(p *state.Provider, c *schema.Provider) { p.Rollout.Groups = slices.Clone(c.Rollout.Groups) }},
 	{path: "rateLimit.requestsPerSecond", editable: true,
 		get: func(p *state.Provider) any { return p.RateLimit.RequestsPerSecond },
 		set: func(p *state.Provider, c *schema.Provider) {
@@ -160,7 +179,7 @@ var providerFields = []providerField{
 func attrsOf[S, C any](fields []field[S, C], obj *S) []attr {
 	attrs := make([]attr, len(fields))
 	for i, f := range fields {
-		attrs[i] = attr{path: f.path, value: f.get(obj), keep: f.keep}
+		attrs[i] = attr{path: f.path, value: f.get(obj), keep: f.keep, omit: f.omit}
 	}
 	return compact(attrs)
 }

@@ -46,6 +46,7 @@ attributes:
   map: {title: ignore, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": department}
 deactivationGuard: {window: 30m, maxCount: 0, maxPercent: 10}
 massMoveGuard: {maxCount: 5000, maxPercent: 0}
+rollout: {mode: canary, users: [alice@acme.com], groups: [Pilots]}
 rateLimit: {requestsPerSecond: 2.5, burst: 5}
 maxExpensiveQueries: 3
 ---
@@ -158,7 +159,8 @@ func TestFieldsRoundTrip(t *testing.T) {
 			"organizationMapping":{"method":"group","organization":"acme","rules":[{"group":"Engineers","organization":"eng"}]},
 			"roleMapping":{"method":"group","rules":[{"group":"Admins","roles":["Customer Cloud Admin","Desktop User"]}]},
 			"attributes":{"preset":"okta","map":{"title":"ignore","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"department"}},
-			"deactivationGuard":{"window":"30m","maxCount":0,"maxPercent":10},"massMoveGuard":{"maxCount":5000,"maxPercent":0},"rateLimit":{"requestsPerSecond":2.5,"burst":5},
+			"deactivationGuard":{"window":"30m","maxCount":0,"maxPercent":10},"massMoveGuard":{"maxCount":5000,"maxPercent":0},
+			"rollout":{"mode":"canary","users":["alice@acme.com"],"groups":["Pilots"]},"rateLimit":{"requestsPerSecond":2.5,"burst":5},
 			"maxExpensiveQueries":3}`},
 		{"provider entra", providerAttrs(ProviderFromConfig(cfg.Providers[0])), `{"displayName":"Entra",
 			"auth":{"type":"bearer","secretFrom":"file:/run/secrets/entra"},"deactivationDelay":"15m",

@@ -191,6 +191,14 @@ func (l *loader) checkProvider(p *Provider, orgRef func(file string, doc *yaml.N
 			l.at(file, doc, fmt.Sprintf("roleMapping.rules[%d].roles", i), "at least one role is required")
 		}
 	}
+	switch ro := p.Rollout; {
+	case ro.Mode == RolloutCanary && len(ro.Users)+len(ro.Groups) == 0:
+		l.at(file, doc, "rollout.mode", "canary needs users or groups: the users it makes live")
+	case ro.Mode != RolloutCanary && len(ro.Users) > 0:
+		l.at(file, doc, "rollout.users", "only used with mode: canary")
+	case ro.Mode != RolloutCanary && len(ro.Groups) > 0:
+		l.at(file, doc, "rollout.groups", "only used with mode: canary")
+	}
 }
 
 // at reports an error for the field at a dotted path of a document,

@@ -56,6 +56,7 @@ type Provider struct {
 	Attributes          Attributes          `yaml:"attributes"`
 	DeactivationGuard   DeactivationGuard   `yaml:"deactivationGuard"`
 	MassMoveGuard       MassMoveGuard       `yaml:"massMoveGuard"`
+	Rollout             Rollout             `yaml:"rollout"`
 	RateLimit           *RateLimit          `yaml:"rateLimit"`
 	MaxExpensiveQueries int                 `yaml:"maxExpensiveQueries"`
 	Source              Source              `yaml:"-"`
@@ -139,6 +140,20 @@ type DeactivationGuard struct {
 type MassMoveGuard struct {
 	MaxCount   int `yaml:"maxCount"`
 	MaxPercent int `yaml:"maxPercent"`
+}
+
+// Rollout modes.
+const (
+	RolloutLive    = "live"
+	RolloutPreview = "preview"
+	RolloutCanary  = "canary"
+)
+
+// Rollout says which of the users a provider sends are live.
+type Rollout struct {
+	Mode   string   `yaml:"mode"`
+	Users  []string `yaml:"users"`
+	Groups []string `yaml:"groups"`
 }
 
 // RateLimit bounds a provider's request rate.

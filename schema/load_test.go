@@ -76,6 +76,7 @@ func TestLoadValid(t *testing.T) {
 			Attributes:          Attributes{Preset: "pingone-directory"},
 			DeactivationGuard:   DeactivationGuard{Window: Duration(time.Hour), MaxCount: 100, MaxPercent: 25},
 			MassMoveGuard:       MassMoveGuard{MaxCount: 100, MaxPercent: 25},
+			Rollout:             Rollout{Mode: RolloutLive},
 			Source:              Source{"providers/pingone.yml", 1},
 		}},
 	}

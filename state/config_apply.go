@@ -29,6 +29,7 @@ func applyConfigTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	x.refuseDestroyedOrganizations()
 	x.refuseDestroyedProviders()
 	x.refuseDanglingReferences()
+	x.refuseRollouts()
 	if len(x.refusals) > 0 {
 		return &RefusedError{Refusals: x.refusals}
 	}
@@ -251,6 +252,22 @@ func (x *configAction) refuseDanglingReferences() {
 	}
 }
 
+// refuseRollouts refuses promoting staged users whose userName a live
+// user holds, and a provider put in preview while it has live users:
+// preview keeps every user of a first sync out of the live state, and
+// those are in it already (canary keeps only new users staged).
+func (x *configAction) refuseRollouts() {
+	for _, c := range x.users.Conflicts {
+		x.refuse(KindProvider+"."+c.Provider, "%s", c.Message())
+	}
+	for _, name := range x.touchedProvs {
+		p := first[*Provider](x.tx, tableProviders, indexID, name)
+		if n := countUsersOfProviderTxn(x.tx, name); p.Rollout.Mode == RolloutPreview && n > 0 {
+			x.refuse(KindProvider+"."+name, "rollout.mode preview is for a provider's first sync, and it has %d live %s; use mode canary to keep its new users staged", n, english.Plural(n, "user", "users"))
+		}
+	}
+}
+
 // follow applies what follows from the changes: what they do to users
 // (userImpactTxn: among others, a destroyed provider's remaining users,
 // deactivated or purged, become local users), and a destroyed provider's
@@ -261,6 +278,9 @@ func (x *configAction) follow() error {
 		return err
 	}
 	for _, name := range x.deletedProvs {
+		if err := purgeStagedTxn(x.tx, name); err != nil {
+			return err
+		}
 		if err := deleteGroupsOfProviderTxn(x.tx, name); err != nil {
 			return err
 		}

@@ -28,7 +28,9 @@
 //
 // Tables: each has a *_schema.go file (its indexes) and a file of its
 // type, its queries on View and its write helpers (organizations.go,
-// providers.go, users.go, groups.go, memberships.go, meta.go, guards.go);
+// providers.go, users.go, groups.go, memberships.go, meta.go, guards.go;
+// the staged users of providers in rollout: staged_schema.go beside
+// rollout.go);
 // schema.go assembles them, query.go holds View and the lookup helpers.
 // Kept beside memdb, in step with it: the sync log (synclog*.go), the
 // user counts (usercounts.go), the lookups by SCIM attributes
@@ -38,7 +40,9 @@
 // (guards.go), a provider's group mappings applied to its users
 // (remap.go), what a config apply does to users, which plans show
 // (userimpact.go; the groups it maps users by, userimpact_groups.go),
-// userName uniqueness (usernames.go), drift of config objects
+// a provider's rollout: which users it stages (rollout.go), its staged
+// writes (staged_write.go) and their promotion (promote.go), userName
+// uniqueness (usernames.go), drift of config objects
 // (drift.go), provider secrets (secret.go). The errors commands
 // are refused with are in errors.go; ids.go makes ids, intern.go shares
 // the strings many users repeat.

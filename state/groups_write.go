@@ -43,6 +43,9 @@ func applyGroupWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		ids = append(ids, uid)
 	}
 	slices.Sort(ids)
+	if err := promoteTxn(tx, index, cmd, first[*Provider](tx, tableProviders, indexID, w.Provider), ids); err != nil {
+		return err
+	}
 	return remapTxn(tx, index, cmd, w.Provider, ids)
 }
 
@@ -151,6 +154,9 @@ func (g *groupAction) addMembers(add []Member) error {
 	var refusals []Refusal
 	for _, m := range add {
 		u := first[*User](g.tx, tableUsers, indexID, m.UserID)
+		if s := stagedUserTxn(g.tx, m.UserID); u == nil && s != nil {
+			u = &s.User // a staged user is a member as a live one is
+		}
 		if u == nil || u.Provider != g.w.Provider || u.SCIMDeleted {
 			refusals = append(refusals, Refusal{Address: "group." + g.id, Message: fmt.Sprintf("member %q is not a user of provider %s", m.UserID, g.w.Provider)})
 			continue

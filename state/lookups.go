@@ -72,15 +72,15 @@ func lookupKeys(u *User) []uint64 {
 // note records the users a transaction about to be committed writes.
 func (x *lookups) note(changes memdb.Changes) {
 	for _, c := range changes {
-		if c.Table != tableUsers {
+		if c.Table != tableUsers && c.Table != tableStaged {
 			continue
 		}
 		var before, after []uint64
 		if c.Before != nil {
-			before = lookupKeys(c.Before.(*User))
+			before = lookupKeys(asUser(c.Before))
 		}
 		if c.After != nil {
-			after = lookupKeys(c.After.(*User))
+			after = lookupKeys(asUser(c.After))
 		}
 		x.update(userID(c), before, after)
 	}
@@ -88,9 +88,18 @@ func (x *lookups) note(changes memdb.Changes) {
 
 func userID(c memdb.Change) string {
 	if c.After != nil {
-		return c.After.(*User).ID
+		return asUser(c.After).ID
 	}
-	return c.Before.(*User).ID
+	return asUser(c.Before).ID
+}
+
+// asUser is the user of a row of the users table or of the staged one:
+// the lookups find both, and views show each only whom they see.
+func asUser(o any) *User {
+	if s, ok := o.(*StagedUser); ok {
+		return &s.User
+	}
+	return o.(*User)
 }
 
 // update records that user id had the keys before and has after.
@@ -135,8 +144,14 @@ func (x *lookups) compact(db *memdb.MemDB) {
 
 // rebuild builds the map from the users in db.
 func (x *lookups) rebuild(db *memdb.MemDB) {
-	users := make(chan []*User, 1)
-	users <- all[*User](db.Txn(false), tableUsers)
+	users := make(chan []*User, 2)
+	tx := db.Txn(false)
+	users <- all[*User](tx, tableUsers)
+	var staged []*User
+	for _, s := range all[*StagedUser](tx, tableStaged) {
+		staged = append(staged, &s.User)
+	}
+	users <- staged
 	close(users)
 	x.replace(lookupsOf(users))
 }

@@ -22,6 +22,9 @@ type Provider struct {
 	// MassMoveGuard bounds what one plan may do to the provider's users
 	// (plans check it; the state only keeps it).
 	MassMoveGuard MassMoveGuard `json:"massMoveGuard,omitzero"`
+	// Rollout says which of the provider's users are live and which are
+	// staged (rollout.go); zero is live.
+	Rollout Rollout `json:"rollout,omitzero"`
 	// MaxExpensiveQueries is how many expensive SCIM queries of the
 	// provider run at once; 0 is the SCIM server's default.
 	MaxExpensiveQueries int `json:"maxExpensiveQueries,omitempty"`

@@ -50,4 +50,7 @@ func count(tx *memdb.Txn, table, index string, args ...any) int {
 type View struct {
 	tx      *memdb.Txn
 	lookups *lookups
+	// staged is the provider whose staged users the view sees too
+	// (WithStaged), "" for none.
+	staged string
 }

@@ -16,6 +16,7 @@ var tableSchemas = []func() *memdb.TableSchema{
 	membershipsTableSchema,
 	metaTableSchema,
 	guardsTableSchema,
+	stagedTableSchema,
 }
 
 // dbSchema assembles the tables; it panics on a duplicate table name, a

@@ -27,6 +27,7 @@ var indexTests = map[string][]indexTest{
 	tableUsers:         userIndexTests,
 	tableMeta:          metaIndexTests,
 	tableGuards:        guardIndexTests,
+	tableStaged:        stagedIndexTests,
 }
 
 // TestEveryIndexTested: a table-driven test exercises every index of
@@ -77,6 +78,10 @@ func everyTable(t *testing.T) (*Store, map[string][]any) {
 		tableMemberships: {&Membership{GroupID: "g1", UserID: "u1"}},
 		tableMeta:        {&meta{Key: metaConfig, Config: &ConfigStatus{Revision: "r"}}},
 		tableGuards:      {&Guard{Provider: "p", Tripped: true}},
+		tableStaged: {
+			&StagedUser{User: User{ID: "s2", Provider: "p", UserName: "Carol@X", Organization: "a"}},
+			&StagedUser{User: User{ID: "s1", Provider: "q", UserName: "dan@x", Organization: "a"}},
+		},
 	}
 	for table, os := range objs {
 		for _, o := range os {
@@ -95,8 +100,13 @@ var (
 		{indexUserName, []any{"alice@x"}, []string{"u1"}},
 		{indexDue, []any{int64(42)}, []string{"u1"}},
 	}
-	metaIndexTests  = []indexTest{{indexID, []any{metaConfig}, []string{metaConfig}}}
-	guardIndexTests = []indexTest{{indexID, []any{"p"}, []string{"p"}}}
+	metaIndexTests   = []indexTest{{indexID, []any{metaConfig}, []string{metaConfig}}}
+	guardIndexTests  = []indexTest{{indexID, []any{"p"}, []string{"p"}}}
+	stagedIndexTests = []indexTest{
+		{indexID, []any{"s1"}, []string{"s1"}},
+		{indexProvider, []any{"p"}, []string{"s2"}},
+		{indexUserName, []any{"carol@x"}, []string{"s2"}},
+	}
 )
 
 // TestIndexes checks the indexes of the tables without a test file of
@@ -107,4 +117,5 @@ func TestIndexes(t *testing.T) {
 	checkIndexes(t, tx, tableUsers, func(o any) string { return o.(*User).ID }, userIndexTests)
 	checkIndexes(t, tx, tableMeta, func(o any) string { return o.(*meta).Key }, metaIndexTests)
 	checkIndexes(t, tx, tableGuards, func(o any) string { return o.(*Guard).Provider }, guardIndexTests)
+	checkIndexes(t, tx, tableStaged, func(o any) string { return o.(*StagedUser).ID }, stagedIndexTests)
 }

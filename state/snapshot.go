@@ -48,6 +48,7 @@ var snapshotTables = []tableCodec{
 	codecFor[SyncEvent](tableSyncLog),
 	codecFor[meta](tableMeta),
 	codecFor[Guard](tableGuards),
+	codecFor[StagedUser](tableStaged),
 }
 
 // Snapshot implements raft.FSM: a point-in-time view, written out later
@@ -74,6 +75,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	}()
 	var batch []*User
 	db, err := readSnapshot(rc, func(o any) {
+		if s, ok := o.(*StagedUser); ok {
+			o = &s.User // the lookups find staged users too
+		}
 		if u, ok := o.(*User); ok {
 			if batch = append(batch, u); len(batch) == 512 {
 				batches <- batch
@@ -168,8 +172,11 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	go func() {
 		defer close(batches)
 		decoded <- decodeSnapshot(dec, func(o any) {
-			if u, ok := o.(*User); ok {
+			switch u := o.(type) {
+			case *User:
 				tally.add(u)
+			case *StagedUser:
+				tally.staged[u.Provider]++
 			}
 			if each != nil {
 				each(o)

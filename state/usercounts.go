@@ -24,6 +24,9 @@ const (
 	// countDrifted counts the provisioned users an admin changed since
 	// their provider's last push (User.ProviderValues).
 	countDrifted = "users.drifted/"
+	// countStaged counts, by provider, its staged users (rollout.go),
+	// which no other count counts.
+	countStaged = "staged.provider/"
 )
 
 // countedAs is what u counts as: its state and organization, the
@@ -57,6 +60,18 @@ func userCountKeys(u *User, fn func(key string)) {
 func countUsersTxn(tx *memdb.Txn, changes memdb.Changes) {
 	var delta map[string]int
 	for _, ch := range changes {
+		if ch.Table == tableStaged {
+			if delta == nil {
+				delta = make(map[string]int)
+			}
+			if ch.Before != nil {
+				delta[countStaged+ch.Before.(*StagedUser).Provider]--
+			}
+			if ch.After != nil {
+				delta[countStaged+ch.After.(*StagedUser).Provider]++
+			}
+			continue
+		}
 		if ch.Table != tableUsers {
 			continue
 		}
@@ -135,11 +150,12 @@ func countsOf(tx *memdb.Txn, prefix string) map[string]int {
 // building a key per user (a million users are read in seconds).
 type userTally struct {
 	state, organization, provider, pending map[string]int
+	staged                                 map[string]int // staged users by provider
 	drifted                                int
 }
 
 func newUserTally() *userTally {
-	return &userTally{state: map[string]int{}, organization: map[string]int{}, provider: map[string]int{}, pending: map[string]int{}}
+	return &userTally{state: map[string]int{}, organization: map[string]int{}, provider: map[string]int{}, pending: map[string]int{}, staged: map[string]int{}}
 }
 
 func (t *userTally) add(u *User) {
@@ -160,7 +176,7 @@ func (t *userTally) add(u *User) {
 // counts returns the tally by count row.
 func (t *userTally) counts() map[string]int {
 	out := map[string]int{countDrifted: t.drifted}
-	for prefix, m := range map[string]map[string]int{countByState: t.state, countByOrganization: t.organization, countByProvider: t.provider, countPending: t.pending} {
+	for prefix, m := range map[string]map[string]int{countByState: t.state, countByOrganization: t.organization, countByProvider: t.provider, countPending: t.pending, countStaged: t.staged} {
 		for k, n := range m {
 			out[prefix+k] = n
 		}
@@ -171,7 +187,7 @@ func (t *userTally) counts() map[string]int {
 // recountUsersTxn replaces every count by those of users (a restored
 // snapshot, which may be from before counts were kept).
 func recountUsersTxn(tx *memdb.Txn, counts map[string]int) {
-	for _, prefix := range []string{countByState, countByOrganization, countByProvider, countPending, countDrifted} {
+	for _, prefix := range []string{countByState, countByOrganization, countByProvider, countPending, countDrifted, countStaged} {
 		if _, err := tx.DeleteAll(tableMeta, indexID+"_prefix", prefix); err != nil {
 			panic(fmt.Sprintf("clearing user counts: %v", err))
 		}

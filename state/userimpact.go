@@ -96,6 +96,8 @@ func UserFieldValue(u *User, field string) any {
 		return u.DeactivationPaused
 	case FieldPurgeAt:
 		return u.PurgeAt
+	case FieldState:
+		return u.State
 	}
 	panic("unknown user field " + field)
 }
@@ -138,6 +140,11 @@ type UserImpact struct {
 	// At is the time the impact is computed for: what falls due at once
 	// falls due by then.
 	At time.Time
+	// Conflicts are the staged users a promotion would make live whose
+	// userName a live user holds: the apply refuses them (promote.go).
+	Conflicts []PromotionConflict
+	// Staged counts the staged users of each provider before the apply.
+	Staged map[string]int
 }
 
 // UserImpact computes what applying c at now would do to the users of
@@ -146,6 +153,7 @@ type UserImpact struct {
 func (v *View) UserImpact(c *ConfigApply, now time.Time) *UserImpact {
 	im := userImpactTxn(v.tx, c, now)
 	im.Users = usersByProviderTxn(v.tx)
+	im.Staged = v.CountStagedUsers()
 	return im
 }
 
@@ -192,6 +200,7 @@ type impact struct {
 	delay     map[string]time.Duration // by how much deadlines move
 	release   map[string]bool
 	coldDelay map[string]time.Duration // by how much purges move
+	promote   map[string]*Provider     // providers whose staged users may go live
 
 	changes map[string]*UserChange // by user id
 	out     *UserImpact
@@ -219,7 +228,7 @@ type impact struct {
 func userImpactTxn(tx *memdb.Txn, c *ConfigApply, now time.Time) *UserImpact {
 	x := &impact{tx: tx, c: c, now: now, provs: map[string]*ConfigChange{}, orgs: map[string]*ConfigChange{},
 		detach: map[string]bool{}, remap: map[string]*Provider{}, delay: map[string]time.Duration{},
-		release: map[string]bool{}, coldDelay: map[string]time.Duration{},
+		release: map[string]bool{}, coldDelay: map[string]time.Duration{}, promote: map[string]*Provider{},
 		changes: map[string]*UserChange{}, out: &UserImpact{At: now},
 		names: map[string]bool{}, orgExists: map[string]bool{}}
 	for i := range c.Changes {
@@ -236,6 +245,7 @@ func userImpactTxn(tx *memdb.Txn, c *ConfigApply, now time.Time) *UserImpact {
 	if len(x.detach)+len(x.remap)+len(x.delay)+len(x.release)+len(x.coldDelay) > 0 {
 		x.walk()
 	}
+	x.promoteStaged()
 	ids := make([]string, 0, len(x.changes))
 	for id := range x.changes {
 		ids = append(ids, id)
@@ -263,6 +273,7 @@ func (x *impact) provider(ch *ConfigChange) {
 	if after == nil || ch.Action != ActionUpdate {
 		return
 	}
+	x.noteRollout(before, after)
 	if mappingChanged(before, after) && mapsGroups(after) {
 		x.remap[ch.Name] = after
 	}
@@ -415,6 +426,12 @@ func writeUserImpactTxn(tx *memdb.Txn, index uint64, cmd *Command, im *UserImpac
 	}
 	for i := range im.Changes {
 		ch := &im.Changes[i]
+		if ch.Before == nil {
+			if err := writePromotedTxn(tx, index, cmd, ch, source, "the provider's rollout makes the staged user live, with the id it was given"); err != nil {
+				return err
+			}
+			continue
+		}
 		next := *ch.After
 		next.ModifyIndex, next.Modified = index, cmd.Time
 		if err := insertUserTxn(tx, &next); err != nil {

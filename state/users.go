@@ -3,6 +3,8 @@ package state
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -86,7 +88,10 @@ type User struct {
 
 // User returns the user with the given id, or nil.
 func (v *View) User(id string) *User {
-	return first[*User](v.tx, tableUsers, indexID, id)
+	if u := first[*User](v.tx, tableUsers, indexID, id); u != nil {
+		return u
+	}
+	return v.stagedUser(id)
 }
 
 // Users returns every user, sorted by id.
@@ -127,7 +132,13 @@ func (v *View) CountUsersOfProvider(provider string) int {
 
 // UsersOfProvider returns the users a provider owns, sorted by id.
 func (v *View) UsersOfProvider(provider string) []*User {
-	return usersOfProvider(v.tx, provider)
+	users := usersOfProvider(v.tx, provider)
+	if v.staged != provider || provider == "" {
+		return users
+	}
+	users = v.withStagedOf(provider, users, stagedOfProviderTxn(v.tx, provider))
+	slices.SortFunc(users, func(a, b *User) int { return strings.Compare(a.ID, b.ID) })
+	return users
 }
 
 // usersOfProvider returns the users a provider owns, sorted by id, by a
@@ -155,7 +166,11 @@ func usersOfProvider(tx *memdb.Txn, provider string) []*User {
 // names.Fold compares them (without case, but for look-alikes such as the
 // Kelvin sign for K), whichever provider owns them.
 func (v *View) UsersByUserName(userName string) []*User {
-	return usersNamedTxn(v.tx, userName, nameRuleFold)
+	users := usersNamedTxn(v.tx, userName, nameRuleFold)
+	if v.staged == "" {
+		return users
+	}
+	return v.withStagedOf(v.staged, users, stagedNamedTxn(v.tx, v.staged, userName, nameRuleFold))
 }
 
 // UsersBySCIMExternalID returns the users whose SCIM resource may have

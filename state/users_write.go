@@ -37,13 +37,22 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		return &NotFoundError{Address: "provider." + w.Provider}
 	}
 	cur := first[*User](tx, tableUsers, indexID, u.ID)
-	if err := checkOwned("user."+u.ID, w.Provider, w.ExpectIndex, cur, func(u *User) (string, uint64) { return u.Provider, u.ModifyIndex }); err != nil {
+	expect := w.ExpectIndex
+	var promoted *StagedUser
+	if cur == nil {
+		done, s, err := stagedWriteTxn(tx, index, cmd, p)
+		if done || err != nil {
+			return err
+		}
+		if s != nil {
+			promoted, expect = s, 0 // the staged user goes live
+		}
+	}
+	if err := checkOwned("user."+u.ID, w.Provider, expect, cur, func(u *User) (string, uint64) { return u.Provider, u.ModifyIndex }); err != nil {
 		return err
 	}
-	for _, other := range usersNamedTxn(tx, u.UserName, cmd.NameRule) {
-		if other.ID != u.ID {
-			return &ConflictError{Field: "userName", Value: u.UserName, Owner: other.Provider, ID: other.ID}
-		}
+	if err := checkUserNameTxn(tx, &u, p.Name, cmd.NameRule, p.Rollout.Staging()); err != nil {
+		return err
 	}
 	if first[*Organization](tx, tableOrganizations, indexID, u.Organization) == nil {
 		return &RefusedError{Refusals: []Refusal{{Address: "user." + u.ID, Message: fmt.Sprintf("organization %q does not exist", u.Organization)}}}
@@ -74,6 +83,10 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	if cur != nil {
 		u.CreateIndex, u.Created = cur.CreateIndex, cur.Created
 	}
+	if promoted != nil {
+		u.CreateIndex, u.Created = promoted.CreateIndex, promoted.Created
+		lifecycle = append(lifecycle, Change{Field: "rollout", Old: "staged", New: "live"})
+	}
 	u.Roles = slices.Clip(u.Roles)
 	if err := insertUserTxn(tx, &u); err != nil {
 		return err
@@ -97,6 +110,9 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		if err != nil || len(groups) == 0 {
 			return err
 		}
+		return remapTxn(tx, index, cmd, u.Provider, []string{u.ID})
+	}
+	if promoted != nil { // its groups, staged with it, now map it
 		return remapTxn(tx, index, cmd, u.Provider, []string{u.ID})
 	}
 	return nil
