@@ -103,7 +103,7 @@ func (s *Server) completeGroup(r *request, v *state.View, res map[string]any, p 
 
 // getGroup answers GET /Groups/{id}.
 func (s *Server) getGroup(r *request, id string) *protocol.Error {
-	v := s.store.View()
+	v := s.view(r)
 	g, err := visibleGroup(v, r, id)
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func (s *Server) getGroup(r *request, id string) *protocol.Error {
 
 // respondGroup answers a write with the group as stored.
 func (s *Server) respondGroup(r *request, id string, status int) *protocol.Error {
-	v := s.store.View()
+	v := s.view(r)
 	g, err := visibleGroup(v, r, id)
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func (s *Server) patchGroup(r *request, id string) *protocol.Error {
 		return err
 	}
 	return answerPatch(r, func() string {
-		if g := s.store.View().Group(id); g != nil {
+		if g := s.view(r).Group(id); g != nil {
 			return etag(g.ModifyIndex)
 		}
 		return ""

@@ -93,7 +93,7 @@ type groupChange struct {
 // returns nil when there is nothing to write.
 func (s *Server) writeGroup(r *request, build func(v *state.View) (*groupChange, *protocol.Error)) (*state.Result, *protocol.Error) {
 	for attempt := range maxWriteAttempts {
-		v := s.store.View()
+		v := s.view(r)
 		c, err := build(v)
 		if err != nil || c == nil {
 			return nil, err
@@ -152,7 +152,7 @@ func (s *Server) createGroup(r *request) *protocol.Error {
 	if err != nil {
 		return err
 	}
-	v := s.store.View()
+	v := s.view(r)
 	g, _ := visibleGroup(v, r, id)
 	if g == nil {
 		return protocol.NotFound("Group %q was deleted meanwhile", id)

@@ -42,7 +42,7 @@ func (s *Server) list(r *request, rt *protocol.ResourceType, q protocol.Query) *
 		}
 		defer release()
 	}
-	v := s.store.View()
+	v := s.view(r)
 	var results []map[string]any
 	if rt == protocol.User {
 		var written bool

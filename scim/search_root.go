@@ -46,7 +46,7 @@ func (s *Server) searchRoot(r *request) *protocol.Error {
 		return err
 	}
 	defer release()
-	v := s.store.View()
+	v := s.view(r)
 	users, err := s.findUsers(r, v, expr, q.Filter)
 	if err != nil {
 		return err

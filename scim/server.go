@@ -367,3 +367,9 @@ func requestID(r *http.Request) string {
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// view is the state as a request of r's provider sees it: with the users
+// the provider's rollout keeps staged, which only its own requests see.
+func (s *Server) view(r *request) *state.View {
+	return s.store.View().WithStaged(r.provider.Name)
+}

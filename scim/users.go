@@ -90,7 +90,7 @@ func (s *Server) userJSONFrom(r *request, v *state.View, u *state.User, res map[
 
 // getUser answers GET /Users/{id}.
 func (s *Server) getUser(r *request, id string) *protocol.Error {
-	v := s.store.View()
+	v := s.view(r)
 	u, err := visibleUser(v, r, id)
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ func putUserBuffer(buf *[]byte, b []byte) {
 // respondUser answers with the user as written (u), or as stored when the
 // write changed nothing (u nil).
 func (s *Server) respondUser(r *request, id string, u *state.User, status int) *protocol.Error {
-	v := s.store.View()
+	v := s.view(r)
 	if u == nil {
 		var err *protocol.Error
 		if u, err = visibleUser(v, r, id); err != nil {

@@ -27,7 +27,7 @@ type userChange struct {
 // when there is nothing to write.
 func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *protocol.Error)) (*state.User, *protocol.Error) {
 	for attempt := range maxWriteAttempts {
-		v := s.store.View()
+		v := s.view(r)
 		c, err := build(v)
 		if err != nil || c == nil {
 			return nil, err
@@ -181,7 +181,7 @@ func (s *Server) createUser(r *request) *protocol.Error {
 	if err != nil {
 		return err
 	}
-	v := s.store.View()
+	v := s.view(r)
 	tag := userETag(v, u)
 	r.w.Header().Set("Location", r.base+"/Users/"+u.ID)
 	r.w.Header().Set("ETag", tag)
@@ -277,7 +277,7 @@ func (s *Server) patchUser(r *request, id string) *protocol.Error {
 	}
 	return answerPatch(r, func() string {
 		// u is nil when the PATCH changed nothing: the stored one.
-		v := s.store.View()
+		v := s.view(r)
 		if u == nil {
 			u = v.User(id)
 		}

@@ -120,7 +120,7 @@ func stagedNamedTxn(tx *memdb.Txn, provider, name string, rule int) []*User {
 	return out
 }
 
-// stagedView is the part of View that sees a provider's staged users.
+// stagedUser is the staged user id of the view's provider, or nil.
 func (v *View) stagedUser(id string) *User {
 	if v.staged == "" {
 		return nil
@@ -129,15 +129,6 @@ func (v *View) stagedUser(id string) *User {
 		return &s.User
 	}
 	return nil
-}
-
-// withStagedOf adds to users the staged users of the view's provider
-// among more, when provider is it.
-func (v *View) withStagedOf(provider string, users, more []*User) []*User {
-	if v.staged == "" || provider != v.staged || len(more) == 0 {
-		return users
-	}
-	return append(users, more...)
 }
 
 // deleteStagedTxn deletes a staged user and its group memberships.

@@ -136,7 +136,11 @@ func (v *View) UsersOfProvider(provider string) []*User {
 	if v.staged != provider || provider == "" {
 		return users
 	}
-	users = v.withStagedOf(provider, users, stagedOfProviderTxn(v.tx, provider))
+	staged := stagedOfProviderTxn(v.tx, provider)
+	if len(staged) == 0 {
+		return users // a live provider's: nothing to sort in
+	}
+	users = append(users, staged...)
 	slices.SortFunc(users, func(a, b *User) int { return strings.Compare(a.ID, b.ID) })
 	return users
 }
@@ -170,7 +174,7 @@ func (v *View) UsersByUserName(userName string) []*User {
 	if v.staged == "" {
 		return users
 	}
-	return v.withStagedOf(v.staged, users, stagedNamedTxn(v.tx, v.staged, userName, nameRuleFold))
+	return append(users, stagedNamedTxn(v.tx, v.staged, userName, nameRuleFold)...)
 }
 
 // UsersBySCIMExternalID returns the users whose SCIM resource may have
