@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
@@ -54,6 +55,9 @@ type StatusReport struct {
 	Drift        string `json:"driftMode"`
 	Drifted      int    `json:"driftedObjects"`
 	DriftedUsers int    `json:"driftedUsers"`
+	// Rollouts are the providers in rollout with staged users, and what
+	// making each live would do.
+	Rollouts []reconcile.JSONRollout `json:"rollouts,omitempty"`
 }
 
 // DriftReport is the answer of GET /api/v1/drift: the config objects
@@ -76,7 +80,11 @@ func Status(v *state.View, loop Loop, src SourceInfo, drift string) StatusReport
 		// Nothing to follow: what was pushed last is what is wanted.
 		st.Ready = true
 	}
-	return StatusReport{Source: src, Status: st, Drift: drift, Drifted: reconcile.CountDrift(v), DriftedUsers: v.CountDriftedUsers()}
+	rep := StatusReport{Source: src, Status: st, Drift: drift, Drifted: reconcile.CountDrift(v), DriftedUsers: v.CountDriftedUsers()}
+	for _, r := range reconcile.RolloutsOf(v, time.Now().UTC()) {
+		rep.Rollouts = append(rep.Rollouts, r.JSON())
+	}
+	return rep
 }
 
 // status answers GET /api/v1/status.

@@ -51,6 +51,7 @@ func Guard(p *Plan, live *Live, c Checker, opts GuardOptions) error {
 	}
 	cmd := command(p, placeholderSecrets)
 	p.Users = c.UserImpact(cmd)
+	p.previewRollouts(live, c)
 	p.noteReleasedGuards()
 	if !opts.AllowMassMove {
 		p.massMove(live)

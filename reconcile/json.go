@@ -24,9 +24,12 @@ type JSONPlan struct {
 	// UserChanges is ours, not Terraform's: the users the plan changes
 	// (userimpact_json.go).
 	UserChanges []JSONUserChange `json:"user_changes"`
-	Summary     JSONSummary      `json:"summary"`
-	Applyable   bool             `json:"applyable"`
-	Errors      []Problem        `json:"errors"`
+	// Rollouts is ours too: for each provider the plan leaves in rollout,
+	// what making it live would do (rollout.go).
+	Rollouts  []JSONRollout `json:"rollouts,omitempty"`
+	Summary   JSONSummary   `json:"summary"`
+	Applyable bool          `json:"applyable"`
+	Errors    []Problem     `json:"errors"`
 }
 
 // JSONChange is one object of the plan, changed or not.
@@ -74,6 +77,7 @@ func (p *Plan) JSON() *JSONPlan {
 		Errors:          append([]Problem{}, p.Problems...),
 	}
 	jp.UserChanges, jp.Summary.Users = p.usersJSON()
+	jp.Rollouts = p.rolloutsJSON()
 	steps := append(append([]*Step(nil), p.Steps...), p.NoOps...)
 	for _, s := range steps {
 		jc := JSONChange{

@@ -39,6 +39,9 @@ type Plan struct {
 	// Users is what applying the plan does to the users of the live
 	// state (userimpact.go; Guard computes it), nil until computed.
 	Users *state.UserImpact
+	// Rollouts are, for each provider the plan leaves in rollout, what
+	// making it live would do (rollout.go; Guard computes them).
+	Rollouts []*RolloutPreview
 	// ListUsers lists every user the plan changes in its text and
 	// markdown, instead of summarising long lists (--users).
 	ListUsers bool

@@ -41,6 +41,10 @@ func (p *Plan) WriteText(w io.Writer) error {
 		b.WriteString("\n\n")
 	}
 	if len(p.Steps) == 0 {
+		if r := p.rolloutText(); r != "" {
+			b.WriteString(strings.TrimPrefix(r, "\n"))
+			b.WriteString("\n")
+		}
 		b.WriteString(p.SummaryLine())
 		b.WriteString("\n")
 		_, err := io.WriteString(w, b.String())
@@ -58,6 +62,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 		s.writeText(&b)
 	}
 	b.WriteString(p.usersText())
+	b.WriteString(p.rolloutText())
 	b.WriteString("\n")
 	b.WriteString(p.SummaryLine())
 	b.WriteString("\n")

@@ -1,5 +1,7 @@
 package reconcile
 
+import "github.com/reconcile-dev/reconcile/state"
+
 // JSONUserChange is one user of the JSON plan's user_changes: what the
 // plan changes of it, field by field.
 type JSONUserChange struct {
@@ -39,13 +41,7 @@ func (p *Plan) usersJSON() ([]JSONUserChange, JSONUserSummary) {
 	}
 	for _, s := range p.sections() {
 		for _, ch := range s.changes {
-			jc := JSONUserChange{User: ch.After.UserName, UserID: ch.After.ID, Provider: ch.Provider(),
-				Action: Action(ch.Action()), Changes: map[string]JSONUserField{}}
-			for _, f := range ch.Fields {
-				before, after := fieldValues(ch, f.Name)
-				jc.Changes[f.Name] = JSONUserField{Before: before, After: after, Reason: f.Reason, AtOnce: f.AtOnce}
-			}
-			out = append(out, jc)
+			out = append(out, userChangeJSON(ch))
 		}
 	}
 	if p.Users != nil {
@@ -55,4 +51,15 @@ func (p *Plan) usersJSON() ([]JSONUserChange, JSONUserSummary) {
 		}
 	}
 	return out, sum
+}
+
+// userChangeJSON is one user change as the JSON plan shows it.
+func userChangeJSON(ch *state.UserChange) JSONUserChange {
+	jc := JSONUserChange{User: ch.After.UserName, UserID: ch.After.ID, Provider: ch.Provider(),
+		Action: Action(ch.Action()), Changes: map[string]JSONUserField{}}
+	for _, f := range ch.Fields {
+		before, after := fieldValues(ch, f.Name)
+		jc.Changes[f.Name] = JSONUserField{Before: before, After: after, Reason: f.Reason, AtOnce: f.AtOnce}
+	}
+	return jc
 }

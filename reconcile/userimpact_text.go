@@ -47,15 +47,20 @@ func (s *userSection) writeText(b *strings.Builder, each bool) {
 		b.WriteString("; --users lists each")
 	}
 	b.WriteString(")\n")
-	var lines []userLine
-	if each {
-		for _, ch := range s.changes {
-			lines = append(lines, userLine{symbol: symbols[Action(ch.Action())], label: "user " + render(ch.After.UserName), body: fieldsText(ch, ch.Fields), note: notes(ch.Fields)})
-		}
-	} else {
-		lines = summarise(s.changes)
+	writeUserLines(b, s.lines(each))
+}
+
+// lines are the section's lines: one per user, or, unless each, per
+// change.
+func (s *userSection) lines(each bool) []userLine {
+	if !each {
+		return summarise(s.changes)
 	}
-	writeUserLines(b, lines)
+	var lines []userLine
+	for _, ch := range s.changes {
+		lines = append(lines, userLine{symbol: symbols[Action(ch.Action())], label: "user " + render(ch.After.UserName), body: fieldsText(ch, ch.Fields), note: notes(ch.Fields)})
+	}
+	return lines
 }
 
 // userLine is one line of a users' section: `~ label { body } # note`.

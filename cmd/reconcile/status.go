@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/internal/names"
+	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/spf13/cobra"
 )
 
@@ -97,6 +101,9 @@ func (a *adminCLI) printStatus(st admin.StatusReport) {
 	if st.DriftedUsers > 0 {
 		fmt.Fprintf(tw, "Users changed by admins:\t%d (the next push from their provider overwrites them)\n", st.DriftedUsers)
 	}
+	for _, r := range st.Rollouts {
+		fmt.Fprintf(tw, "Rollout of provider %s:\t%s\n", r.Provider, rolloutLine(r))
+	}
 	tw.Flush()
 	for _, p := range st.Errors {
 		fmt.Fprintf(a.stdout, "  %s\n", names.Escape(p.String()))
@@ -143,4 +150,31 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no drift,
 	cmd.Flags().BoolVar(&a.asJSON, "json", false, "print JSON (resource_drift as in Terraform's JSON plan, and user_drift)")
 	cmd.Flags().BoolVar(&detailed, "detailed-exitcode", false, "exit 0 for no drift, 1 for errors, 2 for drift")
 	return cmd
+}
+
+// rolloutLine says what making a provider in rollout live would do, e.g.
+// "preview, 1,000 staged; live would create 600 in engineering, 400 in
+// sales (roles: 20 Admin; 3 blocked), refuse 1 conflict".
+func rolloutLine(r reconcile.JSONRollout) string {
+	var orgs, roles []string
+	for _, o := range slices.Sorted(maps.Keys(r.Organizations)) {
+		orgs = append(orgs, fmt.Sprintf("%d in %s", r.Organizations[o], o))
+	}
+	for _, role := range slices.Sorted(maps.Keys(r.Roles)) {
+		roles = append(roles, fmt.Sprintf("%d %s", r.Roles[role], role))
+	}
+	line := fmt.Sprintf("%s, %d staged; live would create %d", r.Mode, r.Staged, len(r.UserChanges))
+	if len(orgs) > 0 {
+		line += ": " + strings.Join(orgs, ", ")
+	}
+	if len(roles) > 0 {
+		line += " (roles: " + strings.Join(roles, ", ") + ")"
+	}
+	if r.Blocked > 0 {
+		line += fmt.Sprintf(", %d of them blocked", r.Blocked)
+	}
+	if n := len(r.Conflicts); n > 0 {
+		line += fmt.Sprintf("; %d %s refuse it (reconcile plan lists them)", n, english.Plural(n, "conflict", "conflicts"))
+	}
+	return names.Escape(line)
 }
