@@ -149,10 +149,11 @@ var (
 	pendingDesc  = prometheus.NewDesc("reconcile_pending_deactivations", "Users whose deactivation is scheduled or paused, by provider.", []string{"provider"}, nil)
 	guardDesc    = prometheus.NewDesc("reconcile_deactivation_guard_tripped", "1 when a provider's mass-deactivation guard is tripped.", []string{"provider"}, nil)
 	usersDesc    = prometheus.NewDesc("reconcile_users", "Users, by state.", []string{"state"}, nil)
+	stagedDesc   = prometheus.NewDesc("reconcile_staged_users", "Users a provider in rollout (preview or canary) sent that are staged, not live, by provider.", []string{"provider"}, nil)
 )
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{revisionDesc, driftDesc, pendingDesc, guardDesc, usersDesc} {
+	for _, d := range []*prometheus.Desc{revisionDesc, driftDesc, pendingDesc, guardDesc, usersDesc, stagedDesc} {
 		ch <- d
 	}
 }
@@ -185,5 +186,11 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for s, n := range states {
 		ch <- prometheus.MustNewConstMetric(usersDesc, prometheus.GaugeValue, float64(n), s)
+	}
+	staged := v.CountStagedUsers()
+	for _, p := range v.Providers() {
+		if p.Rollout.Staging() || staged[p.Name] > 0 {
+			ch <- prometheus.MustNewConstMetric(stagedDesc, prometheus.GaugeValue, float64(staged[p.Name]), p.Name)
+		}
 	}
 }

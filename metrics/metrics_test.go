@@ -1,12 +1,14 @@
 package metrics
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/reconcile-dev/reconcile/reconcile"
+	"github.com/reconcile-dev/reconcile/state"
 )
 
 // TestLogMetrics checks what the state's log writes become: a duration
@@ -139,6 +141,47 @@ reconcile_runs_total{result="stalled"} 4
 reconcile_runs_total{result="unchanged"} 1
 `
 	if err := testutil.GatherAndCompare(m.registry, strings.NewReader(want), "reconcile_runs_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestStagedUsers: the staged users of each provider in rollout are
+// counted, and no other gauge counts them.
+func TestStagedUsers(t *testing.T) {
+	store := state.NewMemory(state.Options{})
+	p := &state.Provider{Name: "ping", Auth: state.ProviderAuth{Type: "bearer", Secret: state.HashSecret([]byte("s"))},
+		OrganizationMapping: state.OrganizationMapping{Method: "fixed", Organization: "eng"}, Rollout: state.Rollout{Mode: state.RolloutPreview}}
+	live := *p
+	live.Name, live.Rollout = "okta", state.Rollout{}
+	ctx := context.Background()
+	if _, err := store.Apply(ctx, &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: []state.ConfigChange{
+		{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "eng", Organization: &state.Organization{Name: "eng"}},
+		{Action: state.ActionCreate, Kind: state.KindProvider, Name: "ping", Provider: p},
+		{Action: state.ActionCreate, Kind: state.KindProvider, Name: "okta", Provider: &live},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	active := true
+	for _, id := range []string{"a", "b"} {
+		if _, err := store.Apply(ctx, &state.Command{Type: state.CmdUserWrite, UserWrite: &state.UserWrite{Provider: "ping", Active: &active,
+			User: &state.User{ID: id, Provider: "ping", UserName: id, Organization: "eng"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := New()
+	m.WatchState(store, nil)
+	want := `
+# HELP reconcile_staged_users Users a provider in rollout (preview or canary) sent that are staged, not live, by provider.
+# TYPE reconcile_staged_users gauge
+reconcile_staged_users{provider="ping"} 2
+# HELP reconcile_users Users, by state.
+# TYPE reconcile_users gauge
+reconcile_users{state="active"} 0
+reconcile_users{state="blocked"} 0
+reconcile_users{state="deactivated"} 0
+reconcile_users{state="purged"} 0
+`
+	if err := testutil.GatherAndCompare(m.registry, strings.NewReader(want), "reconcile_staged_users", "reconcile_users"); err != nil {
 		t.Error(err)
 	}
 }
