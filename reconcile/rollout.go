@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,6 +134,7 @@ func (p *Plan) rolloutText() string {
 		for i := range r.Users.Changes {
 			s.changes = append(s.changes, &r.Users.Changes[i])
 		}
+		slices.SortFunc(s.changes, byUserName)
 		writeUserLines(&b, s.lines(each))
 		for _, c := range r.Users.Conflicts {
 			fmt.Fprintf(&b, "! %s\n", c.Message())

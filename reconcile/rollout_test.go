@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -51,9 +52,10 @@ func TestRolloutPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	active := true
-	for _, id := range []string{"a", "b", "c"} {
+	// Ids do not sort as userNames do: plans list users by userName.
+	for id, name := range map[string]string{"a": "a", "b": "b", "c": "c", "0": "zed"} {
 		if _, err := store.Apply(ctx, &state.Command{Type: state.CmdUserWrite, UserWrite: &state.UserWrite{Provider: "ping", Active: &active,
-			User: &state.User{ID: id, Provider: "ping", UserName: id + "@acme.com", Organization: "eng"}}}); err != nil {
+			User: &state.User{ID: id, Provider: "ping", UserName: name + "@acme.com", Organization: "eng"}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,10 +75,25 @@ func TestRolloutPlans(t *testing.T) {
 	if len(preview.Steps) != 0 || len(preview.Rollouts) != 1 {
 		t.Fatalf("preview plan: %d steps, %d rollouts; want 0 and 1", len(preview.Steps), len(preview.Rollouts))
 	}
-	want := JSONRollout{Provider: "ping", Mode: "preview", Staged: 3, Organizations: map[string]int{"sales": 2, "eng": 1}, Roles: map[string]int{"Admin": 1}}
+	want := JSONRollout{Provider: "ping", Mode: "preview", Staged: 4, Organizations: map[string]int{"sales": 2, "eng": 2}, Roles: map[string]int{"Admin": 1}}
 	ignore := func(j JSONRollout) JSONRollout { j.UserChanges, j.Conflicts = nil, nil; return j }
 	if diff := cmp.Diff(want, ignore(preview.Rollouts[0].JSON())); diff != "" {
 		t.Errorf("preview (-want +got):\n%s", diff)
+	}
+	var text strings.Builder
+	if err := preview.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	wantText := `
+# staged users of provider.ping (rollout preview: 4 staged; rollout.mode: live would create 4)
++ user "a@acme.com"   { + organization = "sales", + roles = ["Admin"] }
++ user "b@acme.com"   { + organization = "sales" }
++ user "c@acme.com"   { + organization = "eng" }
++ user "zed@acme.com" { + organization = "eng" }
+
+No changes.`
+	if !strings.Contains(text.String(), wantText) {
+		t.Errorf("the preview plan lacks%s\nin:\n%s", wantText, text.String())
 	}
 	status := RolloutsOf(store.View(), preview.Users.At)
 	if len(status) != 1 || !cmp.Equal(status[0].JSON(), preview.Rollouts[0].JSON()) {
@@ -87,16 +104,16 @@ func TestRolloutPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(live.Rollouts) != 0 || len(live.Users.Changes) != 3 {
-		t.Fatalf("live plan: %d rollouts, %d user changes; want 0 and 3", len(live.Rollouts), len(live.Users.Changes))
+	if len(live.Rollouts) != 0 || len(live.Users.Changes) != 4 {
+		t.Fatalf("live plan: %d rollouts, %d user changes; want 0 and 4", len(live.Rollouts), len(live.Users.Changes))
 	}
-	if got := live.usersSummary(); got != "Users: 3 are created." {
+	if got := live.usersSummary(); got != "Users: 4 are created." {
 		t.Errorf("summary %q", got)
 	}
 	if _, err := Apply(ctx, store, live); err != nil {
 		t.Fatal(err)
 	}
-	if n := store.View().CountUsersOfProvider("ping"); n != 3 {
-		t.Errorf("%d live users after the promotion, want 3", n)
+	if n := store.View().CountUsersOfProvider("ping"); n != 4 {
+		t.Errorf("%d live users after the promotion, want 4", n)
 	}
 }

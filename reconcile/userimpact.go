@@ -157,9 +157,7 @@ func (p *Plan) sections() []*userSection {
 	}
 	for _, s := range out {
 		s.total = max(s.total, len(s.changes))
-		slices.SortFunc(s.changes, func(a, b *state.UserChange) int {
-			return cmp.Or(cmp.Compare(a.After.UserName, b.After.UserName), cmp.Compare(a.After.ID, b.After.ID))
-		})
+		slices.SortFunc(s.changes, byUserName)
 	}
 	localLast := func(s *userSection) int {
 		if s.provider == "" {
@@ -171,6 +169,11 @@ func (p *Plan) sections() []*userSection {
 		return cmp.Or(cmp.Compare(localLast(a), localLast(b)), cmp.Compare(a.provider, b.provider))
 	})
 	return out
+}
+
+// byUserName orders user changes by userName, then id.
+func byUserName(a, b *state.UserChange) int {
+	return cmp.Or(cmp.Compare(a.After.UserName, b.After.UserName), cmp.Compare(a.After.ID, b.After.ID))
 }
 
 // DefaultMassMove is the mass-move guard of local users, and of providers
