@@ -191,6 +191,13 @@ func (l *loader) checkProvider(p *Provider, orgRef func(file string, doc *yaml.N
 			l.at(file, doc, fmt.Sprintf("roleMapping.rules[%d].roles", i), "at least one role is required")
 		}
 	}
+	l.checkRollout(p)
+}
+
+// checkRollout checks that a canary names whom it makes live, and that
+// only a canary does.
+func (l *loader) checkRollout(p *Provider) {
+	file, doc := p.Source.File, p.node
 	switch ro := p.Rollout; {
 	case ro.Mode == RolloutCanary && len(ro.Users)+len(ro.Groups) == 0:
 		l.at(file, doc, "rollout.mode", "canary needs users or groups: the users it makes live")
