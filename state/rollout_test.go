@@ -284,15 +284,7 @@ func TestStagingIsDurable(t *testing.T) {
 			}
 		}
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(context.Background(), dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	v := s.View()
+	v := reopen(t, s, dir).View()
 	if got := ids(v.StagedUsers("ping")); !cmp.Equal(got, []string{"s0", "s1", "s2"}) || v.CountStagedUsers()["ping"] != 3 {
 		t.Errorf("after a restart: staged %v, counted %v", got, v.CountStagedUsers())
 	}

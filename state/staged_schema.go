@@ -9,22 +9,16 @@ import "github.com/hashicorp/go-memdb"
 const tableStaged = "staged"
 
 func stagedTableSchema() *memdb.TableSchema {
+	index := func(name, field string, unique, lowercase bool) *memdb.IndexSchema {
+		return &memdb.IndexSchema{Name: name, Unique: unique, Indexer: &memdb.StringFieldIndex{Field: field, Lowercase: lowercase}}
+	}
 	return &memdb.TableSchema{
 		Name: tableStaged,
 		Indexes: map[string]*memdb.IndexSchema{
-			indexID: {
-				Name:    indexID,
-				Unique:  true,
-				Indexer: &memdb.StringFieldIndex{Field: "ID"},
-			},
-			indexProvider: {
-				Name:    indexProvider,
-				Indexer: &memdb.StringFieldIndex{Field: "Provider"},
-			},
-			indexUserName: {
-				Name:    indexUserName,
-				Indexer: &memdb.StringFieldIndex{Field: "UserName", Lowercase: true},
-			},
+			indexID:       index(indexID, "ID", true, false),
+			indexProvider: index(indexProvider, "Provider", false, false),
+			// userNames compare without case, as in the users table.
+			indexUserName: index(indexUserName, "UserName", false, true),
 		},
 	}
 }
