@@ -207,10 +207,17 @@ func (x *configAction) refuseDestroyedOrganizations() {
 			inOrg[u.Organization]++
 		}
 	}
+	staged := make(map[string]int) // staged users: they would go live there
+	for _, s := range all[*StagedUser](x.tx, tableStaged) {
+		staged[s.Organization]++
+	}
 	for _, name := range x.deletedOrgs {
 		addr := KindOrganization + "." + name
 		if n := inOrg[name]; n > 0 {
 			x.refuse(addr, "cannot be destroyed: it still has %d %s (purged users do not count); move them to another organization first (reconcile users move)", n, english.Plural(n, "user", "users"))
+		}
+		if n := staged[name]; n > 0 {
+			x.refuse(addr, "cannot be destroyed: %d staged %s would go live in it (a provider's rollout)", n, english.Plural(n, "user", "users"))
 		}
 		for _, child := range childOrganizationsTxn(x.tx, name) {
 			x.refuse(addr, "cannot be destroyed: organization %q is still under it", child.Name)

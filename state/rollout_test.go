@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -293,5 +294,21 @@ func TestStagingIsDurable(t *testing.T) {
 	}
 	if got := v.UsersBySCIMExternalID("ext-0"); len(got) != 0 {
 		t.Errorf("a live view finds a staged user by externalId: %v", ids(got))
+	}
+}
+
+// TestStagedUsersKeepTheirOrganization: an organization staged users
+// would go live in cannot be destroyed, as one with live users cannot.
+func TestStagedUsersKeepTheirOrganization(t *testing.T) {
+	s := NewMemory(Options{})
+	p := testProvider("ping", "eng")
+	p.Rollout = Rollout{Mode: RolloutPreview}
+	mustApply(t, s, configCmd(create(testOrg("eng", "")), create(testOrg("old", "")), create(p)))
+	mustApply(t, s, userWrite("ping", &User{ID: "s1", Provider: "ping", UserName: "a@acme.com", Organization: "old"}, 0))
+	o := s.View().Organization("old")
+	_, err := s.Apply(context.Background(), configCmd(ConfigChange{Action: ActionDelete, Kind: KindOrganization, Name: "old", ExpectIndex: o.ModifyIndex}))
+	var refused *RefusedError
+	if !errors.As(err, &refused) || !strings.Contains(refused.Refusals[0].Message, "1 staged user would go live in it") {
+		t.Fatalf("destroying the organization of a staged user: %v, want refused", err)
 	}
 }
