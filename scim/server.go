@@ -370,6 +370,11 @@ func requestID(r *http.Request) string {
 
 // view is the state as a request of r's provider sees it: with the users
 // the provider's rollout keeps staged, which only its own requests see.
+// A live provider has none (a promotion makes them all live), and its
+// requests pay nothing for them.
 func (s *Server) view(r *request) *state.View {
+	if !r.provider.Rollout.Staging() {
+		return s.store.View()
+	}
 	return s.store.View().WithStaged(r.provider.Name)
 }

@@ -15,11 +15,14 @@ import (
 // it promotes is returned, out of the staged table, for the live write to
 // create with the same id.
 func stagedWriteTxn(tx *memdb.Txn, index uint64, cmd *Command, p *Provider) (done bool, promoted *StagedUser, err error) {
+	if !p.Rollout.Staging() {
+		return false, nil, nil // a live provider has no staged users: a promotion made them all live
+	}
 	w := cmd.UserWrite
 	cur := stagedUserTxn(tx, w.User.ID)
 	switch {
-	case cur == nil && (!p.Rollout.Staging() || w.ExpectIndex != 0):
-		return false, nil, nil // live, or a write of a user that is gone: the live write says so
+	case cur == nil && w.ExpectIndex != 0:
+		return false, nil, nil // a write of a user that is gone: the live write says so
 	case cur != nil:
 		if err := checkOwned("user."+cur.ID, w.Provider, w.ExpectIndex, &cur.User, func(u *User) (string, uint64) { return u.Provider, u.ModifyIndex }); err != nil {
 			return true, nil, err
