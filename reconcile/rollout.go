@@ -31,28 +31,40 @@ type RolloutPreview struct {
 // leaves in rollout, what promoting it would do.
 func (p *Plan) previewRollouts(live *Live, c Checker) {
 	p.Rollouts = nil
+	goesLive, promoted := map[string]bool{}, map[string]int{}
+	if p.Users != nil {
+		for _, ch := range p.Users.Changes {
+			if ch.Before == nil {
+				goesLive[ch.After.ID] = true
+				promoted[ch.After.Provider]++
+			}
+		}
+	}
 	for _, name := range p.rollingOut(live) {
 		cmd := command(p, placeholderSecrets)
 		if !setLive(cmd.ConfigApply, name, live) {
 			continue
 		}
 		im := c.UserImpact(cmd)
-		if im.Staged[name] == 0 {
+		// The users this plan makes live are its own creates: what is
+		// left staged after it is what the preview shows.
+		staged := im.Staged[name] - promoted[name]
+		if staged <= 0 {
 			continue
 		}
 		own := &state.UserImpact{At: im.At, Users: im.Users, Staged: im.Staged}
 		for _, ch := range im.Changes {
-			if ch.Before == nil && ch.After.Provider == name {
+			if ch.Before == nil && ch.After.Provider == name && !goesLive[ch.After.ID] {
 				own.Changes = append(own.Changes, ch)
 			}
 		}
 		for _, cf := range im.Conflicts {
-			if cf.Provider == name {
+			if cf.Provider == name && !goesLive[cf.Staged.ID] {
 				own.Conflicts = append(own.Conflicts, cf)
 			}
 		}
 		mode := p.providerAfter(name, live).Rollout.Mode
-		p.Rollouts = append(p.Rollouts, &RolloutPreview{Provider: name, Mode: mode, Staged: im.Staged[name], Users: own})
+		p.Rollouts = append(p.Rollouts, &RolloutPreview{Provider: name, Mode: mode, Staged: staged, Users: own})
 	}
 }
 
