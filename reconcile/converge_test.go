@@ -71,6 +71,12 @@ func fuzzConfig(data []byte, rev string) *Desired {
 		if next()%2 == 0 {
 			p.Attributes.Map = map[string]string{"title": []string{"title", "ignore"}[next()%2]}
 		}
+		switch next() % 4 {
+		case 1:
+			p.Rollout = state.Rollout{Mode: state.RolloutPreview}
+		case 2:
+			p.Rollout = state.Rollout{Mode: state.RolloutCanary, Users: []string{"a@acme.com"}, Groups: []string{"G"}}
+		}
 		dp := &DesiredProvider{Provider: p}
 		if s := next() % 3; s > 0 {
 			p.Auth.SecretSource = "env:SECRET"

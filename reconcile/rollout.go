@@ -41,6 +41,9 @@ func (p *Plan) previewRollouts(live *Live, c Checker) {
 		}
 	}
 	for _, name := range p.rollingOut(live) {
+		if p.Users == nil || p.Users.Staged[name] == 0 {
+			continue // nothing staged: nothing to preview
+		}
 		cmd := command(p, placeholderSecrets)
 		if !setLive(cmd.ConfigApply, name, live) {
 			continue
