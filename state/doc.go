@@ -34,7 +34,8 @@
 // schema.go assembles them, query.go holds View and the lookup helpers.
 // Kept beside memdb, in step with it: the sync log (synclog*.go), the
 // user counts (usercounts.go), the lookups by SCIM attributes
-// (lookups.go).
+// (lookups.go), the lists of each provider's users and groups in SCIM's
+// order (order.go).
 //
 // Rules: the user lifecycle (lifecycle.go), the mass-deactivation guard
 // (guards.go), a provider's group mappings applied to its users

@@ -137,6 +137,7 @@ func (f *fsm) commit(tx *memdb.Txn) {
 	changes := tx.Changes()
 	f.lookups.note(changes) // before: a user visible is a user found
 	countUsersTxn(tx, changes)
+	orderTxn(tx, changes)
 	tx.Commit()
 	f.lookups.compact(f.db.Load())
 }

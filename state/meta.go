@@ -17,7 +17,14 @@ type meta struct {
 	// that it changes with the transaction that appends to it. Snapshots
 	// hold its events instead (writeSnapshot).
 	log *syncLogs
+	// order is a provider's users or groups in list order, in the rows
+	// orderUsers and orderGroups (order.go); snapshots hold none.
+	order *order
 }
+
+// derived reports whether the row is kept beside the tables, rebuilt from
+// them as a snapshot is read rather than held in it.
+func (m *meta) derived() bool { return m.log != nil || m.order != nil }
 
 const (
 	metaConfig  = "config"

@@ -144,7 +144,7 @@ func snapshotObjects(tx *memdb.Txn, table string) []any {
 		return objs
 	case tableMeta:
 		objs := all[any](tx, table)
-		return slices.DeleteFunc(objs, func(o any) bool { return o.(*meta).Key == metaSyncLog })
+		return slices.DeleteFunc(objs, func(o any) bool { return o.(*meta).derived() })
 	}
 	return all[any](tx, table)
 }
@@ -152,8 +152,9 @@ func snapshotObjects(tx *memdb.Txn, table string) []any {
 // readSnapshot reads a snapshot into a new memdb, calling each, if not
 // nil, with every object read. What is kept beside the tables is rebuilt
 // from the objects, in the same transaction: the sync log from its
-// events, and the user counts from the users (snapshots from before the
-// counts were kept have none).
+// events, the user counts from the users (snapshots from before the
+// counts were kept have none), and the list orders from the users and
+// groups.
 func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	dec := gob.NewDecoder(bufio.NewReaderSize(r, 1<<20))
 	var h snapshotHeader
@@ -168,13 +169,17 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	batches := make(chan snapshotBatch, 4)
 	stop := make(chan struct{})
 	decoded := make(chan error, 1)
-	tally := newUserTally() // read after decoded
+	tally := newUserTally()  // read after decoded
+	orders := orderBuilder{} // likewise
 	go func() {
 		defer close(batches)
 		decoded <- decodeSnapshot(dec, func(o any) {
 			switch u := o.(type) {
 			case *User:
 				tally.add(u)
+				orders.add(tableUsers, u)
+			case *Group:
+				orders.add(tableGroups, u)
 			case *StagedUser:
 				tally.staged[u.Provider]++
 			}
@@ -218,6 +223,7 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 		return nil, decodeErr
 	}
 	recountUsersTxn(tx, tally.counts())
+	orders.insert(tx)
 	if len(events) > 0 {
 		l, err := syncLogsFrom(events, SyncLogRetention, SyncLogRejectedRetention, syncLogChunk, syncLogRejectedChunk)
 		if err != nil {

@@ -72,11 +72,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if len(snapshotTables) != len(dbSchema().Tables)+1 {
 		t.Errorf("snapshotTables lists %d tables, schema has %d and the sync log", len(snapshotTables), len(dbSchema().Tables))
 	}
-	// The users were inserted here without their counts, which a restore
-	// adds (TestUserCounts checks them).
+	// The users were inserted here without their counts and list orders,
+	// which a restore adds (TestUserCounts and TestOrder check them).
 	counts := func(o any) bool {
 		m, ok := o.(*meta)
-		return ok && (strings.HasPrefix(m.Key, "users.") || strings.HasPrefix(m.Key, countStaged))
+		return ok && (strings.HasPrefix(m.Key, "users.") || strings.HasPrefix(m.Key, countStaged) || m.order != nil)
 	}
 	for table := range objs {
 		before := all[any](s.fsm.db.Load().Txn(false), table)
