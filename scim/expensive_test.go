@@ -135,6 +135,10 @@ func TestExpensiveQueriesPerProvider(t *testing.T) {
 			"a: PATCH":         serve(scimRequest("PATCH", "/scim/v2/a/Users/"+ids["a"], `{"schemas":["`+protocol.URNPatchOp+`"],"Operations":[{"op":"replace","path":"title","value":"T"}]}`)),
 			"a: Groups displayName eq": serve(scimRequest("GET", "/scim/v2/a/Groups?filter="+
 				url.QueryEscape(`displayName eq "g"`), "")),
+			// An import's pages are read from the lists in creation order.
+			"a: an unfiltered page of Users":  serve(scimRequest("GET", "/scim/v2/a/Users?startIndex=1000&count=100", "")),
+			"a: an unfiltered page of Groups": serve(scimRequest("GET", "/scim/v2/a/Groups?startIndex=2&count=100&excludedAttributes=members", "")),
+			"a: an unfiltered search":         serve(scimRequest("POST", "/scim/v2/a/Users/.search", `{"attributes":["userName"],"count":5}`)),
 		}
 		synctest.Wait() // no time passes: what does not wait is answered
 		select {

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"net/http"
 	"slices"
 	"strings"
@@ -70,7 +71,9 @@ func (s *Server) findGroups(r *request, v *state.View, expr filter.Expression, q
 	if name, ok := displayNameEquality(expr); ok {
 		candidates = v.GroupsByDisplayName(name)
 	}
-	slices.SortFunc(candidates, func(a, b *state.Group) int { return int(a.CreateIndex) - int(b.CreateIndex) })
+	slices.SortFunc(candidates, func(a, b *state.Group) int { // as state.View.GroupPage
+		return cmp.Or(cmp.Compare(a.CreateIndex, b.CreateIndex), cmp.Compare(a.ID, b.ID))
+	})
 	withMembers := expr != nil && strings.Contains(strings.ToLower(q.Filter), "members")
 	var out []map[string]any
 	for _, g := range candidates {

@@ -35,6 +35,9 @@ func (s *Server) list(r *request, rt *protocol.ResourceType, q protocol.Query) *
 	if err != nil {
 		return err
 	}
+	if expr == nil && q.SortBy == "" {
+		return s.listPage(r, rt, q)
+	}
 	if !servedByIndex(rt, expr) {
 		release, err := s.expensive(r)
 		if err != nil {
@@ -77,7 +80,7 @@ func (s *Server) userResults(r *request, v *state.View, expr filter.Expression, 
 		if err != nil {
 			return nil, false, err
 		}
-		if q.Projection().All() && s.writeUserPage(r, v, hits, q.FirstIndex(), start, end) {
+		if q.Projection().All() && s.writeUserPage(r, v, pageUsers(hits[start:end]), len(hits), q.FirstIndex()) {
 			return nil, true, nil
 		}
 		lo, hi = start, end // unsorted: only the page is read
@@ -116,26 +119,28 @@ func (s *Server) complete(r *request, v *state.View, rt *protocol.ResourceType, 
 	return s.completeGroup(r, v, res, proj)
 }
 
-// writeUserPage answers hits[start:end] (startIndex first) as GET
-// /Users/{id} renders each, without encoding their maps: what identity
-// providers' lookups get. The members are in another order than a map's
-// encoding gives. It writes nothing and returns false if a stored
-// resource is not JSON, for the map path to report.
-func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, first, start, end int) bool {
+func pageUsers(hits []userHit) []*state.User {
+	users := make([]*state.User, len(hits))
+	for i, h := range hits {
+		users[i] = h.user
+	}
+	return users
+}
+
+// writeUserPage answers a page of a list of total users, startIndex
+// first, as GET /Users/{id} renders each, without encoding their maps:
+// what identity providers' lookups get. The members are in another order
+// than a map's encoding gives. It writes nothing and returns false if a
+// stored resource is not JSON, for the map path to report.
+func (s *Server) writeUserPage(r *request, v *state.View, page []*state.User, total, first int) bool {
 	buf := userBuffers.Get().(*[]byte)
-	b := append((*buf)[:0], `{"schemas":["`+protocol.URNListResponse+`"],"totalResults":`...)
-	b = strconv.AppendInt(b, int64(len(hits)), 10)
-	b = append(b, `,"startIndex":`...)
-	b = strconv.AppendInt(b, int64(first), 10)
-	b = append(b, `,"itemsPerPage":`...)
-	b = strconv.AppendInt(b, int64(end-start), 10)
-	b = append(b, `,"Resources":[`...)
+	b := appendListStart((*buf)[:0], total, first, len(page))
 	ok := true
-	for i, h := range hits[start:end] {
+	for i, u := range page {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if b, ok = s.appendUser(b, r, v, h.user, userETag(v, h.user)); !ok {
+		if b, ok = s.appendUser(b, r, v, u, userETag(v, u)); !ok {
 			break
 		}
 		b = b[:len(b)-1] // appendUser ends a document with a newline
@@ -146,6 +151,19 @@ func (s *Server) writeUserPage(r *request, v *state.View, hits []userHit, first,
 	}
 	putUserBuffer(buf, b)
 	return ok
+}
+
+// appendListStart appends a ListResponse of total results, startIndex
+// first, up to its page of n resources, as encoding protocol.ListResponse
+// gives it: the resources and "]}\n" follow.
+func appendListStart(b []byte, total, first, n int) []byte {
+	b = append(b, `{"schemas":["`+protocol.URNListResponse+`"],"totalResults":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"startIndex":`...)
+	b = strconv.AppendInt(b, int64(first), 10)
+	b = append(b, `,"itemsPerPage":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, `,"Resources":[`...)
 }
 
 // userHit is a user a filter selected, with its SCIM JSON (without
@@ -195,8 +213,11 @@ func (s *Server) findUsers(r *request, v *state.View, expr filter.Expression, fi
 		}
 		hits = append(hits, userHit{u, res, u.CreateIndex})
 	}
-	// Sorted once filtered: a scan keeps few of the users it reads.
-	slices.SortFunc(hits, func(a, b userHit) int { return cmp.Compare(a.created, b.created) })
+	// Sorted once filtered: a scan keeps few of the users it reads. The
+	// order is the store's (state.View.UserPage): creation, then id.
+	slices.SortFunc(hits, func(a, b userHit) int {
+		return cmp.Or(cmp.Compare(a.created, b.created), cmp.Compare(a.user.ID, b.user.ID))
+	})
 	return hits, nil
 }
 

@@ -19,6 +19,21 @@ var alwaysReturned = map[string]bool{"id": true, "schemas": true}
 // All reports whether p keeps every attribute returned by default.
 func (p Projection) All() bool { return len(p.attrs) == 0 && len(p.excluded) == 0 }
 
+// ExcludesOnly reports whether p keeps every attribute returned by
+// default but attr, a top-level attribute of the core schema:
+// excludedAttributes names it alone.
+func (p Projection) ExcludesOnly(attr string) bool {
+	if len(p.attrs) > 0 || len(p.excluded) == 0 {
+		return false
+	}
+	for _, term := range p.excluded {
+		if !strings.EqualFold(term, attr) {
+			return false
+		}
+	}
+	return true
+}
+
 // Apply returns res, a resource of rt, with the attributes p keeps: res
 // itself when p keeps all, else a copy sharing res's values.
 func (p Projection) Apply(rt *ResourceType, res map[string]any) map[string]any {

@@ -1,0 +1,56 @@
+package scim
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// TestGroupPageAsMaps checks that a page of an unfiltered group list,
+// written without maps, holds what the map path gives (sortBy the
+// creation order it already has), with the members and without.
+func TestGroupPageAsMaps(t *testing.T) {
+	srv, _ := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	var ids []string
+	for _, n := range []string{"a", "b<&>é", "c"} {
+		code, u := call(t, srv, "POST", "/Users", `{"userName":"`+n+`@example.com"}`)
+		if code != 201 {
+			t.Fatalf("POST a user: %d %v", code, u)
+		}
+		ids = append(ids, u["id"].(string))
+	}
+	for _, body := range []string{
+		`{"displayName":"Empty"}`,
+		`{"displayName":"R&D <all> \"quoted\" é","externalId":"x-1","members":[{"value":"` + ids[0] + `","display":"A <b>"},{"value":"` + ids[1] + `"}]}`,
+		`{"displayName":"Third","members":[{"value":"` + ids[2] + `"}]}`,
+	} {
+		if code, g := call(t, srv, "POST", "/Groups", body); code != 201 {
+			t.Fatalf("POST %s: %d %v", body, code, g)
+		}
+	}
+	for _, q := range []string{
+		"",
+		"?startIndex=2&count=1",
+		"?startIndex=2&count=5&excludedAttributes=members",
+		"?excludedAttributes=MEMBERS",
+		"?count=0",
+		"?startIndex=9",
+		"?attributes=displayName",
+		"?excludedAttributes=externalId",
+	} {
+		code, fast := call(t, srv, "GET", "/Groups"+q, "")
+		if code != 200 {
+			t.Fatalf("GET /Groups%s: %d %v", q, code, fast)
+		}
+		sep := "&"
+		if q == "" {
+			sep = "?"
+		}
+		_, maps := call(t, srv, "GET", "/Groups"+q+sep+"sortBy=meta.created", "")
+		if diff := cmp.Diff(maps, fast); diff != "" {
+			t.Errorf("GET /Groups%s: page differs from the map path (-maps +page):\n%s", q, diff)
+		}
+	}
+}
