@@ -66,6 +66,16 @@ const (
 // LogStats reads the log figures from the daemon's /metrics: on the
 // target's host, or at Config.MetricsURL.
 func (c *Client) LogStats(ctx context.Context) (LogStats, error) {
+	text, err := c.readMetrics(ctx)
+	if err != nil {
+		return LogStats{}, err
+	}
+	return parseLogStats(text)
+}
+
+// readMetrics reads the daemon's /metrics: ErrNoLogStats when there is
+// none.
+func (c *Client) readMetrics(ctx context.Context) ([]byte, error) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
@@ -78,18 +88,28 @@ func (c *Client) LogStats(ctx context.Context) (LogStats, error) {
 		deadline = d
 	}
 	if err := c.metrics.DoDeadline(req, resp, deadline); err != nil {
-		return LogStats{}, fmt.Errorf("reading /metrics: %w", err)
+		return nil, fmt.Errorf("reading /metrics: %w", err)
 	}
 	switch resp.StatusCode() {
 	case fasthttp.StatusOK:
 	case fasthttp.StatusNotFound:
-		return LogStats{}, ErrNoLogStats
+		return nil, ErrNoLogStats
 	case fasthttp.StatusUnauthorized:
-		return LogStats{}, ErrMetricsToken
+		return nil, ErrMetricsToken
 	default:
-		return LogStats{}, fmt.Errorf("reading /metrics: HTTP %d", resp.StatusCode())
+		return nil, fmt.Errorf("reading /metrics: HTTP %d", resp.StatusCode())
 	}
-	return parseLogStats(resp.Body())
+	return bytes.Clone(resp.Body()), nil
+}
+
+// metricFamilies parses a Prometheus text exposition.
+func metricFamilies(text []byte) (map[string]*dto.MetricFamily, error) {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(text))
+	if err != nil {
+		return nil, fmt.Errorf("reading /metrics: %w", err)
+	}
+	return families, nil
 }
 
 // LogStatsOver returns the log figures over run: read before it, and
@@ -132,10 +152,9 @@ func (c *Client) SettledLogStats(ctx context.Context) (LogStats, error) {
 
 // parseLogStats reads the log figures from a Prometheus text exposition.
 func parseLogStats(text []byte) (LogStats, error) {
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(text))
+	families, err := metricFamilies(text)
 	if err != nil {
-		return LogStats{}, fmt.Errorf("reading /metrics: %w", err)
+		return LogStats{}, err
 	}
 	var hs [3]*dto.Histogram
 	for i, name := range []string{metricAppend, metricEntries, metricCommit} {

@@ -8,6 +8,7 @@ package metrics
 
 import (
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -76,7 +77,12 @@ func New() *Metrics {
 	}
 	m.registry.MustRegister(m.runs, m.runDuration, m.lastSuccess, m.scim, m.scimLatency, m.scimRefused,
 		m.logAppend, m.logEntries, m.logCommit,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		// The live heap (go_gc_heap_live_bytes) beside Go's MemStats:
+		// what a user costs the daemon, which heap in use overstates by
+		// the garbage not yet collected.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

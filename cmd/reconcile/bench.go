@@ -27,6 +27,7 @@ type benchFlags struct {
 	noBaseline bool
 	durableDir string
 	metricsEnv string
+	memoryWait time.Duration
 	noisy      noisyFlags
 	cluster    clusterBenchFlags
 }
@@ -46,6 +47,7 @@ func (f *benchFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.noBaseline, "no-baseline", false, "skip the baseline run")
 	fl.StringVar(&f.cfg.MetricsURL, "metrics-url", "", "the daemon's /metrics, for its log figures, on this machine (default: /metrics on --target's host; give serve's --metrics-listen)")
 	fl.StringVar(&f.metricsEnv, "metrics-token-env", "BENCH_METRICS_TOKEN", "environment variable holding the daemon's metrics token (serve --metrics-token-file), if it has one")
+	fl.DurationVar(&f.memoryWait, "memory-wait", 130*time.Second, "after a sync, how long to wait for the daemon's next garbage collection before reading its memory (the runtime collects at least every 2 minutes); 0 reads it at once")
 	f.noisy.register(fl)
 	f.cluster.register(fl)
 	fl.StringVar(&f.durableDir, "durable-baseline", "", "make the baseline durable: it appends each POST and PUT to a file in this directory (put it on the daemon's disk) and fsyncs before answering, grouping concurrent writes")
@@ -100,6 +102,13 @@ serves /metrics elsewhere: give its URL with --metrics-url. One with
 --metrics-token-file wants its token: bench sends the one in
 $BENCH_METRICS_TOKEN (--metrics-token-env). Without /metrics, bench
 prints no log figures.
+
+After a sync, bench also prints the daemon's memory per user, from its
+/metrics: its resident set (process_resident_memory_bytes, what an
+operator's dashboard shows), the heap its last garbage collection found
+live (go_gc_heap_live_bytes) and the heap in use, each divided by the
+users it holds. It first waits for a collection after the sync, at most
+--memory-wait, so that the live heap is that of every user.
 
 --noisy-target URL is another provider's SCIM base URL on the same
 daemon, with its secret in $BENCH_NOISY_TOKEN (--noisy-token-env): bench
@@ -249,11 +258,13 @@ func (c *cli) bench(cmd *cobra.Command, f *benchFlags) error {
 	if err := r.runOn(cmd, "daemon", daemon, "daemon"); err != nil {
 		return err
 	}
+	mem := r.memoryAfterSync(cmd)
 	if err := r.runBesideNoisy(cmd); err != nil {
 		return err
 	}
 	printBench(c, f.cfg, r.results, []ratio{{of: "daemon", to: "baseline"}, {of: "daemon", to: "durable baseline"}})
 	r.printLogStats(c)
+	printMemory(c, mem)
 	printNoisy(c, r.results, r.noisyResult)
 	if err := r.failed(); err != nil {
 		return err
