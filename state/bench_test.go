@@ -227,3 +227,32 @@ func BenchmarkReplay(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUserPage is the store's side of a page of 100 of an unfiltered
+// SCIM list with -bench.users users: the first page, the last, and pages
+// spread over the list.
+func BenchmarkUserPage(b *testing.B) {
+	s := NewMemory(Options{})
+	benchStore(b, s)
+	fill(b, s, *benchUsers)
+	v := s.View()
+	pages := (*benchUsers + 99) / 100
+	for _, bb := range []struct {
+		name string
+		page func(i int) int
+	}{
+		{"first", func(int) int { return 0 }},
+		{"last", func(int) int { return pages - 1 }},
+		{"spread", func(i int) int { return i * 7919 % pages }},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			runtime.GC() // as in scim's BenchmarkListUsersPage
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if users := v.UserPage("p", bb.page(i)*100, 100); len(users) == 0 || users[0] == nil {
+					b.Fatalf("page %d: %d users", bb.page(i), len(users))
+				}
+			}
+		})
+	}
+}
