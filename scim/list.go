@@ -134,7 +134,13 @@ func pageUsers(hits []userHit) []*state.User {
 // stored resource is not JSON, for the map path to report.
 func (s *Server) writeUserPage(r *request, v *state.View, page []*state.User, total, first int) bool {
 	buf := userBuffers.Get().(*[]byte)
-	b := appendListStart((*buf)[:0], total, first, len(page))
+	b := (*buf)[:0]
+	if n := userPageSize(r.base, page); cap(b) < n {
+		// A page is larger than the pool keeps: sized once, not grown
+		// (copied) from a user's buffer to the page's size.
+		b = make([]byte, 0, n)
+	}
+	b = appendListStart(b, total, first, len(page))
 	ok := true
 	for i, u := range page {
 		if i > 0 {
@@ -151,6 +157,17 @@ func (s *Server) writeUserPage(r *request, v *state.View, page []*state.User, to
 	}
 	putUserBuffer(buf, b)
 	return ok
+}
+
+// userPageSize is about the size of a page of users as writeUserPage
+// writes it, their groups left out: the stored resource and what
+// appendUser adds to it (id, meta with the location, userName, active).
+func userPageSize(base string, page []*state.User) int {
+	n := 256
+	for _, u := range page {
+		n += len(u.SCIM) + len(u.UserName) + len(base) + 2*len(u.ID) + 320
+	}
+	return n
 }
 
 // appendListStart appends a ListResponse of total results, startIndex

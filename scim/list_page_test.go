@@ -1,10 +1,13 @@
 package scim
 
 import (
+	"bytes"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/reconcile-dev/reconcile/bench"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -52,5 +55,25 @@ func TestGroupPageAsMaps(t *testing.T) {
 		if diff := cmp.Diff(maps, fast); diff != "" {
 			t.Errorf("GET /Groups%s: page differs from the map path (-maps +page):\n%s", q, diff)
 		}
+	}
+}
+
+// TestUserPageSize checks that a page of users, as identity providers
+// create them, fits the size writeUserPage gives its buffer before
+// writing, so that the page is not grown (copied) on the way.
+func TestUserPageSize(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	for i := range 20 {
+		if code, u := callWith(t, srv, "POST", "/Users", bytes.NewReader(bench.User(fmt.Sprintf("user-%d@example.com", i), true))); code != 201 {
+			t.Fatalf("POST a user: %d %s", code, u)
+		}
+	}
+	code, body := callWith(t, srv, "GET", "/Users?count=20", nil)
+	if code != 200 {
+		t.Fatalf("GET /Users: %d %s", code, body)
+	}
+	page := store.View().UserPage("p", 0, 20)
+	if got := userPageSize(srv.URL+"/scim/v2/p", page); got < len(body) {
+		t.Errorf("userPageSize = %d for a page of %d bytes", got, len(body))
 	}
 }
