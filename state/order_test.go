@@ -1,7 +1,6 @@
 package state
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -19,24 +18,25 @@ func listedUsers(v *View, provider string) []string {
 			us = append(us, u)
 		}
 	}
-	slices.SortFunc(us, func(a, b *User) int {
-		return cmp.Or(cmp.Compare(a.CreateIndex, b.CreateIndex), cmp.Compare(a.ID, b.ID))
-	})
-	var ids []string
-	for _, u := range us {
-		ids = append(ids, u.ID)
-	}
-	return ids
+	return inListOrder(us, func(u *User) (uint64, string) { return u.CreateIndex, u.ID })
 }
 
 func listedGroups(v *View, provider string) []string {
-	gs := v.GroupsOfProvider(provider)
-	slices.SortFunc(gs, func(a, b *Group) int {
-		return cmp.Or(cmp.Compare(a.CreateIndex, b.CreateIndex), cmp.Compare(a.ID, b.ID))
+	return inListOrder(v.GroupsOfProvider(provider), func(g *Group) (uint64, string) { return g.CreateIndex, g.ID })
+}
+
+// inListOrder returns the ids of xs in SCIM's list order: creation, then
+// id; key gives an x's creation index and id.
+func inListOrder[T any](xs []T, key func(T) (uint64, string)) []string {
+	slices.SortFunc(xs, func(a, b T) int {
+		ai, aid := key(a)
+		bi, bid := key(b)
+		return cmp.Or(cmp.Compare(ai, bi), cmp.Compare(aid, bid))
 	})
 	var ids []string
-	for _, g := range gs {
-		ids = append(ids, g.ID)
+	for _, x := range xs {
+		_, id := key(x)
+		ids = append(ids, id)
 	}
 	return ids
 }
@@ -129,15 +129,7 @@ func TestOrder(t *testing.T) {
 		t.Errorf("a view from before the provider's removal lists %d of its users, want 3", n)
 	}
 
-	var buf bytes.Buffer
-	if err := writeSnapshot(&buf, s.fsm.db.Load()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := readSnapshot(&buf, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	restored := &View{tx: db.Txn(false)}
+	restored := &View{tx: snapshotRoundTrip(t, s).Txn(false)}
 	checkPages(t, "restored", restored, "okta", "entra", "gone")
 	for _, p := range []string{"okta", "entra"} {
 		a, b := after.UserPage(p, 0, 100), restored.UserPage(p, 0, 100)

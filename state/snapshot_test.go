@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/go-memdb"
 )
 
 // TestReadSnapshotErrors checks that a snapshot that cannot be read whole
@@ -60,14 +61,7 @@ func TestReadSnapshotErrors(t *testing.T) {
 // TestSnapshotRoundTrip: a snapshot carries every table.
 func TestSnapshotRoundTrip(t *testing.T) {
 	s, objs := everyTable(t)
-	var buf bytes.Buffer
-	if err := writeSnapshot(&buf, s.fsm.db.Load()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := readSnapshot(&buf, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := snapshotRoundTrip(t, s)
 	// The sync log is not a table, but snapshots hold it as one.
 	if len(snapshotTables) != len(dbSchema().Tables)+1 {
 		t.Errorf("snapshotTables lists %d tables, schema has %d and the sync log", len(snapshotTables), len(dbSchema().Tables))
@@ -85,4 +79,18 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			t.Errorf("table %s after snapshot round trip (-before +after):\n%s", table, diff)
 		}
 	}
+}
+
+// snapshotRoundTrip writes a snapshot of s and reads it back.
+func snapshotRoundTrip(t *testing.T, s *Store) *memdb.MemDB {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := writeSnapshot(&buf, s.fsm.db.Load()); err != nil {
+		t.Fatal(err)
+	}
+	db, err := readSnapshot(&buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
