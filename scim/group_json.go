@@ -22,24 +22,9 @@ func appendGroup(dst []byte, r *request, g *state.Group, ms []*state.Membership)
 	}
 	dst = append(dst, `,"id":`...)
 	dst = protocol.AppendString(dst, g.ID)
-	if len(ms) > 0 {
-		dst = append(dst, `,"members":[`...)
-		for i, m := range ms {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `{"$ref":`...)
-			dst = appendJoined(dst, r.base, "/Users/", m.UserID)
-			if m.Display != "" {
-				dst = append(dst, `,"display":`...)
-				dst = protocol.AppendString(dst, m.Display)
-			}
-			dst = append(dst, `,"type":"User","value":`...)
-			dst = protocol.AppendString(dst, m.UserID)
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
-	}
+	dst = appendMember(dst, "members", ms, func(dst []byte, m *state.Membership) []byte {
+		return appendRef(dst, r.base, "/Users/", m.UserID, m.Display, true, "User")
+	})
 	dst = append(dst, `,"meta":{"created":`...)
 	dst = protocol.AppendString(dst, g.Created.UTC().Format(time.RFC3339Nano))
 	dst = append(dst, `,"lastModified":`...)
@@ -50,6 +35,39 @@ func appendGroup(dst []byte, r *request, g *state.Group, ms []*state.Membership)
 	dst = protocol.AppendString(dst, etag(g.ModifyIndex))
 	dst = append(dst, `},"schemas":["`+protocol.URNGroup+`"]}`...)
 	return dst
+}
+
+// appendMember appends the member ,"key":[...] of a JSON object with
+// each item as appendItem writes it, or nothing when there are none.
+func appendMember[T any](dst []byte, key string, items []T, appendItem func([]byte, T) []byte) []byte {
+	if len(items) == 0 {
+		return dst
+	}
+	dst = append(dst, `,"`+key+`":[`...)
+	for i, item := range items {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendItem(dst, item)
+	}
+	return append(dst, ']')
+}
+
+// appendRef appends a reference to the resource base+path+id (a group's
+// member, a user's group) as encoding its map gives it, the keys sorted:
+// display is left out when it is empty and omitEmpty.
+func appendRef(dst []byte, base, path, id, display string, omitEmpty bool, typ string) []byte {
+	dst = append(dst, `{"$ref":`...)
+	dst = appendJoined(dst, base, path, id)
+	if display != "" || !omitEmpty {
+		dst = append(dst, `,"display":`...)
+		dst = protocol.AppendString(dst, display)
+	}
+	dst = append(dst, `,"type":`...)
+	dst = protocol.AppendString(dst, typ)
+	dst = append(dst, `,"value":`...)
+	dst = protocol.AppendString(dst, id)
+	return append(dst, '}')
 }
 
 // appendJoined appends the concatenation of parts as a JSON string,

@@ -77,22 +77,9 @@ func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User
 		dst = append(dst, `,"active":`...)
 		dst = strconv.AppendBool(dst, u.State == state.UserActive)
 	}
-	if len(groups) > 0 {
-		dst = append(dst, `,"groups":[`...)
-		for i, g := range groups {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `{"$ref":`...)
-			dst = protocol.AppendString(dst, r.base+"/Groups/"+g.ID)
-			dst = append(dst, `,"display":`...)
-			dst = protocol.AppendString(dst, g.DisplayName)
-			dst = append(dst, `,"type":"direct","value":`...)
-			dst = protocol.AppendString(dst, g.ID)
-			dst = append(dst, '}')
-		}
-		dst = append(dst, ']')
-	}
+	dst = appendMember(dst, "groups", groups, func(dst []byte, g *state.Group) []byte {
+		return appendRef(dst, r.base, "/Groups/", g.ID, g.DisplayName, false, "direct")
+	})
 	dst = append(dst, `,"schemas":[`...)
 	dst = protocol.AppendString(dst, protocol.URNUser)
 	for i, ext := range protocol.User.Extensions() {
