@@ -21,7 +21,14 @@ type Client struct {
 	Token string
 	// HTTP sends the requests; one with a 60s timeout when nil.
 	HTTP *http.Client
+	// Actor says who sends the requests (e.g. alice@laptop), for the
+	// sync log: sent as X-Reconcile-Actor. The token, shared, cannot
+	// tell.
+	Actor string
 }
+
+// ActorHeader names who sends an admin request, as the client says.
+const ActorHeader = "X-Reconcile-Actor"
 
 // maxAnswerBytes bounds an answer of the daemon.
 const maxAnswerBytes = 64 << 20
@@ -214,6 +221,9 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader, 
 		req.ContentLength = s.n
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if c.Actor != "" {
+		req.Header.Set(ActorHeader, c.Actor)
+	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/reconcile-dev/reconcile/state"
@@ -95,13 +96,30 @@ func longTransfer(w http.ResponseWriter) {
 	rc.SetWriteDeadline(deadline)
 }
 
-// requester says who made a request, for the sync log.
+// requester says who made a request, for the sync log: the actor the
+// client names (X-Reconcile-Actor), and where from.
 func requester(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
+	if a := actorOf(r); a != "" {
+		return "by " + a + " through the admin API from " + host
+	}
 	return "through the admin API from " + host
+}
+
+// maxActor bounds the actor a client names.
+const maxActor = 256
+
+// actorOf is who the client says it is, "" when it says nothing; the
+// sync log escapes it when printed.
+func actorOf(r *http.Request) string {
+	a := strings.TrimSpace(r.Header.Get(ActorHeader))
+	if len(a) > maxActor {
+		a = a[:maxActor]
+	}
+	return strings.ToValidUTF8(a, "\uFFFD")
 }
 
 // SaveSnapshot is GET /api/v1/snapshot: it writes the archive the daemon

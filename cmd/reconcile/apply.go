@@ -100,7 +100,7 @@ its config changes where it lives.`,
 			if err != nil {
 				return fmt.Errorf("apply failed, nothing was changed: %w", err)
 			}
-			c.printApplied(p, out)
+			c.printApplied(localBaseURL)(p, out)
 			return nil
 		},
 	}
@@ -153,7 +153,7 @@ func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags,
 	fmt.Fprintf(c.stdout, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", s.Add, s.Change, s.Destroy)
 	fmt.Fprintf(c.stdout, "Applied revision: %s\n", out.Plan.ConfigRevision)
 	for _, cr := range out.Credentials {
-		c.printCredentials(cr)
+		c.printCredentials(cr, strings.TrimSuffix(sf.url, "/"))
 	}
 	return nil
 }
@@ -182,36 +182,48 @@ Do you want to perform these actions?
 	return nil
 }
 
-// printApplied shows what an apply did, Terraform's way, whatever the log
-// level (nothing is applied unseen), and the credentials it generated,
-// once.
-func (c *cli) printApplied(p *reconcile.Plan, out *reconcile.Outcome) {
-	w := c.stdout
-	if len(p.Steps) > 0 {
-		fmt.Fprintln(w)
-	}
-	for _, s := range p.Steps {
-		done := map[reconcile.Action]string{
-			reconcile.ActionCreate: "Creation complete",
-			reconcile.ActionUpdate: "Modifications complete",
-			reconcile.ActionDelete: "Destruction complete",
-		}[s.Action]
-		fmt.Fprintf(w, "%s: %s\n", s.Address(), done)
-	}
-	add, change, destroy := p.Summary()
-	fmt.Fprintf(w, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
-	fmt.Fprintf(w, "Applied revision: %s\n", p.Revision)
-	for _, cr := range out.Credentials {
-		c.printCredentials(cr)
+// localBaseURL is the base URL of a daemon on this machine, as apply to a
+// data dir can only guess it: serve's default --listen.
+const localBaseURL = "http://127.0.0.1:8080"
+
+// printApplied returns what shows an apply's result, Terraform's way,
+// whatever the log level (nothing is applied unseen), and the credentials
+// it generated, once, with the SCIM base URLs under base (the daemon's
+// URL).
+func (c *cli) printApplied(base string) func(p *reconcile.Plan, out *reconcile.Outcome) {
+	return func(p *reconcile.Plan, out *reconcile.Outcome) {
+		w := c.stdout
+		if len(p.Steps) > 0 {
+			fmt.Fprintln(w)
+		}
+		for _, s := range p.Steps {
+			done := map[reconcile.Action]string{
+				reconcile.ActionCreate: "Creation complete",
+				reconcile.ActionUpdate: "Modifications complete",
+				reconcile.ActionDelete: "Destruction complete",
+			}[s.Action]
+			fmt.Fprintf(w, "%s: %s\n", s.Address(), done)
+		}
+		add, change, destroy := p.Summary()
+		fmt.Fprintf(w, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", add, change, destroy)
+		fmt.Fprintf(w, "Applied revision: %s\n", p.Revision)
+		for _, cr := range out.Credentials {
+			c.printCredentials(cr, base)
+		}
 	}
 }
 
 // printCredentials shows generated credentials, the only time they are
-// ever shown: on standard output, never in logs.
-func (c *cli) printCredentials(cr reconcile.Credentials) {
+// ever shown: on standard output, never in logs. base is the daemon's
+// URL.
+func (c *cli) printCredentials(cr reconcile.Credentials, base string) {
 	w := c.stdout
 	fmt.Fprintf(w, "\nGenerated credentials for provider.%s. They are shown only this once: only a hash is\nstored. Enter them in the identity provider now.\n", cr.Provider)
-	fmt.Fprintf(w, "  SCIM base URL:  <daemon address>/scim/v2/%s/\n", cr.Provider)
+	note := ""
+	if base == localBaseURL {
+		note = " (a daemon on this machine with serve's default --listen; behind a proxy, its --external-url)"
+	}
+	fmt.Fprintf(w, "  SCIM base URL:  %s/scim/v2/%s/%s\n", base, cr.Provider, note)
 	if cr.AuthType == "basic" {
 		fmt.Fprintf(w, "  Authentication: Basic (the console's \"API credentials\")\n  Username:       %s\n  Password:       %s\n", cr.Username, cr.Secret)
 	} else {

@@ -41,6 +41,11 @@ type daemon struct {
 	errc    chan error
 	servers []*http.Server
 
+	// adminTokenFile is the data dir's admin token, when the daemon
+	// was given none; adminTokenCreated: it was generated at this start.
+	adminTokenFile    string
+	adminTokenCreated bool
+
 	metrics *metrics.Metrics
 	store   *state.Store
 	node    *cluster.Node    // nil for a single node
@@ -128,6 +133,16 @@ func (d *daemon) openState(ctx context.Context) error {
 		return fmt.Errorf("opening state: %w", err)
 	}
 	d.store = store
+	if d.keys.admin == "" {
+		if d.keys.admin, d.adminTokenCreated, err = dataDirAdminToken(d.f.df.path()); err != nil {
+			d.closeState()
+			return err
+		}
+		d.adminTokenFile = filepath.Join(d.f.df.path(), adminTokenName)
+		if d.node != nil {
+			d.log.Warn("this cluster node uses the admin token of its data dir, which the other nodes do not share: give every node the same --admin-token-file", "file", d.adminTokenFile)
+		}
+	}
 	if d.node != nil {
 		d.node.Start(ctx, store, d.triggerHere)
 		d.log.Info("cluster node started", "node", d.f.cl.nodeID, "clusterPort", d.node.Addr(), "hasState", store.HasState())
@@ -346,10 +361,9 @@ func (d *daemon) metricsHandler() http.Handler {
 	return metrics.RequireToken(d.keys.metrics, d.metrics.Handler())
 }
 
-// printServing says where the daemon serves, and each provider's SCIM
-// base URL: what an identity provider's admin enters, shown whatever the
-// log level (warn by default).
-func (d *daemon) printServing(w io.Writer) {
+// baseURL is the daemon's URL as identity providers reach it:
+// --external-url, else its listener's.
+func (d *daemon) baseURL() string {
 	base := d.f.externalURL
 	if base == "" {
 		base = "http://" + d.ln.Addr().String()
@@ -357,11 +371,34 @@ func (d *daemon) printServing(w io.Writer) {
 			base = "https://" + d.ln.Addr().String()
 		}
 	}
-	base = strings.TrimSuffix(base, "/")
+	return strings.TrimSuffix(base, "/")
+}
+
+// printServing says where the daemon serves, and each provider's SCIM
+// base URL: what an identity provider's admin enters, shown whatever the
+// log level (warn by default).
+func (d *daemon) printServing(w io.Writer) {
+	base := d.baseURL()
 	d.log.Info("serving", "listen", d.ln.Addr().String(), "admin", d.keys.admin != "", "source", d.info.String(), "drift", d.f.drift)
 	fmt.Fprintf(w, "reconcile is serving on %s\n", base)
 	for _, p := range d.store.View().Providers() {
 		fmt.Fprintf(w, "  provider %s: SCIM base URL %s (%s auth)\n", p.Name, base+scim.Prefix+p.Name+"/", p.Auth.Type)
+	}
+	d.printAdminToken(w, base)
+}
+
+// printAdminToken says where the admin API is and, when the daemon
+// generated its token, where that is: the token itself only at the start
+// that generated it.
+func (d *daemon) printAdminToken(w io.Writer, base string) {
+	switch {
+	case d.adminTokenCreated:
+		fmt.Fprintf(w, "  admin API: %s/api/v1/ (token generated in %s, shown only this once; reconcile on this machine reads it from there)\n", base, d.adminTokenFile)
+		fmt.Fprintf(w, "  admin token: %s\n", d.keys.admin)
+	case d.adminTokenFile != "":
+		fmt.Fprintf(w, "  admin API: %s/api/v1/ (token in %s)\n", base, d.adminTokenFile)
+	default:
+		fmt.Fprintf(w, "  admin API: %s/api/v1/ (token from --admin-token-file or RECONCILE_ADMIN_TOKEN)\n", base)
 	}
 }
 

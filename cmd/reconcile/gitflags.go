@@ -25,7 +25,7 @@ type gitFlags struct {
 
 func (f *gitFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.url, "git", "", "follow this git repository (https://... or ssh://... / git@host:path)")
+	fl.StringVar(&f.url, "git", "", "follow this git repository: https://..., ssh://... or git@host:path, or on this machine a path or file://... (the quickest way to try GitOps)")
 	fl.StringVar(&f.branch, "branch", "main", "with --git: the branch to follow")
 	fl.StringVar(&f.path, "path", "", "with --git: the directory of the config in the repository (default: its root)")
 	fl.DurationVar(&f.poll, "poll", time.Minute, "with --git: how often to fetch (with 10% jitter); a webhook fetches at once")

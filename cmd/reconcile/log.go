@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,7 +23,7 @@ type serverFlags struct {
 }
 
 func (f *serverFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.url, "server", "", "URL of a running daemon, e.g. http://127.0.0.1:8080 (admin token from --admin-token-file or RECONCILE_ADMIN_TOKEN)")
+	cmd.Flags().StringVar(&f.url, "server", "", "URL of a running daemon, e.g. http://127.0.0.1:8080 (admin token from --admin-token-file or RECONCILE_ADMIN_TOKEN, else, on loopback, the one a daemon generated in the default data dir)")
 	cmd.Flags().StringVar(&f.tokenFile, "admin-token-file", "", "file holding the admin API token (default: $RECONCILE_ADMIN_TOKEN)")
 }
 
@@ -51,9 +52,18 @@ func (f *serverFlags) registerDefault(cmd *cobra.Command) {
 // token from --admin-token-file or $RECONCILE_ADMIN_TOKEN, else the plan
 // token from $RECONCILE_PLAN_TOKEN.
 func (f *serverFlags) client() (*admin.Client, error) {
+	if _, err := url.Parse(strings.TrimSuffix(f.url, "/") + "/api/v1/"); err != nil {
+		return nil, usageErrorf("--server: %v", err)
+	}
 	token, err := readAdminToken(f.tokenFile)
 	if err != nil {
 		return nil, err
+	}
+	if token == "" {
+		// A daemon on this machine started without a token made one.
+		if token, err = localAdminToken(f.url); err != nil {
+			return nil, err
+		}
 	}
 	if token == "" {
 		// CI that only plans holds the plan token.
@@ -62,12 +72,9 @@ func (f *serverFlags) client() (*admin.Client, error) {
 		}
 	}
 	if token == "" {
-		return nil, usageErrorf("--server needs the admin token: set RECONCILE_ADMIN_TOKEN or --admin-token-file (or, to plan, RECONCILE_PLAN_TOKEN)")
+		return nil, usageErrorf("--server needs the admin token: set RECONCILE_ADMIN_TOKEN or --admin-token-file (or, to plan, RECONCILE_PLAN_TOKEN); a daemon on this machine started without one wrote one to %s, which reconcile reads for a --server on loopback", filepath.Join(defaultDataDir(), adminTokenName))
 	}
-	if _, err := url.Parse(strings.TrimSuffix(f.url, "/") + "/api/v1/"); err != nil {
-		return nil, usageErrorf("--server: %v", err)
-	}
-	return &admin.Client{URL: f.url, Token: token}, nil
+	return &admin.Client{URL: f.url, Token: token, Actor: actor()}, nil
 }
 
 func (c *cli) logCmd() *cobra.Command {

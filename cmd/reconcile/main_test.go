@@ -27,6 +27,8 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("RECONCILE_DATA_DIR", env.Getenv("WORK")+"/data")
 			env.Setenv("EXAMPLES", examples)
+			// Who the CLI says it is, in the sync log.
+			env.Setenv("RECONCILE_ACTOR", "tester")
 			return nil
 		},
 		Cmds: scriptCmds,

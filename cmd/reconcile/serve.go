@@ -55,7 +55,10 @@ The daemon serves:
   /scim/v2/{provider}/   SCIM 2.0 for each provider: the "Base URL" an
                          identity provider's admin enters (PingOne's SCIM_URL)
   /api/v1/               the admin API (bearer token from --admin-token-file
-                         or RECONCILE_ADMIN_TOKEN; disabled without one)
+                         or RECONCILE_ADMIN_TOKEN; without them, the token
+                         in DATA_DIR/admin-token, generated and printed
+                         once at the first start, which reconcile on this
+                         machine reads)
   /api/v1/hooks/git      the git push webhook (GitHub's X-Hub-Signature-256,
                          secret from --webhook-secret-file or
                          RECONCILE_WEBHOOK_SECRET)
@@ -110,6 +113,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	f.df.register(cmd)
 	f.git.register(cmd)
 	fl := cmd.Flags()
+	fl.Lookup("config").Usage = "follow this config directory (watched for changes); one of --config, --git and --push is required"
 	fl.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to serve on")
 	fl.StringVar(&f.externalURL, "external-url", "", "the daemon's URL as identity providers reach it, for SCIM meta.location (default: from each request)")
 	fl.StringVar(&f.adminTokenFile, "admin-token-file", "", "file holding the admin API bearer token (or set RECONCILE_ADMIN_TOKEN)")
@@ -154,7 +158,7 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 	defer d.closeState()
 	g.starting("applying the config")
-	if err := d.follow(ctx, c.printApplied); err != nil {
+	if err := d.follow(ctx, c.printApplied(d.baseURL())); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

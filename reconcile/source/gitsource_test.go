@@ -200,3 +200,20 @@ func TestGitFetchWithoutConfig(t *testing.T) {
 		t.Errorf("the root: %v", err)
 	}
 }
+
+// TestGitLocal: a repository on this machine is followed by its path or
+// by a file:// URL, as the README says, to try GitOps on a laptop.
+func TestGitLocal(t *testing.T) {
+	r := newGitRepo(t)
+	commit := r.commit(map[string]string{"orgs.yaml": "kind: Organization\n"})
+	for _, url := range []string{r.bare, "file://" + filepath.ToSlash(r.bare)} {
+		g := &Git{URL: url, Branch: "main", Cache: filepath.Join(t.TempDir(), "cache"), Include: yamlOnly}
+		s, err := g.Fetch(context.Background())
+		if err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		if want := "main@sha1:" + commit; s.Revision != want {
+			t.Errorf("%s: revision %s, want %s", url, s.Revision, want)
+		}
+	}
+}
