@@ -32,6 +32,9 @@ const (
 	// CmdDeactivationsResolve approves or cancels the deactivations a
 	// provider's tripped guard paused (DeactivationsResolve; guards.go).
 	CmdDeactivationsResolve = "deactivations.resolve"
+	// CmdLoopControl suspends or resumes the config loop, or approves a
+	// stalled revision (LoopControlChange; control.go).
+	CmdLoopControl = "loop.control"
 )
 
 // handlers apply each command type within one write transaction.
@@ -44,6 +47,7 @@ var handlers = map[string]func(tx *memdb.Txn, index uint64, cmd *Command) error{
 	CmdUserAdmin:            applyUserAdminTxn,
 	CmdLifecycleTick:        applyLifecycleTickTxn,
 	CmdDeactivationsResolve: applyDeactivationsResolveTxn,
+	CmdLoopControl:          applyLoopControlTxn,
 }
 
 // Command is one change to the state: the unit that is logged, made
@@ -66,6 +70,7 @@ type Command struct {
 
 	UserAdmin            *UserAdmin            `json:"userAdmin,omitempty"`
 	DeactivationsResolve *DeactivationsResolve `json:"deactivationsResolve,omitempty"`
+	LoopControl          *LoopControlChange    `json:"loopControl,omitempty"`
 }
 
 // Result is what applying a command produced.
@@ -84,6 +89,9 @@ type ConfigApply struct {
 	// (drift): what config applied last is kept, to tell the drift, and
 	// the applied revision stays.
 	Edit bool `json:"edit,omitempty"`
+	// Trigger says what made the run that applies it, for the history
+	// and the sync log ("webhook", "sync by alice@laptop", ...).
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // ConfigChange creates, updates or deletes one config object.

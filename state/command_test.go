@@ -27,6 +27,7 @@ var commandPayloads = map[string]string{
 	CmdUserAdmin:            "UserAdmin",
 	CmdLifecycleTick:        "",
 	CmdDeactivationsResolve: "DeactivationsResolve",
+	CmdLoopControl:          "LoopControl",
 }
 
 // TestCommandJSON pins the JSON of every command type, every field of its
@@ -105,6 +106,7 @@ func TestCommandWithoutPayload(t *testing.T) {
 		CmdSyncEvent:            "sync.event command without an event",
 		CmdUserAdmin:            "user.admin command without payload",
 		CmdDeactivationsResolve: "deactivations.resolve without payload",
+		CmdLoopControl:          "loop.control command without payload",
 	}
 	s := NewMemory(Options{})
 	for typ := range handlers {

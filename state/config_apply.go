@@ -317,14 +317,28 @@ func (x *configAction) recordApply() error {
 	}); err != nil {
 		return err
 	}
+	approval, err := spendApprovalTxn(x.tx, c.Revision)
+	if err != nil {
+		return err
+	}
+	h := AppliedRevision{Revision: c.Revision, Digest: c.Digest, AppliedAt: now, Index: x.index, Trigger: c.Trigger,
+		Added: x.counts[ActionCreate], Changed: x.counts[ActionUpdate], Destroyed: x.counts[ActionDelete], Approval: approval}
+	if err := appendHistoryTxn(x.tx, h); err != nil {
+		return err
+	}
 	ev := &SyncEvent{
 		Time:     now,
 		Source:   SourceConfig,
 		Action:   CmdConfigApply,
 		Outcome:  OutcomeOK,
 		Revision: c.Revision,
-		Detail: fmt.Sprintf("%d added, %d changed, %d destroyed",
-			x.counts[ActionCreate], x.counts[ActionUpdate], x.counts[ActionDelete]),
+		Detail:   fmt.Sprintf("%d added, %d changed, %d destroyed", h.Added, h.Changed, h.Destroyed),
+	}
+	if c.Trigger != "" {
+		ev.Detail += "; trigger: " + c.Trigger
+	}
+	if approval != nil {
+		ev.Detail += fmt.Sprintf("; approved by %s at %s", approval.By, stamp(approval.At))
 	}
 	for _, ch := range c.Changes {
 		action := ch.Action

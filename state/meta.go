@@ -13,6 +13,12 @@ type meta struct {
 	Config *ConfigStatus `json:"config,omitempty"`
 	// Count is a count over users (usercounts.go).
 	Count int `json:"count,omitempty"`
+	// Control is the config loop's control, in the row metaControl
+	// (control.go).
+	Control *LoopControl `json:"control,omitempty"`
+	// History is the applied revisions, in the row metaHistory
+	// (history.go).
+	History []AppliedRevision `json:"history,omitempty"`
 	// log is the sync log, in the row metaSyncLog: kept in this table so
 	// that it changes with the transaction that appends to it. Snapshots
 	// hold its events instead (writeSnapshot).

@@ -106,3 +106,20 @@ func syncLogOf(tx *memdb.Txn) *syncLogs {
 	}
 	return newSyncLogs(SyncLogRetention, SyncLogRejectedRetention, syncLogChunk, syncLogRejectedChunk)
 }
+
+// SyncLogSeq is the sequence number of the last event appended to the
+// sync log (0 for none): where to start following it.
+func (v *View) SyncLogSeq() uint64 {
+	return syncLogOf(v.tx).seq
+}
+
+// SyncLogWatch returns a channel closed when an event is appended to the
+// sync log after this view was taken: what a reader following the log
+// waits on.
+func (v *View) SyncLogWatch() <-chan struct{} {
+	ch, _, err := v.tx.FirstWatch(tableMeta, indexID, metaSyncLog)
+	if err != nil {
+		panic(err) // the index exists: the schema has it
+	}
+	return ch
+}
