@@ -71,7 +71,7 @@ func Apply(ctx context.Context, a Applier, p *Plan) (*Outcome, error) {
 // command builds the state command of a plan; newHash supplies the hash of
 // each provider secret the plan sets or generates.
 func command(p *Plan, newHash func(*Step) state.SecretHash) *state.Command {
-	c := &state.ConfigApply{Revision: p.Revision, Digest: p.Digest}
+	c := &state.ConfigApply{Revision: p.Revision, Digest: p.Digest, Trigger: p.Trigger}
 	for _, s := range p.Steps {
 		ch := state.ConfigChange{Action: string(s.Action), Kind: s.Kind, Name: s.Name}
 		switch before := s.Before.(type) {

@@ -40,7 +40,7 @@ type Checker interface {
 // (destroying a protected organization, or one that still has users,
 // ...).
 func Guard(p *Plan, live *Live, c Checker, opts GuardOptions) error {
-	p.Problems = nil
+	p.Problems, p.massDestroys = nil, 0
 	share := opts.MassDestroyShare
 	if share == 0 {
 		share = DefaultMassDestroyShare
@@ -85,9 +85,16 @@ func (p *Plan) massDestroy(kind, plural string, live int, share float64) {
 	if n <= 1 || float64(n) <= share*float64(live) {
 		return
 	}
+	p.massDestroys++
 	p.Problems = append(p.Problems, Problem{Message: fmt.Sprintf(
 		"would destroy %d of %d %s (%.0f%%), more than the %.0f%% allowed at once; if that is intended, re-run with --allow-mass-destroy",
 		n, live, plural, 100*float64(n)/float64(live), 100*share)})
+}
+
+// massDestroyOnly says whether the mass-destroy guard is all that refused
+// the plan: then approving its revision lets it through.
+func (p *Plan) massDestroyOnly() bool {
+	return p.massDestroys > 0 && len(p.Problems) == p.massDestroys
 }
 
 // placeholderSecrets hashes nothing real: Guard's dry run needs hashes in

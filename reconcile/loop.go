@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,6 +73,11 @@ type Loop struct {
 	// pending is the plan of the attempted revision when its guards
 	// refused it, nil otherwise.
 	pending *Plan
+	// reasons are the reasons of the triggers since the last run
+	// started; runs counts the runs started and ended, which Sync
+	// waits on (loop_sync.go).
+	reasons []string
+	runs    runCounts
 }
 
 // PendingPlan is the plan of the attempted revision when the guards
@@ -168,6 +175,20 @@ type Status struct {
 	attemptedDigest string
 	// reason is how the last run ended.
 	reason Reason
+
+	// Trigger is what made the last run: "start", "poll", "retry", or
+	// the reasons of the triggers it answered ("webhook", "sync by
+	// alice@laptop", ...).
+	Trigger string `json:"trigger,omitempty"`
+	// Result says what the last run did, e.g. "Applied: 1 added, 0
+	// changed, 0 destroyed", "Unchanged", "Stalled".
+	Result string `json:"lastResult,omitempty"`
+	// Approvable: the attempted revision stalled only on the
+	// mass-destroy guard, which an approval of it lifts.
+	Approvable bool `json:"approvable,omitempty"`
+	// Suspended says who suspended the loop, when and why: it does not
+	// follow its source until resumed.
+	Suspended *state.Suspension `json:"suspended,omitempty"`
 }
 
 func (l *Loop) init() {
@@ -183,20 +204,40 @@ func (l *Loop) init() {
 }
 
 // Trigger asks for a run as soon as possible; triggers coalesce.
-func (l *Loop) Trigger() {
+func (l *Loop) Trigger() { l.TriggerFor("") }
+
+// TriggerFor is Trigger, saying why (for the history and the sync log:
+// "webhook", "sync by alice@laptop", ...).
+func (l *Loop) TriggerFor(reason string) {
 	l.init()
+	if reason != "" {
+		l.mu.Lock()
+		if !slices.Contains(l.reasons, reason) && len(l.reasons) < maxReasons {
+			l.reasons = append(l.reasons, reason)
+		}
+		l.mu.Unlock()
+	}
 	select {
 	case l.trigger <- struct{}{}:
 	default:
 	}
 }
 
+// maxReasons bounds the reasons a run keeps of the triggers it answers.
+const maxReasons = 8
+
 // Status returns the loop's status.
 func (l *Loop) Status() Status {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.status
-	if st := l.Store.View().Config(); st != nil {
+	v := l.Store.View()
+	if c := v.LoopControl(); c.Suspended != nil {
+		s.Suspended = c.Suspended
+		s.Ready, s.Reason, s.Errors, s.Approvable = false, statusSuspended, nil, false
+		s.Message = suspendedMessage(c.Suspended)
+	}
+	if st := v.Config(); st != nil {
 		s.Revision = st.Revision
 		// The loop's record starts empty at each start and skips a new
 		// revision that changed nothing; the state's survives both.
@@ -220,9 +261,10 @@ func (l *Loop) Run(ctx context.Context) {
 		err = errFetch
 	}
 	l.mu.Unlock()
+	why := "start"
 	for {
 		if !ran {
-			err = l.RunOnce(ctx)
+			err = l.runOnce(ctx, why)
 		}
 		ran = false
 		var wait time.Duration
@@ -245,7 +287,12 @@ func (l *Loop) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-l.trigger:
+			why = l.takeReasons()
 		case <-timer:
+			why = "poll"
+			if errors.Is(err, errFetch) {
+				why = "retry"
+			}
 		}
 		if t != nil {
 			t.Stop()
@@ -260,13 +307,38 @@ var errFetch = errors.New("fetch failed")
 
 // RunOnce runs the steps once: fetch, load, plan, guard, apply, record.
 func (l *Loop) RunOnce(ctx context.Context) error {
+	return l.runOnce(ctx, "start")
+}
+
+// runOnce is RunOnce for a run made by why. A suspended loop runs no
+// step: it does not follow its source until resumed.
+func (l *Loop) runOnce(ctx context.Context, why string) error {
 	l.init()
+	l.runs.start()
+	defer l.runs.end()
+	if l.Store.View().LoopControl().Suspended != nil {
+		l.Log.Debug("reconcile: suspended: not fetching", "trigger", why)
+		return nil
+	}
 	start := time.Now()
-	reason, err := l.run(ctx)
+	reason, err := l.run(ctx, why)
 	if l.Observe != nil {
 		l.Observe(reason, time.Since(start))
 	}
 	return err
+}
+
+// takeReasons returns the reasons of the triggers since the last run, and
+// forgets them.
+func (l *Loop) takeReasons() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	why := strings.Join(l.reasons, ", ")
+	l.reasons = nil
+	if why == "" {
+		why = "trigger"
+	}
+	return why
 }
 
 // ending is how a run ended: why, and what to tell.
@@ -276,16 +348,20 @@ type ending struct {
 	problems []Problem
 	// plan is the plan the guards refused, nil for other endings.
 	plan *Plan
+	// result says what the run did (Status.Result); approvable: the
+	// plan failed only the mass-destroy guard.
+	result     string
+	approvable bool
 }
 
 // run is one pass through the steps. Fetch hands a revision on unless it
 // is live already; converge takes it through load, plan, guard and apply;
 // record writes how the run ended into the status.
-func (l *Loop) run(ctx context.Context) (Reason, error) {
+func (l *Loop) run(ctx context.Context, why string) (Reason, error) {
 	snap, err := l.Source.Fetch(ctx)
 	if err != nil {
 		l.Log.Warn("reconcile: fetching the config failed; the live state stays as it is", "err", err)
-		l.record(nil, ending{reason: ReasonFetchFailed, message: err.Error()})
+		l.record(nil, why, ending{reason: ReasonFetchFailed, message: err.Error()})
 		return ReasonFetchFailed, fmt.Errorf("%w: %v", errFetch, err)
 	}
 	live := l.Store.View().Config()
@@ -296,49 +372,57 @@ func (l *Loop) run(ctx context.Context) (Reason, error) {
 	if seen && live != nil && live.Digest == snap.Digest && l.Drift != DriftCorrect {
 		// A touch, a poll with no new commit, or the source back after a
 		// failed fetch: what it holds is applied already.
-		l.record(nil, ending{reason: ReasonUnchanged})
+		l.record(nil, why, ending{reason: ReasonUnchanged})
 		return ReasonUnchanged, nil
 	}
-	end := l.converge(ctx, snap)
+	end := l.converge(ctx, snap, why)
 	if end.reason.Stalled() {
 		l.logStall(ctx, snap, end, stalled)
 	}
-	l.record(snap, end)
+	l.record(snap, why, end)
 	return end.reason, nil
 }
 
 // converge takes a fetched revision through the steps that make it live:
 // load, plan, guard and apply. The first that fails ends the run.
-func (l *Loop) converge(ctx context.Context, snap *Snapshot) ending {
+func (l *Loop) converge(ctx context.Context, snap *Snapshot, why string) ending {
 	opts := PlanOptions{Dir: l.Dir, Secrets: l.Secrets, Drift: l.Drift, AllowMassDestroy: l.AllowMassDestroy, AllowMassMove: l.AllowMassMove}
 	d, err := load(snap, opts)
 	var cerr *ConfigError
 	switch {
 	case errors.As(err, &cerr):
-		return ending{ReasonConfigInvalid, cerr.Error(), cerr.Problems, nil}
+		return ending{reason: ReasonConfigInvalid, message: cerr.Error(), problems: cerr.Problems}
 	case err != nil:
-		return ending{ReasonPlanFailed, err.Error(), nil, nil}
+		return ending{reason: ReasonPlanFailed, message: err.Error()}
 	}
-	p, live := plan(d, l.Store.View(), opts)
+	v := l.Store.View()
+	approval := v.LoopControl().Approved
+	if approval != nil && approval.Revision == snap.Revision {
+		// An operator let this revision through the mass-destroy guard.
+		opts.AllowMassDestroy = true
+	}
+	p, live := plan(d, v, opts)
 	if err := Guard(p, live, l.Store, opts.guard()); err != nil {
-		return ending{ReasonPlanFailed, err.Error(), nil, nil}
+		return ending{reason: ReasonPlanFailed, message: err.Error()}
 	}
 	if !p.Applyable() {
-		return ending{ReasonGuardRefused, "the plan failed its guards", p.Problems, p}
+		return ending{reason: ReasonGuardRefused, message: "the plan failed its guards", problems: p.Problems, plan: p,
+			approvable: p.massDestroyOnly()}
 	}
+	p.Trigger = why
 	out, err := Apply(ctx, l.Store, p)
 	if err != nil {
-		return ending{ReasonApplyFailed, "applying failed, nothing was changed: " + err.Error(), nil, nil}
+		return ending{reason: ReasonApplyFailed, message: "applying failed, nothing was changed: " + err.Error()}
 	}
 	if len(p.Steps) == 0 {
 		return ending{reason: ReasonUnchanged}
 	}
 	add, change, destroy := p.Summary()
-	l.Log.Info("reconcile: applied", "revision", snap.Revision, "added", add, "changed", change, "destroyed", destroy)
+	l.Log.Info("reconcile: applied", "revision", snap.Revision, "added", add, "changed", change, "destroyed", destroy, "trigger", why)
 	if l.OnApply != nil {
 		l.OnApply(p, out)
 	}
-	return ending{reason: ReasonApplied}
+	return ending{reason: ReasonApplied, result: fmt.Sprintf("%d added, %d changed, %d destroyed", add, change, destroy)}
 }
 
 // logStall says why a revision is not applied: as an error, or at debug
@@ -353,12 +437,27 @@ func (l *Loop) logStall(ctx context.Context, snap *Snapshot, end ending, again b
 	for _, p := range end.problems {
 		l.Log.Log(ctx, level, "reconcile: problem", "problem", p.String())
 	}
+	if again {
+		return
+	}
+	// Once per stalled revision, the sync log says so too.
+	ev := &state.SyncEvent{Source: state.SourceConfig, Action: "config.stalled", Outcome: state.OutcomeRejected, Revision: snap.Revision,
+		Detail: end.reason.String() + ": " + end.message + "; the last applied revision stays live"}
+	if end.approvable {
+		ev.Detail += "; reconcile approve " + snap.Revision + " lets this revision through the mass-destroy guard"
+	}
+	for _, p := range end.problems {
+		ev.Changes = append(ev.Changes, state.Change{Field: "error", New: p.String()})
+	}
+	if _, err := l.Store.Apply(ctx, &state.Command{Type: state.CmdSyncEvent, Time: time.Now().UTC(), SyncEvent: ev}); err != nil {
+		l.Log.Warn("reconcile: recording the stalled revision in the sync log failed", "revision", snap.Revision, "err", err)
+	}
 }
 
 // record is the last step: it writes how the run ended into the status.
 // attempted is the revision the run read through, or nil when the
 // attempt stays the one before (a failed fetch, content already live).
-func (l *Loop) record(attempted *Snapshot, end ending) {
+func (l *Loop) record(attempted *Snapshot, why string, end ending) {
 	now := time.Now().UTC()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -374,6 +473,11 @@ func (l *Loop) record(attempted *Snapshot, end ending) {
 	}
 	s.reason = end.reason
 	s.Ready, s.Reason, s.Message, s.Errors = end.reason.Ready(), end.reason.status(), end.message, end.problems
+	s.Trigger, s.Approvable = why, end.approvable
+	s.Result = end.reason.String()
+	if end.result != "" {
+		s.Result += ": " + end.result
+	}
 	if end.reason == ReasonApplied {
 		s.LastApplied = now
 	}

@@ -59,13 +59,16 @@ func TestLoopRunEnds(t *testing.T) {
 		result             string
 		status             Status // Ready, Reason, Message and Errors
 		log                string // the first run's, then (after "|") the same content's again
+		// stalled is the sync log's record of the stalled revision
+		// (detail, then the errors), written once; "" for none.
+		stalled string
 	}{{
 		name:   "applied",
 		reason: ReasonApplied,
 		files:  renamed,
 		result: "applied",
 		status: Status{Ready: true},
-		log: `level=INFO msg="reconcile: applied" revision=main@sha1:0000000000000000000000000000000000000002 added=0 changed=1 destroyed=0
+		log: `level=INFO msg="reconcile: applied" revision=main@sha1:0000000000000000000000000000000000000002 added=0 changed=1 destroyed=0 trigger=start
 |`,
 	}, {
 		name:     "fetch failed",
@@ -89,6 +92,8 @@ level=ERROR msg="reconcile: problem" problem="config/orgs.yaml:8:9: parent: unkn
 |level=DEBUG msg="reconcile: not applied; the last applied state stays live" revision=main@sha1:0000000000000000000000000000000000000002 reason=Stalled message="1 error in the config"
 level=DEBUG msg="reconcile: problem" problem="config/orgs.yaml:8:9: parent: unknown organization \"nowhere\""
 `,
+		stalled: `ConfigInvalid: 1 error in the config; the last applied revision stays live
+error config/orgs.yaml:8:9: parent: unknown organization "nowhere"`,
 	}, {
 		name:     "plan failed",
 		reason:   ReasonPlanFailed,
@@ -99,6 +104,7 @@ level=DEBUG msg="reconcile: problem" problem="config/orgs.yaml:8:9: parent: unkn
 		log: `level=ERROR msg="reconcile: not applied; the last applied state stays live" revision=main@sha1:0000000000000000000000000000000000000002 reason=Stalled message="checking plan: the state is closed"
 |level=DEBUG msg="reconcile: not applied; the last applied state stays live" revision=main@sha1:0000000000000000000000000000000000000002 reason=Stalled message="checking plan: the state is closed"
 `,
+		stalled: "PlanFailed: checking plan: the state is closed; the last applied revision stays live",
 	}, {
 		name:   "guard refused",
 		reason: ReasonGuardRefused,
@@ -112,6 +118,8 @@ level=ERROR msg="reconcile: problem" problem="would destroy 2 of 2 organizations
 |level=DEBUG msg="reconcile: not applied; the last applied state stays live" revision=main@sha1:0000000000000000000000000000000000000002 reason=Stalled message="the plan failed its guards"
 level=DEBUG msg="reconcile: problem" problem="would destroy 2 of 2 organizations (100%), more than the 25% allowed at once; if that is intended, re-run with --allow-mass-destroy"
 `,
+		stalled: `GuardRefused: the plan failed its guards; the last applied revision stays live; reconcile approve main@sha1:0000000000000000000000000000000000000002 lets this revision through the mass-destroy guard
+error would destroy 2 of 2 organizations (100%), more than the 25% allowed at once; if that is intended, re-run with --allow-mass-destroy`,
 	}, {
 		name:     "apply failed",
 		reason:   ReasonApplyFailed,
@@ -120,6 +128,7 @@ level=DEBUG msg="reconcile: problem" problem="would destroy 2 of 2 organizations
 		result:   "stalled",
 		status:   Status{Reason: "Stalled", Message: "applying failed, nothing was changed: the log is full"},
 		log: `level=ERROR msg="reconcile: not applied; the last applied state stays live" revision=main@sha1:0000000000000000000000000000000000000002 reason=Stalled message="applying failed, nothing was changed: the log is full"
+level=WARN msg="reconcile: recording the stalled revision in the sync log failed" revision=main@sha1:0000000000000000000000000000000000000002 err="the log is full"
 |level=DEBUG msg="reconcile: not applied; the last applied state stays live" revision=main@sha1:0000000000000000000000000000000000000002 reason=Stalled message="applying failed, nothing was changed: the log is full"
 `,
 	}}
@@ -168,6 +177,27 @@ level=DEBUG msg="reconcile: problem" problem="would destroy 2 of 2 organizations
 			}
 			if reasons[1] != tt.reason || reasons[1].Ready() != tt.status.Ready {
 				t.Errorf("the run ended with %v (ready %v), want %v", reasons[1], reasons[1].Ready(), tt.reason)
+			}
+			var stalled []string
+			for _, e := range store.View().SyncLog() {
+				if e.Action != "config.stalled" {
+					continue
+				}
+				lines := []string{e.Detail}
+				for _, c := range e.Changes {
+					lines = append(lines, c.Field+" "+c.New)
+				}
+				stalled = append(stalled, strings.Join(lines, "\n"))
+				if e.Revision != "main@sha1:0000000000000000000000000000000000000002" || e.Source != state.SourceConfig || e.Outcome != state.OutcomeRejected {
+					t.Errorf("stalled event %+v: want revision 2, source config, outcome rejected", e)
+				}
+			}
+			var want []string
+			if tt.stalled != "" {
+				want = []string{tt.stalled}
+			}
+			if diff := cmp.Diff(want, stalled); diff != "" {
+				t.Errorf("stalled revisions in the sync log (-want +got):\n%s", diff)
 			}
 		})
 	}

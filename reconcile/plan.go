@@ -45,6 +45,11 @@ type Plan struct {
 	// ListUsers lists every user the plan changes in its text and
 	// markdown, instead of summarising long lists (--users).
 	ListUsers bool
+	// Trigger says what made the run that applies it ("webhook", "sync
+	// by alice@laptop", ...): the state's history records it.
+	Trigger string
+	// massDestroys counts the Problems of the mass-destroy guard (Guard).
+	massDestroys int
 }
 
 // Problem is a reason a plan must not be applied: a guard's, or an error

@@ -34,6 +34,9 @@ const (
 const (
 	statusStalled     = "Stalled"
 	statusFetchFailed = "FetchFailed"
+	// statusSuspended is the reason of a suspended loop, whatever its
+	// last run did.
+	statusSuspended = "Suspended"
 )
 
 var reasons = [...]struct {

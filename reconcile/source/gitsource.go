@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"testing/fstest"
 
 	"github.com/go-git/go-git/v5"
@@ -31,6 +32,9 @@ type Git struct {
 	// CABundle adds trusted certificates for HTTPS (PEM).
 	CABundle []byte
 	Include  func(name string) bool
+
+	// mu keeps Includes from reading the cache while Fetch writes it.
+	mu sync.Mutex
 }
 
 // Remote is the repository's URL without a password or token written
@@ -64,6 +68,8 @@ func (g *Git) remote() (string, transport.AuthMethod) {
 // revision is "branch@sha1:<commit>". A commit without a config file
 // below Path is an error, not an empty config.
 func (g *Git) Fetch(ctx context.Context) (*Snapshot, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	remote, auth := g.remote()
 	repo, err := g.open(ctx, remote, auth)
 	if err != nil {

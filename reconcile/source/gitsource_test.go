@@ -217,3 +217,34 @@ func TestGitLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestGitIncludes: a commit is included in a revision that is it or
+// comes after it on the branch, by its full or abbreviated hash; a later
+// or unknown commit is not.
+func TestGitIncludes(t *testing.T) {
+	r := newGitRepo(t)
+	first := r.commit(map[string]string{"orgs.yaml": "kind: Organization\n"})
+	second := r.commit(map[string]string{"orgs.yaml": "kind: Organization\nname: a\n"})
+	g := &Git{URL: r.bare, Branch: "main", Cache: filepath.Join(t.TempDir(), "cache"), Include: yamlOnly}
+	if ok, err := g.Includes(context.Background(), "main@sha1:"+second, first); ok || err != nil {
+		t.Fatalf("before a fetch: Includes = %v, %v; want false", ok, err)
+	}
+	if _, err := g.Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		revision, commit string
+		want             bool
+	}{
+		{"main@sha1:" + second, second, true},
+		{"main@sha1:" + second, first, true},
+		{"main@sha1:" + second, first[:7], true},
+		{"main@sha1:" + first, second, false},
+		{"main@sha1:" + second, "0123456789abcdef0123456789abcdef01234567", false},
+		{"sha256:abc", first, false},
+	} {
+		if ok, err := g.Includes(context.Background(), tc.revision, tc.commit); ok != tc.want || err != nil {
+			t.Errorf("Includes(%s, %s) = %v, %v; want %v", tc.revision, tc.commit, ok, err, tc.want)
+		}
+	}
+}
