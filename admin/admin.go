@@ -97,6 +97,12 @@ func New(store Store, opts Options) *API {
 		a.mux.HandleFunc("GET /api/v1/snapshot", a.saveSnapshot)
 		a.mux.HandleFunc("PUT /api/v1/snapshot", a.restoreSnapshot)
 	}
+	a.mux.HandleFunc("POST /api/v1/sync", a.sync)
+	a.mux.HandleFunc("POST /api/v1/suspend", a.suspend(state.LoopSuspend))
+	a.mux.HandleFunc("POST /api/v1/resume", a.suspend(state.LoopResume))
+	a.mux.HandleFunc("POST /api/v1/approve", a.approve)
+	a.mux.HandleFunc("GET /api/v1/revisions/{revision}", a.revision)
+	a.mux.HandleFunc("GET /api/v1/history", a.history)
 	a.mux.HandleFunc("GET /api/v1/cluster", a.clusterStatus)
 	a.mux.HandleFunc("POST /api/v1/cluster/join", a.joinCluster)
 	a.mux.HandleFunc("DELETE /api/v1/cluster/members/{id}", a.removeMember)
@@ -132,7 +138,7 @@ func (a *API) authenticated(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "authentication failed: send the admin token as Authorization: Bearer")
 		return
 	case !admin && !planAllowed(r):
-		writeError(w, http.StatusForbidden, "the plan token may only plan (POST /api/v1/plan) and read the status and drift; this needs the admin token")
+		writeError(w, http.StatusForbidden, "the plan token may only plan (POST /api/v1/plan), read the status and drift and wait for a revision; this needs the admin token")
 		return
 	}
 	a.mux.ServeHTTP(w, r)
@@ -151,7 +157,8 @@ func planAllowed(r *http.Request) bool {
 	case "POST /api/v1/plan", "GET /api/v1/status", "GET /api/v1/drift":
 		return true
 	}
-	return false
+	// CI waits for the revision it merged to land.
+	return r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/v1/revisions/")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

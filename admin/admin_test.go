@@ -90,9 +90,18 @@ func TestAuthAndErrors(t *testing.T) {
 // empty) and returns the status and the body of the answer.
 func call(t *testing.T, srv *httptest.Server, auth, method, path, body string) (int, string) {
 	t.Helper()
+	return callAs(t, srv, auth, "", method, path, body)
+}
+
+// callAs is call naming actor (ActorHeader), unless empty.
+func callAs(t *testing.T, srv *httptest.Server, auth, actor, method, path, body string) (int, string) {
+	t.Helper()
 	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
+	}
+	if actor != "" {
+		req.Header.Set(ActorHeader, actor)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -107,6 +107,44 @@ func (c *Client) SyncLog(ctx context.Context, q url.Values) (SyncLogPage, error)
 	return page, c.Get(ctx, "/api/v1/sync-log", q, &page)
 }
 
+// Sync is POST /api/v1/sync: the daemon's config loop (its leader's, on
+// a cluster) fetches and applies now; unless in.NoWait the answer waits
+// for the run's end, which ctx bounds (and in.TimeoutSeconds, on the
+// daemon).
+func (c *Client) Sync(ctx context.Context, in SyncRequest) (SyncReport, error) {
+	var out SyncReport
+	return out, c.call(ctx, http.MethodPost, "/api/v1/sync", in, &out, 0)
+}
+
+// Approve is POST /api/v1/approve: the stalled revision in.Revision may
+// pass the mass-destroy guard once, and the loop runs, as Sync.
+func (c *Client) Approve(ctx context.Context, in SyncRequest) (SyncReport, error) {
+	var out SyncReport
+	return out, c.call(ctx, http.MethodPost, "/api/v1/approve", in, &out, 0)
+}
+
+// Suspend is POST /api/v1/suspend, or with resume POST /api/v1/resume.
+func (c *Client) Suspend(ctx context.Context, resume bool, reason string) (StatusReport, error) {
+	path := "/api/v1/suspend"
+	if resume {
+		path = "/api/v1/resume"
+	}
+	var st StatusReport
+	return st, c.Call(ctx, http.MethodPost, path, SyncRequest{Reason: reason}, &st)
+}
+
+// Revision is GET /api/v1/revisions/{rev}: where a revision stands.
+func (c *Client) Revision(ctx context.Context, rev string) (RevisionState, error) {
+	var rs RevisionState
+	return rs, c.Get(ctx, "/api/v1/revisions/"+url.PathEscape(rev), nil, &rs)
+}
+
+// History is GET /api/v1/history.
+func (c *Client) History(ctx context.Context) (History, error) {
+	var h History
+	return h, c.Get(ctx, "/api/v1/history", nil, &h)
+}
+
 // Cluster is GET /api/v1/cluster.
 func (c *Client) Cluster(ctx context.Context) (ClusterStatus, error) {
 	var st ClusterStatus
@@ -140,7 +178,7 @@ func (c *Client) Apply(ctx context.Context, req *RemoteRequest) (*RemoteResponse
 
 func (c *Client) remote(ctx context.Context, path string, req *RemoteRequest) (*RemoteResponse, int, error) {
 	var resp RemoteResponse
-	status, err := c.do(ctx, http.MethodPost, path, req, func(status int, body []byte) error {
+	status, err := c.do(ctx, http.MethodPost, path, req, callTimeout, func(status int, body []byte) error {
 		if err := json.Unmarshal(body, &resp); err != nil {
 			return fmt.Errorf("the daemon answered %d with no plan: %s", status, strings.TrimSpace(string(body)))
 		}
@@ -161,7 +199,15 @@ func (c *Client) Get(ctx context.Context, path string, q url.Values, out any) er
 // into out, or keeps it as text when out is a *string. An answer other
 // than 2xx is an error with the API's message.
 func (c *Client) Call(ctx context.Context, method, path string, in, out any) error {
-	_, err := c.do(ctx, method, path, in, func(status int, answer []byte) error {
+	return c.call(ctx, method, path, in, out, callTimeout)
+}
+
+// callTimeout bounds a call when c.HTTP is nil: the API answers quickly,
+// but for the verbs that wait (sync), which ctx alone bounds.
+const callTimeout = 60 * time.Second
+
+func (c *Client) call(ctx context.Context, method, path string, in, out any, timeout time.Duration) error {
+	_, err := c.do(ctx, method, path, in, timeout, func(status int, answer []byte) error {
 		if status/100 != 2 {
 			return answerError(status, answer)
 		}
@@ -188,7 +234,7 @@ func answerError(status int, answer []byte) error {
 
 // do sends a request with the token and hands the answer's status and
 // body to read.
-func (c *Client) do(ctx context.Context, method, path string, in any, read func(status int, body []byte) error) (int, error) {
+func (c *Client) do(ctx context.Context, method, path string, in any, timeout time.Duration, read func(status int, body []byte) error) (int, error) {
 	var body io.Reader
 	contentType := ""
 	if in != nil {
@@ -198,7 +244,7 @@ func (c *Client) do(ctx context.Context, method, path string, in any, read func(
 		}
 		body, contentType = bytes.NewReader(b), "application/json"
 	}
-	resp, err := c.send(ctx, method, path, body, contentType, 60*time.Second)
+	resp, err := c.send(ctx, method, path, body, contentType, timeout)
 	if err != nil {
 		return 0, err
 	}

@@ -43,6 +43,11 @@ func (a *API) editConfig(kind string) http.HandlerFunc {
 			writeStateError(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, reconcile.ConfigObject(a.store.View(), kind, name))
+		obj := reconcile.ConfigObject(a.store.View(), kind, name)
+		if a.opts.Drift == reconcile.DriftCorrect && a.opts.Loop != nil && a.opts.Source.Kind != "push" {
+			// Corrected now, not at the next change of the config.
+			a.opts.Loop.TriggerFor("drift correction of " + kind + "." + name)
+		}
+		writeJSON(w, http.StatusOK, obj)
 	}
 }

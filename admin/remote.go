@@ -129,6 +129,7 @@ func (a *API) planOrApply(w http.ResponseWriter, r *http.Request, apply bool) *r
 		resp.Error = "the plan changed since it was shown (the live state or the daemon's secrets changed): review the new plan and apply again"
 		return &remoteAnswer{http.StatusConflict, resp}
 	}
+	p.Trigger = "push by " + who(r)
 	out, err := reconcile.Apply(context.WithoutCancel(r.Context()), a.store, p)
 	if err != nil {
 		resp.Error = "apply failed, nothing was changed: " + err.Error()

@@ -64,7 +64,7 @@ func (a *API) restoreSnapshot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a.opts.Loop != nil {
-		a.opts.Loop.Trigger()
+		a.opts.Loop.TriggerFor("restore")
 	}
 	writeJSON(w, http.StatusOK, res)
 }
@@ -99,14 +99,20 @@ func longTransfer(w http.ResponseWriter) {
 // requester says who made a request, for the sync log: the actor the
 // client names (X-Reconcile-Actor), and where from.
 func requester(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+	host := remoteHost(r)
 	if a := actorOf(r); a != "" {
 		return "by " + a + " through the admin API from " + host
 	}
 	return "through the admin API from " + host
+}
+
+// remoteHost is the address a request came from, without its port.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // maxActor bounds the actor a client names.

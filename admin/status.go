@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,10 +12,16 @@ import (
 )
 
 // Loop is the reconcile loop a daemon runs: the status reports it, the
-// git webhook triggers it. *reconcile.Loop is one.
+// git webhook triggers it, sync runs it and waits. *reconcile.Loop is
+// one; a cluster node's is its leader's.
 type Loop interface {
 	Status() reconcile.Status
-	Trigger()
+	// TriggerFor asks for a run, saying why ("webhook", ...).
+	TriggerFor(reason string)
+	// Sync runs the loop now and waits for the run's end.
+	Sync(ctx context.Context, reason string) (reconcile.Status, error)
+	// Revision says where a revision stands.
+	Revision(ctx context.Context, rev string) (reconcile.RevisionState, error)
 }
 
 // SourceInfo describes what a daemon follows.
@@ -60,6 +67,9 @@ type StatusReport struct {
 	Rollouts []reconcile.JSONRollout `json:"rollouts,omitempty"`
 }
 
+// RevisionState is the answer of GET /api/v1/revisions/{revision}.
+type RevisionState = reconcile.RevisionState
+
 // DriftReport is the answer of GET /api/v1/drift: the config objects
 // changed outside of config (Terraform's resource_drift), and the
 // provisioned users an admin changed since their provider's last push.
@@ -68,14 +78,23 @@ type DriftReport = reconcile.JSONDriftReport
 // statusReport is what the daemon follows, the revision applied last and
 // whether the newest one is stalled.
 func (a *API) statusReport() StatusReport {
-	return Status(a.store.View(), a.opts.Loop, a.opts.Source, a.opts.Drift)
+	return a.statusOf(a.opts.Loop.Status())
+}
+
+// statusOf is the status report of the loop's status st.
+func (a *API) statusOf(st reconcile.Status) StatusReport {
+	return statusFrom(a.store.View(), st, a.opts.Source, a.opts.Drift)
 }
 
 // Status is the status report of a daemon whose loop follows src with
 // drift mode drift, over the state v: GET /api/v1/status, and the web
 // console's overview.
 func Status(v *state.View, loop Loop, src SourceInfo, drift string) StatusReport {
-	st := loop.Status()
+	return statusFrom(v, loop.Status(), src, drift)
+}
+
+// statusFrom is the status report of the loop's status st.
+func statusFrom(v *state.View, st reconcile.Status, src SourceInfo, drift string) StatusReport {
 	if src.Kind == "push" {
 		// Nothing to follow: what was pushed last is what is wanted.
 		st.Ready = true

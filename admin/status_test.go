@@ -56,7 +56,7 @@ func TestStatus(t *testing.T) {
 	}{
 		{Options{Loop: &fakeLoop{}, Source: SourceInfo{Kind: "dir", Dir: "/etc/c"}, Drift: "report"},
 			`{"source":{"kind":"dir","dir":"/etc/c"},"revision":"main@sha1:1","attemptedRevision":"main@sha1:1","ready":true,"runs":1,"driftMode":"report","driftedObjects":1,"driftedUsers":0}`},
-		{Options{Loop: notReady{}, Source: SourceInfo{Kind: "push"}, Drift: "correct"},
+		{Options{Loop: &notReady{}, Source: SourceInfo{Kind: "push"}, Drift: "correct"},
 			`{"source":{"kind":"push"},"revision":"","ready":true,"reason":"Stalled","runs":0,"driftMode":"correct","driftedObjects":1,"driftedUsers":0}`},
 	} {
 		tt.opts.Token = token
@@ -79,10 +79,9 @@ func TestStatus(t *testing.T) {
 
 // notReady is a loop whose revision is stalled: a pushed config is ready
 // all the same, as nothing is followed.
-type notReady struct{}
+type notReady struct{ fakeLoop }
 
-func (notReady) Status() reconcile.Status { return reconcile.Status{Reason: "Stalled"} }
-func (notReady) Trigger()                 {}
+func (*notReady) Status() reconcile.Status { return reconcile.Status{Reason: "Stalled"} }
 
 func TestDrift(t *testing.T) {
 	const token = "admin-token-0123456789"

@@ -47,7 +47,7 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "ignored: %q events change no config\n", ev)
 		return
 	}
-	a.opts.Loop.Trigger()
+	a.opts.Loop.TriggerFor("webhook")
 	w.WriteHeader(http.StatusAccepted)
 	fmt.Fprintln(w, "reconcile triggered")
 }

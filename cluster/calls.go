@@ -69,6 +69,28 @@ type JoinReply struct {
 // TriggerReply says whether the node called leads, and ran its loop.
 type TriggerReply struct{ NotLeader bool }
 
+// LoopArgs asks the leader's config loop something: the daemon's
+// LoopHandler gives Op, Arg and the answer their meaning (a sync, a
+// trigger with its reason, the status, a revision's state). Timeout
+// bounds how long the leader may take, for a sync that waits for a run.
+type LoopArgs struct {
+	Op, Arg string
+	Timeout time.Duration
+}
+
+// LoopReply is the handler's answer, or NotLeader when the node called
+// does not lead (any more): nothing was asked of its loop.
+type LoopReply struct {
+	NotLeader bool
+	Data      []byte
+}
+
+// LoopHandler answers what a follower asks of the leader's config loop.
+type LoopHandler func(ctx context.Context, op, arg string) ([]byte, error)
+
+// maxLoopTimeout bounds LoopArgs.Timeout.
+const maxLoopTimeout = time.Hour
+
 // Calls is the service of the cluster's calls.
 type Calls struct{ n *Node }
 
@@ -112,6 +134,23 @@ func (c *Calls) Trigger(_ struct{}, reply *TriggerReply) error {
 		c.n.trigger()
 	}
 	return nil
+}
+
+// Loop asks this node's config loop, which must lead.
+func (c *Calls) Loop(args LoopArgs, reply *LoopReply) error {
+	if !c.n.store.IsLeader() || c.n.loop == nil {
+		reply.NotLeader = true
+		return nil
+	}
+	timeout := min(max(args.Timeout, 0), maxLoopTimeout)
+	if timeout == 0 {
+		timeout = callTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	data, err := c.n.loop(ctx, args.Op, args.Arg)
+	reply.Data = data
+	return err
 }
 
 // Info says who this node is.

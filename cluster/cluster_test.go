@@ -17,6 +17,8 @@ type testNode struct {
 	node  *Node
 	store *state.Store
 	stop  context.CancelFunc
+	// loop answers what the other nodes ask of this one's config loop.
+	loop LoopHandler
 }
 
 // startCluster starts n nodes on loopback that bootstrap a cluster of n.
@@ -91,7 +93,7 @@ func (tn *testNode) open(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	tn.store, tn.stop = s, cancel
-	tn.node.Start(ctx, s, nil)
+	tn.node.Start(ctx, s, nil, tn.loop)
 }
 
 func (tn *testNode) close() {

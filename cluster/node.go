@@ -44,8 +44,10 @@ type Node struct {
 	store *state.Store
 	calls clients
 	log   *slog.Logger
-	// trigger runs the config loop of this node, when it leads.
+	// trigger runs the config loop of this node, when it leads; loop
+	// answers what followers ask of it.
 	trigger func()
+	loop    LoopHandler
 	// applied are the applied indexes the other members last answered.
 	applied appliedIndexes
 }
@@ -85,9 +87,10 @@ func (n *Node) StateCluster() *state.Cluster {
 // Start serves the cluster's calls over store and, when the node has no
 // state yet, bootstraps the cluster or joins it as the options say, in
 // the background, until ctx ends. trigger runs this node's config loop
-// (see TriggerLeader).
-func (n *Node) Start(ctx context.Context, store *state.Store, trigger func()) {
-	n.store, n.trigger = store, trigger
+// (see TriggerLeader); loop answers what the other nodes ask of it while
+// it leads (see AskLeaderLoop).
+func (n *Node) Start(ctx context.Context, store *state.Store, trigger func(), loop LoopHandler) {
+	n.store, n.trigger, n.loop = store, trigger, loop
 	go serveCalls(n.port.callListener(), n)
 	go serveRestores(n.port.restoreListener(), n)
 	if !store.HasState() && (n.opts.BootstrapExpect > 0 || len(n.opts.Join) > 0) {
@@ -133,6 +136,30 @@ func (n *Node) TriggerLeader(ctx context.Context) error {
 		}
 		if err != nil && !errors.Is(err, errNotSent) {
 			return err
+		}
+	}
+}
+
+// AskLeaderLoop asks the leader's config loop (LoopHandler): a sync, a
+// trigger or a status that reached a follower. The leader's answer may
+// take until ctx's deadline.
+func (n *Node) AskLeaderLoop(ctx context.Context, op, arg string) ([]byte, error) {
+	timeout := callTimeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	for {
+		leader, err := n.nextLeader(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var reply LoopReply
+		err = n.calls.call(ctx, string(leader), "Loop", LoopArgs{Op: op, Arg: arg, Timeout: timeout}, &reply)
+		if err == nil && !reply.NotLeader {
+			return reply.Data, nil
+		}
+		if err != nil && !errors.Is(err, errNotSent) {
+			return nil, err
 		}
 	}
 }

@@ -37,7 +37,11 @@ func (fakeLoop) Status() reconcile.Status {
 		Message: "the plan failed its guards", LastApplied: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
 		Errors: []reconcile.Problem{{File: "config/orgs.yaml", Line: 3, Column: 9, Path: "parent", Message: `unknown organization "nowhere"`}}}
 }
-func (fakeLoop) Trigger() {}
+func (fakeLoop) TriggerFor(string)                                        {}
+func (l fakeLoop) Sync(context.Context, string) (reconcile.Status, error) { return l.Status(), nil }
+func (fakeLoop) Revision(_ context.Context, rev string) (reconcile.RevisionState, error) {
+	return reconcile.RevisionState{Revision: rev, State: reconcile.RevisionPending}, nil
+}
 func (fakeLoop) PendingPlan() *reconcile.Plan {
 	return &reconcile.Plan{Revision: "main@sha1:2222222", LiveRevision: "main@sha1:1111111", Steps: []*reconcile.Step{
 		{Action: reconcile.ActionCreate, Kind: state.KindOrganization, Name: "support", Changes: []reconcile.AttrChange{{Path: "displayName", After: "Support"}}},

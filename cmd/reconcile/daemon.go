@@ -144,7 +144,7 @@ func (d *daemon) openState(ctx context.Context) error {
 		}
 	}
 	if d.node != nil {
-		d.node.Start(ctx, store, d.triggerHere)
+		d.node.Start(ctx, store, d.triggerHere, d.answerLoop)
 		d.log.Info("cluster node started", "node", d.f.cl.nodeID, "clusterPort", d.node.Addr(), "hasState", store.HasState())
 	}
 	d.log.Info("state opened", "dataDir", d.f.df.path(), "users", store.View().CountUsers())
@@ -253,42 +253,11 @@ func (d *daemon) runLeading(ctx context.Context, catchUp bool) {
 	}()
 	if d.src != nil {
 		if catchUp {
-			d.loop.Trigger()
+			d.loop.TriggerFor("new leader")
 		}
 		d.loop.Run(ctx)
 	}
 	<-done
-}
-
-// trigger asks the config loop to run now: here when this node leads,
-// else on the leader.
-func (d *daemon) trigger() {
-	if d.node == nil || d.store.IsLeader() {
-		d.triggerHere()
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.node.TriggerLeader(ctx); err != nil {
-		d.log.Warn("could not ask the leader to run the config loop", "err", err)
-	}
-}
-
-// leaderLoop is the config loop as the admin API sees it: its trigger
-// (the git webhook) reaches the leader's loop.
-type leaderLoop struct{ d *daemon }
-
-func (l leaderLoop) Status() reconcile.Status { return l.d.loop.Status() }
-func (l leaderLoop) Trigger()                 { l.d.trigger() }
-
-// PendingPlan is the plan this node's loop refused, for the console.
-func (l leaderLoop) PendingPlan() *reconcile.Plan { return l.d.loop.PendingPlan() }
-
-// triggerHere asks this node's config loop to run now.
-func (d *daemon) triggerHere() {
-	if d.loop != nil {
-		d.loop.Trigger()
-	}
 }
 
 // watch runs the loop when the directory it follows changes.
@@ -302,7 +271,7 @@ func (d *daemon) watch(ctx context.Context) error {
 	}
 	go func() {
 		for range changes {
-			d.trigger()
+			d.trigger("watch")
 		}
 	}()
 	return nil
