@@ -1,10 +1,12 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -82,5 +84,80 @@ func TestSyncLogPages(t *testing.T) {
 		if code, body := call(t, srv, "Bearer "+testToken, "GET", "/api/v1/sync-log"+query, ""); code != 400 || !strings.Contains(body, want) {
 			t.Errorf("%s: %d %s, want 400 %q", query, code, body, want)
 		}
+	}
+}
+
+// viewCounter is a store that, once counting, hands each view it takes
+// to views: a request that read the log and waits has taken one.
+type viewCounter struct {
+	*state.Store
+	counting atomic.Bool
+	views    chan struct{}
+}
+
+func (s *viewCounter) View() *state.View {
+	if s.counting.Load() {
+		s.views <- struct{}{}
+	}
+	return s.Store.View()
+}
+
+// TestSyncLogUntilAndWait: ?until= excludes the events from then on;
+// with ?wait=, a page that would be empty waits for the next event the
+// filter takes, from where the log ended (?after= the page's last).
+func TestSyncLogUntilAndWait(t *testing.T) {
+	store := storeWithUsers(t, &state.User{ID: "a", UserName: "a@acme.com"})
+	vc := &viewCounter{Store: store, views: make(chan struct{})}
+	srv := httptest.NewServer(New(vc, Options{Token: testToken}))
+	defer srv.Close()
+	page := func(query string) SyncLogPage {
+		code, body := call(t, srv, "Bearer "+testToken, "GET", "/api/v1/sync-log"+query, "")
+		var p SyncLogPage
+		if err := json.Unmarshal([]byte(body), &p); code != 200 || err != nil {
+			t.Errorf("%s: %d %s", query, code, body)
+		}
+		return p
+	}
+	if p := page("?until=2000-01-01"); len(p.Events) != 0 || p.Last != 2 {
+		t.Errorf("?until= the past: %d events, last %d; want none, last 2", len(p.Events), p.Last)
+	}
+	if p := page("?until=2999-01-01"); len(p.Events) != 2 {
+		t.Errorf("?until= the future: %d events, want 2", len(p.Events))
+	}
+	vc.counting.Store(true)
+	got := make(chan SyncLogPage, 1)
+	go func() { got <- page("?after=2&user=b@acme.com&wait=1m") }()
+	// The request reads the log and finds nothing; c's event wakes it,
+	// and it waits on; b's ends the wait.
+	for _, id := range []string{"c", "b"} {
+		select {
+		case <-vc.views:
+		case p := <-got:
+			t.Fatalf("answered without waiting for b's event: %+v", p)
+		}
+		createUser(t, store, id)
+	}
+	<-vc.views
+	vc.counting.Store(false)
+	p := <-got
+	if len(p.Events) != 1 || p.Events[0].UserName != "b@acme.com" || p.Last != 4 {
+		t.Errorf("the page waited for: %+v", p)
+	}
+	for query, want := range map[string]string{
+		"?wait=2m":    "wait: want a duration up to 1m",
+		"?until=soon": "until: want an RFC 3339 time",
+	} {
+		if code, body := call(t, srv, "Bearer "+testToken, "GET", "/api/v1/sync-log"+query, ""); code != 400 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d %s, want 400 %q", query, code, body, want)
+		}
+	}
+}
+
+// createUser creates user id (id@acme.com) in organization o.
+func createUser(t *testing.T, store *state.Store, id string) {
+	t.Helper()
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdUserAdmin, UserAdmin: &state.UserAdmin{Action: state.AdminCreate, UserID: id, Organization: "o",
+		User: &state.User{ID: id, UserName: id + "@acme.com"}}}); err != nil {
+		t.Fatal(err)
 	}
 }
