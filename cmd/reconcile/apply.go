@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/reconcile"
@@ -24,6 +26,8 @@ func (c *cli) applyCmd() *cobra.Command {
 		drift            string
 		sf               serverFlags
 		uf               userFlags
+		wait             bool
+		timeout          time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "apply --config DIR [--server URL]",
@@ -42,7 +46,8 @@ the secret in the identity provider right away.
 With --server, the config is pushed to a running daemon started with
 --push: planned there, shown, and applied only if the plan is still the
 one approved. A daemon that follows a directory or a git branch refuses:
-its config changes where it lives.`,
+its config changes where it lives. With --wait, apply then waits until
+the daemon reports the revision applied, as "reconcile wait" does.`,
 		Example: `  reconcile apply --config examples/quickstart
 
   # Non-interactively, e.g. in CD after the plan was reviewed:
@@ -67,41 +72,14 @@ its config changes where it lives.`,
 			if err != nil {
 				return err
 			}
+			opts := applyOptions{drift: drift, allowMassDestroy: allowMassDestroy, autoApprove: autoApprove, uf: &uf, wait: wait, timeout: timeout}
 			if sf.url != "" {
-				return c.remoteApply(cmd.Context(), &sf, &cf, l, drift, allowMassDestroy, autoApprove, &uf)
+				return c.remoteApplyWait(cmd.Context(), &sf, &cf, l, opts)
 			}
-			d, err := c.desire(cf.dir, l)
-			if err != nil {
-				return err
+			if wait {
+				return usageErrorf("--wait is for apply --server: a local apply is done when it returns")
 			}
-			store, err := openState(cmd.Context(), df.path(), false, log)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			p, err := makePlan(d, store, reconcile.GuardOptions{AllowMassDestroy: allowMassDestroy, AllowMassMove: uf.allowMassMove}, drift)
-			if err != nil {
-				return err
-			}
-			uf.apply(p)
-			if err := p.WriteText(c.stdout); err != nil {
-				return err
-			}
-			if !p.Applyable() {
-				c.printProblems(p)
-				return exitCode(1)
-			}
-			if len(p.Steps) > 0 && !autoApprove {
-				if err := c.approve(); err != nil {
-					return err
-				}
-			}
-			out, err := reconcile.Apply(cmd.Context(), store, p)
-			if err != nil {
-				return fmt.Errorf("apply failed, nothing was changed: %w", err)
-			}
-			c.printApplied(localBaseURL)(p, out)
-			return nil
+			return c.localApply(cmd.Context(), cf.dir, df.path(), l, log, opts)
 		},
 	}
 	cf.register(cmd)
@@ -111,43 +89,108 @@ its config changes where it lives.`,
 	registerDrift(cmd, &drift)
 	sf.register(cmd)
 	uf.register(cmd)
+	cmd.Flags().BoolVar(&wait, "wait", false, "with --server: then wait until the daemon reports the revision applied")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "with --wait: how long to wait")
 	return cmd
 }
 
-// remoteApply plans the config on a daemon, asks, and applies it there.
-func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, drift string, allowMassDestroy, autoApprove bool, uf *userFlags) error {
-	req := admin.NewRemoteRequest(l.snap, cf.dir)
-	req.Drift, req.AllowMassDestroy = drift, allowMassDestroy
-	uf.request(req)
-	plan, err := c.remote(ctx, sf, false, req)
+// localApply plans the config against the data dir, asks, and applies it.
+func (c *cli) localApply(ctx context.Context, dir, dataDir string, l *loaded, log *slog.Logger, opts applyOptions) error {
+	d, err := c.desire(dir, l)
 	if err != nil {
 		return err
 	}
+	store, err := openState(ctx, dataDir, false, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	p, err := makePlan(d, store, reconcile.GuardOptions{AllowMassDestroy: opts.allowMassDestroy, AllowMassMove: opts.uf.allowMassMove}, opts.drift)
+	if err != nil {
+		return err
+	}
+	opts.uf.apply(p)
+	if err := p.WriteText(c.stdout); err != nil {
+		return err
+	}
+	if !p.Applyable() {
+		c.printProblems(p)
+		return exitCode(1)
+	}
+	if len(p.Steps) > 0 && !opts.autoApprove {
+		if err := c.approve(); err != nil {
+			return err
+		}
+	}
+	p.Trigger = "apply by " + actor()
+	out, err := reconcile.Apply(ctx, store, p)
+	if err != nil {
+		return fmt.Errorf("apply failed, nothing was changed: %w", err)
+	}
+	c.printApplied(localBaseURL)(p, out)
+	return nil
+}
+
+// applyOptions are what apply's flags ask of a local or remote apply.
+type applyOptions struct {
+	drift                         string
+	allowMassDestroy, autoApprove bool
+	uf                            *userFlags
+	// wait: then wait until the daemon reports the revision applied.
+	wait    bool
+	timeout time.Duration
+}
+
+// remoteApplyWait is remoteApply, then (opts.wait) waiting until the
+// daemon reports the revision applied.
+func (c *cli) remoteApplyWait(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, opts applyOptions) error {
+	applied, err := c.remoteApply(ctx, sf, cf, l, opts)
+	if err != nil || !applied || !opts.wait {
+		// Nothing applied: the config is live already.
+		return err
+	}
+	cl, err := sf.client()
+	if err != nil {
+		return err
+	}
+	return c.waitRevision(ctx, cl, l.snap.Revision, opts.timeout, time.Second, false)
+}
+
+// remoteApply plans the config on a daemon, asks, and applies it there;
+// applied is false for a plan without changes.
+func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags, l *loaded, opts applyOptions) (applied bool, err error) {
+	req := admin.NewRemoteRequest(l.snap, cf.dir)
+	req.Drift, req.AllowMassDestroy = opts.drift, opts.allowMassDestroy
+	opts.uf.request(req)
+	plan, err := c.remote(ctx, sf, false, req)
+	if err != nil {
+		return false, err
+	}
 	if plan.Follows != "" {
 		// Refused before a plan is shown for approval it could not use.
-		return fmt.Errorf("%s", admin.FollowsError(plan.Follows))
+		return false, fmt.Errorf("%s", admin.FollowsError(plan.Follows))
 	}
 	fmt.Fprint(c.stdout, plan.Rendered)
 	if !plan.Plan.Applyable {
 		c.printProblemList(plan.Plan.Errors)
-		return exitCode(1)
+		return false, exitCode(1)
 	}
 	changes := plan.Plan.Summary.Add + plan.Plan.Summary.Change + plan.Plan.Summary.Destroy
 	if changes == 0 {
-		return nil
+		return false, nil
 	}
-	if !autoApprove {
+	if !opts.autoApprove {
 		if err := c.approve(); err != nil {
-			return err
+			return false, err
 		}
 	}
 	req.PlanDigest = plan.PlanDigest
 	out, err := c.remote(ctx, sf, true, req)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !out.Applied {
-		return fmt.Errorf("not applied: %s", out.Error)
+		return false, fmt.Errorf("not applied: %s", out.Error)
 	}
 	s := out.Plan.Summary
 	fmt.Fprintf(c.stdout, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", s.Add, s.Change, s.Destroy)
@@ -155,7 +198,7 @@ func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags,
 	for _, cr := range out.Credentials {
 		c.printCredentials(cr, strings.TrimSuffix(sf.url, "/"))
 	}
-	return nil
+	return true, nil
 }
 
 // approve asks on the terminal, as Terraform does; only "yes" approves.

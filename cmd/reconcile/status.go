@@ -81,17 +81,24 @@ func (a *adminCLI) printStatus(st admin.StatusReport) {
 		fmt.Fprintf(tw, "Attempted revision:\t%s\n", st.Attempted)
 	}
 	fmt.Fprintf(tw, "Ready:\t%s\n", ready)
+	if st.Suspended != nil {
+		fmt.Fprintf(tw, "Suspended:\tTrue\n")
+	}
 	if st.Reason != "" {
 		fmt.Fprintf(tw, "Reason:\t%s\n", st.Reason)
 	}
 	if st.Message != "" {
 		fmt.Fprintf(tw, "Message:\t%s\n", names.Escape(st.Message))
 	}
+	if st.Approvable {
+		fmt.Fprintf(tw, "Approve:\treconcile approve %s (lets this revision through the mass-destroy guard)\n", st.Attempted)
+	}
 	if !st.LastApplied.IsZero() {
 		fmt.Fprintf(tw, "Last applied:\t%s\n", st.LastApplied.UTC().Format(time.RFC3339))
 	}
 	if !st.LastRun.IsZero() {
-		fmt.Fprintf(tw, "Last run:\t%s\n", st.LastRun.UTC().Format(time.RFC3339))
+		fmt.Fprintf(tw, "Last run:\t%s (trigger: %s)\n", st.LastRun.UTC().Format(time.RFC3339), names.Escape(st.Trigger))
+		fmt.Fprintf(tw, "Last result:\t%s\n", st.Result)
 	}
 	sync := "Synced"
 	if st.Drifted > 0 {
