@@ -91,6 +91,7 @@ func New(store Store, opts Options) *API {
 	a.mux.HandleFunc("GET /api/v1/drift", a.drift)
 	a.mux.HandleFunc("PATCH /api/v1/organizations/{name}", a.editConfig(state.KindOrganization))
 	a.mux.HandleFunc("PATCH /api/v1/providers/{name}", a.editConfig(state.KindProvider))
+	a.mux.HandleFunc("POST /api/v1/providers/{name}/rotate-secret", a.rotateSecret)
 	a.mux.HandleFunc("POST /api/v1/plan", a.remote(false))
 	a.mux.HandleFunc("POST /api/v1/apply", a.remote(true))
 	if opts.Snapshots != nil {

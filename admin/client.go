@@ -145,6 +145,17 @@ func (c *Client) History(ctx context.Context) (History, error) {
 	return h, c.Get(ctx, "/api/v1/history", nil, &h)
 }
 
+// RotateSecret is POST /api/v1/providers/{name}/rotate-secret: a new
+// generated secret for provider name, the old one working for overlap.
+func (c *Client) RotateSecret(ctx context.Context, name string, overlap time.Duration) (RotateAnswer, error) {
+	var ans RotateAnswer
+	in := RotateRequest{}
+	if overlap > 0 {
+		in.Overlap = overlap.String()
+	}
+	return ans, c.Call(ctx, http.MethodPost, "/api/v1/providers/"+url.PathEscape(name)+"/rotate-secret", in, &ans)
+}
+
 // Cluster is GET /api/v1/cluster.
 func (c *Client) Cluster(ctx context.Context) (ClusterStatus, error) {
 	var st ClusterStatus

@@ -53,7 +53,7 @@ func Apply(ctx context.Context, a Applier, p *Plan) (*Outcome, error) {
 			// slowly.
 			return state.HashChosenSecret(s.newSecret)
 		}
-		secret := generateSecret()
+		secret := GenerateSecret()
 		after := s.After.(*state.Provider)
 		out.Credentials = append(out.Credentials, Credentials{
 			Provider: s.Name, AuthType: after.Auth.Type, Username: after.Auth.Username, Secret: string(secret),
@@ -89,7 +89,9 @@ func command(p *Plan, newHash func(*Step) state.SecretHash) *state.Command {
 		case *state.Provider:
 			pr := *after
 			if s.Secret == SecretKeep {
-				pr.Auth.Secret = s.Before.(*state.Provider).Auth.Secret
+				// A rotated secret's predecessor works on for its overlap.
+				before := s.Before.(*state.Provider).Auth
+				pr.Auth.Secret, pr.Auth.Previous = before.Secret, before.Previous
 			} else {
 				pr.Auth.Secret = newHash(s)
 			}
@@ -100,8 +102,9 @@ func command(p *Plan, newHash func(*Step) state.SecretHash) *state.Command {
 	return &state.Command{Type: state.CmdConfigApply, ConfigApply: c}
 }
 
-// generateSecret returns 32 random bytes, base64url-encoded.
-func generateSecret() []byte {
+// GenerateSecret returns 32 random bytes, base64url-encoded: a provider
+// secret apply generates, or a rotation.
+func GenerateSecret() []byte {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		panic(fmt.Sprintf("reading random bytes: %v", err))

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reconcile-dev/reconcile/schema"
 	"github.com/reconcile-dev/reconcile/state"
@@ -77,5 +78,32 @@ func TestMaxExpensiveQueriesInPlan(t *testing.T) {
 	}
 	if _, ok := ConfigDocument(&have)["maxExpensiveQueries"]; ok {
 		t.Error("ConfigDocument sets maxExpensiveQueries for a provider without one")
+	}
+}
+
+// TestRotatedSecretKept: a provider whose generated secret was rotated
+// plans no change for it, and a change of another field keeps both the
+// new secret and the old one's overlap.
+func TestRotatedSecretKept(t *testing.T) {
+	prev := &state.PreviousSecret{Secret: state.HashSecret([]byte("old")), Until: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	have := &state.Provider{
+		Name: "okta", DisplayName: "Okta",
+		Auth:                state.ProviderAuth{Type: "bearer", SecretSource: state.SecretSourceGenerated, Secret: state.HashSecret([]byte("new")), Previous: prev},
+		OrganizationMapping: state.OrganizationMapping{Method: "fixed", Organization: "eng"},
+	}
+	live := &Live{Organizations: []*state.Organization{{Name: "eng", DisplayName: "Eng"}}, Providers: []*state.Provider{have}}
+	want := *have
+	want.Auth = state.ProviderAuth{Type: "bearer"}
+	if p := Diff(&Desired{Organizations: live.Organizations, Providers: []*DesiredProvider{{Provider: &want}}}, live); len(p.Steps) != 0 {
+		t.Errorf("the same config plans %d steps", len(p.Steps))
+	}
+	want.DisplayName = "Okta SSO"
+	p := Diff(&Desired{Organizations: live.Organizations, Providers: []*DesiredProvider{{Provider: &want}}}, live)
+	cmd := command(p, func(*Step) state.SecretHash { t.Fatal("a new secret for a kept one"); return state.SecretHash{} })
+	if len(cmd.ConfigApply.Changes) != 1 {
+		t.Fatalf("changes: %+v", cmd.ConfigApply.Changes)
+	}
+	if a := cmd.ConfigApply.Changes[0].Provider.Auth; !a.Secret.Verify([]byte("new")) || a.Previous != prev {
+		t.Errorf("the update's auth: %+v; want the new secret, the old one's overlap kept", a)
 	}
 }

@@ -103,3 +103,46 @@ func TestAuthenticationWithFastHashes(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthenticationAfterRotation: after a rotation the new secret
+// passes, and the old one too until its overlap ends, not after.
+func TestAuthenticationAfterRotation(t *testing.T) {
+	store := state.NewMemory(state.Options{})
+	configure(t, store, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	p := *store.View().Provider("p")
+	p.Auth.SecretSource = state.SecretSourceGenerated
+	if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{
+		Changes: []state.ConfigChange{{Action: state.ActionUpdate, Kind: state.KindProvider, Name: "p", ExpectIndex: p.ModifyIndex, Provider: &p}}}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httpServer(t, New(store, Options{}))
+	rotate := func(secret string, at time.Time) {
+		t.Helper()
+		if _, err := store.Apply(context.Background(), &state.Command{Type: state.CmdSecretRotate, Time: at,
+			SecretRotate: &state.SecretRotate{Provider: "p", Secret: state.HashSecret([]byte(secret)), Overlap: time.Hour}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(name, secret string, want int) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+Prefix+"p/Users", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: status %d, want %d", name, resp.StatusCode, want)
+		}
+	}
+	rotate("second-secret-0123456789", time.Now())
+	check("the new secret", "second-secret-0123456789", 200)
+	check("the old one, within the overlap", token, 200)
+	check("a wrong one", "not-"+token, 401)
+	// Rotated again two hours ago: the second secret's hour is over.
+	rotate("third-secret-0123456789", time.Now().Add(-2*time.Hour))
+	check("the newest secret", "third-secret-0123456789", 200)
+	check("the one before, its overlap over", "second-secret-0123456789", 401)
+	check("the first", token, 401)
+}

@@ -288,6 +288,12 @@ func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *p
 	var err error
 	if formOK {
 		ok, slow, err = s.creds.verify(r.Context(), p.Name, p.Auth.Secret, secret)
+		if prev := p.Auth.Previous; !ok && err == nil && prev.Valid(time.Now()) {
+			// Rotated: the old secret works until the overlap ends.
+			var prevSlow bool
+			ok, prevSlow, err = s.creds.verify(r.Context(), p.Name, prev.Secret, secret)
+			slow = slow || prevSlow
+		}
 	}
 	if !ok && !slow && err == nil && auth != "" {
 		// A request without credentials costs nothing, whatever the

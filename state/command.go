@@ -35,6 +35,9 @@ const (
 	// CmdLoopControl suspends or resumes the config loop, or approves a
 	// stalled revision (LoopControlChange; control.go).
 	CmdLoopControl = "loop.control"
+	// CmdSecretRotate replaces a provider's generated secret, the old
+	// one working for an overlap (SecretRotate; rotate.go).
+	CmdSecretRotate = "provider.rotate-secret"
 )
 
 // handlers apply each command type within one write transaction.
@@ -48,6 +51,7 @@ var handlers = map[string]func(tx *memdb.Txn, index uint64, cmd *Command) error{
 	CmdLifecycleTick:        applyLifecycleTickTxn,
 	CmdDeactivationsResolve: applyDeactivationsResolveTxn,
 	CmdLoopControl:          applyLoopControlTxn,
+	CmdSecretRotate:         applySecretRotateTxn,
 }
 
 // Command is one change to the state: the unit that is logged, made
@@ -71,6 +75,7 @@ type Command struct {
 	UserAdmin            *UserAdmin            `json:"userAdmin,omitempty"`
 	DeactivationsResolve *DeactivationsResolve `json:"deactivationsResolve,omitempty"`
 	LoopControl          *LoopControlChange    `json:"loopControl,omitempty"`
+	SecretRotate         *SecretRotate         `json:"secretRotate,omitempty"`
 }
 
 // Result is what applying a command produced.

@@ -28,6 +28,7 @@ var commandPayloads = map[string]string{
 	CmdLifecycleTick:        "",
 	CmdDeactivationsResolve: "DeactivationsResolve",
 	CmdLoopControl:          "LoopControl",
+	CmdSecretRotate:         "SecretRotate",
 }
 
 // TestCommandJSON pins the JSON of every command type, every field of its
@@ -107,6 +108,7 @@ func TestCommandWithoutPayload(t *testing.T) {
 		CmdUserAdmin:            "user.admin command without payload",
 		CmdDeactivationsResolve: "deactivations.resolve without payload",
 		CmdLoopControl:          "loop.control command without payload",
+		CmdSecretRotate:         "provider.rotate-secret command without payload",
 	}
 	s := NewMemory(Options{})
 	for typ := range handlers {

@@ -21,10 +21,10 @@
 //   - decodecache.go: the commands writers decoded for the FSM.
 //   - snapshot.go: the snapshot file format; persist and restore.
 //   - config_apply.go, users_write.go, groups_write.go, users_admin.go,
-//     events.go, control.go: the handlers, one file per command; a
-//     handler with several actions has a function per action. guards.go
-//     and lifecycle.go hold the handlers of their commands beside the
-//     rules they apply.
+//     events.go, control.go, rotate.go: the handlers, one file per
+//     command; a handler with several actions has a function per action.
+//     guards.go and lifecycle.go hold the handlers of their commands
+//     beside the rules they apply.
 //   - history.go: the applied revisions, which config applies record.
 //   - coalesce.go: concurrent consistent reads sharing one read-index
 //     query.

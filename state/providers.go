@@ -46,6 +46,9 @@ type ProviderAuth struct {
 	// "file:/path" or "generated".
 	SecretSource string     `json:"secretSource"`
 	Secret       SecretHash `json:"secret"`
+	// Previous is the secret before a rotation, while it still works
+	// (rotate.go).
+	Previous *PreviousSecret `json:"previous,omitempty"`
 }
 
 // SecretSourceGenerated marks a secret that apply generated and printed
