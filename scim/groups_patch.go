@@ -140,12 +140,7 @@ func (m *memberPlan) change(v *state.View, cur, g *state.Group, ifMatch bool) *g
 	if len(changes) == 0 && !m.replace && len(w.Add) == 0 && len(w.Remove) == 0 {
 		return nil
 	}
-	if n := len(w.Add); n > 0 {
-		changes = append(changes, state.Change{Field: "members", New: fmt.Sprintf("+%d", n)})
-	}
-	if n := len(w.Remove); n > 0 {
-		changes = append(changes, state.Change{Field: "members", Old: fmt.Sprintf("-%d", n)})
-	}
+	changes = append(changes, memberChanges(v, w)...)
 	return &groupChange{write: w, event: &state.SyncEvent{Action: "group.update", Detail: droppedDetail(m.dropped), Changes: changes}}
 }
 

@@ -90,14 +90,12 @@ func fieldsFor(a state.Attributes) preset {
 
 // applyFields sets the user fields a provider's mapping updates from a
 // SCIM resource; fields it does not map are left alone. It returns the
-// fields that changed, when asked to (a new user's are not logged).
-func applyFields(u *state.User, res map[string]any, mapping preset, record bool) []state.Change {
+// fields that changed (for a create, every field it sets).
+func applyFields(u *state.User, res map[string]any, mapping preset) []state.Change {
 	var changes []state.Change
 	set := func(field string, dst *string, v string) {
 		if *dst != v {
-			if record {
-				changes = append(changes, state.Change{Field: field, Old: *dst, New: v})
-			}
+			changes = append(changes, state.Change{Field: field, Old: *dst, New: v})
 			*dst = v
 		}
 	}

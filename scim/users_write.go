@@ -171,8 +171,9 @@ func (s *Server) createUser(r *request) *protocol.Error {
 			u.Organization = org
 			c.event.Detail = why
 		}
-		// A create has no old values worth logging; a create again does.
-		c.event.Changes = applyFields(u, res, fieldsFor(p.Attributes), existing != nil)
+		// A create records every field it sets, for the audit; a create
+		// again what it changes.
+		c.event.Changes = applyFields(u, res, fieldsFor(p.Attributes))
 		c.active = res["active"] == true
 		u.SCIM = encodeResource(res)
 		c.user = u
@@ -237,7 +238,7 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 		}
 		u := *cur
 		c := &userChange{user: &u, expect: cur.ModifyIndex, event: &state.SyncEvent{Action: "user.update"}, active: res["active"] == true}
-		c.event.Changes = applyFields(&u, res, fieldsFor(p.Attributes), true)
+		c.event.Changes = applyFields(&u, res, fieldsFor(p.Attributes))
 		u.SCIM = encodeResource(res)
 		if bytes.Equal(u.SCIM, cur.SCIM) && len(c.event.Changes) == 0 {
 			return nil, nil // nothing changed: nothing to log or store
