@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -152,4 +154,36 @@ func newTestServer(t *testing.T, store Store) *httptest.Server {
 	srv := httptest.NewServer(New(store, Options{Token: testToken}))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// TestEditConfigRecorded: the sync log says who edited a config object,
+// why, and each field changed with its value before and after.
+func TestEditConfigRecorded(t *testing.T) {
+	store := driftedOrg(t) // o: displayName O, edited to Oh
+	srv := httptest.NewServer(New(store, Options{Token: testToken}))
+	defer srv.Close()
+	req, _ := http.NewRequest("PATCH", srv.URL+"/api/v1/organizations/o", strings.NewReader(`{"displayName": "Ops", "coldStoragePeriod": "7d"}`))
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set(ActorHeader, "alice")
+	req.Header.Set("X-Reconcile-Reason", "ticket 9")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("PATCH: %d", resp.StatusCode)
+	}
+	log := store.View().SyncLog()
+	e := log[len(log)-1]
+	if want := "changed outside of config by alice from 127.0.0.1: drift until the config says the same, or a reconcile corrects it. ticket 9"; e.Action != "config.edit" || e.Source != state.SourceAdmin || e.Detail != want {
+		t.Errorf("event %s %s %q; want config.edit by admin, %q", e.Source, e.Action, e.Detail, want)
+	}
+	want := []state.Change{
+		{Field: "organization.o.displayName", Old: "Oh", New: "Ops"},
+		{Field: "organization.o.coldStoragePeriod", Old: "0", New: "7d"},
+	}
+	if diff := cmp.Diff(want, e.Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
 }

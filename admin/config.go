@@ -37,9 +37,12 @@ func (a *API) editConfig(kind string) http.HandlerFunc {
 			return
 		}
 		reason := strings.TrimSpace(r.Header.Get("X-Reconcile-Reason"))
+		if len(reason) > maxReason {
+			reason = reason[:maxReason]
+		}
 		a.opts.Logger.Info("config object changed outside of config", "kind", kind, "name", name, "fields", len(patch), "reason", reason)
 		if _, err := a.store.Apply(context.WithoutCancel(r.Context()), &state.Command{Type: state.CmdConfigApply,
-			ConfigApply: &state.ConfigApply{Edit: true, Changes: []state.ConfigChange{*ch}}}); err != nil {
+			ConfigApply: &state.ConfigApply{Edit: true, By: who(r), Reason: strings.ToValidUTF8(reason, "\uFFFD"), Changes: []state.ConfigChange{*ch}}}); err != nil {
 			writeStateError(w, err)
 			return
 		}

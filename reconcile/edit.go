@@ -63,6 +63,11 @@ func EditConfig(v *state.View, kind, name string, patch map[string]any) (*state.
 		np.Auth = o.Auth // never edited here
 		ch.Provider = np
 	}
+	if ch.Provider != nil {
+		ch.Fields = editFields(live, ch.Provider)
+	} else {
+		ch.Fields = editFields(live, ch.Organization)
+	}
 	return ch, nil
 }
 

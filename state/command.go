@@ -97,6 +97,9 @@ type ConfigApply struct {
 	// Trigger says what made the run that applies it, for the history
 	// and the sync log ("webhook", "sync by alice@laptop", ...).
 	Trigger string `json:"trigger,omitempty"`
+	// By and Reason say who made an Edit and why, for the sync log.
+	By     string `json:"by,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // ConfigChange creates, updates or deletes one config object.
@@ -113,6 +116,9 @@ type ConfigChange struct {
 	Provider     *Provider     `json:"provider,omitempty"`
 	// Corrects says the update reverts changes made outside of config.
 	Corrects bool `json:"corrects,omitempty"`
+	// Fields are the fields an Edit changes, before and after, for the
+	// sync log.
+	Fields []Change `json:"fields,omitempty"`
 }
 
 // Address is the object's address, e.g. "organization.engineering".

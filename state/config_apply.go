@@ -298,10 +298,22 @@ func (x *configAction) follow() error {
 // recordEdit logs an admin's edit outside of config; the applied revision
 // stays.
 func (x *configAction) recordEdit() error {
+	detail := "changed outside of config"
+	if x.c.By != "" {
+		detail += " by " + x.c.By
+	}
 	ev := &SyncEvent{Time: x.cmd.Time, Source: SourceAdmin, Action: "config.edit", Outcome: OutcomeOK,
-		Detail: "changed outside of config: drift until the config says the same, or a reconcile corrects it"}
+		Detail: detail + ": drift until the config says the same, or a reconcile corrects it"}
+	if x.c.Reason != "" {
+		ev.Detail += ". " + x.c.Reason
+	}
 	for _, ch := range x.c.Changes {
-		ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: "edited"})
+		if len(ch.Fields) == 0 {
+			ev.Changes = append(ev.Changes, Change{Field: ch.Address(), New: "edited"})
+		}
+		for _, f := range ch.Fields {
+			ev.Changes = append(ev.Changes, Change{Field: ch.Address() + "." + f.Field, Old: f.Old, New: f.New})
+		}
 	}
 	return appendSyncEventTxn(x.tx, ev)
 }
