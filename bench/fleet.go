@@ -125,7 +125,8 @@ func (f *Fleet) daemon(name string, extra []string) (*Daemon, error) {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	d := &Daemon{
 		Name: name, URL: "http://" + addr, exe: f.exe,
-		args: append([]string{"serve", "--config", f.configDir(), "--data-dir", filepath.Join(f.dir, name), "--listen", addr}, extra...),
+		// No access log: the figures are SCIM's, not a log line's per request.
+		args: append([]string{"serve", "--config", f.configDir(), "--data-dir", filepath.Join(f.dir, name), "--listen", addr, "--access-log=false"}, extra...),
 		env:  append(os.Environ(), fleetTokenEnv+"="+f.token),
 		log:  filepath.Join(f.dir, name+".log"),
 	}

@@ -48,6 +48,9 @@ type Options struct {
 	// the sync log records one by one in a minute; one event then says
 	// how many more there were. 20 by default.
 	RejectedWritesPerMinute int
+	// AccessLog, when set, is told a line per request at info level
+	// (accesslog.go).
+	AccessLog *slog.Logger
 }
 
 // Server serves SCIM 2.0 for every provider at /scim/v2/{provider}/.
@@ -111,14 +114,20 @@ type request struct {
 // match without case and a trailing slash is ignored, as Entra's clients
 // expect.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.opts.Observe == nil {
+	if s.opts.Observe == nil && s.opts.AccessLog == nil {
 		s.serve(w, r)
 		return
 	}
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	s.serve(rec, r)
-	s.opts.Observe(rec.provider, r.Method, rec.status, time.Since(start))
+	d := time.Since(start)
+	if s.opts.Observe != nil {
+		s.opts.Observe(rec.provider, r.Method, rec.status, d)
+	}
+	if s.opts.AccessLog != nil {
+		logAccess(s.opts.AccessLog, r, rec, d)
+	}
 }
 
 // statusRecorder remembers the status of a response, and the provider

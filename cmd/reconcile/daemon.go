@@ -34,7 +34,9 @@ type daemon struct {
 	f    *serveFlags
 	keys serveKeys
 	log  *slog.Logger
-	tls  *tls.Config // nil for plain HTTP
+	// accessLog logs a line per SCIM request; nil with --access-log=false.
+	accessLog *slog.Logger
+	tls       *tls.Config // nil for plain HTTP
 	// ln is --listen; metricsLn is --metrics-listen, nil without it.
 	ln, metricsLn net.Listener
 	// errc receives why a server stopped.
@@ -283,7 +285,7 @@ func (d *daemon) watch(ctx context.Context) error {
 func (d *daemon) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	d.scim = scim.New(d.store, scim.Options{Logger: d.log, ExternalURL: d.f.externalURL, MaxBodyBytes: d.f.maxBody,
-		Observe: d.metrics.ObserveSCIM, ObserveRejected: d.metrics.ObserveSCIMRejected})
+		Observe: d.metrics.ObserveSCIM, ObserveRejected: d.metrics.ObserveSCIMRejected, AccessLog: d.accessLog})
 	mux.Handle(scim.Prefix, d.consistent(d.scim, true))
 	var cl admin.Cluster
 	if d.node != nil {

@@ -66,12 +66,16 @@ Okta, Microsoft Entra) push over SCIM 2.0.`,
 }
 
 // logger returns the slog logger the flags ask for, writing to stderr.
-func (c *cli) logger() (*slog.Logger, error) {
+func (c *cli) logger() (*slog.Logger, error) { return c.loggerAbove(slog.LevelError + 1) }
+
+// loggerAbove is logger, logging from at most level max whatever
+// --log-level says: the access log is asked for on its own.
+func (c *cli) loggerAbove(max slog.Level) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return nil, usageErrorf("--log-level: %q is not one of debug, info, warn, error", c.logLevel)
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: min(level, max)}
 	switch strings.ToLower(c.logFormat) {
 	case "text":
 		return slog.New(slog.NewTextHandler(c.stderr, opts)), nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,6 +17,7 @@ type serveFlags struct {
 	git              gitFlags
 	listen           string
 	externalURL      string
+	accessLog        bool
 	adminTokenFile   string
 	planTokenFile    string
 	viewerTokenFile  string
@@ -133,6 +135,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.metricsTokenFile, "metrics-token-file", "", "file holding a bearer token that /metrics requires (or set RECONCILE_METRICS_TOKEN)")
 	fl.StringVar(&f.debugListen, "debug-listen", "", "serve Go's /debug/pprof profiles on this loopback address (e.g. 127.0.0.1:6060)")
 	f.cl.register(cmd)
+	fl.BoolVar(&f.accessLog, "access-log", true, "log a line per SCIM request at info level, whatever --log-level says: method, path, status, provider, duration, request id")
 	fl.BoolVar(&f.recoverDamaged, "recover-damaged-state", false, "start on a damaged data dir by discarding the damaged log entries or snapshot and everything logged after them (logged at ERROR); without it the daemon refuses to start on one")
 }
 
@@ -145,6 +148,9 @@ func (c *cli) serve(cmd *cobra.Command, f *serveFlags) error {
 	d, err := newDaemon(cmd, f, log)
 	if err != nil {
 		return err
+	}
+	if f.accessLog {
+		d.accessLog, _ = c.loggerAbove(slog.LevelInfo) // the flags are checked
 	}
 	defer d.close()
 	// Serve at once: while the state is replayed and the config applied,
