@@ -340,3 +340,19 @@ func writeStateError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusServiceUnavailable, "the change could not be stored; nothing was changed: "+err.Error())
 	}
 }
+
+// HeldPastDeadline says whether a legal hold keeps the user past a
+// deadline at now: blocked past its deactivation, or deactivated past its
+// purge.
+func (u User) HeldPastDeadline(now time.Time) bool {
+	if !u.LegalHold {
+		return false
+	}
+	switch u.State {
+	case state.UserBlocked:
+		return !u.DeactivateAt.IsZero() && !now.Before(u.DeactivateAt)
+	case state.UserDeactivated:
+		return !u.PurgeAt.IsZero() && !now.Before(u.PurgeAt)
+	}
+	return false
+}

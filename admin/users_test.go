@@ -215,3 +215,27 @@ func TestStateErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldPastDeadline: only a legal hold that keeps a user past a
+// deadline (deactivation while blocked, purge while deactivated) counts.
+func TestHeldPastDeadline(t *testing.T) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	past, future := now.Add(-time.Minute), now.Add(time.Minute)
+	for _, tt := range []struct {
+		u    User
+		want bool
+	}{
+		{User{State: state.UserBlocked, LegalHold: true, DeactivateAt: past}, true},
+		{User{State: state.UserBlocked, LegalHold: true, DeactivateAt: now}, true},
+		{User{State: state.UserBlocked, LegalHold: true, DeactivateAt: future}, false},
+		{User{State: state.UserBlocked, DeactivateAt: past}, false},
+		{User{State: state.UserBlocked, LegalHold: true}, false},
+		{User{State: state.UserDeactivated, LegalHold: true, PurgeAt: past}, true},
+		{User{State: state.UserDeactivated, LegalHold: true, DeactivateAt: past, PurgeAt: future}, false},
+		{User{State: state.UserActive, LegalHold: true, DeactivateAt: past}, false},
+	} {
+		if got := tt.u.HeldPastDeadline(now); got != tt.want {
+			t.Errorf("%+v: %v, want %v", tt.u, got, tt.want)
+		}
+	}
+}

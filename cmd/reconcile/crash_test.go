@@ -85,7 +85,7 @@ func TestCrashUnderLoad(t *testing.T) {
 		}
 		addr := l.Addr().String()
 		l.Close()
-		cmd := exec.Command(bin, "serve", "--config", cfg, "--data-dir", data, "--listen", addr)
+		cmd := exec.Command(bin, "serve", "--config", cfg, "--data-dir", data, "--listen", addr, "--access-log=false")
 		cmd.Env = append(os.Environ(), "OKTA_TOKEN="+token, "RECONCILE_ADMIN_TOKEN="+admin)
 		stdout, _ := cmd.StdoutPipe()
 		cmd.Stderr = os.Stderr

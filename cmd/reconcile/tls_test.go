@@ -43,7 +43,7 @@ func TestServeTLS(t *testing.T) {
 	os.WriteFile(filepath.Join(cfg, "o.yaml"), []byte("kind: Organization\nname: o\ndisplayName: O\n"), 0o644)
 
 	cmd := exec.Command(buildDaemon(t, ""), "serve", "--config", cfg, "--data-dir", filepath.Join(dir, "data"),
-		"--listen", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile)
+		"--listen", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile, "--access-log=false")
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

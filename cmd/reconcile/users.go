@@ -93,14 +93,9 @@ func (a *adminCLI) printUsers(users ...admin.User) error {
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tUSERNAME\tPROVIDER\tORGANIZATION\tSTATE\tDEACTIVATE AT\tLEGAL HOLD")
+	now := time.Now()
 	for _, u := range users {
-		due := "-"
-		if !u.DeactivateAt.IsZero() {
-			due = u.DeactivateAt.UTC().Format(time.RFC3339)
-			if u.DeactivationPaused {
-				due += " (paused)"
-			}
-		}
+		due := deadline(u, now)
 		hold := ""
 		if u.LegalHold {
 			hold = "yes"
@@ -111,7 +106,7 @@ func (a *adminCLI) printUsers(users ...admin.User) error {
 }
 
 func (a *adminCLI) usersList() *cobra.Command {
-	var org, provider, st string
+	var org, provider, st, sort string
 	var hold bool
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -121,6 +116,9 @@ func (a *adminCLI) usersList() *cobra.Command {
   reconcile users list --legal-hold`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := sortUsers(nil, sort); err != nil {
+				return err
+			}
 			q := url.Values{"limit": {"10000"}}
 			for k, v := range map[string]string{"organization": org, "provider": provider, "state": st} {
 				if v != "" {
@@ -146,9 +144,13 @@ func (a *adminCLI) usersList() *cobra.Command {
 				}
 				q.Set("after", page.Next)
 			}
+			if err := sortUsers(all, sort); err != nil {
+				return err
+			}
 			return a.printUsers(all...)
 		},
 	}
+	cmd.Flags().StringVar(&sort, "sort", "userName", "order by userName, organization, provider, state, deadline or id (then by userName)")
 	cmd.Flags().StringVar(&org, "organization", "", "only users of this organization")
 	cmd.Flags().StringVar(&provider, "provider", "", "only users of this provider (- for local users)")
 	cmd.Flags().StringVar(&st, "state", "", "only users in this state: active, blocked, deactivated or purged")
@@ -175,7 +177,10 @@ func (a *adminCLI) usersGet() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.printUser(u)
+			if a.asJSON {
+				return printJSON(a.stdout, u)
+			}
+			return a.printUserBlock(u)
 		},
 	}
 }
