@@ -110,7 +110,7 @@ func (c *cli) localApply(ctx context.Context, dir, dataDir string, l *loaded, lo
 		return err
 	}
 	opts.uf.apply(p)
-	if err := p.WriteText(c.stdout); err != nil {
+	if err := c.writePlanText(p.WriteText); err != nil {
 		return err
 	}
 	if !p.Applyable() {
@@ -170,7 +170,9 @@ func (c *cli) remoteApply(ctx context.Context, sf *serverFlags, cf *configFlags,
 		// Refused before a plan is shown for approval it could not use.
 		return false, fmt.Errorf("%s", admin.FollowsError(plan.Follows))
 	}
-	fmt.Fprint(c.stdout, plan.Rendered)
+	if err := c.printPlan([]byte(plan.Rendered)); err != nil {
+		return false, err
+	}
 	if !plan.Plan.Applyable {
 		c.printProblemList(plan.Plan.Errors)
 		return false, exitCode(1)

@@ -177,7 +177,7 @@ func (c *cli) writePlan(p *reconcile.Plan, format string) error {
 	case "markdown":
 		return p.WriteMarkdown(c.stdout)
 	}
-	err := p.WriteText(c.stdout)
+	err := c.writePlanText(p.WriteText)
 	c.printProblems(p)
 	return err
 }
@@ -200,8 +200,12 @@ func (c *cli) remotePlan(ctx context.Context, f *planFlags, l *loaded) error {
 		if err := printJSON(c.stdout, resp.Plan); err != nil {
 			return err
 		}
-	default:
+	case "markdown":
 		fmt.Fprint(c.stdout, resp.Rendered)
+	default:
+		if err := c.printPlan([]byte(resp.Rendered)); err != nil {
+			return err
+		}
 		if format == "text" {
 			c.printProblemList(resp.Plan.Errors)
 		}

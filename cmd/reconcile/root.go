@@ -16,6 +16,8 @@ type cli struct {
 	logFormat      string
 	// jsonErrors prints config errors as a JSON plan too (plan --json).
 	jsonErrors bool
+	// noColor: plans and diffs are never coloured (color.go).
+	noColor bool
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -39,6 +41,7 @@ Okta, Microsoft Entra) push over SCIM 2.0.`,
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&c.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	root.PersistentFlags().BoolVar(&c.noColor, "no-color", false, "never colour plans and diffs (as $NO_COLOR does); on a terminal they are")
 	root.AddCommand(
 		c.validateCmd(),
 		c.planCmd(),

@@ -139,10 +139,10 @@ Exit status: 0 success, 1 error; with --detailed-exitcode, 0 no drift,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := report(cmd.Context(), a, (*admin.Client).Drift, func(cl *admin.Client, _ admin.DriftReport) error {
 				text, err := cl.DriftText(cmd.Context())
-				if err == nil {
-					fmt.Fprint(a.stdout, text)
+				if err != nil {
+					return err
 				}
-				return err
+				return a.printPlan([]byte(text))
 			})
 			if err != nil {
 				return err
