@@ -46,6 +46,28 @@ func (l *loopCLI) syncRequest() (admin.SyncRequest, error) {
 	return admin.SyncRequest{Reason: l.reason, NoWait: !l.wait, TimeoutSeconds: int(max(l.timeout.Round(time.Second), time.Second) / time.Second)}, nil
 }
 
+// run asks the daemon for a run of its loop with call (a sync, or the
+// approve of revision), waiting as --wait and --timeout say, and prints
+// the status after it.
+func (l *loopCLI) run(cmd *cobra.Command, revision string, call func(*admin.Client, context.Context, admin.SyncRequest) (admin.SyncReport, error)) error {
+	in, err := l.syncRequest()
+	if err != nil {
+		return err
+	}
+	in.Revision = revision
+	cl, err := l.sf.client()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), l.timeout+time.Minute)
+	defer cancel()
+	rep, err := call(cl, ctx, in)
+	if err != nil {
+		return err
+	}
+	return l.printRun(rep)
+}
+
 // printRun prints the status after a sync or an approve; it exits 1
 // unless the daemon is ready.
 func (l *loopCLI) printRun(rep admin.SyncReport) error {
@@ -84,21 +106,7 @@ revision stalled, the fetch failed, or on an error.`,
   reconcile sync --wait=false   # only trigger the run`,
 		cobra.NoArgs,
 		func(l *loopCLI, cmd *cobra.Command, args []string) error {
-			in, err := l.syncRequest()
-			if err != nil {
-				return err
-			}
-			cl, err := l.sf.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), l.timeout+time.Minute)
-			defer cancel()
-			rep, err := cl.Sync(ctx, in)
-			if err != nil {
-				return err
-			}
-			return l.printRun(rep)
+			return l.run(cmd, "", (*admin.Client).Sync)
 		})
 	l.registerWait(cmd, "the run ends")
 	return cmd
@@ -159,22 +167,7 @@ Exit status: 0 when the revision is applied, 1 otherwise.`,
   reconcile approve 9b2a77c --reason "sales and support merged, ticket 4711"`,
 		cobra.ExactArgs(1),
 		func(l *loopCLI, cmd *cobra.Command, args []string) error {
-			in, err := l.syncRequest()
-			if err != nil {
-				return err
-			}
-			in.Revision = args[0]
-			cl, err := l.sf.client()
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), l.timeout+time.Minute)
-			defer cancel()
-			rep, err := cl.Approve(ctx, in)
-			if err != nil {
-				return err
-			}
-			return l.printRun(rep)
+			return l.run(cmd, args[0], (*admin.Client).Approve)
 		})
 	cmd.Flags().StringVar(&l.reason, "reason", "", "why, for the sync log")
 	l.registerWait(cmd, "the loop's run ends")
