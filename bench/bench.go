@@ -347,16 +347,18 @@ func (c *Client) Prepare(ctx context.Context, n int) error {
 	var firstErr error
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
-	for w := range 16 {
+	for range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			to := c.node(w)
 			for {
 				i := next.Add(1)
 				if i > int64(n) {
 					return
 				}
+				// By the user, not the worker: the first workers may take
+				// every user before the last start.
+				to := c.node(int(i))
 				name := fmt.Sprintf("%s-prep-%d@bench.example", c.cfg.Prefix, i)
 				var answer []byte
 				code, err := c.do(ctx, to, "POST", "/Users", User(name, true), func(body []byte) error {
