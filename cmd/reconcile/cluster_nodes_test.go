@@ -181,9 +181,16 @@ func (c *testCluster) stop(n *clusterNode, sig syscall.Signal) error {
 	select {
 	case <-n.exited:
 	case <-time.After(30 * time.Second):
-		n.cmd.Process.Kill()
-		<-n.exited
-		return fmt.Errorf("%s did not stop within 30 s of %v", n.id, sig)
+		// SIGQUIT: the Go runtime writes every goroutine's stack to the
+		// node's log, which says what it waited for.
+		n.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-n.exited:
+		case <-time.After(5 * time.Second):
+			n.cmd.Process.Kill()
+			<-n.exited
+		}
+		return fmt.Errorf("%s did not stop within 30 s of %v (its goroutines are at the end of %s)", n.id, sig, filepath.Join(c.logs, n.id+".log"))
 	}
 	if sig == syscall.SIGTERM && !n.cmd.ProcessState.Success() {
 		return fmt.Errorf("%s stopped on SIGTERM with %v", n.id, n.cmd.ProcessState)
