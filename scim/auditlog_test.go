@@ -58,3 +58,36 @@ func TestMemberNamesBounded(t *testing.T) {
 		t.Errorf("memberNames = %q", got)
 	}
 }
+
+// TestAuditReplacedMembers: a write that replaces a group's members (a
+// PUT, as Entra and PingOne send, or a PATCH replace) names in the sync
+// log the members it adds and removes, compared with those it replaces.
+func TestAuditReplacedMembers(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	ids := map[string]string{}
+	for _, n := range []string{"ann", "bob", "cat"} {
+		_, u := call(t, srv, "POST", "/Users", `{"userName":"`+n+`@acme.com"}`)
+		ids[n] = `{"value":"` + u["id"].(string) + `"}`
+	}
+	_, g := call(t, srv, "POST", "/Groups", `{"displayName":"G","members":[`+ids["ann"]+`,`+ids["bob"]+`]}`)
+	gid := g["id"].(string)
+	if code, _ := call(t, srv, "PUT", "/Groups/"+gid, `{"displayName":"G","members":[`+ids["bob"]+`,`+ids["cat"]+`]}`); code != 200 {
+		t.Fatalf("PUT: %d", code)
+	}
+	if code, _ := call(t, srv, "PATCH", "/Groups/"+gid, `{"Operations":[{"op":"replace","path":"members","value":[`+ids["ann"]+`,`+ids["bob"]+`]}]}`); code != 204 {
+		t.Fatalf("PATCH replace: %d", code)
+	}
+	var got [][]state.Change
+	for _, e := range store.View().SyncLog() {
+		if e.Action == "group.update" {
+			got = append(got, e.Changes)
+		}
+	}
+	want := [][]state.Change{
+		{{Field: "members", New: "+cat@acme.com"}, {Field: "members", Old: "-ann@acme.com"}},
+		{{Field: "members", New: "+ann@acme.com"}, {Field: "members", Old: "-cat@acme.com"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the sync log's member changes (-want +got):\n%s", diff)
+	}
+}

@@ -14,20 +14,42 @@ const maxLoggedMembers = 50
 
 // memberChanges names, for the sync log, the members a group write adds
 // (members: "" -> "+alice@acme.com +bob@acme.com") and removes
-// ("-carol@acme.com" -> ""), by userName.
+// ("-carol@acme.com" -> ""), by userName. A write that replaces the
+// members (a PUT, a PATCH replace) is compared with the members v holds.
 func memberChanges(v *state.View, w *state.GroupWrite) []state.Change {
+	added, removed := memberDelta(v, w)
 	var out []state.Change
-	if len(w.Add) > 0 {
-		ids := make([]string, len(w.Add))
-		for i, m := range w.Add {
-			ids[i] = m.UserID
-		}
-		out = append(out, state.Change{Field: "members", New: memberNames(v, "+", ids)})
+	if len(added) > 0 {
+		out = append(out, state.Change{Field: "members", New: memberNames(v, "+", added)})
 	}
-	if len(w.Remove) > 0 {
-		out = append(out, state.Change{Field: "members", Old: memberNames(v, "-", w.Remove)})
+	if len(removed) > 0 {
+		out = append(out, state.Change{Field: "members", Old: memberNames(v, "-", removed)})
 	}
 	return out
+}
+
+// memberDelta is the ids of the users w adds to and removes from its
+// group.
+func memberDelta(v *state.View, w *state.GroupWrite) (added, removed []string) {
+	if !w.ReplaceMembers {
+		for _, m := range w.Add {
+			added = append(added, m.UserID)
+		}
+		return added, w.Remove
+	}
+	next := make(map[string]bool, len(w.Members))
+	for _, m := range w.Members {
+		next[m.UserID] = true
+		if !v.IsMember(w.Group.ID, m.UserID) {
+			added = append(added, m.UserID)
+		}
+	}
+	for _, id := range v.Members(w.Group.ID) {
+		if !next[id] {
+			removed = append(removed, id)
+		}
+	}
+	return added, removed
 }
 
 // memberNames lists users by userName (by id when gone), sorted, each

@@ -185,10 +185,9 @@ func (s *Server) putGroup(r *request, id string) *protocol.Error {
 		replace, dropped := members(v, r.provider.Name, res["members"])
 		g := *cur
 		g.DisplayName, g.ExternalID = name, strAttr(res, "externalId")
-		return &groupChange{
-			write: &state.GroupWrite{Group: &g, ExpectIndex: cur.ModifyIndex, ReplaceMembers: true, Members: replace},
-			event: &state.SyncEvent{Action: "group.update", Detail: droppedDetail(dropped), Changes: groupChanges(cur, &g)},
-		}, nil
+		w := &state.GroupWrite{Group: &g, ExpectIndex: cur.ModifyIndex, ReplaceMembers: true, Members: replace}
+		changes := append(groupChanges(cur, &g), memberChanges(v, w)...)
+		return &groupChange{write: w, event: &state.SyncEvent{Action: "group.update", Detail: droppedDetail(dropped), Changes: changes}}, nil
 	})
 	if err != nil {
 		return err
