@@ -117,7 +117,7 @@ func (c *Client) Sync(ctx context.Context, in SyncRequest) (SyncReport, error) {
 }
 
 // Approve is POST /api/v1/approve: the stalled revision in.Revision may
-// pass the mass-destroy guard once, and the loop runs, as Sync.
+// pass the mass-destroy and mass-move guards it stalled on once, and the loop runs, as Sync.
 func (c *Client) Approve(ctx context.Context, in SyncRequest) (SyncReport, error) {
 	var out SyncReport
 	return out, c.call(ctx, http.MethodPost, "/api/v1/approve", in, &out, 0)

@@ -136,7 +136,7 @@ func (a *API) suspend(action string) http.HandlerFunc {
 }
 
 // approve answers POST /api/v1/approve: the revision the loop last read,
-// stalled on the mass-destroy guard alone, may pass it once; the loop
+// stalled on the mass-destroy or mass-move guard alone, may pass it once; the loop
 // runs, and the answer waits for the run unless noWait.
 func (a *API) approve(w http.ResponseWriter, r *http.Request) {
 	in, ok := a.loopRequest(w, r, "approve")
@@ -159,13 +159,13 @@ func (a *API) approve(w http.ResponseWriter, r *http.Request) {
 	case st.Ready || !st.Approvable:
 		why := "it is not stalled"
 		if !st.Ready {
-			why = "it stalled on more than the mass-destroy guard (" + st.Message + "): fix the config"
+			why = "it stalled on more than the mass-destroy and mass-move guards (" + st.Message + "): fix the config"
 		}
 		writeError(w, http.StatusConflict, "revision "+st.Attempted+" cannot be approved: "+why)
 		return
 	}
 	by := who(r)
-	if !a.control(w, r, &state.LoopControlChange{Action: state.LoopApprove, Revision: st.Attempted, By: by, Reason: in.Reason}) {
+	if !a.control(w, r, &state.LoopControlChange{Action: state.LoopApprove, Revision: st.Attempted, By: by, Reason: in.Reason, Guards: st.ApprovableGuards}) {
 		return
 	}
 	a.opts.Logger.Info("admin: revision approved", "revision", st.Attempted, "by", by, "reason", in.Reason)

@@ -103,7 +103,7 @@ func TestLoopVerbs(t *testing.T) {
 		{name: "approve a revision not stalled", loop: &fakeLoop{}, path: "/api/v1/approve", body: `{"revision": "main@sha1:1"}`, code: 409,
 			want: "revision main@sha1:1 cannot be approved: it is not stalled"},
 		{name: "approve a revision an error stalls", loop: &fakeLoop{status: guarded}, path: "/api/v1/approve", body: `{"revision": "main@sha1:2"}`, code: 409,
-			want: "it stalled on more than the mass-destroy guard (1 error in the config): fix the config"},
+			want: "it stalled on more than the mass-destroy and mass-move guards (1 error in the config): fix the config"},
 		{name: "approve", loop: &fakeLoop{status: stalled}, path: "/api/v1/approve", body: `{"revision": "sha1:2", "reason": "ticket 7"}`, code: 200,
 			want: `"waited": true`, wantTriggers: []string{"approve by alice from 127.0.0.1"}},
 		{name: "suspend", loop: &fakeLoop{}, path: "/api/v1/suspend", body: `{"reason": "freeze"}`, code: 200, want: `"revision": "main@sha1:1"`},

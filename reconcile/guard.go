@@ -40,7 +40,7 @@ type Checker interface {
 // (destroying a protected organization, or one that still has users,
 // ...).
 func Guard(p *Plan, live *Live, c Checker, opts GuardOptions) error {
-	p.Problems, p.massDestroys = nil, 0
+	p.Problems, p.massDestroys, p.massMoves = nil, 0, 0
 	share := opts.MassDestroyShare
 	if share == 0 {
 		share = DefaultMassDestroyShare
@@ -91,10 +91,34 @@ func (p *Plan) massDestroy(kind, plural string, live int, share float64) {
 		n, live, plural, 100*float64(n)/float64(live), 100*share)})
 }
 
-// massDestroyOnly says whether the mass-destroy guard is all that refused
-// the plan: then approving its revision lets it through.
-func (p *Plan) massDestroyOnly() bool {
-	return p.massDestroys > 0 && len(p.Problems) == p.massDestroys
+// approvableGuards are the guards that refused the plan
+// (state.GuardMassDestroy, state.GuardMassMove) when they are all that
+// did: then approving its revision lets it through them. Otherwise nil.
+func (p *Plan) approvableGuards() []string {
+	if len(p.Problems) == 0 || len(p.Problems) != p.massDestroys+p.massMoves {
+		return nil
+	}
+	var guards []string
+	if p.massDestroys > 0 {
+		guards = append(guards, state.GuardMassDestroy)
+	}
+	if p.massMoves > 0 {
+		guards = append(guards, state.GuardMassMove)
+	}
+	return guards
+}
+
+// lift lifts, in opts, the guards an operator's approval of the
+// revision lets it through.
+func (opts *PlanOptions) lift(a *state.Approval) {
+	for _, g := range a.Lifts() {
+		switch g {
+		case state.GuardMassDestroy:
+			opts.AllowMassDestroy = true
+		case state.GuardMassMove:
+			opts.AllowMassMove = true
+		}
+	}
 }
 
 // placeholderSecrets hashes nothing real: Guard's dry run needs hashes in

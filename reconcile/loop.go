@@ -184,8 +184,11 @@ type Status struct {
 	// changed, 0 destroyed", "Unchanged", "Stalled".
 	Result string `json:"lastResult,omitempty"`
 	// Approvable: the attempted revision stalled only on the
-	// mass-destroy guard, which an approval of it lifts.
+	// mass-destroy or mass-move guard, which an approval of it lifts.
 	Approvable bool `json:"approvable,omitempty"`
+	// ApprovableGuards are the guards it stalled on, when Approvable
+	// (state.GuardMassDestroy, state.GuardMassMove).
+	ApprovableGuards []string `json:"approvableGuards,omitempty"`
 	// Suspended says who suspended the loop, when and why: it does not
 	// follow its source until resumed.
 	Suspended *state.Suspension `json:"suspended,omitempty"`
@@ -234,7 +237,7 @@ func (l *Loop) Status() Status {
 	v := l.Store.View()
 	if c := v.LoopControl(); c.Suspended != nil {
 		s.Suspended = c.Suspended
-		s.Ready, s.Reason, s.Errors, s.Approvable = false, statusSuspended, nil, false
+		s.Ready, s.Reason, s.Errors, s.Approvable, s.ApprovableGuards = false, statusSuspended, nil, false, nil
 		s.Message = suspendedMessage(c.Suspended)
 	}
 	if st := v.Config(); st != nil {
@@ -349,9 +352,10 @@ type ending struct {
 	// plan is the plan the guards refused, nil for other endings.
 	plan *Plan
 	// result says what the run did (Status.Result); approvable: the
-	// plan failed only the mass-destroy guard.
+	// guards the plan failed, when it failed only the mass-destroy and
+	// mass-move guards.
 	result     string
-	approvable bool
+	approvable []string
 }
 
 // run is one pass through the steps. Fetch hands a revision on unless it
@@ -398,8 +402,8 @@ func (l *Loop) converge(ctx context.Context, snap *Snapshot, why string) ending 
 	v := l.Store.View()
 	approval := v.LoopControl().Approved
 	if approval != nil && approval.Revision == snap.Revision {
-		// An operator let this revision through the mass-destroy guard.
-		opts.AllowMassDestroy = true
+		// An operator let this revision through the guards it stalled on.
+		opts.lift(approval)
 	}
 	p, live := plan(d, v, opts)
 	if err := Guard(p, live, l.Store, opts.guard()); err != nil {
@@ -407,7 +411,7 @@ func (l *Loop) converge(ctx context.Context, snap *Snapshot, why string) ending 
 	}
 	if !p.Applyable() {
 		return ending{reason: ReasonGuardRefused, message: "the plan failed its guards", problems: p.Problems, plan: p,
-			approvable: p.massDestroyOnly()}
+			approvable: p.approvableGuards()}
 	}
 	p.Trigger = why
 	out, err := Apply(ctx, l.Store, p)
@@ -443,8 +447,8 @@ func (l *Loop) logStall(ctx context.Context, snap *Snapshot, end ending, again b
 	// Once per stalled revision, the sync log says so too.
 	ev := &state.SyncEvent{Source: state.SourceConfig, Action: "config.stalled", Outcome: state.OutcomeRejected, Revision: snap.Revision,
 		Detail: end.reason.String() + ": " + end.message + "; the last applied revision stays live"}
-	if end.approvable {
-		ev.Detail += "; reconcile approve " + snap.Revision + " lets this revision through the mass-destroy guard"
+	if end.approvable != nil {
+		ev.Detail += "; reconcile approve " + snap.Revision + " lets this revision through " + state.GuardsPhrase(end.approvable)
 	}
 	for _, p := range end.problems {
 		ev.Changes = append(ev.Changes, state.Change{Field: "error", New: p.String()})
@@ -473,7 +477,7 @@ func (l *Loop) record(attempted *Snapshot, why string, end ending) {
 	}
 	s.reason = end.reason
 	s.Ready, s.Reason, s.Message, s.Errors = end.reason.Ready(), end.reason.status(), end.message, end.problems
-	s.Trigger, s.Approvable = why, end.approvable
+	s.Trigger, s.Approvable, s.ApprovableGuards = why, end.approvable != nil, end.approvable
 	s.Result = end.reason.String()
 	if end.result != "" {
 		s.Result += ": " + end.result

@@ -125,6 +125,9 @@ func TestLoopApprove(t *testing.T) {
 	if st.Ready || !st.Approvable {
 		t.Fatalf("a mass destroy: %+v, want stalled and approvable", st)
 	}
+	if !cmp.Equal(st.ApprovableGuards, []string{state.GuardMassDestroy}) {
+		t.Errorf("a mass destroy's approvable guards = %v", st.ApprovableGuards)
+	}
 	stalled := st.Attempted
 	control(t, store, state.LoopApprove, stalled)
 	l.RunOnce(ctx)

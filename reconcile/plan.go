@@ -48,8 +48,9 @@ type Plan struct {
 	// Trigger says what made the run that applies it ("webhook", "sync
 	// by alice@laptop", ...): the state's history records it.
 	Trigger string
-	// massDestroys counts the Problems of the mass-destroy guard (Guard).
-	massDestroys int
+	// massDestroys and massMoves count the Problems of the mass-destroy
+	// and the mass-move guards (Guard).
+	massDestroys, massMoves int
 }
 
 // Problem is a reason a plan must not be applied: a guard's, or an error

@@ -222,6 +222,7 @@ func (p *Plan) massMove(live *Live) {
 		pr.Message = fmt.Sprintf("would move, deactivate or purge %s of %s at once (%d%%), %s; if that is intended, re-run with --allow-mass-move%s",
 			count(n), of, n*100/max(s.total, 1), limit, hint)
 		p.Problems = append(p.Problems, pr)
+		p.massMoves++
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 
 // LoopControl is what operators decided about the config loop: whether
 // it follows its source, and the one stalled revision they let through
-// the mass-destroy guard. It is replicated, so that a new leader follows
+// the mass-destroy or mass-move guard. It is replicated, so that a new leader follows
 // it as the old one did.
 type LoopControl struct {
 	Suspended *Suspension `json:"suspended,omitempty"`
@@ -24,7 +24,7 @@ type Suspension struct {
 	Reason string    `json:"reason,omitempty"`
 }
 
-// Approval lets exactly one revision through the mass-destroy guard:
+// Approval lets exactly one revision through the guards it stalled on:
 // a later revision is guarded again. It is spent when that revision is
 // applied.
 type Approval struct {
@@ -32,6 +32,10 @@ type Approval struct {
 	At       time.Time `json:"at"`
 	By       string    `json:"by,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
+	// Guards are the guards it lifts (GuardMassDestroy, GuardMassMove);
+	// none is the mass-destroy guard, as approvals were before the
+	// mass-move guard could be approved.
+	Guards []string `json:"guards,omitempty"`
 }
 
 // LoopControlChange suspends or resumes the config loop, or approves a
@@ -41,6 +45,8 @@ type LoopControlChange struct {
 	Revision string `json:"revision,omitempty"` // approve
 	By       string `json:"by,omitempty"`
 	Reason   string `json:"reason,omitempty"`
+	// Guards are the guards an approval lifts (Approval.Guards).
+	Guards []string `json:"guards,omitempty"`
 }
 
 // Actions of a LoopControlChange.
@@ -101,9 +107,9 @@ func applyLoopControlTxn(tx *memdb.Txn, _ uint64, cmd *Command) error {
 		if ch.Revision == "" {
 			return fmt.Errorf("approve: no revision")
 		}
-		c.Approved = &Approval{Revision: ch.Revision, At: cmd.Time, By: ch.By, Reason: ch.Reason}
+		c.Approved = &Approval{Revision: ch.Revision, At: cmd.Time, By: ch.By, Reason: ch.Reason, Guards: ch.Guards}
 		ev.Action, ev.Revision = "config.approve", ch.Revision
-		ev.Detail = "approved" + by + ": this revision only may destroy more than the mass-destroy guard allows; a later one is guarded again"
+		ev.Detail = "approved" + by + ": this revision only may " + approvedDoes(c.Approved.Lifts()) + "; a later one is guarded again"
 	default:
 		return fmt.Errorf("loop.control: unknown action %q", ch.Action)
 	}

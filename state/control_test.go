@@ -104,3 +104,35 @@ func TestSyncLogWatch(t *testing.T) {
 		t.Errorf("seq after an append: %d, want 1", got)
 	}
 }
+
+// TestApprovalGuards: an approval names the guards it lifts, in the sync
+// log and for a person; one that names none (as approvals were before
+// the mass-move guard could be approved) lifts the mass-destroy guard.
+func TestApprovalGuards(t *testing.T) {
+	for _, tc := range []struct {
+		guards       []string
+		lifts        []string
+		phrase, does string
+	}{
+		{nil, []string{GuardMassDestroy}, "the mass-destroy guard", "destroy more than the mass-destroy guard allows"},
+		{[]string{GuardMassMove}, []string{GuardMassMove}, "the mass-move guard", "move, deactivate or purge more users than the mass-move guard allows"},
+		{[]string{GuardMassDestroy, GuardMassMove}, []string{GuardMassDestroy, GuardMassMove}, "the mass-destroy and mass-move guards",
+			"destroy more than the mass-destroy guard allows and move, deactivate or purge more users than the mass-move guard allows"},
+	} {
+		s := NewMemory(Options{})
+		cmd := controlCmd(LoopApprove, "main@sha1:2", "alice@laptop", "")
+		cmd.LoopControl.Guards = tc.guards
+		mustApply(t, s, cmd)
+		a := s.View().LoopControl().Approved
+		if !cmp.Equal(a.Lifts(), tc.lifts) {
+			t.Errorf("%v: Lifts() = %v, want %v", tc.guards, a.Lifts(), tc.lifts)
+		}
+		if got := GuardsPhrase(tc.guards); got != tc.phrase {
+			t.Errorf("GuardsPhrase(%v) = %q, want %q", tc.guards, got, tc.phrase)
+		}
+		want := "approved by alice@laptop: this revision only may " + tc.does + "; a later one is guarded again"
+		if log := s.View().SyncLog(); len(log) != 1 || log[0].Detail != want {
+			t.Errorf("%v: sync log = %+v, want %q", tc.guards, log, want)
+		}
+	}
+}

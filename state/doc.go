@@ -26,6 +26,7 @@
 //     guards.go and lifecycle.go hold the handlers of their commands
 //     beside the rules they apply.
 //   - history.go: the applied revisions, which config applies record.
+//   - approval.go: the guards an approval of a stalled revision lifts.
 //   - coalesce.go: concurrent consistent reads sharing one read-index
 //     query.
 //

@@ -23,7 +23,7 @@ type AppliedRevision struct {
 	Added     int    `json:"added"`
 	Changed   int    `json:"changed"`
 	Destroyed int    `json:"destroyed"`
-	// Approval lifted the mass-destroy guard for it, when one did.
+	// Approval let it through the guards it stalled on, when one did.
 	Approval *Approval `json:"approval,omitempty"`
 }
 

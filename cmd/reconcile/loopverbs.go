@@ -149,13 +149,14 @@ applies at once. The sync log records who resumed it.`
 
 func (c *cli) approveCmd() *cobra.Command {
 	cmd, l := c.loopCommand("approve REVISION",
-		"Let one stalled revision through the mass-destroy guard",
-		`Approve lets exactly one revision through the guard that refuses a
-plan destroying more than one object and more than 25% of the
-organizations or of the providers at once (what --allow-mass-destroy
-lifts, for every revision, when the daemon starts): the revision the
-daemon last read, stalled on that guard alone. A later revision is guarded
-again. The approval is in the state, so a new leader honours it; the
+		"Let one stalled revision through the mass-destroy or mass-move guard",
+		`Approve lets exactly one revision through the guards that refuse a plan
+destroying more than one object and more than 25% of the organizations or
+of the providers at once (what --allow-mass-destroy lifts, for every
+revision, when the daemon starts), or moving, deactivating or purging more
+of a provider's users at once than its massMoveGuard allows (what
+--allow-mass-move lifts): the revision the daemon last read, stalled on
+those guards alone. A later revision is guarded again. The approval is in the state, so a new leader honours it; the
 sync log records who approved which revision, and when.
 
 REVISION is the revision as "reconcile status" names it
@@ -261,7 +262,7 @@ func (c *cli) historyCmd() *cobra.Command {
 		`History lists the revisions of the config the daemon applied, oldest
 first, as "argocd app history" does: when, what made the run (start, poll,
 webhook, watch, sync by whom, push, ...), what the plan did, and who
-approved a revision let through the mass-destroy guard. The state keeps
+approved a revision let through the mass-destroy or mass-move guard. The state keeps
 the latest 1000.
 
 Rolling back is a git revert (or, for a directory, the old files back):

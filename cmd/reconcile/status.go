@@ -13,6 +13,7 @@ import (
 	"github.com/reconcile-dev/reconcile/internal/english"
 	"github.com/reconcile-dev/reconcile/internal/names"
 	"github.com/reconcile-dev/reconcile/reconcile"
+	"github.com/reconcile-dev/reconcile/state"
 	"github.com/spf13/cobra"
 )
 
@@ -91,7 +92,7 @@ func (a *adminCLI) printStatus(st admin.StatusReport) {
 		fmt.Fprintf(tw, "Message:\t%s\n", names.Escape(st.Message))
 	}
 	if st.Approvable {
-		fmt.Fprintf(tw, "Approve:\treconcile approve %s (lets this revision through the mass-destroy guard)\n", st.Attempted)
+		fmt.Fprintf(tw, "Approve:\treconcile approve %s (lets this revision through %s)\n", st.Attempted, state.GuardsPhrase(st.ApprovableGuards))
 	}
 	if !st.LastApplied.IsZero() {
 		fmt.Fprintf(tw, "Last applied:\t%s\n", st.LastApplied.UTC().Format(time.RFC3339))
