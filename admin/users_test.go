@@ -203,6 +203,7 @@ func TestStateErrors(t *testing.T) {
 	}{
 		{&state.NotFoundError{Address: "user.u1"}, 404, "user.u1 does not exist"},
 		{&state.RefusedError{Refusals: []state.Refusal{{Address: "user.u1", Message: "is on legal hold"}, {Address: "user.u2", Message: "is purged"}}}, 409, "user.u1: is on legal hold; user.u2: is purged"},
+		{&state.RefusedError{Refusals: []state.Refusal{{Address: "user.u1", UserName: "ann@acme.com", Message: "is on legal hold"}}}, 409, `user.u1 (userName \"ann@acme.com\"): is on legal hold`},
 		{&state.ConflictError{Field: "userName", Value: "a@acme.com"}, 409, `userName \"a@acme.com\" is already taken by a local user`},
 		{&state.ConflictError{Field: "userName", Value: "a@acme.com", Owner: "okta"}, 409, `userName \"a@acme.com\" is already taken by a user of provider okta`},
 		{&state.StaleError{Address: "organization.o", Reason: "was changed (at index 7)"}, 409, "organization.o was changed (at index 7)"},

@@ -74,12 +74,12 @@ func TestConfigApplyRefusals(t *testing.T) {
 		t.Fatalf("got %v, want RefusedError", err)
 	}
 	want := []Refusal{
-		{"organization.legal", "cannot be destroyed: it is protected (protect: true in the live state); apply it with protect: false first"},
-		{"organization.acme", `cannot be destroyed: organization "eng" is still under it`},
-		{"organization.sales", "cannot be destroyed: it still has 2 users (purged users do not count); move them to another organization first (reconcile users move)"},
-		{"organization.legal", "cannot be destroyed: it still has 1 user (purged users do not count); move them to another organization first (reconcile users move)"},
-		{"provider.okta", "cannot be destroyed: it still manages 2 active or blocked users; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first"},
-		{"organization.orphan", `parent organization "missing" does not exist`},
+		{Address: "organization.legal", Message: "cannot be destroyed: it is protected (protect: true in the live state); apply it with protect: false first"},
+		{Address: "organization.acme", Message: `cannot be destroyed: organization "eng" is still under it`},
+		{Address: "organization.sales", Message: "cannot be destroyed: it still has 2 users (purged users do not count); move them to another organization first (reconcile users move)"},
+		{Address: "organization.legal", Message: "cannot be destroyed: it still has 1 user (purged users do not count); move them to another organization first (reconcile users move)"},
+		{Address: "provider.okta", Message: "cannot be destroyed: it still manages 2 active or blocked users; deprovision them in the identity provider and let them be deactivated (or deactivate them: reconcile users deactivate) first"},
+		{Address: "organization.orphan", Message: `parent organization "missing" does not exist`},
 	}
 	if diff := cmp.Diff(want, re.Refusals); diff != "" {
 		t.Errorf("refusals (-want +got):\n%s", diff)

@@ -25,7 +25,7 @@ func stagedWriteTxn(tx *memdb.Txn, index uint64, cmd *Command, p *Provider) (don
 		return false, nil, nil // a write of a user that is gone: the live write says so
 	case cur != nil:
 		if err := checkOwned("user."+cur.ID, w.Provider, w.ExpectIndex, &cur.User, func(u *User) (string, uint64) { return u.Provider, u.ModifyIndex }); err != nil {
-			return true, nil, err
+			return true, nil, withUserName(err, "user."+cur.ID, w.User.UserName)
 		}
 	}
 	u := *w.User
@@ -41,7 +41,7 @@ func stagedWriteTxn(tx *memdb.Txn, index uint64, cmd *Command, p *Provider) (don
 		return true, nil, err
 	}
 	if first[*Organization](tx, tableOrganizations, indexID, u.Organization) == nil {
-		return true, nil, &RefusedError{Refusals: []Refusal{{Address: "user." + u.ID, Message: fmt.Sprintf("organization %q does not exist", u.Organization)}}}
+		return true, nil, &RefusedError{Refusals: []Refusal{{Address: "user." + u.ID, UserName: u.UserName, Message: fmt.Sprintf("organization %q does not exist", u.Organization)}}}
 	}
 	if u.SCIMDeleted || w.LeaveGroups {
 		// Deleted before it was ever live: nothing of it stays.

@@ -27,7 +27,7 @@ func applyUserAdminTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		return &NotFoundError{Address: addr}
 	}
 	if a.ExpectIndex != 0 && cur.ModifyIndex != a.ExpectIndex {
-		return &StaleError{Address: addr, Reason: fmt.Sprintf("was changed (at index %d)", cur.ModifyIndex)}
+		return &StaleError{Address: addr, UserName: cur.UserName, Reason: fmt.Sprintf("was changed (at index %d)", cur.ModifyIndex)}
 	}
 	act := adminActions[a.Action]
 	if act == nil {
@@ -35,7 +35,7 @@ func applyUserAdminTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	}
 	x := &adminAction{tx: tx, a: a, now: cmd.Time, rule: cmd.NameRule, addr: addr, u: *cur, old: cur.State, detail: a.Reason}
 	if err := act(x); err != nil || x.unchanged {
-		return err
+		return withUserName(err, addr, cur.UserName)
 	}
 	return x.commit(index)
 }
@@ -284,14 +284,14 @@ func createLocalUserTxn(tx *memdb.Txn, index uint64, now time.Time, a *UserAdmin
 	if a.User == nil || a.UserID == "" || a.User.UserName == "" {
 		return fmt.Errorf("user.admin create without a user")
 	}
-	if first[*User](tx, tableUsers, indexID, a.UserID) != nil {
-		return &StaleError{Address: "user." + a.UserID, Reason: "was created"}
+	if cur := first[*User](tx, tableUsers, indexID, a.UserID); cur != nil {
+		return &StaleError{Address: "user." + a.UserID, UserName: cur.UserName, Reason: "was created"}
 	}
 	for _, other := range usersNamedTxn(tx, a.User.UserName, rule) {
 		return &ConflictError{Field: "userName", Value: a.User.UserName, Owner: other.Provider, ID: other.ID}
 	}
 	if first[*Organization](tx, tableOrganizations, indexID, a.Organization) == nil {
-		return refused("user."+a.UserID, "organization %q does not exist", a.Organization)
+		return withUserName(refused("user."+a.UserID, "organization %q does not exist", a.Organization), "user."+a.UserID, a.User.UserName)
 	}
 	u := &User{ID: a.UserID, Organization: a.Organization, State: UserActive, Roles: normalizeRoles(a.Roles),
 		Created: now, Modified: now, CreateIndex: index, ModifyIndex: index}

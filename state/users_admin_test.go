@@ -77,7 +77,7 @@ func TestUserAdmin(t *testing.T) {
 		{name: "unknown user", admin: UserAdmin{Action: AdminBlock, UserID: "nobody"}, wantErr: "user.nobody does not exist"},
 		{name: "unknown user and action", admin: UserAdmin{Action: "frobnicate", UserID: "nobody"}, wantErr: "user.nobody does not exist"},
 		{name: "stale", admin: UserAdmin{Action: AdminBlock, UserID: "active", ExpectIndex: 4},
-			wantErr: "user.active was changed (at index 5) since the plan was made; nothing was applied, plan again"},
+			wantErr: "user.active (userName \"active@example.com\") was changed (at index 5) since the plan was made; nothing was applied, plan again"},
 		{name: "expected index", admin: UserAdmin{Action: AdminBlock, UserID: "active", ExpectIndex: 5},
 			want:    func(u *User) { u.State, u.AdminBlocked = UserBlocked, true },
 			changes: []Change{{Field: "state", Old: UserActive, New: UserBlocked}}},
@@ -107,17 +107,17 @@ func TestUserAdmin(t *testing.T) {
 		// block, unblock
 		{name: "block", admin: UserAdmin{Action: AdminBlock, UserID: "deprovisioned"},
 			want: func(u *User) { u.AdminBlocked = true }},
-		{name: "block again", admin: UserAdmin{Action: AdminBlock, UserID: "admin-blocked"}, wantErr: "refused: user.admin-blocked: is already blocked by an admin"},
-		{name: "block deactivated", admin: UserAdmin{Action: AdminBlock, UserID: "deactivated"}, wantErr: "refused: user.deactivated: is deactivated: there is nothing to block"},
-		{name: "block purged", admin: UserAdmin{Action: AdminBlock, UserID: "purged"}, wantErr: "refused: user.purged: is purged: there is nothing to block"},
+		{name: "block again", admin: UserAdmin{Action: AdminBlock, UserID: "admin-blocked"}, wantErr: "refused: user.admin-blocked (userName \"admin-blocked@example.com\"): is already blocked by an admin"},
+		{name: "block deactivated", admin: UserAdmin{Action: AdminBlock, UserID: "deactivated"}, wantErr: "refused: user.deactivated (userName \"deactivated@example.com\"): is deactivated: there is nothing to block"},
+		{name: "block purged", admin: UserAdmin{Action: AdminBlock, UserID: "purged"}, wantErr: "refused: user.purged (userName \"purged@example.com\"): is purged: there is nothing to block"},
 		{name: "unblock", admin: UserAdmin{Action: AdminUnblock, UserID: "admin-blocked"},
 			want:    func(u *User) { u.State, u.AdminBlocked = UserActive, false },
 			changes: []Change{{Field: "state", Old: UserBlocked, New: UserActive}}},
 		{name: "unblock, still deprovisioned", admin: UserAdmin{Action: AdminUnblock, UserID: "both-blocked"},
 			want: func(u *User) { u.AdminBlocked = false }},
 		{name: "unblock deprovisioned", admin: UserAdmin{Action: AdminUnblock, UserID: "deprovisioned"},
-			wantErr: "refused: user.deprovisioned: was blocked by provider okta, which deprovisioned them: reactivate them there, or cancel the pending deactivation"},
-		{name: "unblock active", admin: UserAdmin{Action: AdminUnblock, UserID: "active"}, wantErr: "refused: user.active: is not blocked by an admin"},
+			wantErr: "refused: user.deprovisioned (userName \"deprovisioned@example.com\"): was blocked by provider okta, which deprovisioned them: reactivate them there, or cancel the pending deactivation"},
+		{name: "unblock active", admin: UserAdmin{Action: AdminUnblock, UserID: "active"}, wantErr: "refused: user.active (userName \"active@example.com\"): is not blocked by an admin"},
 
 		// deactivate, reactivate
 		{name: "deactivate", admin: UserAdmin{Action: AdminDeactivate, UserID: "deprovisioned", Reason: "left"},
@@ -125,9 +125,9 @@ func TestUserAdmin(t *testing.T) {
 			changes: []Change{{Field: "state", Old: UserBlocked, New: UserDeactivated}, {Field: "purgeAt", New: stamp(purgeAt)}},
 			detail:  "left"},
 		{name: "deactivate held", admin: UserAdmin{Action: AdminDeactivate, UserID: "held"},
-			wantErr: "refused: user.held: is on legal hold: users on legal hold cannot be deactivated; release the hold first"},
-		{name: "deactivate deactivated", admin: UserAdmin{Action: AdminDeactivate, UserID: "deactivated"}, wantErr: "refused: user.deactivated: is already deactivated"},
-		{name: "deactivate purged", admin: UserAdmin{Action: AdminDeactivate, UserID: "purged"}, wantErr: "refused: user.purged: is already purged"},
+			wantErr: "refused: user.held (userName \"held@example.com\"): is on legal hold: users on legal hold cannot be deactivated; release the hold first"},
+		{name: "deactivate deactivated", admin: UserAdmin{Action: AdminDeactivate, UserID: "deactivated"}, wantErr: "refused: user.deactivated (userName \"deactivated@example.com\"): is already deactivated"},
+		{name: "deactivate purged", admin: UserAdmin{Action: AdminDeactivate, UserID: "purged"}, wantErr: "refused: user.purged (userName \"purged@example.com\"): is already purged"},
 		{name: "reactivate", admin: UserAdmin{Action: AdminReactivate, UserID: "deactivated", Reason: "came back"},
 			want: func(u *User) {
 				u.State, u.Deprovisioned, u.Due = UserActive, false, 0
@@ -136,18 +136,18 @@ func TestUserAdmin(t *testing.T) {
 			changes: []Change{{Field: "state", Old: UserDeactivated, New: UserActive}},
 			detail:  "archives restored from cold storage. came back"},
 		{name: "reactivate purged", admin: UserAdmin{Action: AdminReactivate, UserID: "purged"},
-			wantErr: "refused: user.purged: was purged: their archives were deleted for good when the cold storage period ended"},
-		{name: "reactivate active", admin: UserAdmin{Action: AdminReactivate, UserID: "active"}, wantErr: "refused: user.active: is active, not deactivated"},
+			wantErr: "refused: user.purged (userName \"purged@example.com\"): was purged: their archives were deleted for good when the cold storage period ended"},
+		{name: "reactivate active", admin: UserAdmin{Action: AdminReactivate, UserID: "active"}, wantErr: "refused: user.active (userName \"active@example.com\"): is active, not deactivated"},
 
 		// hold, release
 		{name: "hold", admin: UserAdmin{Action: AdminHold, UserID: "deprovisioned"},
 			want:    func(u *User) { u.LegalHold, u.Due = true, 0 },
 			changes: []Change{{Field: "legalHold", Old: "false", New: "true"}}},
-		{name: "hold held", admin: UserAdmin{Action: AdminHold, UserID: "held"}, wantErr: "refused: user.held: is already on legal hold"},
+		{name: "hold held", admin: UserAdmin{Action: AdminHold, UserID: "held"}, wantErr: "refused: user.held (userName \"held@example.com\"): is already on legal hold"},
 		{name: "release", admin: UserAdmin{Action: AdminRelease, UserID: "held"},
 			want:    func(u *User) { u.LegalHold = false },
 			changes: []Change{{Field: "legalHold", Old: "true", New: "false"}}},
-		{name: "release not held", admin: UserAdmin{Action: AdminRelease, UserID: "active"}, wantErr: "refused: user.active: is not on legal hold"},
+		{name: "release not held", admin: UserAdmin{Action: AdminRelease, UserID: "active"}, wantErr: "refused: user.active (userName \"active@example.com\"): is not on legal hold"},
 		{name: "release when the deactivation is due", admin: UserAdmin{Action: AdminRelease, UserID: "held-deactivation-due", Reason: "case closed"},
 			want: func(u *User) { u.LegalHold = false; deactivated(u) },
 			changes: []Change{{Field: "legalHold", Old: "true", New: "false"},
@@ -166,9 +166,9 @@ func TestUserAdmin(t *testing.T) {
 			want:    func(u *User) { u.Organization, u.OrgPinned = "o2", true },
 			changes: []Change{{Field: "organization", Old: "o", New: "o2"}}},
 		{name: "move nowhere", admin: UserAdmin{Action: AdminMove, UserID: "active", Organization: "nope"},
-			wantErr: `refused: user.active: cannot move to organization "nope": it does not exist`},
+			wantErr: `refused: user.active (userName "active@example.com"): cannot move to organization "nope": it does not exist`},
 		{name: "move where it is", admin: UserAdmin{Action: AdminMove, UserID: "active", Organization: "o"},
-			wantErr: `refused: user.active: is already in organization "o"`},
+			wantErr: `refused: user.active (userName "active@example.com"): is already in organization "o"`},
 
 		// roles
 		{name: "roles", admin: UserAdmin{Action: AdminRoles, UserID: "active", Roles: []string{" editor", "admin", "editor", ""}},
@@ -179,7 +179,7 @@ func TestUserAdmin(t *testing.T) {
 			want:    func(u *User) { u.Roles = []string{"admin"} },
 			changes: []Change{{Field: "roles", New: "admin"}}},
 		{name: "roles mapped from groups", admin: UserAdmin{Action: AdminRoles, UserID: "grouped", Roles: []string{"admin"}},
-			wantErr: "refused: user.grouped: gets its roles from provider entra's SCIM groups (roleMapping: group); change them there"},
+			wantErr: "refused: user.grouped (userName \"grouped@example.com\"): gets its roles from provider entra's SCIM groups (roleMapping: group); change them there"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { runAdminTest(t, tt) })
@@ -204,11 +204,11 @@ func TestUserAdminCreate(t *testing.T) {
 		{name: "create without a userName", admin: UserAdmin{Action: AdminCreate, UserID: "new", Organization: "o2", User: &User{Email: "n"}},
 			wantErr: "user.admin create without a user"},
 		{name: "create over an id", admin: UserAdmin{Action: AdminCreate, UserID: "active", Organization: "o2", User: &User{UserName: "n"}},
-			wantErr: "user.active was created since the plan was made; nothing was applied, plan again"},
+			wantErr: "user.active (userName \"active@example.com\") was created since the plan was made; nothing was applied, plan again"},
 		{name: "create with a userName taken", admin: UserAdmin{Action: AdminCreate, UserID: "new", Organization: "o2", User: &User{UserName: "Active@Example.com"}},
 			wantErr: `userName "Active@Example.com" is already taken`},
 		{name: "create in no organization", admin: UserAdmin{Action: AdminCreate, UserID: "new", Organization: "nope", User: &User{UserName: "n"}},
-			wantErr: `refused: user.new: organization "nope" does not exist`},
+			wantErr: `refused: user.new (userName "n"): organization "nope" does not exist`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { runAdminTest(t, tt) })

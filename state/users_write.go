@@ -48,14 +48,17 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 			promoted, expect = s, 0 // the staged user goes live
 		}
 	}
-	if err := checkOwned("user."+u.ID, w.Provider, expect, cur, func(u *User) (string, uint64) { return u.Provider, u.ModifyIndex }); err != nil {
-		return err
+	// Errors name the user by the userName the write gives (not another
+	// provider's, which its client must not learn).
+	addr := "user." + u.ID
+	if err := checkOwned(addr, w.Provider, expect, cur, func(u *User) (string, uint64) { return u.Provider, u.ModifyIndex }); err != nil {
+		return withUserName(err, addr, u.UserName)
 	}
 	if err := checkUserNameTxn(tx, &u, p.Name, cmd.NameRule, p.Rollout.Staging()); err != nil {
 		return err
 	}
 	if first[*Organization](tx, tableOrganizations, indexID, u.Organization) == nil {
-		return &RefusedError{Refusals: []Refusal{{Address: "user." + u.ID, Message: fmt.Sprintf("organization %q does not exist", u.Organization)}}}
+		return &RefusedError{Refusals: []Refusal{{Address: addr, UserName: u.UserName, Message: fmt.Sprintf("organization %q does not exist", u.Organization)}}}
 	}
 	copyLifecycle(&u, cur)
 	u.ProviderValues = nil // a push makes the user as the provider says
