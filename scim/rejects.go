@@ -163,11 +163,19 @@ func (s *Server) reject(r *request, e *protocol.Error) {
 	if e.Status == http.StatusTooManyRequests || !s.rejects.admit(r.provider.Name) {
 		return
 	}
-	action := strings.ToLower(r.Method) + " " + strings.TrimPrefix(r.URL.Path, Prefix+r.provider.Name)
-	s.recordRejection(r.Context(), &state.SyncEvent{
+	path := strings.TrimPrefix(r.URL.Path, Prefix+r.provider.Name)
+	ev := &state.SyncEvent{
 		Source: state.SourceSCIM, Action: "request.rejected", Outcome: state.OutcomeRejected,
-		Provider: r.provider.Name, RequestID: r.id, Detail: action + ": " + e.Error(),
-	})
+		Provider: r.provider.Name, RequestID: r.id, Detail: strings.ToLower(r.Method) + " " + path + ": " + e.Error(),
+	}
+	// A write to one of the provider's users names them, as its other
+	// events do, not by the id in the path alone.
+	if id, ok := strings.CutPrefix(path, "/Users/"); ok {
+		if u := s.store.View().User(id); u != nil && u.Provider == r.provider.Name {
+			ev.UserID, ev.UserName = u.ID, u.UserName
+		}
+	}
+	s.recordRejection(r.Context(), ev)
 }
 
 // summarizeRejections records that n rejected writes were left out of

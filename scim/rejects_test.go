@@ -156,3 +156,27 @@ func TestRejectSampler(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestRejectedWriteNamesTheUser: a rejected write to one of the
+// provider's users is recorded with the user, as its other events are;
+// the id of a user it does not have names no one.
+func TestRejectedWriteNamesTheUser(t *testing.T) {
+	srv, store := testServer(t, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+	_, ann := call(t, srv, "POST", "/Users", `{"userName":"ann@acme.com"}`)
+	id := ann["id"].(string)
+	if code, _ := call(t, srv, "PUT", "/Users/"+id, `{"userName":""}`); code != http.StatusBadRequest {
+		t.Fatalf("PUT with no userName: %d, want 400", code)
+	}
+	if code, _ := call(t, srv, "PUT", "/Users/nobody", `{"userName":"x@acme.com"}`); code != http.StatusNotFound {
+		t.Fatalf("PUT of no user: %d, want 404", code)
+	}
+	var got [][2]string
+	for _, e := range store.View().SyncLog() {
+		if e.Action == "request.rejected" {
+			got = append(got, [2]string{e.UserID, e.UserName})
+		}
+	}
+	if want := [][2]string{{id, "ann@acme.com"}, {"", ""}}; !cmp.Equal(got, want) {
+		t.Errorf("the rejected writes' users = %q, want %q", got, want)
+	}
+}
