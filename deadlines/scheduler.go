@@ -1,6 +1,7 @@
 // Package deadlines keeps time for the user lifecycle: it waits for the
 // next deadline the state holds (a blocked user's deactivation, a
-// deactivated user's purge) and, when it is due, applies one
+// deactivated user's purge, or such a deadline a legal hold keeps a user
+// past, which the sync log notes once) and, when it is due, applies one
 // state.CmdLifecycleTick command, which fires everything due by then.
 //
 // It holds no rules. When a deadline is set, moved or cancelled, and what

@@ -13,7 +13,8 @@ import (
 //	active --provider deprovisions--> blocked, deactivation due at now + delay
 //	blocked --provider reactivates before then--> active
 //	blocked --deadline--> deactivated, purge due at now + cold storage period
-//	          (on legal hold: stays blocked until the hold is released;
+//	          (on legal hold: stays blocked until the hold is released,
+//	           and the sync log says so once: heldpast.go;
 //	           guard tripped: paused until an admin approves or cancels)
 //	deactivated --purge time--> purged (a tombstone: the record stays)
 //	deactivated --reactivated--> active, archives restored
@@ -42,10 +43,12 @@ func copyLifecycle(dst, cur *User) {
 	if cur == nil {
 		dst.State, dst.Deprovisioned, dst.AdminBlocked, dst.LegalHold = UserActive, false, false, false
 		dst.DeactivateAt, dst.DeactivationPaused, dst.DeactivatedAt, dst.PurgeAt = time.Time{}, false, time.Time{}, time.Time{}
+		dst.HeldNotedAt = time.Time{}
 		return
 	}
 	dst.State, dst.Deprovisioned, dst.AdminBlocked, dst.LegalHold = cur.State, cur.Deprovisioned, cur.AdminBlocked, cur.LegalHold
 	dst.DeactivateAt, dst.DeactivationPaused, dst.DeactivatedAt, dst.PurgeAt = cur.DeactivateAt, cur.DeactivationPaused, cur.DeactivatedAt, cur.PurgeAt
+	dst.HeldNotedAt = cur.HeldNotedAt
 	dst.OrgPinned, dst.Organization = cur.OrgPinned, cur.Organization
 	if p := dst.Provider; p != "" {
 		dst.Roles = cur.Roles
@@ -147,7 +150,7 @@ func (v *View) NextDue() time.Time {
 		panic(err)
 	}
 	if raw := it.Next(); raw != nil {
-		return time.Unix(0, raw.(*User).Due)
+		return time.Unix(0, timerAt(raw.(*User)))
 	}
 	return time.Time{}
 }
@@ -161,8 +164,8 @@ func (v *View) UsersDue(fn func(*User) bool) {
 		panic(err)
 	}
 	for raw := it.Next(); raw != nil; raw = it.Next() {
-		if !fn(raw.(*User)) {
-			return
+		if u := raw.(*User); u.Due > 0 && !fn(u) {
+			return // the index holds held users too (heldpast.go)
 		}
 	}
 }
@@ -189,7 +192,7 @@ func applyLifecycleTickTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	var due []*User
 	for raw := it.Next(); raw != nil && len(due) < maxTickUsers; raw = it.Next() {
 		u := raw.(*User)
-		if u.Due > now.UnixNano() {
+		if timerAt(u) > now.UnixNano() {
 			break
 		}
 		due = append(due, u)
@@ -197,8 +200,14 @@ func applyLifecycleTickTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	for _, cur := range due {
 		u := *cur
 		ev := &SyncEvent{Time: now, Source: SourceTimer, Outcome: OutcomeOK, Provider: u.Provider, UserID: u.ID, UserName: u.UserName}
-		switch u.State {
-		case UserBlocked:
+		version := true
+		switch {
+		case u.LegalHold:
+			// Only a note: the user as SCIM and the admin API show them,
+			// version and lastModified included, stays as it is.
+			noteHeldPastDeadline(&u, ev)
+			version = false
+		case u.State == UserBlocked:
 			if u.Provider != "" && guardTrippedTxn(tx, u.Provider) {
 				u.DeactivationPaused = true
 				u.settle()
@@ -207,13 +216,15 @@ func applyLifecycleTickTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 				ev.Action, ev.Detail = "user.deactivate", "the provider's deactivation delay ended"
 				ev.Changes = deactivateTxn(tx, &u, now)
 			}
-		case UserDeactivated:
+		case u.State == UserDeactivated:
 			ev.Action, ev.Detail = "user.purge", "the cold storage period ended: archives deleted"
 			ev.Changes = purge(&u)
 		default:
 			u.settle() // nothing due in this state
 		}
-		u.ModifyIndex, u.Modified = index, now
+		if version {
+			u.ModifyIndex, u.Modified = index, now
+		}
 		if err := insertUserTxn(tx, &u); err != nil {
 			return err
 		}

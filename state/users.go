@@ -63,6 +63,9 @@ type User struct {
 	// Due is the time of the user's next timer event (a deactivation or a
 	// purge) in Unix nanoseconds, 0 for none; indexed for the scheduler.
 	Due int64 `json:"due,omitempty"`
+	// HeldNotedAt is the deadline a legal hold kept the user past that
+	// the sync log noted (heldpast.go); zero for none.
+	HeldNotedAt time.Time `json:"heldNotedAt,omitzero"`
 
 	// OrgPinned is set when an admin moved the user: mappings never move
 	// a pinned user again.

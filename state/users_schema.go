@@ -33,7 +33,8 @@ func usersTableSchema() *memdb.TableSchema {
 				Name:    indexUserName,
 				Indexer: &memdb.StringFieldIndex{Field: "UserName", Lowercase: true},
 			},
-			// Users with a timer event pending, by its time.
+			// Users with a timer event pending, by its time: their Due,
+			// or the deadline a legal hold keeps them past (heldpast.go).
 			indexDue: {
 				Name:         indexDue,
 				AllowMissing: true,
@@ -43,8 +44,8 @@ func usersTableSchema() *memdb.TableSchema {
 	}
 }
 
-// dueIndexer indexes users by Due, in time order, leaving out those with
-// nothing due.
+// dueIndexer indexes users by timerAt, in time order, leaving out those
+// with nothing due.
 type dueIndexer struct{}
 
 func (dueIndexer) FromObject(obj any) (bool, []byte, error) {
@@ -52,10 +53,11 @@ func (dueIndexer) FromObject(obj any) (bool, []byte, error) {
 	if !ok {
 		return false, nil, fmt.Errorf("not a user: %T", obj)
 	}
-	if u.Due <= 0 {
+	at := timerAt(u)
+	if at <= 0 {
 		return false, nil, nil
 	}
-	return true, binary.BigEndian.AppendUint64(nil, uint64(u.Due)), nil
+	return true, binary.BigEndian.AppendUint64(nil, uint64(at)), nil
 }
 
 func (dueIndexer) FromArgs(args ...any) ([]byte, error) {
