@@ -71,9 +71,21 @@ func New(opts Options) (*Node, error) {
 	hlog := hclog.New(&hclog.LoggerOptions{Name: "raft-net", Level: hclog.Error, Output: slogWriter{opts.Logger}})
 	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
 		Stream: port.StreamLayer(), MaxPool: 5, Timeout: 10 * time.Second, Logger: hlog,
+		MaxRPCsInFlight: noPipeline,
 	})
 	return &Node{opts: opts, port: port, trans: trans, calls: clients{port: port}, log: opts.Logger}, nil
 }
+
+// noPipeline (MaxRPCsInFlight 1) turns off Raft's pipelined replication:
+// each follower gets one AppendEntries at a time, batching what was
+// logged meanwhile. In raft v1.7.2 the pipeline can deadlock once a
+// follower answers Success=false (after a pause or a restart): the
+// decoder stops, and a send racing its stop waits on an unbuffered
+// channel no one reads. The leader then sends that follower heartbeats
+// but no entries, and its Shutdown never returns (a node took over 30 s
+// to stop on SIGTERM, its goroutines parked in netPipeline.AppendEntries).
+// HashiCorp finds the pipeline of little use with batching (raft#541).
+const noPipeline = 1
 
 // Addr is the address other nodes dial.
 func (n *Node) Addr() raft.ServerAddress { return n.port.Addr() }
