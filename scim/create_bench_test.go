@@ -27,13 +27,19 @@ func BenchmarkCreateUserHandler(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		req := httptest.NewRequest("POST", "/scim/v2/p/Users", bytes.NewReader(bodies[i]))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/scim+json")
-		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, req)
-		if w.Code != http.StatusCreated {
-			b.Fatalf("POST: %d %s", w.Code, w.Body)
-		}
+		benchRequest(b, srv, "POST", "/scim/v2/p/Users", bodies[i], http.StatusCreated)
+	}
+}
+
+// benchRequest serves one SCIM request with a body to srv, as provider
+// p sends it, and fails b unless it is answered with want.
+func benchRequest(b *testing.B, srv *Server, method, path string, body []byte, want int) {
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/scim+json")
+	w := httptest.NewRecorder()
+	srv.ServeHTTP(w, req)
+	if w.Code != want {
+		b.Fatalf("%s %s: %d %s", method, path, w.Code, w.Body)
 	}
 }

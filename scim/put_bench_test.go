@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/reconcile-dev/reconcile/bench"
@@ -29,14 +28,7 @@ func BenchmarkPutUserHandler(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				req := httptest.NewRequest("PUT", "/scim/v2/p/Users/"+ids[i%n], bytes.NewReader(bodies[i]))
-				req.Header.Set("Authorization", "Bearer "+token)
-				req.Header.Set("Content-Type", "application/scim+json")
-				w := httptest.NewRecorder()
-				srv.ServeHTTP(w, req)
-				if w.Code != http.StatusOK {
-					b.Fatalf("PUT: %d %s", w.Code, w.Body)
-				}
+				benchRequest(b, srv, "PUT", "/scim/v2/p/Users/"+ids[i%n], bodies[i], http.StatusOK)
 			}
 		})
 	}
