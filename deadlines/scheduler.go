@@ -50,34 +50,37 @@ func New(store Store, log *slog.Logger, now func() time.Time) *Scheduler {
 // Run fires due events until ctx is done.
 func (s *Scheduler) Run(ctx context.Context) error {
 	backoff := time.Second
-	for {
-		next, changed := s.store.View().NextDueWatch()
-		if !next.IsZero() && !next.After(s.now()) {
-			if err := s.tick(ctx); err != nil {
-				s.log.Error("lifecycle: firing due events failed; retrying", "err", err, "in", backoff)
-				if !sleep(ctx, backoff) {
-					return nil
-				}
-				backoff = min(2*backoff, time.Minute)
-				continue
-			}
-			backoff = time.Second
-			continue
-		}
-		wait := s.MaxWait
-		if !next.IsZero() {
-			wait = min(wait, next.Sub(s.now()))
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-changed:
-			t.Stop()
-		case <-t.C:
-		}
+	for ctx.Err() == nil {
+		backoff = s.step(ctx, backoff)
 	}
+	return nil
+}
+
+// step fires what is due, or waits until something may be. It returns
+// how long to wait after the next failure to fire.
+func (s *Scheduler) step(ctx context.Context, backoff time.Duration) time.Duration {
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	next, changed := s.store.View().NextDueWatch(wctx)
+	if !next.IsZero() && !next.After(s.now()) {
+		if err := s.tick(ctx); err != nil {
+			s.log.Error("lifecycle: firing due events failed; retrying", "err", err, "in", backoff)
+			sleep(ctx, backoff)
+			return min(2*backoff, time.Minute)
+		}
+		return time.Second
+	}
+	wait := s.MaxWait
+	if !next.IsZero() {
+		wait = min(wait, next.Sub(s.now()))
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-changed: // ctx's end too
+	case <-t.C:
+	}
+	return backoff
 }
 
 func (s *Scheduler) tick(ctx context.Context) error {

@@ -27,6 +27,8 @@
 //     beside the rules they apply.
 //   - history.go: the applied revisions, which config applies record.
 //   - approval.go: the guards an approval of a stalled revision lifts.
+//   - secretexpiry.go: the end of a rotated secret's overlap, on the
+//     lifecycle's clock.
 //   - heldpast.go: noting once that a legal hold keeps a user past a
 //     deadline.
 //   - coalesce.go: concurrent consistent reads sharing one read-index

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -170,21 +171,44 @@ func (v *View) UsersDue(fn func(*User) bool) {
 	}
 }
 
-// NextDueWatch is NextDue with a channel that is closed when the answer
-// may have changed: on any change to what is due. (A LowerBound iterator
-// cannot be watched; the whole index can.)
-func (v *View) NextDueWatch() (time.Time, <-chan struct{}) {
-	watch, err := v.tx.Get(tableUsers, indexDue+"_prefix")
+// NextDueWatch is when the lifecycle's next tick is due (NextDue, or the
+// end of a rotated secret's overlap if sooner), with a channel that is
+// closed when the answer may have changed: on any change to what is due
+// or to a provider, or when ctx ends. (A LowerBound iterator cannot be
+// watched; the whole index can.)
+func (v *View) NextDueWatch(ctx context.Context) (time.Time, <-chan struct{}) {
+	users, err := v.tx.Get(tableUsers, indexDue+"_prefix")
 	if err != nil {
 		panic(err)
 	}
-	return v.NextDue(), watch.WatchCh()
+	providers, err := v.tx.Get(tableProviders, indexID)
+	if err != nil {
+		panic(err)
+	}
+	changed := make(chan struct{})
+	go func() {
+		select {
+		case <-users.WatchCh():
+		case <-providers.WatchCh():
+		case <-ctx.Done():
+		}
+		close(changed)
+	}()
+	next := v.NextDue()
+	if e := nextSecretExpiry(v.tx); !e.IsZero() && (next.IsZero() || e.Before(next)) {
+		next = e
+	}
+	return next, changed
 }
 
 // applyLifecycleTickTxn applies CmdLifecycleTick: the deactivations and
-// purges due at the command's time, at most maxTickUsers of them.
+// purges due at the command's time, at most maxTickUsers of them, and
+// the ends of rotated secrets' overlaps.
 func applyLifecycleTickTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	now := cmd.Time
+	if err := expireSecretsTxn(tx, index, now); err != nil {
+		return err
+	}
 	it, err := tx.LowerBound(tableUsers, indexDue, int64(1))
 	if err != nil {
 		return err
