@@ -1,8 +1,9 @@
 // Package deadlines keeps time for the user lifecycle: it waits for the
 // next deadline the state holds (a blocked user's deactivation, a
 // deactivated user's purge, or such a deadline a legal hold keeps a user
-// past, which the sync log notes once) and, when it is due, applies one
-// state.CmdLifecycleTick command, which fires everything due by then.
+// past, which the sync log notes once; or the end of a rotated secret's
+// overlap) and, when it is due, applies one state.CmdLifecycleTick
+// command, which fires everything due by then.
 //
 // It holds no rules. When a deadline is set, moved or cancelled, and what
 // firing it does (deactivate, purge, or pause behind a tripped guard), is
