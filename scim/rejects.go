@@ -124,9 +124,9 @@ func (s *rejectSampler) close() {
 	}
 }
 
-// isRead reports whether a request only reads: GET, HEAD and the POST of
+// IsRead reports whether a SCIM request only reads: GET, HEAD and the POST of
 // a search (RFC 7644 §3.4.3).
-func isRead(r *http.Request) bool {
+func IsRead(r *http.Request) bool {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return true
 	}
@@ -141,7 +141,7 @@ func (s *Server) observeRejected(r *http.Request, provider string, e *protocol.E
 		return
 	}
 	kind, reason := "write", e.ScimType
-	if isRead(r) {
+	if IsRead(r) {
 		kind = "read"
 	}
 	if reason == "" {
@@ -155,7 +155,7 @@ func (s *Server) observeRejected(r *http.Request, provider string, e *protocol.E
 func (s *Server) reject(r *request, e *protocol.Error) {
 	writeError(r.w, e)
 	s.observeRejected(r.Request, r.provider.Name, e)
-	if isRead(r.Request) {
+	if IsRead(r.Request) {
 		s.log.Debug("scim: read rejected", "provider", r.provider.Name, "method", r.Method, "path", r.URL.Path,
 			"status", e.Status, "scimType", e.ScimType, "detail", e.Detail, "requestId", r.id)
 		return

@@ -204,13 +204,8 @@ func (s *Store) LeaderReadIndex(ctx context.Context) (uint64, error) {
 // leaderReadIndex is one round of LeaderReadIndex, shared by the callers
 // that arrived before it started.
 func (s *Store) leaderReadIndex() (uint64, error) {
-	// A new leader's commit index may lag the old leader's until it has
-	// committed an entry of its own term: a barrier, once a term.
-	if term := s.raft.CurrentTerm(); s.readTerm.Load() != term {
-		if err := s.raft.Barrier(s.leaderWait()).Error(); err != nil {
-			return 0, fmt.Errorf("%w: %v", ErrNoLeader, err)
-		}
-		s.readTerm.Store(term)
+	if err := s.termBarrier(); err != nil {
+		return 0, err
 	}
 	index := s.raft.CommitIndex()
 	if err := s.raft.VerifyLeader().Error(); err != nil {
@@ -220,6 +215,20 @@ func (s *Store) leaderReadIndex() (uint64, error) {
 		return 0, fmt.Errorf("%w: %v", ErrNoLeader, err)
 	}
 	return index, nil
+}
+
+// termBarrier makes sure the leader has applied every entry of the terms
+// before its own: a new leader's commit index may lag the old leader's,
+// and its state the writes the old one acknowledged, until it has
+// committed an entry of its own term. A barrier, once a term.
+func (s *Store) termBarrier() error {
+	if term := s.raft.CurrentTerm(); s.readTerm.Load() != term {
+		if err := s.raft.Barrier(s.leaderWait()).Error(); err != nil {
+			return fmt.Errorf("%w: %v", ErrNoLeader, err)
+		}
+		s.readTerm.Store(term)
+	}
+	return nil
 }
 
 // followerReadIndex asks the leader for its read index: one round of a
@@ -262,6 +271,27 @@ func (s *Store) Consistent(ctx context.Context) error {
 		return err
 	}
 	return s.waitApplied(ctx, index)
+}
+
+// ConsistentWrite waits until this node may build a write on its state:
+// its state then holds every write acknowledged anywhere before the call.
+// The leader needs no round of heartbeats for it, unlike a read: the
+// writes it acknowledged in its term were applied here before they were
+// acknowledged, those of earlier terms once it has committed an entry of
+// its own (termBarrier), and a leader that was deposed without knowing
+// it builds writes that cannot commit. A follower waits as Consistent
+// does. A single voter is always consistent.
+func (s *Store) ConsistentWrite(ctx context.Context) error {
+	if s.cluster == nil || s.raft == nil {
+		return nil
+	}
+	if s.raft.State() == raft.Leader {
+		err := s.termBarrier()
+		if !errors.Is(err, ErrNoLeader) || s.raft.State() == raft.Leader {
+			return err
+		}
+	}
+	return s.Consistent(ctx)
 }
 
 // Ready reports why this node should not take requests, or nil: its state
