@@ -288,7 +288,7 @@ func (d *daemon) routes() *http.ServeMux {
 		Observe: d.metrics.ObserveSCIM, ObserveRejected: d.metrics.ObserveSCIMRejected, AccessLog: d.accessLog})
 	scimHandler := d.consistent(d.scim, true)
 	if d.node != nil {
-		d.node.SetForwardedHandler(scimHandler)
+		d.node.SetRequestHandler(servedForwarded(scimHandler))
 	}
 	mux.Handle(scim.Prefix, d.leaderWrites(scimHandler))
 	var cl admin.Cluster
