@@ -50,8 +50,6 @@ type Node struct {
 	loop    LoopHandler
 	// applied are the applied indexes the other members last answered.
 	applied appliedIndexes
-	// requests serves the requests followers forward (ForwardRequest).
-	requests requestHandler
 }
 
 // New opens the node's cluster port. Open the state with StateCluster,
@@ -180,51 +178,27 @@ func (n *Node) AskLeaderLoop(ctx context.Context, op, arg string) ([]byte, error
 
 // forward applies data on the leader: the state's Cluster.Forward.
 func (n *Node) forward(ctx context.Context, leader raft.ServerAddress, data []byte) (state.Result, error) {
-	var reply ApplyReply
-	err := n.onLeader(ctx, leader, "Apply", ApplyArgs{Data: data}, func() (any, *bool) {
-		reply = ApplyReply{}
-		return &reply, &reply.NotLeader
-	})
-	if err != nil {
-		return state.Result{}, err
-	}
-	return state.DecodeResult(reply.Result)
-}
-
-// onLeader makes a call that only the leader takes (Apply, HTTP): to
-// leader (the leader as this node knows it, if ""), then to whoever leads
-// next for as long as the node called answers that it does not lead, and
-// so did nothing. fresh clears the reply and says where it tells
-// NotLeader. A call that was sent and got no answer may have been done or
-// not: its error wraps state.ErrOutcomeUnknown.
-func (n *Node) onLeader(ctx context.Context, leader raft.ServerAddress, method string, args any, fresh func() (reply any, notLeader *bool)) error {
 	ctx, cancel := n.bounded(ctx)
 	defer cancel()
-	if leader == "" {
-		leader, _ = n.store.Leader()
-	}
 	for {
-		if leader != "" {
-			reply, notLeader := fresh()
-			callCtx, moved := n.whileLeads(ctx, leader)
-			err := n.calls.call(callCtx, string(leader), method, args, reply)
-			switch {
-			case err == nil && !*notLeader:
-				return nil
-			case err != nil && !errors.Is(err, errNotSent):
-				if moved() {
-					return fmt.Errorf("%w: this node lost the leader %s while it had the write", state.ErrOutcomeUnknown, leader)
-				}
-				if ctx.Err() != nil {
-					return fmt.Errorf("%w: %v", state.ErrOutcomeUnknown, err)
-				}
-				return fmt.Errorf("%w: the leader %s did not answer (%v)", state.ErrOutcomeUnknown, leader, err)
+		var reply ApplyReply
+		callCtx, moved := n.whileLeads(ctx, leader)
+		err := n.calls.call(callCtx, string(leader), "Apply", ApplyArgs{Data: data}, &reply)
+		switch {
+		case err == nil && !reply.NotLeader:
+			return state.DecodeResult(reply.Result)
+		case err != nil && !errors.Is(err, errNotSent):
+			if moved() {
+				return state.Result{}, fmt.Errorf("%w: this node lost the leader %s while it had the write", state.ErrOutcomeUnknown, leader)
 			}
+			if ctx.Err() != nil {
+				return state.Result{}, fmt.Errorf("%w: %v", state.ErrOutcomeUnknown, err)
+			}
+			return state.Result{}, fmt.Errorf("%w: the leader %s did not answer (%v)", state.ErrOutcomeUnknown, leader, err)
 		}
-		// Nothing was done: ask whoever leads now.
-		var err error
+		// Nothing was applied: ask whoever leads now.
 		if leader, err = n.nextLeader(ctx); err != nil {
-			return err
+			return state.Result{}, err
 		}
 	}
 }

@@ -68,13 +68,6 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 	return nil, protocol.Errorf(http.StatusConflict, "", "the user kept changing while this request was applied; retry")
 }
 
-// WriteUnavailable answers a write that the state did not take (or whose
-// outcome is unknown: state.ErrOutcomeUnknown) as the handlers do: 503
-// with Retry-After, and what err means for the write.
-func WriteUnavailable(w http.ResponseWriter, err error) {
-	writeError(w, storeUnavailable(err))
-}
-
 // storeUnavailable is the 503 of a write the state did not take: nothing was
 // changed, unless the cluster's leader changed while the write was in
 // flight, when it may have been.
