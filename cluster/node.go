@@ -50,6 +50,8 @@ type Node struct {
 	loop    LoopHandler
 	// applied are the applied indexes the other members last answered.
 	applied appliedIndexes
+	// requests serves the requests followers forward (ForwardRequest).
+	requests requestHandler
 }
 
 // New opens the node's cluster port. Open the state with StateCluster,

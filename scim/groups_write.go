@@ -93,6 +93,9 @@ type groupChange struct {
 // returns nil when there is nothing to write.
 func (s *Server) writeGroup(r *request, build func(v *state.View) (*groupChange, *protocol.Error)) (*state.Result, *protocol.Error) {
 	for attempt := range maxWriteAttempts {
+		if err := tooLate(r); err != nil {
+			return nil, err
+		}
 		v := s.view(r)
 		c, err := build(v)
 		if err != nil || c == nil {

@@ -27,6 +27,9 @@ type userChange struct {
 // when there is nothing to write.
 func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *protocol.Error)) (*state.User, *protocol.Error) {
 	for attempt := range maxWriteAttempts {
+		if err := tooLate(r); err != nil {
+			return nil, err
+		}
 		v := s.view(r)
 		c, err := build(v)
 		if err != nil || c == nil {
@@ -66,6 +69,13 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 		}
 	}
 	return nil, protocol.Errorf(http.StatusConflict, "", "the user kept changing while this request was applied; retry")
+}
+
+// WriteUnavailable answers a write that the state did not take (or whose
+// outcome is unknown: state.ErrOutcomeUnknown) as the handlers do: 503
+// with Retry-After, and what err means for the write.
+func WriteUnavailable(w http.ResponseWriter, err error) {
+	writeError(w, storeUnavailable(err))
 }
 
 // storeUnavailable is the 503 of a write the state did not take: nothing was

@@ -21,6 +21,17 @@ func backoff(attempt int) {
 	time.Sleep(time.Duration(1+attempt*attempt) * time.Duration(1+mrand.IntN(5)) * time.Millisecond)
 }
 
+// tooLate is the 503 of a write whose time ran out before it was built
+// (nil while it has time): its client, or the cluster node that forwarded
+// it, no longer waits for it, and built now, on a state that may hold the
+// client's later writes, it could undo them. Nothing was changed.
+func tooLate(r *request) *protocol.Error {
+	if err := r.Context().Err(); err != nil {
+		return storeUnavailable(err)
+	}
+	return nil
+}
+
 // checkRename is checkName for a write to an existing user or group: a
 // name it already had passes if not blank (names.CheckKept).
 func checkRename(attr, old, name string) *protocol.Error {

@@ -120,6 +120,15 @@ func (s *Store) waitForLeader(ctx context.Context) (raft.ServerAddress, error) {
 	}
 }
 
+// forwardUnless forwards data to the leader (forward), unless ctx is
+// LeaderOnly.
+func (s *Store) forwardUnless(ctx context.Context, data []byte) (Result, error) {
+	if leaderOnly(ctx) {
+		return Result{}, errNotLeaderHere
+	}
+	return s.forward(ctx, data)
+}
+
 // forward applies data on the leader, then waits until this node has
 // applied it too, so that a read here after the write sees it.
 func (s *Store) forward(ctx context.Context, data []byte) (Result, error) {

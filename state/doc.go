@@ -71,7 +71,9 @@
 // clusterdir.go (a node's data dir refused as a single node's),
 // coalesce.go (consistent requests sharing their read-index query),
 // leaders.go (the leaders a node saw and the changes of the leader it
-// knows, its commit index, for metrics),
+// knows, its commit index and term),
+// leaderonly.go (writes applied only while this node leads, never
+// forwarded: those of requests another node forwarded),
 // wire.go (a command's result as it travels from the leader).
 //
 // Backup and restore: archive.go (the snapshot archive's format, a tar

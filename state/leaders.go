@@ -37,3 +37,13 @@ func (s *Store) CommitIndex() uint64 {
 	}
 	return s.raft.CommitIndex()
 }
+
+// Term is this node's current Raft term (0 for a single voter). A leader
+// known at a term after the one a request was sent in is the end of that
+// request's leader: the one of the earlier term can commit nothing more.
+func (s *Store) Term() uint64 {
+	if s.raft == nil || s.cluster == nil {
+		return 0
+	}
+	return s.raft.CurrentTerm()
+}

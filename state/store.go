@@ -318,11 +318,11 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		s.mu.Unlock()
 	} else {
 		if s.cluster != nil && !s.IsLeader() {
-			return s.forward(ctx, data)
+			return s.forwardUnless(ctx, data)
 		}
 		r, err := s.applyLocal(ctx, cmd, data)
 		if errors.Is(err, raft.ErrNotLeader) {
-			return s.forward(ctx, data) // it was not appended: safe to hand on
+			return s.forwardUnless(ctx, data) // it was not appended: safe to hand on
 		}
 		if err != nil || ackEarly {
 			return Result{}, err

@@ -286,7 +286,11 @@ func (d *daemon) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	d.scim = scim.New(d.store, scim.Options{Logger: d.log, ExternalURL: d.f.externalURL, MaxBodyBytes: d.f.maxBody,
 		Observe: d.metrics.ObserveSCIM, ObserveRejected: d.metrics.ObserveSCIMRejected, AccessLog: d.accessLog})
-	mux.Handle(scim.Prefix, d.consistent(d.scim, true))
+	scimHandler := d.consistent(d.scim, true)
+	if d.node != nil {
+		d.node.SetRequestHandler(servedForwarded(scimHandler))
+	}
+	mux.Handle(scim.Prefix, d.leaderWrites(scimHandler))
 	var cl admin.Cluster
 	if d.node != nil {
 		cl = adminCluster{d.node}

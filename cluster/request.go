@@ -1,0 +1,163 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/state"
+)
+
+// A SCIM write that reaches a follower is served by the leader whole: the
+// follower sends it the request and relays its response. The follower
+// decodes nothing, builds no command on its own state (which would first
+// have to catch up with the leader) and waits for nothing but the
+// leader's answer; the identity provider gets its answer from the node it
+// called, as it must (identity providers do not follow redirects). This
+// package carries the request and the response; the daemon reads and
+// writes them as HTTP.
+//
+// A request is built into a command on the state of the node that serves
+// it, when it serves it. Served late, after its client was told that it
+// may or may not have been made and wrote again, it would be built on
+// that newer write and undo it. So the follower answers "may or may not"
+// only once the leader it sent the request to can no longer commit it:
+// once a leader of a later term is known (the old one's writes cannot
+// commit, and it forwards none: state.LeaderOnly), or once the request's
+// deadline has passed, the leader building it only until forwardMargin
+// before that (Request.Deadline, on the nodes' clocks, which the cluster
+// keeps synchronized for its deadlines anyway).
+
+// forwardMargin is how long before a forwarded request's deadline the
+// leader stops building it: more than the clocks' skew, and than Raft's
+// election timeout, so that a leader stopped between building a command
+// and logging it logs it in time or not at all.
+const forwardMargin = time.Second
+
+// Request is a request a follower forwards to the leader.
+type Request struct {
+	Method     string
+	RequestURI string // path and query, as the client sent them
+	Host       string
+	RemoteAddr string // the client's, for the leader's access log
+	TLS        bool   // the client called over TLS
+	Header     map[string][]string
+	Body       []byte
+	// Deadline is when the follower answers that the request may or may
+	// not have been made, if the leader has not answered it (Unix
+	// nanoseconds on the follower's clock).
+	Deadline int64
+}
+
+// Response is the leader's response to a forwarded request.
+type Response struct {
+	Status int
+	Header map[string][]string
+	Body   []byte
+}
+
+// RequestReply is a Response, or NotLeader when the node called does
+// not lead (any more), or the request came too late to be built: it did
+// not serve the request.
+type RequestReply struct {
+	NotLeader bool
+	Response  Response
+}
+
+// RequestHandler serves a request forwarded to this node while it leads.
+// It must build nothing once ctx is done: ctx ends forwardMargin before
+// the request's deadline. Its writes must be applied under ctx (or a
+// context with its values): they are state.LeaderOnly.
+type RequestHandler func(ctx context.Context, req Request) Response
+
+// requestHandler is the RequestHandler set, nil until then.
+type requestHandler struct {
+	h atomic.Pointer[RequestHandler]
+}
+
+// SetRequestHandler sets what serves the requests that followers forward
+// to this node while it leads (ForwardRequest).
+func (n *Node) SetRequestHandler(h RequestHandler) { n.requests.h.Store(&h) }
+
+// Request serves a forwarded request on this node, which must lead.
+func (c *Calls) Request(args Request, reply *RequestReply) error {
+	hp := c.n.requests.h.Load()
+	budget := time.Until(time.Unix(0, args.Deadline)) - forwardMargin
+	if hp == nil || !c.n.store.IsLeader() || budget <= 0 {
+		reply.NotLeader = true
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(state.LeaderOnly(context.Background()), min(budget, callTimeout))
+	defer cancel()
+	reply.Response = (*hp)(ctx, args)
+	return nil
+}
+
+// ForwardRequest has the leader serve a request that reached this node,
+// and returns its response. When the leader has the request and does not
+// answer, it answers no sooner than this node knows a leader of a later
+// term (the one it sent the request to can then commit nothing more, and
+// forwards nothing: state.LeaderOnly), or than the request's deadline
+// (ctx's, or the node's leader wait): the error then wraps
+// state.ErrOutcomeUnknown. While no node takes the request, it wraps
+// state.ErrNoLeader: nothing was done.
+func (n *Node) ForwardRequest(ctx context.Context, req Request) (Response, error) {
+	ctx, cancel := n.bounded(ctx)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	req.Deadline = deadline.UnixNano()
+	leader, _ := n.store.Leader()
+	for {
+		if leader != "" {
+			var reply RequestReply
+			callCtx, superseded := n.untilLaterTerm(ctx, n.store.Term())
+			err := n.calls.call(callCtx, string(leader), "Request", &req, &reply)
+			switch {
+			case err == nil && !reply.NotLeader:
+				return reply.Response, nil
+			case err != nil && !errors.Is(err, errNotSent):
+				// The leader may have it, and build it until the margin
+				// or until it learns that it leads no more: answering
+				// sooner would let the client's next write get there
+				// first, and be undone by it.
+				<-callCtx.Done()
+				if superseded() {
+					return Response{}, fmt.Errorf("%w: another leader was elected while %s had the write", state.ErrOutcomeUnknown, leader)
+				}
+				return Response{}, fmt.Errorf("%w: the leader %s did not answer (%v)", state.ErrOutcomeUnknown, leader, err)
+			}
+		}
+		// Nothing was done: ask whoever leads now.
+		var err error
+		if leader, err = n.nextLeader(ctx); err != nil {
+			return Response{}, err
+		}
+	}
+}
+
+// untilLaterTerm is ctx, ended as soon as this node knows a leader of a
+// term after term; superseded says whether that is why it ended.
+func (n *Node) untilLaterTerm(ctx context.Context, term uint64) (_ context.Context, superseded func() bool) {
+	callCtx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		for {
+			moved := n.store.LeaderMoved() // before the check: no change is missed
+			if leader, _ := n.store.Leader(); leader != "" && n.store.Term() > term {
+				cancel(errSuperseded)
+				return
+			}
+			select {
+			case <-moved:
+			case <-callCtx.Done():
+				return
+			}
+		}
+	}()
+	return callCtx, func() bool { return context.Cause(callCtx) == errSuperseded }
+}
+
+// errSuperseded ends a forwarded request once a leader of a later term is
+// known.
+var errSuperseded = errors.New("a leader of a later term is known")
