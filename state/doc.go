@@ -18,6 +18,8 @@
 //
 //   - command.go: every command type, beside its payload and handler.
 //   - fsm.go: applying logged commands, one by one and in batches.
+//   - command_encode.go: a user write encoded as it is logged, without
+//     reflection (json.Marshal's bytes).
 //   - decodecache.go: the commands writers decoded for the FSM.
 //   - snapshot.go: the snapshot file format; persist and restore.
 //   - config_apply.go, users_write.go, groups_write.go, users_admin.go,

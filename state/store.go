@@ -300,7 +300,7 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		cmd.Time = s.now().UTC()
 	}
 	cmd.NameRule = nameRuleFold
-	data, err := json.Marshal(cmd)
+	data, err := encodeCommand(cmd)
 	if err != nil {
 		return Result{}, fmt.Errorf("encoding command: %w", err)
 	}
