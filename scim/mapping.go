@@ -92,7 +92,10 @@ func fieldsFor(a state.Attributes) preset {
 // SCIM resource; fields it does not map are left alone. It returns the
 // fields that changed (for a create, every field it sets).
 func applyFields(u *state.User, res map[string]any, mapping preset) []state.Change {
-	var changes []state.Change
+	// Collected on the stack, and copied out once: a create changes every
+	// field, which appending from nil would grow five times.
+	var buf [len(fieldOrder) + 1]state.Change
+	changes := buf[:0]
 	set := func(field string, dst *string, v string) {
 		if *dst != v {
 			changes = append(changes, state.Change{Field: field, Old: *dst, New: v})
@@ -121,7 +124,10 @@ func applyFields(u *state.User, res map[string]any, mapping preset) []state.Chan
 		}
 		set(logged, targets[i], v)
 	}
-	return changes
+	if len(changes) == 0 {
+		return nil
+	}
+	return append(make([]state.Change, 0, len(changes)), changes...)
 }
 
 // fieldOrder lists the user fields a mapping sets, in the order of

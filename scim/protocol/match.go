@@ -38,10 +38,11 @@ func (m matcher) match(e filter.Expression, res map[string]any) (bool, error) {
 		ok, err := m.match(e.Expression, res)
 		return !ok, err
 	case *filter.ValuePath:
-		attr, values := m.rt.lookup(res, e.AttributePath.URI(), e.AttributePath.AttributeName)
+		attr, v := m.rt.lookup(res, e.AttributePath.URI(), e.AttributePath.AttributeName)
 		if attr == nil {
 			return false, nil
 		}
+		values := valuesOf(v)
 		sub := elementMatcher(attr)
 		for _, v := range values {
 			if obj, ok := v.(map[string]any); ok {
@@ -59,12 +60,13 @@ func (m matcher) match(e filter.Expression, res map[string]any) (bool, error) {
 
 func (m matcher) compare(e *filter.AttributeExpression, res map[string]any) (bool, error) {
 	p := e.AttributePath
-	attr, values := m.rt.lookup(res, p.URI(), p.AttributeName)
+	attr, v := m.rt.lookup(res, p.URI(), p.AttributeName)
 	if attr == nil {
 		// An attribute the schema does not define matches nothing (ne and
 		// not(...) match everything).
 		return e.Operator == filter.NE, nil
 	}
+	values := valuesOf(v)
 	if e.Operator == filter.PR && p.SubAttributeName() == "" && attr.Type == typeComplex {
 		// "name pr": any non-empty node, whichever sub-attributes it has
 		// (RFC 7644 §3.4.2.2), not its "value", which name has none of.

@@ -110,26 +110,35 @@ func (rt *ResourceType) ValueAt(res map[string]any, path string) string {
 	if !ok {
 		return ""
 	}
-	elems := Flatten(v)
-	if t.Filter != nil {
-		var kept []any
-		for _, e := range elems {
-			if obj, ok := e.(map[string]any); ok {
-				if hit, _ := t.Selects(obj); hit {
-					kept = append(kept, e)
-				}
+	// The values in order, without a list made for a single value or for
+	// those the filter selects: a write reads a dozen paths this way.
+	if l, ok := v.([]any); ok {
+		for _, e := range l {
+			if s := t.stringIn(e); s != "" {
+				return s
 			}
 		}
-		elems = kept
+		return ""
 	}
-	for _, e := range elems {
-		if t.Sub != nil {
-			obj, _ := e.(map[string]any)
-			e, _ = GetFold(obj, t.Sub.Name)
+	return t.stringIn(v)
+}
+
+// stringIn returns the string value t designates in e, one of the values
+// of t.Attr, or "" if there is none or t's filter does not select e.
+func (t *Target) stringIn(e any) string {
+	if t.Filter != nil {
+		obj, ok := e.(map[string]any)
+		if !ok {
+			return ""
 		}
-		if s, ok := e.(string); ok && s != "" {
-			return s
+		if hit, _ := t.Selects(obj); !hit {
+			return ""
 		}
 	}
-	return ""
+	if t.Sub != nil {
+		obj, _ := e.(map[string]any)
+		e, _ = GetFold(obj, t.Sub.Name)
+	}
+	s, _ := e.(string)
+	return s
 }

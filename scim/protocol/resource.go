@@ -74,9 +74,9 @@ func (rt *ResourceType) attr(uri, name string) (*Attr, *Schema) {
 	return nil, nil
 }
 
-// lookup returns an attribute's definition and its values in res
-// (multi-valued attributes give one value per element).
-func (rt *ResourceType) lookup(res map[string]any, uri, name string) (*Attr, []any) {
+// lookup returns an attribute's definition and its value in res (nil for
+// none); valuesOf lists it.
+func (rt *ResourceType) lookup(res map[string]any, uri, name string) (*Attr, any) {
 	a, ext := rt.attr(uri, name)
 	if a == nil {
 		return nil, nil
@@ -86,11 +86,18 @@ func (rt *ResourceType) lookup(res map[string]any, uri, name string) (*Attr, []a
 		m, _ := res[ext.ID].(map[string]any)
 		obj = m
 	}
-	v, ok := GetFold(obj, a.Name)
-	if !ok || v == nil {
-		return a, nil
+	v, _ := GetFold(obj, a.Name)
+	return a, v
+}
+
+// valuesOf lists the values of an attribute's value as lookup returns it:
+// one per element of a multi-valued one. Inlined, the list of a single
+// value stays on the caller's stack.
+func valuesOf(v any) []any {
+	if v == nil {
+		return nil
 	}
-	return a, Flatten(v)
+	return Flatten(v)
 }
 
 // splitURN splits "urn:...:User:name.sub" into its schema URN and the
