@@ -9,8 +9,11 @@ import (
 // them: objects are map[string]any, whose keys are attribute names
 // matched without case (RFC 7643 §2.1).
 
-// decodeValue decodes any JSON value.
+// decodeValue decodes any JSON value, as json.Unmarshal does.
 func decodeValue(b []byte) (any, error) {
+	if v, ok := decodeFast(b); ok {
+		return v, nil
+	}
 	var v any
 	if err := json.Unmarshal(b, &v); err != nil {
 		return nil, err
