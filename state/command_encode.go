@@ -37,12 +37,17 @@ func encodeCommand(cmd *Command) ([]byte, error) {
 // userWriteSize is about the size of w encoded: its keys, numbers and
 // times, and its strings as they are (escaping them takes more).
 func userWriteSize(w *UserWrite) int {
-	n := 128 + len(w.Provider)
+	n := 96 + len(w.Provider)
 	if u := w.User; u != nil {
-		n += 640 + len(u.SCIM) + len(u.ID) + len(u.Provider) + len(u.UserName) + len(u.ExternalID) +
+		n += 400 + len(u.SCIM) + len(u.ID) + len(u.Provider) + len(u.UserName) + len(u.ExternalID) +
 			len(u.Organization) + len(u.State) + len(u.GivenName) + len(u.FamilyName) + len(u.Email) +
 			len(u.Title) + len(u.Division) + len(u.Department) + len(u.EmployeeType) + len(u.City) +
 			len(u.Region) + len(u.Country)
+		for _, t := range [...]time.Time{u.DeactivateAt, u.DeactivatedAt, u.PurgeAt, u.HeldNotedAt} {
+			if !t.IsZero() {
+				n += 56
+			}
+		}
 		for _, r := range u.Roles {
 			n += 3 + len(r)
 		}
@@ -51,10 +56,10 @@ func userWriteSize(w *UserWrite) int {
 		}
 	}
 	if e := w.Event; e != nil {
-		n += 192 + len(e.Source) + len(e.Action) + len(e.Outcome) + len(e.Provider) + len(e.UserID) +
+		n += 128 + len(e.Source) + len(e.Action) + len(e.Outcome) + len(e.Provider) + len(e.UserID) +
 			len(e.UserName) + len(e.RequestID) + len(e.Revision) + len(e.Detail)
 		for _, c := range e.Changes {
-			n += 32 + len(c.Field) + len(c.Old) + len(c.New)
+			n += 24 + len(c.Field) + len(c.Old) + len(c.New)
 		}
 	}
 	return n

@@ -167,3 +167,28 @@ func FuzzEncodeCommand(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodeCommandAllocatesOnce: a SCIM create's user write, its sync
+// log event listing every field, is encoded in one allocation sized
+// beforehand (json.Marshal made nine), never grown.
+func TestEncodeCommandAllocatesOnce(t *testing.T) {
+	at := time.Date(2026, 12, 7, 6, 0, 0, 123456789, time.UTC)
+	active := true
+	u := benchUser(42)
+	u.State, u.Created, u.Modified, u.DeactivateAt = UserActive, at, at, at
+	var changes []Change
+	for _, f := range []string{"email", "firstName", "lastName", "title", "division", "department", "employeeType", "address.city", "address.state", "address.country", "externalId", "userName"} {
+		changes = append(changes, Change{Field: f, New: "Research and Development"})
+	}
+	cmd := &Command{Type: CmdUserWrite, Time: at, NameRule: nameRuleFold, UserWrite: &UserWrite{
+		Provider: "p", User: u, Active: &active,
+		Event: &SyncEvent{Source: SourceSCIM, Action: "user.create", Outcome: OutcomeOK, Provider: "p", RequestID: "req-42", Changes: changes},
+	}}
+	if n := testing.AllocsPerRun(20, func() {
+		if _, err := encodeCommand(cmd); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 1 {
+		t.Errorf("encoding a create made %v allocations, want 1", n)
+	}
+}
