@@ -93,7 +93,11 @@ func fieldsFor(a state.Attributes) preset {
 // fields that changed (for a create, every field it sets).
 func applyFields(u *state.User, res map[string]any, mapping preset) []state.Change {
 	// Collected on the stack, and copied out once: a create changes every
-	// field, which appending from nil would grow five times.
+	// field, which appending from nil would grow five times. The copy has
+	// room for the lifecycle changes the FSM adds to the sync log event
+	// (state.applyUserWriteTxn: a create's first state; a deprovision's
+	// state and deadline), which would otherwise copy it again there, in
+	// the one goroutine every write waits for.
 	var buf [len(fieldOrder) + 1]state.Change
 	changes := buf[:0]
 	set := func(field string, dst *string, v string) {
@@ -127,8 +131,12 @@ func applyFields(u *state.User, res map[string]any, mapping preset) []state.Chan
 	if len(changes) == 0 {
 		return nil
 	}
-	return append(make([]state.Change, 0, len(changes)), changes...)
+	return append(make([]state.Change, 0, len(changes)+lifecycleChanges), changes...)
 }
+
+// lifecycleChanges is how many changes the FSM may add to those of a
+// user write's event (see applyFields).
+const lifecycleChanges = 2
 
 // fieldOrder lists the user fields a mapping sets, in the order of
 // applyFields' targets.
