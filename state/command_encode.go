@@ -34,10 +34,12 @@ func encodeCommand(cmd *Command) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// userWriteSize is about the size of w encoded: its keys, numbers and
-// times, and its strings as they are (escaping them takes more).
+// userWriteSize is about the size of w encoded: its keys and times, its
+// numbers at their widest (20 digits), and its strings as they are
+// (escaping them takes more).
 func userWriteSize(w *UserWrite) int {
-	n := 96 + len(w.Provider)
+	const numbers = 5 * 20 // expectIndex, createIndex, modifyIndex, due, seq
+	n := 128 + numbers + len(w.Provider)
 	if u := w.User; u != nil {
 		n += 400 + len(u.SCIM) + len(u.ID) + len(u.Provider) + len(u.UserName) + len(u.ExternalID) +
 			len(u.Organization) + len(u.State) + len(u.GivenName) + len(u.FamilyName) + len(u.Email) +
@@ -59,7 +61,7 @@ func userWriteSize(w *UserWrite) int {
 		n += 128 + len(e.Source) + len(e.Action) + len(e.Outcome) + len(e.Provider) + len(e.UserID) +
 			len(e.UserName) + len(e.RequestID) + len(e.Revision) + len(e.Detail)
 		for _, c := range e.Changes {
-			n += 24 + len(c.Field) + len(c.Old) + len(c.New)
+			n += 40 + len(c.Field) + len(c.Old) + len(c.New)
 		}
 	}
 	return n

@@ -169,26 +169,34 @@ func FuzzEncodeCommand(f *testing.F) {
 }
 
 // TestEncodeCommandAllocatesOnce: a SCIM create's user write, its sync
-// log event listing every field, is encoded in one allocation sized
-// beforehand (json.Marshal made nine), never grown.
+// log event listing every field, and a PUT's, changing one, are each
+// encoded in one allocation sized beforehand (json.Marshal made nine),
+// never grown.
 func TestEncodeCommandAllocatesOnce(t *testing.T) {
 	at := time.Date(2026, 12, 7, 6, 0, 0, 123456789, time.UTC)
 	active := true
 	u := benchUser(42)
 	u.State, u.Created, u.Modified, u.DeactivateAt = UserActive, at, at, at
-	var changes []Change
+	var created []Change
 	for _, f := range []string{"email", "firstName", "lastName", "title", "division", "department", "employeeType", "address.city", "address.state", "address.country", "externalId", "userName"} {
-		changes = append(changes, Change{Field: f, New: "Research and Development"})
+		created = append(created, Change{Field: f, New: "Research and Development"})
 	}
-	cmd := &Command{Type: CmdUserWrite, Time: at, NameRule: nameRuleFold, UserWrite: &UserWrite{
-		Provider: "p", User: u, Active: &active,
-		Event: &SyncEvent{Source: SourceSCIM, Action: "user.create", Outcome: OutcomeOK, Provider: "p", RequestID: "req-42", Changes: changes},
-	}}
-	if n := testing.AllocsPerRun(20, func() {
-		if _, err := encodeCommand(cmd); err != nil {
-			t.Fatal(err)
+	updated := benchUser(7) // as PingOne's PUT writes it
+	updated.State, updated.Created, updated.Modified, updated.CreateIndex, updated.ModifyIndex = UserActive, at, at, 10, 1009
+	for name, w := range map[string]*UserWrite{
+		"create": {Provider: "p", User: u, Active: &active, Event: &SyncEvent{Source: SourceSCIM, Action: "user.create", Outcome: OutcomeOK, Provider: "p", RequestID: "z04iRW348q9TJsk2", Changes: created}},
+		"update": {Provider: "p", User: updated, Active: &active, ExpectIndex: 1009, Event: &SyncEvent{
+			Source: SourceSCIM, Action: "user.update", Outcome: OutcomeOK, Provider: "p", RequestID: "z04iRW348q9TJsk2",
+			Changes: []Change{{Field: "title", Old: "Load Generator 7", New: "Load Generator 1007"}},
+		}},
+	} {
+		cmd := &Command{Type: CmdUserWrite, Time: at, NameRule: nameRuleFold, UserWrite: w}
+		if n := testing.AllocsPerRun(20, func() {
+			if _, err := encodeCommand(cmd); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 1 {
+			t.Errorf("encoding a %s made %v allocations, want 1", name, n)
 		}
-	}); n != 1 {
-		t.Errorf("encoding a create made %v allocations, want 1", n)
 	}
 }
