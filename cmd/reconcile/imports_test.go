@@ -66,6 +66,7 @@ var layers = map[string]layer{
 	// Leaf helpers.
 	"internal/english":    {},
 	"internal/gcheadroom": {},
+	"internal/jsonquote":  {},
 	"internal/jsonscan":   {},
 	"internal/names":      {},
 }

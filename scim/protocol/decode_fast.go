@@ -89,66 +89,63 @@ func (d *fastDecoder) next(c byte) bool {
 }
 
 func (d *fastDecoder) object() (any, bool) {
-	if d.depth++; d.depth > maxFastDepth {
-		return nil, false
-	}
-	d.i++ // {
 	m := make(map[string]any)
-	if d.next('}') {
-		d.depth--
-		return m, true
-	}
-	for {
-		d.skipSpace()
+	ok := d.elements('}', func() bool {
 		if d.i >= len(d.b) || d.b[d.i] != '"' {
-			return nil, false
+			return false
 		}
 		k, ok := d.string()
 		if !ok || !d.next(':') {
-			return nil, false
+			return false
 		}
 		d.skipSpace()
 		v, ok := d.value()
-		if !ok {
-			return nil, false
-		}
 		m[k] = v // the last of a repeated name wins, as in json.Unmarshal
-		if d.next(',') {
-			continue
-		}
-		if !d.next('}') {
-			return nil, false
-		}
-		d.depth--
-		return m, true
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
+	return m, true
 }
 
 func (d *fastDecoder) array() (any, bool) {
-	if d.depth++; d.depth > maxFastDepth {
+	a := []any{}
+	ok := d.elements(']', func() bool {
+		v, ok := d.value()
+		a = append(a, v)
+		return ok
+	})
+	if !ok {
 		return nil, false
 	}
-	d.i++ // [
-	a := []any{}
-	if d.next(']') {
+	return a, true
+}
+
+// elements decodes the members of an object or the elements of an array,
+// at d.i, its opening byte: elem decodes one, end closes the list.
+func (d *fastDecoder) elements(end byte, elem func() bool) bool {
+	if d.depth++; d.depth > maxFastDepth {
+		return false
+	}
+	d.i++
+	if d.next(end) {
 		d.depth--
-		return a, true
+		return true
 	}
 	for {
 		d.skipSpace()
-		v, ok := d.value()
-		if !ok {
-			return nil, false
+		if !elem() {
+			return false
 		}
-		a = append(a, v)
 		if d.next(',') {
 			continue
 		}
-		if !d.next(']') {
-			return nil, false
+		if !d.next(end) {
+			return false
 		}
 		d.depth--
-		return a, true
+		return true
 	}
 }
 
