@@ -191,6 +191,16 @@ func TestEncodeCommandAllocatesOnce(t *testing.T) {
 		}},
 	} {
 		cmd := &Command{Type: CmdUserWrite, Time: at, NameRule: nameRuleFold, UserWrite: w}
+		b, err := encodeCommand(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if est := userWriteSize(w); len(b) > est {
+			t.Errorf("a %s encodes to %d bytes, over the %d it was sized for: it was grown", name, len(b), est)
+		}
+		if raceDetector {
+			continue
+		}
 		if n := testing.AllocsPerRun(20, func() {
 			if _, err := encodeCommand(cmd); err != nil {
 				t.Fatal(err)
