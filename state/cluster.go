@@ -282,27 +282,6 @@ func (s *Store) Consistent(ctx context.Context) error {
 	return s.waitApplied(ctx, index)
 }
 
-// ConsistentWrite waits until this node may build a write on its state:
-// its state then holds every write acknowledged anywhere before the call.
-// The leader needs no round of heartbeats for it, unlike a read: the
-// writes it acknowledged in its term were applied here before they were
-// acknowledged, those of earlier terms once it has committed an entry of
-// its own (termBarrier), and a leader that was deposed without knowing
-// it builds writes that cannot commit. A follower waits as Consistent
-// does. A single voter is always consistent.
-func (s *Store) ConsistentWrite(ctx context.Context) error {
-	if s.cluster == nil || s.raft == nil {
-		return nil
-	}
-	if s.raft.State() == raft.Leader {
-		err := s.termBarrier()
-		if !errors.Is(err, ErrNoLeader) || s.raft.State() == raft.Leader {
-			return err
-		}
-	}
-	return s.Consistent(ctx)
-}
-
 // Ready reports why this node should not take requests, or nil: its state
 // cannot be written, or, in a cluster, it knows no leader or has not
 // applied what it knows to be committed.
