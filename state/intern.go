@@ -57,18 +57,11 @@ func internUser(u *User) {
 	}
 }
 
-// internEvent interns a sync log event's repeated fields.
+// internEvent interns a sync log event's repeated fields. Its changes
+// are not: the log packs them into a string of their own
+// (synclog_pack.go).
 func internEvent(e *SyncEvent) {
 	for _, p := range []*string{&e.Source, &e.Action, &e.Outcome, &e.Provider, &e.Revision} {
 		*p = intern(*p)
-	}
-	// Into a new array, as for a user's roles: the writer's may be shared.
-	if len(e.Changes) > 0 {
-		changes := make([]Change, len(e.Changes))
-		for i, c := range e.Changes {
-			c.Field = intern(c.Field)
-			changes[i] = c
-		}
-		e.Changes = changes
 	}
 }

@@ -19,12 +19,12 @@ import (
 // committed covers it (memdb allows one write transaction at a time; one
 // that is dropped leaves a slot that the next append writes again).
 type syncLog struct {
-	chunks [][]*SyncEvent // chunks[0] holds positions from base+1
-	base   uint64         // a multiple of the chunk size
-	first  uint64         // the oldest event kept; first > last when empty
-	last   uint64         // the newest event, 0 before the first
-	keep   uint64         // how many events are kept
-	chunk  uint64         // slots per chunk
+	chunks [][]*packedEvent // chunks[0] holds positions from base+1 (synclog_pack.go)
+	base   uint64           // a multiple of the chunk size
+	first  uint64           // the oldest event kept; first > last when empty
+	last   uint64           // the newest event, 0 before the first
+	keep   uint64           // how many events are kept
+	chunk  uint64           // slots per chunk
 }
 
 // syncLogChunk is how many events a chunk holds: a new chunk, and a
@@ -35,8 +35,19 @@ func newSyncLog(keep, chunk uint64) *syncLog {
 	return &syncLog{first: 1, keep: max(keep, 1), chunk: max(chunk, 1)}
 }
 
-// at returns the event at position p, first <= p <= last.
+// at returns the event at position p, first <= p <= last: a copy, which
+// the caller may keep.
 func (l *syncLog) at(p uint64) *SyncEvent {
+	return l.packedAt(p).event()
+}
+
+// seqAt returns the sequence number of the event at position p, first
+// <= p <= last, without unpacking it.
+func (l *syncLog) seqAt(p uint64) uint64 {
+	return l.packedAt(p).Seq
+}
+
+func (l *syncLog) packedAt(p uint64) *packedEvent {
 	slot := p - 1 - l.base
 	return l.chunks[slot/l.chunk][slot%l.chunk]
 }
@@ -48,9 +59,9 @@ func (l *syncLog) append(e *SyncEvent) *syncLog {
 	n.last++
 	slot := n.last - 1 - n.base
 	if slot/n.chunk == uint64(len(n.chunks)) {
-		n.chunks = append(n.chunks, make([]*SyncEvent, n.chunk))
+		n.chunks = append(n.chunks, make([]*packedEvent, n.chunk))
 	}
-	n.chunks[slot/n.chunk][slot%n.chunk] = e
+	n.chunks[slot/n.chunk][slot%n.chunk] = packEvent(e)
 	if n.last-n.first+1 > n.keep {
 		n.first = n.last - n.keep + 1
 	}
@@ -66,20 +77,20 @@ func (l *syncLog) append(e *SyncEvent) *syncLog {
 // from returns the position of the first event after seq, last+1 if
 // there is none.
 func (l *syncLog) from(seq uint64) uint64 {
-	if l.last < l.first || l.at(l.last).Seq <= seq {
+	if l.last < l.first || l.seqAt(l.last) <= seq {
 		return l.last + 1
 	}
 	// When the events are numbered without gaps, which they are unless
 	// other runs took numbers in between, the position is computed.
-	oldest := l.at(l.first).Seq
+	oldest := l.seqAt(l.first)
 	if seq < oldest {
 		return l.first
 	}
-	if p := l.first + (seq - oldest) + 1; p <= l.last && l.at(p).Seq == seq+1 {
+	if p := l.first + (seq - oldest) + 1; p <= l.last && l.seqAt(p) == seq+1 {
 		return p
 	}
 	n := int(l.last - l.first + 1)
-	return l.first + uint64(sort.Search(n, func(i int) bool { return l.at(l.first+uint64(i)).Seq > seq }))
+	return l.first + uint64(sort.Search(n, func(i int) bool { return l.seqAt(l.first+uint64(i)) > seq }))
 }
 
 // after calls fn for each event after seq, in order, until fn returns

@@ -99,7 +99,7 @@ func (s *syncLogs) merge(seq uint64, back bool, fn func(*SyncEvent) bool) {
 	for len(runs) > 0 {
 		next := 0
 		for i := 1; i < len(runs); i++ {
-			if (runs[i].l.at(runs[i].p).Seq < runs[next].l.at(runs[next].p).Seq) != back {
+			if (runs[i].l.seqAt(runs[i].p) < runs[next].l.seqAt(runs[next].p)) != back {
 				next = i
 			}
 		}
