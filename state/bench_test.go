@@ -32,7 +32,7 @@ func benchUser(i int) *User {
 	}
 }
 
-func benchStore(b *testing.B, s *Store) {
+func benchStore(b testing.TB, s *Store) {
 	b.Helper()
 	if _, err := s.Apply(context.Background(), configCmd(create(testOrg("o", "")), create(testProvider("p", "o")))); err != nil {
 		b.Fatal(err)
@@ -40,13 +40,13 @@ func benchStore(b *testing.B, s *Store) {
 }
 
 // fill writes n users through the FSM's write path, from 16 writers.
-func fill(b *testing.B, s *Store, n int) {
+func fill(b testing.TB, s *Store, n int) {
 	b.Helper()
 	fillFrom(b, s, 0, n)
 }
 
 // fillFrom writes users from, from+1, ... from+n-1.
-func fillFrom(b *testing.B, s *Store, from, n int) {
+func fillFrom(b testing.TB, s *Store, from, n int) {
 	b.Helper()
 	var wg sync.WaitGroup
 	next := make(chan int, 1024)

@@ -48,7 +48,7 @@ func (e *StuckError) Unwrap() error { return e.Err }
 
 func newFSM(log *slog.Logger) *fsm {
 	f := &fsm{log: log, lookups: newLookups()}
-	f.db.Store(newDB())
+	f.db.Store(withLookups(newDB(), f.lookups))
 	return f
 }
 

@@ -12,13 +12,13 @@ import (
 )
 
 // lookups finds users by the SCIM attributes identity providers look them
-// up by before each write, besides userName (a memdb index): the
-// externalId and the email addresses of their SCIM resource (Entra
-// matches on either). These are not memdb indexes: an entry of those costs
-// about 470 bytes a user (each radix node carries its own watch channel),
-// one of these about 30 bytes a key. The product's ExternalID and Email
-// fields are not it either: an attribute mapping can fill them from
-// elsewhere.
+// up by before each write: the externalId and the email addresses of
+// their SCIM resource (Entra matches on either), and the userName (the
+// product's, which writers check for uniqueness: usernames.go). These are
+// not memdb indexes: an entry of those costs about 500 bytes a user (each
+// radix node carries its own watch channel), one of these about 30 bytes
+// a key. The product's ExternalID and Email fields are not looked up:
+// an attribute mapping can fill them from elsewhere.
 //
 // It maps a hash of the attribute and the lowercased value to user ids,
 // and answers with candidates: a superset of the users whose resource has
@@ -29,10 +29,15 @@ import (
 // need them, and are counted; when they outnumber the live ones the map is
 // built afresh, and the one it replaces is still read until the next
 // rebuild, for the views opened before.
+//
+// The FSM's own transaction must find the users it wrote before it
+// commits (two creates of one userName in a batch): their userNames are
+// pending (pend) until the commit notes them.
 type lookups struct {
 	mu       sync.RWMutex
 	ids      idMap
 	previous idMap // the map before the last rebuild
+	pending  idMap // userNames of users the open write transaction wrote
 	live     int   // entries for values users have now
 	stale    int   // entries for values they no longer have
 }
@@ -41,10 +46,11 @@ type lookups struct {
 const (
 	lookupExternalID = "externalId"
 	lookupEmail      = "emails.value"
+	lookupUserName   = "userName" // the product's, not the resource's
 )
 
 func newLookups() *lookups {
-	return &lookups{ids: newIDMap()}
+	return &lookups{ids: newIDMap(), pending: newIDMap()}
 }
 
 func lookupKey(attr, value string) uint64 {
@@ -58,6 +64,9 @@ func lookupKey(attr, value string) uint64 {
 // lookupKeys returns the keys a user is found by.
 func lookupKeys(u *User) []uint64 {
 	var keys []uint64
+	if u.UserName != "" {
+		keys = append(keys, lookupKey(lookupUserName, u.UserName))
+	}
 	if v, ok := jsonscan.String(u.SCIM, "externalId"); ok && v != "" {
 		keys = append(keys, lookupKey(lookupExternalID, v))
 	}
@@ -84,6 +93,24 @@ func (x *lookups) note(changes memdb.Changes) {
 		}
 		x.update(userID(c), before, after)
 	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.pending.len() > 0 {
+		x.pending = newIDMap()
+	}
+}
+
+// pend records that u is written by the open write transaction: its
+// userName finds it until the transaction's commit notes it (or, if the
+// transaction is dropped, until the next commit: a candidate too many is
+// harmless).
+func (x *lookups) pend(u *User) {
+	if u.UserName == "" {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.pending.add(lookupKey(lookupUserName, u.UserName), u.ID)
 }
 
 func userID(c memdb.Change) string {
@@ -128,7 +155,7 @@ func (x *lookups) find(attr, value string) []string {
 	k := lookupKey(attr, value)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return x.previous.appendTo(x.ids.appendTo(nil, k), k)
+	return x.pending.appendTo(x.previous.appendTo(x.ids.appendTo(nil, k), k), k)
 }
 
 // compact builds the map afresh from db when stale entries outnumber live
@@ -178,6 +205,9 @@ func (x *lookups) replace(ids idMap, n int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.ids, x.previous, x.live, x.stale = ids, x.ids, n, 0
+	if x.pending.len() > 0 {
+		x.pending = newIDMap()
+	}
 }
 
 // idMap maps lookup keys to user ids. Nearly every key has one user, kept
@@ -234,4 +264,29 @@ func (m idMap) appendTo(ids []string, k uint64) []string {
 // len is how many keys are mapped.
 func (m idMap) len() int {
 	return len(m.one) + len(m.many)
+}
+
+// metaLookups is the meta row holding the FSM's lookups, so that a
+// transaction finds them by itself (users by userName: usernames.go).
+// Snapshots do not hold it (meta.derived): the FSM puts it in each db it
+// makes or restores.
+const metaLookups = "lookups"
+
+// withLookups returns db with x in its row metaLookups.
+func withLookups(db *memdb.MemDB, x *lookups) *memdb.MemDB {
+	tx := db.Txn(true)
+	if err := tx.Insert(tableMeta, &meta{Key: metaLookups, lookups: x}); err != nil {
+		panic(err) // only a wrong schema gets here
+	}
+	tx.Commit()
+	return db
+}
+
+// lookupsTxn returns the lookups of tx's db, nil for a db the FSM did
+// not make.
+func lookupsTxn(tx *memdb.Txn) *lookups {
+	if m := first[*meta](tx, tableMeta, indexID, metaLookups); m != nil {
+		return m.lookups
+	}
+	return nil
 }

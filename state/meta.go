@@ -26,11 +26,14 @@ type meta struct {
 	// order is a provider's users or groups in list order, in the rows
 	// orderUsers and orderGroups (order.go); snapshots hold none.
 	order *order
+	// lookups are the FSM's lookups of users, in the row metaLookups
+	// (lookups.go); snapshots hold none.
+	lookups *lookups
 }
 
 // derived reports whether the row is kept beside the tables, rebuilt from
 // them as a snapshot is read rather than held in it.
-func (m *meta) derived() bool { return m.log != nil || m.order != nil }
+func (m *meta) derived() bool { return m.log != nil || m.order != nil || m.lookups != nil }
 
 const (
 	metaConfig  = "config"

@@ -97,7 +97,6 @@ func everyTable(t *testing.T) (*Store, map[string][]any) {
 var (
 	userIndexTests = []indexTest{
 		{indexID, []any{"u2"}, []string{"u2"}},
-		{indexUserName, []any{"alice@x"}, []string{"u1"}},
 		{indexDue, []any{int64(42)}, []string{"u1"}},
 	}
 	metaIndexTests   = []indexTest{{indexID, []any{metaConfig}, []string{metaConfig}}}

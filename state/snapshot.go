@@ -92,7 +92,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		return err
 	}
 	f.lookups.replace(lm.ids, lm.n)
-	f.db.Store(db)
+	f.db.Store(withLookups(db, f.lookups))
 	return nil
 }
 

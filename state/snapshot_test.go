@@ -73,7 +73,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		return ok && (strings.HasPrefix(m.Key, "users.") || strings.HasPrefix(m.Key, countStaged) || m.order != nil)
 	}
 	for table := range objs {
-		before := all[any](s.fsm.db.Load().Txn(false), table)
+		// The lookups' row is the FSM's, which a restore adds.
+		before := slices.DeleteFunc(all[any](s.fsm.db.Load().Txn(false), table), func(o any) bool {
+			m, ok := o.(*meta)
+			return ok && m.lookups != nil
+		})
 		after := slices.DeleteFunc(all[any](db.Txn(false), table), counts)
 		if diff := cmp.Diff(before, after, cmp.AllowUnexported(meta{})); diff != "" {
 			t.Errorf("table %s after snapshot round trip (-before +after):\n%s", table, diff)

@@ -68,8 +68,10 @@ func restoredCopy(t *testing.T, s *Store) *Store {
 func insertUser(t *testing.T, s *Store, u *User) {
 	t.Helper()
 	tx := s.fsm.db.Load().Txn(true)
+	tx.TrackChanges()
 	if err := tx.Insert(tableUsers, u); err != nil {
 		t.Fatal(err)
 	}
+	s.fsm.lookups.note(tx.Changes()) // as the FSM's commit does: found by userName
 	tx.Commit()
 }

@@ -214,6 +214,9 @@ func insertUserTxn(tx *memdb.Txn, u *User) error {
 	if err := tx.Insert(tableUsers, u); err != nil {
 		return fmt.Errorf("inserting user %q: %w", u.ID, err)
 	}
+	if x := lookupsTxn(tx); x != nil {
+		x.pend(u) // found by userName before the commit too
+	}
 	return nil
 }
 

@@ -26,13 +26,10 @@ func usersTableSchema() *memdb.TableSchema {
 			// radix work of a write and about 440 bytes. A provider's
 			// users are counted (usercounts.go) and listed by a walk
 			// (usersOfProvider).
-			// userName is unique per provider and compared without case
-			// (RFC 7643 §4.1.1); memdb does not enforce uniqueness on
-			// secondary indexes, so writers check it.
-			indexUserName: {
-				Name:    indexUserName,
-				Indexer: &memdb.StringFieldIndex{Field: "UserName", Lowercase: true},
-			},
+			// No index by userName either: it cost every user about
+			// 570 bytes. userName is unique per provider and compared
+			// without case (RFC 7643 §4.1.1); writers check it, finding
+			// users by userName through the lookups (usernames.go).
 			// Users with a timer event pending, by its time: their Due,
 			// or the deadline a legal hold keeps them past (heldpast.go).
 			indexDue: {
