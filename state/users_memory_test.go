@@ -15,13 +15,23 @@ import (
 func storedBytesPerUser(t testing.TB, n int) float64 {
 	s := NewMemory(Options{})
 	benchStore(t, s)
+	return liveBytesAdded(n, func() any {
+		fill(t, s, n)
+		return s
+	})
+}
+
+// liveBytesAdded returns the live heap that add adds, divided by n,
+// measured after a collection before and after it; what add returns is
+// kept alive until then.
+func liveBytesAdded(n int, add func() any) float64 {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	fill(t, s, n)
+	kept := add()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(s)
+	runtime.KeepAlive(kept)
 	return (float64(after.HeapAlloc) - float64(before.HeapAlloc)) / float64(n)
 }
 
