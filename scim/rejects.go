@@ -160,7 +160,9 @@ func (s *Server) reject(r *request, e *protocol.Error) {
 			"status", e.Status, "scimType", e.ScimType, "detail", e.Detail, "requestId", r.id)
 		return
 	}
-	if e.Status == http.StatusTooManyRequests || !s.rejects.admit(r.provider.Name) {
+	// Neither a write refused for its rate nor one the state could not take
+	// (503: no leader, or none that answered) is recorded in the state.
+	if e.Status == http.StatusTooManyRequests || e.Status == http.StatusServiceUnavailable || !s.rejects.admit(r.provider.Name) {
 		return
 	}
 	path := strings.TrimPrefix(r.URL.Path, Prefix+r.provider.Name)

@@ -108,6 +108,9 @@ type request struct {
 	base     string // the provider's SCIM base URL, without a trailing slash
 	id       string // request id, for the sync log
 	now      time.Time
+	// barrier is what the request must wait for before it answers from
+	// the state, until it has (settle); nil when nothing (DeferBarrier).
+	barrier func(context.Context) error
 }
 
 // ServeHTTP routes /scim/v2/{provider}/{resource}[/{id}]. Resource names
@@ -175,7 +178,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.observeRejected(r, p.Name, err)
 		return
 	}
-	req := &request{Request: r, w: w, provider: p, base: s.baseURL(r, p.Name), id: requestID(r), now: s.opts.Now().UTC()}
+	req := &request{Request: r, w: w, provider: p, base: s.baseURL(r, p.Name), id: requestID(r), now: s.opts.Now().UTC(), barrier: deferredBarrier(r)}
 	w.Header().Set("X-Request-Id", req.id)
 	s.route(req, parts[1:])
 }
@@ -193,6 +196,13 @@ func (s *Server) route(r *request, parts []string) {
 	if len(parts) > 2 {
 		writeError(r.w, protocol.NotFound("no such resource"))
 		return
+	}
+	if resource != "users" || IsRead(r.Request) {
+		// Only a write to a user waits for its barrier later, if at all.
+		if err := s.settle(r); err != nil {
+			writeError(r.w, err)
+			return
+		}
 	}
 	var err *protocol.Error
 	switch resource {

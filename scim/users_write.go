@@ -24,7 +24,8 @@ type userChange struct {
 
 // writeUser applies the change build computes from a fresh view, retrying
 // when another write to the same user got in first. build returns nil
-// when there is nothing to write.
+// when there is nothing to write. Any answer but a committed write's is
+// built again after the request's barrier, if it has one (barrier.go).
 func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *protocol.Error)) (*state.User, *protocol.Error) {
 	for attempt := range maxWriteAttempts {
 		if err := tooLate(r); err != nil {
@@ -33,7 +34,13 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 		v := s.view(r)
 		c, err := build(v)
 		if err != nil || c == nil {
-			return nil, err
+			if r.barrier == nil {
+				return nil, err
+			}
+			if err := s.settle(r); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		c.event.Source, c.event.Provider, c.event.RequestID = state.SourceSCIM, r.provider.Name, r.id
 		if c.event.Outcome == "" {
@@ -59,6 +66,12 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 		case errors.As(applyErr, &stale):
 			backoff(attempt)
 			continue
+		case r.barrier != nil && (errors.As(applyErr, &conflict) || errors.As(applyErr, &refused)):
+			// Built on a state that may miss acknowledged writes: a user
+			// deleted through SCIM is created again, not refused.
+			if err := s.settle(r); err != nil {
+				return nil, err
+			}
 		case errors.As(applyErr, &conflict):
 			return nil, conflictError(conflict.Owner, r.provider.Name, conflict.Value)
 		case errors.As(applyErr, &refused):

@@ -10,6 +10,8 @@ import (
 	"net/http/pprof"
 	"strings"
 	"time"
+
+	"github.com/reconcile-dev/reconcile/scim"
 )
 
 // newServer is an HTTP server with the daemon's timeouts.
@@ -71,8 +73,10 @@ func serveDebug(addr string) error {
 // which build their command on this node's state (a PUT right after a
 // POST acknowledged by another node must find the user). On a follower
 // the request waits until this node has applied the leader's commit
-// index; on the leader, until it has checked that it still leads. A
-// single node serves requests as they are. While the cluster has no
+// index; on the leader, until it has checked that it still leads. A SCIM
+// write leaves that wait to the SCIM server (scim.DeferBarrier), which
+// skips it for a write to a user that the log commits. A single node
+// serves requests as they are. While the cluster has no
 // leader, requests get 503 with Retry-After. The cluster's membership
 // (/api/v1/cluster) is no request on the state: each node answers with
 // what it sees, and joins and removals reach the leader their own way.
@@ -81,7 +85,10 @@ func (d *daemon) consistent(h http.Handler, scimErrors bool) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/v1/cluster" && !strings.HasPrefix(r.URL.Path, "/api/v1/cluster/") {
+		switch {
+		case scimErrors && !scim.IsRead(r):
+			r = scim.DeferBarrier(r, d.store.Consistent)
+		case r.URL.Path != "/api/v1/cluster" && !strings.HasPrefix(r.URL.Path, "/api/v1/cluster/"):
 			if err := d.store.Consistent(r.Context()); err != nil {
 				unavailable(w, scimErrors, "1", "this node cannot serve a consistent request now: "+err.Error())
 				return

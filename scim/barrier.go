@@ -1,0 +1,56 @@
+package scim
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/reconcile-dev/reconcile/scim/protocol"
+)
+
+// A cluster node's state may miss writes acknowledged elsewhere until it
+// has waited for a read barrier (state.Store.Consistent): on the leader,
+// a round of heartbeats and the apply of what it knows to be committed.
+// A write to a user needs none when the log commits it: the command
+// carries the version of the user it was built on and the FSM refuses it
+// if another write got in first, and checks the userName where it is
+// applied, so a committed write was built on what it changes, and only a
+// leader commits. Its answer comes from that command. An answer from the
+// node's state instead (nothing to change, 404, 412, a conflict) is a
+// read, and waits for the barrier first.
+
+// barrierKey carries the barrier a request waits for only when it needs to
+// (DeferBarrier).
+type barrierKey struct{}
+
+// DeferBarrier returns r with its wait for barrier left to the server: a
+// write to a user waits for it only before it answers from this node's
+// state rather than from a write the log committed; any other request
+// waits for it first. The daemon's cluster nodes pass their SCIM writes
+// so; a request without it is served on the state as it is.
+func DeferBarrier(r *http.Request, barrier func(context.Context) error) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), barrierKey{}, barrier))
+}
+
+// deferredBarrier returns the barrier DeferBarrier left to the server, or
+// nil.
+func deferredBarrier(r *http.Request) func(context.Context) error {
+	b, _ := r.Context().Value(barrierKey{}).(func(context.Context) error)
+	return b
+}
+
+// settle waits for the request's deferred barrier, once: after it, the
+// state holds every write acknowledged anywhere before the request.
+func (s *Server) settle(r *request) *protocol.Error {
+	if r.barrier == nil {
+		return nil
+	}
+	b := r.barrier
+	r.barrier = nil
+	if err := b(r.Context()); err != nil {
+		e := protocol.Errorf(http.StatusServiceUnavailable, "", "this node cannot serve a consistent request now: %v", err)
+		e.RetryAfter = time.Second
+		return e
+	}
+	return nil
+}
