@@ -2,7 +2,6 @@ package state
 
 import (
 	"bytes"
-	"encoding/json"
 	"sync"
 	"time"
 	"unsafe"
@@ -89,7 +88,7 @@ func forFSM(cmd *Command, data []byte) (*Command, error) {
 		return &c, nil
 	}
 	pre := new(Command)
-	if err := json.Unmarshal(data, pre); err != nil {
+	if err := decodeCommand(data, pre); err != nil {
 		return nil, err
 	}
 	return pre, nil

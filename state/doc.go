@@ -20,6 +20,8 @@
 //   - fsm.go: applying logged commands, one by one and in batches.
 //   - command_encode.go: a user write encoded as it is logged, without
 //     reflection (json.Marshal's bytes).
+//   - command_decode.go: a logged user write read back without
+//     reflection (json.Unmarshal's result), as each follower does.
 //   - decodecache.go: the commands writers decoded for the FSM.
 //   - snapshot.go: the snapshot file format; persist and restore.
 //   - config_apply.go, users_write.go, groups_write.go, users_admin.go,

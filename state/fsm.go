@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -95,7 +94,7 @@ func (f *fsm) decode(index uint64, data []byte) *decoded {
 	}
 	if pre, ok := f.predecoded.take(data); ok {
 		d.cmd = *pre
-	} else if err := json.Unmarshal(data, &d.cmd); err != nil {
+	} else if err := decodeCommand(data, &d.cmd); err != nil {
 		return f.stop(d, fmt.Errorf("its bytes do not decode (%v)", err))
 	}
 	if d.h = handlers[d.cmd.Type]; d.h == nil {

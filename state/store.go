@@ -2,7 +2,6 @@ package state
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -370,7 +369,7 @@ func (s *Store) ApplyEncoded(ctx context.Context, data []byte) (Result, error) {
 		return Result{}, err
 	}
 	cmd := new(Command)
-	if err := json.Unmarshal(data, cmd); err != nil {
+	if err := decodeCommand(data, cmd); err != nil {
 		return Result{}, fmt.Errorf("decoding a forwarded command: %w", err)
 	}
 	res, err := s.applyLocal(ctx, cmd, data)
