@@ -17,7 +17,13 @@ import (
 // applied, so a committed write was built on what it changes, and only a
 // leader commits. Its answer comes from that command. An answer from the
 // node's state instead (nothing to change, 404, 412, a conflict) is a
-// read, and waits for the barrier first.
+// read, and waits for the barrier first. So does what the command does
+// not carry the version of: the user's groups, which a conditional
+// write's ETag covers, and the organizations a create may be mapped to
+// by an attribute. The provider the request authenticated as, and whose
+// mappings and rollout it follows, is read before the barrier: the
+// command carries its version, and the FSM refuses the write if it
+// changed; the request is then authenticated again on the new one.
 
 // barrierKey carries the barrier a request waits for only when it needs to
 // (DeferBarrier).
@@ -40,7 +46,9 @@ func deferredBarrier(r *http.Request) func(context.Context) error {
 }
 
 // settle waits for the request's deferred barrier, once: after it, the
-// state holds every write acknowledged anywhere before the request.
+// state holds every write acknowledged anywhere before the request, and
+// the request is authenticated again on it (its provider, read before,
+// may have changed: its secret, its mappings, its rollout).
 func (s *Server) settle(r *request) *protocol.Error {
 	if r.barrier == nil {
 		return nil
@@ -52,5 +60,25 @@ func (s *Server) settle(r *request) *protocol.Error {
 		e.RetryAfter = time.Second
 		return e
 	}
+	return s.reauthenticate(r)
+}
+
+// refresh prepares a write the FSM refused as built on an older version
+// of its provider to be built again: after the barrier if it has one,
+// and authenticated again on the provider as the state has it now.
+func (s *Server) refresh(r *request) *protocol.Error {
+	if r.barrier != nil {
+		return s.settle(r)
+	}
+	return s.reauthenticate(r)
+}
+
+// reauthenticate authenticates r again, as its provider is now.
+func (s *Server) reauthenticate(r *request) *protocol.Error {
+	p, err := s.authenticate(r.Request, r.provider.Name)
+	if err != nil {
+		return err
+	}
+	r.provider = p
 	return nil
 }

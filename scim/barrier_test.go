@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reconcile-dev/reconcile/state"
 )
@@ -50,14 +51,18 @@ func (l *lagging) barrier(context.Context) error {
 func TestDeferredBarrier(t *testing.T) {
 	type setup = barrierSetup
 	tests := []struct {
-		name     string
-		pending  func(t *testing.T, s setup) // committed, not yet applied
-		method   string
-		path     func(s setup) string
-		body     string
-		want     int
-		barriers int
-		check    func(t *testing.T, v *state.View, s setup)
+		name      string
+		mapping   string                      // the provider's organization mapping: fixed (eng) or attribute (department)
+		pending   func(t *testing.T, s setup) // committed, not yet applied
+		noBarrier bool                        // a single node's request
+		token     string                      // the request's, if not the provider's
+		method    string
+		path      func(s setup) string
+		body      string
+		ifMatch   bool // send alice's ETag as it was before what is pending
+		want      int
+		barriers  int
+		check     func(t *testing.T, v *state.View, s setup)
 	}{{
 		name:   "a new user: committed, no barrier",
 		method: "POST", path: func(setup) string { return "/Users" },
@@ -115,6 +120,56 @@ func TestDeferredBarrier(t *testing.T) {
 			}
 		},
 	}, {
+		name: "the provider changed meanwhile: built again on it",
+		pending: func(t *testing.T, s setup) {
+			updateProvider(t, s.srv, func(p *state.Provider) { p.DeactivationDelay = 2 * time.Hour })
+		},
+		method: "POST", path: func(setup) string { return "/Users" },
+		body: `{"userName":"bob@example.com"}`, want: http.StatusCreated, barriers: 1,
+	}, {
+		name: "the provider changed meanwhile, on a single node: built again on it",
+		pending: func(t *testing.T, s setup) {
+			updateProvider(t, s.srv, func(p *state.Provider) { p.DeactivationDelay = 2 * time.Hour })
+		},
+		noBarrier: true,
+		method:    "POST", path: func(setup) string { return "/Users" },
+		body: `{"userName":"bob@example.com"}`, want: http.StatusCreated,
+	}, {
+		name: "the provider's secret replaced meanwhile: refused",
+		pending: func(t *testing.T, s setup) {
+			updateProvider(t, s.srv, func(p *state.Provider) { p.Auth.Secret = state.HashSecret([]byte("another-token-0123456789")) })
+		},
+		method: "POST", path: func(setup) string { return "/Users" },
+		body: `{"userName":"bob@example.com"}`, want: http.StatusUnauthorized, barriers: 1,
+		check: func(t *testing.T, v *state.View, _ setup) {
+			if us := v.UsersByUserName("bob@example.com"); len(us) != 0 {
+				t.Errorf("bob was created with a replaced secret: %+v", us[0])
+			}
+		},
+	}, {
+		name:    "organization by attribute: the barrier first",
+		mapping: "attribute",
+		pending: func(t *testing.T, s setup) {
+			applyConfig(t, s.srv, state.ConfigChange{Action: state.ActionCreate, Kind: state.KindOrganization, Name: "ops",
+				Organization: &state.Organization{Name: "ops", DisplayName: "Ops"}})
+		},
+		method: "POST", path: func(setup) string { return "/Users" },
+		body: `{"userName":"bob@example.com","department":"ops"}`, want: http.StatusCreated, barriers: 1,
+		check: func(t *testing.T, v *state.View, _ setup) {
+			if us := v.UsersByUserName("bob@example.com"); len(us) != 1 || us[0].Organization != "ops" {
+				t.Errorf("bob: %+v, want in ops", us)
+			}
+		},
+	}, {
+		name: "If-Match: the barrier first, the user's group renamed meanwhile",
+		pending: func(t *testing.T, s setup) {
+			send(t, s.srv, "PATCH", "/Groups/"+s.group, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Eng 2"}]}`, 204)
+		},
+		method: "PUT", path: func(s setup) string { return "/Users/" + s.alice },
+		ifMatch: true,
+		body:    `{"userName":"alice@example.com","externalId":"a1","title":"F"}`, want: http.StatusPreconditionFailed, barriers: 1,
+		check: wantTitle("A"),
+	}, {
 		name:   "a group: the barrier first",
 		method: "POST", path: func(setup) string { return "/Groups" },
 		body: `{"displayName":"Eng"}`, want: http.StatusCreated, barriers: 1,
@@ -122,10 +177,18 @@ func TestDeferredBarrier(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store := state.NewMemory(state.Options{})
-			configure(t, store, state.OrganizationMapping{Method: "fixed", Organization: "eng"})
+			mapping := state.OrganizationMapping{Method: "fixed", Organization: "eng"}
+			if tt.mapping == "attribute" {
+				mapping = state.OrganizationMapping{Method: "attribute", Attribute: "department", Organization: "fallback"}
+			}
+			configure(t, store, mapping)
 			s := setup{srv: New(store, Options{})}
 			send(t, s.srv, "POST", "/Users", `{"userName":"alice@example.com","externalId":"a1","title":"A"}`, 201)
 			s.alice = store.View().UsersByUserName("alice@example.com")[0].ID
+			rec := send(t, s.srv, "POST", "/Groups", `{"displayName":"Eng","members":[{"value":"`+s.alice+`"}]}`, 201)
+			s.group = store.View().Groups()[0].ID
+			etag := send(t, s.srv, "GET", "/Users/"+s.alice, "", 200).Header().Get("ETag")
+			_ = rec
 			if strings.Contains(tt.name, "created again meanwhile") {
 				send(t, s.srv, "DELETE", "/Users/"+s.alice, "", 204)
 			}
@@ -136,8 +199,15 @@ func TestDeferredBarrier(t *testing.T) {
 			srv := New(l, Options{})
 			req := httptest.NewRequest(tt.method, "/scim/v2/p"+tt.path(s), strings.NewReader(tt.body))
 			req.Header.Set("Authorization", "Bearer "+token)
-			rec := httptest.NewRecorder()
-			srv.ServeHTTP(rec, DeferBarrier(req, l.barrier))
+			if tt.ifMatch {
+				req.Header.Set("If-Match", etag)
+			}
+			rec = httptest.NewRecorder()
+			if tt.noBarrier {
+				srv.ServeHTTP(rec, req)
+			} else {
+				srv.ServeHTTP(rec, DeferBarrier(req, l.barrier))
+			}
 			if rec.Code != tt.want || l.barriers != tt.barriers {
 				t.Fatalf("%s: %d after %d barriers, want %d after %d: %s", tt.method, rec.Code, l.barriers, tt.want, tt.barriers, rec.Body)
 			}
@@ -183,10 +253,11 @@ func TestDeferredBarrierFails(t *testing.T) {
 type barrierSetup struct {
 	srv   *Server // the same state, without a barrier: what other nodes' requests did
 	alice string  // id of alice@example.com, title "A", externalId "a1"
+	group string  // id of group Eng, with alice
 }
 
 // send sends a request as the provider and wants status.
-func send(t *testing.T, srv *Server, method, path, body string, status int) {
+func send(t *testing.T, srv *Server, method, path, body string, status int) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(method, "/scim/v2/p"+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -194,6 +265,24 @@ func send(t *testing.T, srv *Server, method, path, body string, status int) {
 	srv.ServeHTTP(rec, req)
 	if rec.Code != status {
 		t.Fatalf("%s %s: %d, want %d: %s", method, path, rec.Code, status, rec.Body)
+	}
+	return rec
+}
+
+// updateProvider applies a config change to provider p.
+func updateProvider(t *testing.T, srv *Server, change func(p *state.Provider)) {
+	t.Helper()
+	cur := srv.store.View().Provider("p")
+	p := *cur
+	change(&p)
+	applyConfig(t, srv, state.ConfigChange{Action: state.ActionUpdate, Kind: state.KindProvider, Name: "p", ExpectIndex: cur.ModifyIndex, Provider: &p})
+}
+
+// applyConfig applies config changes through srv's store.
+func applyConfig(t *testing.T, srv *Server, changes ...state.ConfigChange) {
+	t.Helper()
+	if _, err := srv.store.Apply(context.Background(), &state.Command{Type: state.CmdConfigApply, ConfigApply: &state.ConfigApply{Changes: changes}}); err != nil {
+		t.Fatal(err)
 	}
 }
 

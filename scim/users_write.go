@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/reconcile-dev/reconcile/internal/jsonscan"
@@ -23,11 +24,19 @@ type userChange struct {
 }
 
 // writeUser applies the change build computes from a fresh view, retrying
-// when another write to the same user got in first. build returns nil
-// when there is nothing to write. Any answer but a committed write's is
-// built again after the request's barrier, if it has one (barrier.go).
+// when another write to the same user, or to its provider, got in first.
+// build returns nil when there is nothing to write; it reads the provider
+// from r, which a retry may have read again. Any answer but a committed
+// write's is built again after the request's barrier, if it has one
+// (barrier.go), as is a conditional write (If-Match): the ETag covers the
+// user's groups, which its command does not carry.
 func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *protocol.Error)) (*state.User, *protocol.Error) {
-	for attempt := range maxWriteAttempts {
+	if r.Header.Get("If-Match") != "" {
+		if err := s.settle(r); err != nil {
+			return nil, err
+		}
+	}
+	for attempt := 0; attempt < maxWriteAttempts; {
 		if err := tooLate(r); err != nil {
 			return nil, err
 		}
@@ -40,7 +49,7 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 			if err := s.settle(r); err != nil {
 				return nil, err
 			}
-			continue
+			continue // once: settle leaves no barrier
 		}
 		c.event.Source, c.event.Provider, c.event.RequestID = state.SourceSCIM, r.provider.Name, r.id
 		if c.event.Outcome == "" {
@@ -49,11 +58,13 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 		now := s.opts.Now().UTC() // each attempt is stamped when it is made
 		res, applyErr := s.store.Apply(context.WithoutCancel(r.Context()), &state.Command{
 			Type: state.CmdUserWrite, Time: now,
-			UserWrite: &state.UserWrite{Provider: r.provider.Name, User: c.user, ExpectIndex: c.expect, Event: c.event, Active: &c.active, LeaveGroups: c.leaveGroups},
+			UserWrite: &state.UserWrite{Provider: r.provider.Name, ProviderIndex: r.provider.ModifyIndex, User: c.user, ExpectIndex: c.expect,
+				Event: c.event, Active: &c.active, LeaveGroups: c.leaveGroups},
 		})
 		var stale *state.StaleError
 		var conflict *state.ConflictError
 		var refused *state.RefusedError
+		var gone *state.NotFoundError
 		switch {
 		case applyErr == nil:
 			u := *c.user
@@ -63,10 +74,15 @@ func (s *Server) writeUser(r *request, build func(v *state.View) (*userChange, *
 			}
 			u.Modified = now
 			return &u, nil
+		case errors.As(applyErr, &stale) && strings.HasPrefix(stale.Address, "provider."):
+			if err := s.refresh(r); err != nil {
+				return nil, err
+			}
+			attempt++
 		case errors.As(applyErr, &stale):
 			backoff(attempt)
-			continue
-		case r.barrier != nil && (errors.As(applyErr, &conflict) || errors.As(applyErr, &refused)):
+			attempt++
+		case r.barrier != nil && (errors.As(applyErr, &conflict) || errors.As(applyErr, &refused) || errors.As(applyErr, &gone)):
 			// Built on a state that may miss acknowledged writes: a user
 			// deleted through SCIM is created again, not refused.
 			if err := s.settle(r); err != nil {
@@ -149,7 +165,6 @@ func (s *Server) createUser(r *request) *protocol.Error {
 	if _, ok := res["active"]; !ok {
 		res["active"] = true
 	}
-	p := r.provider
 	userName, _ := res["userName"].(string)
 	if err := checkName("userName", userName); err != nil {
 		return err
@@ -157,7 +172,15 @@ func (s *Server) createUser(r *request) *protocol.Error {
 	if err := protocol.User.CheckLengths(res, nil); err != nil {
 		return err
 	}
+	if r.provider.OrganizationMapping.Method == "attribute" {
+		// The organization is looked for among those the state holds,
+		// which the command does not carry.
+		if err := s.settle(r); err != nil {
+			return err
+		}
+	}
 	u, err := s.writeUser(r, func(v *state.View) (*userChange, *protocol.Error) {
+		p := r.provider
 		var existing *state.User
 		for _, other := range v.UsersByUserName(userName) {
 			if other.Provider != p.Name || !other.SCIMDeleted {
@@ -238,8 +261,8 @@ func encodeResource(res map[string]any) json.RawMessage {
 // replaceUser writes a new SCIM resource for an existing user (PUT, and
 // PATCH after its operations).
 func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (map[string]any, *protocol.Error)) (*state.User, *protocol.Error) {
-	p := r.provider
 	return s.writeUser(r, func(v *state.View) (*userChange, *protocol.Error) {
+		p := r.provider
 		cur, err := userToWrite(v, r, id)
 		if err != nil {
 			return nil, err

@@ -143,7 +143,12 @@ const (
 // the writer, and that the userName stays unique.
 type UserWrite struct {
 	Provider string `json:"provider,omitempty"`
-	User     *User  `json:"user"`
+	// ProviderIndex is the provider's ModifyIndex the writer read (its
+	// credentials, attribute mapping, organization mapping and rollout):
+	// the write is refused as stale if the provider changed since. 0
+	// checks nothing (the admin API's writes, and those logged before it).
+	ProviderIndex uint64 `json:"providerIndex,omitempty"`
+	User          *User  `json:"user"`
 	// ExpectIndex is the ModifyIndex the writer read; 0 creates.
 	ExpectIndex uint64 `json:"expectIndex,omitempty"`
 	// Active is the provider's active flag: false deprovisions, true

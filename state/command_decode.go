@@ -358,7 +358,7 @@ func (d *commandReader) skipString() bool {
 
 var (
 	commandKeys   = []string{"type", "time", "nameRule", "userWrite"}
-	userWriteKeys = []string{"provider", "user", "expectIndex", "active", "leaveGroups", "event"}
+	userWriteKeys = []string{"provider", "providerIndex", "user", "expectIndex", "active", "leaveGroups", "event"}
 	userKeys      = []string{"id", "provider", "userName", "externalId", "organization", "state",
 		"givenName", "familyName", "email", "title", "division", "department", "employeeType", "city", "region", "country",
 		"roles", "deprovisioned", "adminBlocked", "legalHold", "deactivateAt", "deactivationPaused", "deactivatedAt",
@@ -394,6 +394,8 @@ func (d *commandReader) userWrite(w *UserWrite) bool {
 		switch key {
 		case "provider":
 			return d.str(&w.Provider)
+		case "providerIndex":
+			return d.uint(&w.ProviderIndex)
 		case "user":
 			if bytes.HasPrefix(d.b[d.i:], []byte("null")) {
 				d.i += 4

@@ -39,7 +39,7 @@ func encodeCommand(cmd *Command) ([]byte, error) {
 // numbers at their widest (20 digits), and its strings as they are
 // (escaping them takes more).
 func userWriteSize(w *UserWrite) int {
-	const numbers = 5 * 20 // expectIndex, createIndex, modifyIndex, due, seq
+	const numbers = 6 * 20 // providerIndex, expectIndex, createIndex, modifyIndex, due, seq
 	n := 128 + numbers + len(w.Provider)
 	if u := w.User; u != nil {
 		n += 400 + len(u.SCIM) + len(u.ID) + len(u.Provider) + len(u.UserName) + len(u.ExternalID) +
@@ -141,6 +141,11 @@ func appendUserWrite(b []byte, w *UserWrite) []byte {
 	if w.Provider != "" {
 		b = append(b, `"provider":`...)
 		b = appendJSONString(b, w.Provider)
+		b = append(b, ',')
+	}
+	if w.ProviderIndex != 0 {
+		b = append(b, `"providerIndex":`...)
+		b = strconv.AppendUint(b, w.ProviderIndex, 10)
 		b = append(b, ',')
 	}
 	b = append(b, `"user":`...)

@@ -36,6 +36,9 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	if p == nil {
 		return &NotFoundError{Address: "provider." + w.Provider}
 	}
+	if w.ProviderIndex != 0 && p.ModifyIndex != w.ProviderIndex {
+		return &StaleError{Address: "provider." + p.Name, Reason: fmt.Sprintf("was changed (at index %d)", p.ModifyIndex)}
+	}
 	cur := first[*User](tx, tableUsers, indexID, u.ID)
 	expect := w.ExpectIndex
 	var promoted *StagedUser

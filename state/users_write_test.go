@@ -17,12 +17,19 @@ func userWrite(provider string, u *User, expect uint64) *Command {
 	}}
 }
 
+// withProviderIndex is cmd built on version index of its provider.
+func withProviderIndex(cmd *Command, index uint64) *Command {
+	cmd.UserWrite.ProviderIndex = index
+	return cmd
+}
+
 func TestUserWrite(t *testing.T) {
 	ctx := context.Background()
 	s := NewMemory(Options{})
 	mustApply(t, s, configCmd(create(testOrg("eng", "")), create(testProvider("okta", "eng")), create(testProvider("entra", "eng"))))
 
-	res := mustApply(t, s, userWrite("okta", &User{ID: "u1", Provider: "okta", UserName: "Alice@Example.com", Organization: "eng", State: UserActive}, 0))
+	okta := s.View().Provider("okta").ModifyIndex
+	res := mustApply(t, s, withProviderIndex(userWrite("okta", &User{ID: "u1", Provider: "okta", UserName: "Alice@Example.com", Organization: "eng", State: UserActive}, 0), okta))
 	u := s.View().User("u1")
 	if u == nil || u.CreateIndex != res.Index || !u.Created.Equal(testTime) {
 		t.Fatalf("created user = %+v", u)
@@ -42,6 +49,7 @@ func TestUserWrite(t *testing.T) {
 		{"stale update", userWrite("okta", &User{ID: "u1", Provider: "okta", UserName: "x", Organization: "eng"}, res.Index-1), &StaleError{}},
 		{"another provider's user", userWrite("entra", &User{ID: "u1", Provider: "entra", UserName: "x", Organization: "eng"}, res.Index), &RefusedError{}},
 		{"unknown organization", userWrite("okta", &User{ID: "u4", Provider: "okta", UserName: "y", Organization: "nope"}, 0), &RefusedError{}},
+		{"built on another version of the provider", withProviderIndex(userWrite("okta", &User{ID: "u5", Provider: "okta", UserName: "z", Organization: "eng"}, 0), okta+7), &StaleError{}},
 	}
 	for _, tt := range tests {
 		before := s.View().Users()
