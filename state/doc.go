@@ -21,7 +21,8 @@
 //   - command_encode.go: a user write encoded as it is logged, without
 //     reflection (json.Marshal's bytes).
 //   - command_decode.go: a logged user write read back without
-//     reflection (json.Unmarshal's result), as each follower does.
+//     reflection (json.Unmarshal's result), as each follower does;
+//     command_reader.go: the JSON reader it reads with.
 //   - decodecache.go: the commands writers decoded for the FSM.
 //   - snapshot.go: the snapshot file format; persist and restore.
 //   - config_apply.go, users_write.go, groups_write.go, users_admin.go,
