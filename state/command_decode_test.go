@@ -141,7 +141,7 @@ func replaceValue(data, key, value string) string {
 		panic("no " + key)
 	}
 	start := i + len(key) + 3
-	end := start + 1
+	var end int
 	switch data[start] {
 	case '"':
 		end = start + 1 + strings.IndexByte(data[start+1:], '"') + 1
