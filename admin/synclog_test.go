@@ -87,8 +87,10 @@ func TestSyncLogPages(t *testing.T) {
 	}
 }
 
-// viewCounter is a store that, once counting, hands each view it takes
-// to views: a request that read the log and waits has taken one.
+// viewCounter is a store that, once counting, says on views each view it
+// has taken: a request that read the log and waits has taken one. It says
+// so after taking it, so that a write the test makes then is not in it
+// (and wakes the request's wait on it).
 type viewCounter struct {
 	*state.Store
 	counting atomic.Bool
@@ -96,10 +98,11 @@ type viewCounter struct {
 }
 
 func (s *viewCounter) View() *state.View {
+	v := s.Store.View()
 	if s.counting.Load() {
 		s.views <- struct{}{}
 	}
-	return s.Store.View()
+	return v
 }
 
 // TestSyncLogUntilAndWait: ?until= excludes the events from then on;
