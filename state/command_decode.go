@@ -237,36 +237,23 @@ func (d *commandReader) event(e *SyncEvent) bool {
 }
 
 func (d *commandReader) changes(out *[]Change) bool {
-	if !d.byte('[') {
-		return false
-	}
 	list := []Change{}
-	if !d.byte(']') {
-		for {
-			var c Change
-			ok := d.object(changeKeys, func(key string) bool {
-				switch key {
-				case "field":
-					return d.str(&c.Field)
-				case "old":
-					return d.str(&c.Old)
-				case "new":
-					return d.str(&c.New)
-				}
-				return false
-			})
-			if !ok {
-				return false
+	ok := d.list('[', ']', func() bool {
+		var c Change
+		ok := d.object(changeKeys, func(key string) bool {
+			switch key {
+			case "field":
+				return d.str(&c.Field)
+			case "old":
+				return d.str(&c.Old)
+			case "new":
+				return d.str(&c.New)
 			}
-			list = append(list, c)
-			if d.byte(']') {
-				break
-			}
-			if !d.byte(',') {
-				return false
-			}
-		}
-	}
+			return false
+		})
+		list = append(list, c)
+		return ok
+	})
 	*out = list
-	return true
+	return ok
 }

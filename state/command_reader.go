@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/reconcile-dev/reconcile/internal/jsonquote"
 )
 
 // What decodeCommand reads a logged user write with: a JSON reader of
@@ -26,15 +27,9 @@ type commandReader struct {
 // looked for from the one after the last found: encodeCommand writes
 // them in the order of keys.
 func (d *commandReader) object(keys []string, field func(key string) bool) bool {
-	if !d.byte('{') {
-		return false
-	}
-	if d.byte('}') {
-		return true
-	}
 	var seen uint64
 	next := 0
-	for {
+	return d.list('{', '}', func() bool {
 		key, ok := d.rawString()
 		if !ok || !d.byte(':') {
 			return false
@@ -45,7 +40,24 @@ func (d *commandReader) object(keys []string, field func(key string) bool) bool 
 		}
 		seen |= 1 << i
 		next = i + 1
-		if d.byte('}') {
+		return true
+	})
+}
+
+// list reads open, the elements elem reads separated by commas, and
+// close.
+func (d *commandReader) list(open, close byte, elem func() bool) bool {
+	if !d.byte(open) {
+		return false
+	}
+	if d.byte(close) {
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		if d.byte(close) {
 			return true
 		}
 		if !d.byte(',') {
@@ -74,129 +86,51 @@ func (d *commandReader) byte(c byte) bool {
 	return false
 }
 
+// stringBytes reads a string without control characters and returns its
+// bytes between its quotes, which stay d.b's, and whether they hold
+// escapes.
+func (d *commandReader) stringBytes() (raw []byte, escaped, ok bool) {
+	if !d.byte('"') {
+		return nil, false, false
+	}
+	start := d.i
+	for ; d.i < len(d.b); d.i++ {
+		switch c := d.b[d.i]; {
+		case c == '"':
+			d.i++
+			return d.b[start : d.i-1], escaped, true
+		case c == '\\':
+			escaped = true
+			d.i++ // the escaped byte: an escaped quote does not end the string
+		case c < 0x20:
+			return nil, false, false
+		}
+	}
+	return nil, false, false
+}
+
 // rawString reads a string without escapes or control characters and
 // returns its bytes, which stay d.b's.
 func (d *commandReader) rawString() ([]byte, bool) {
-	if !d.byte('"') {
-		return nil, false
-	}
-	start := d.i
-	for d.i < len(d.b) {
-		switch c := d.b[d.i]; {
-		case c == '"':
-			s := d.b[start:d.i]
-			d.i++
-			return s, true
-		case c == '\\' || c < 0x20:
-			return nil, false
-		}
-		d.i++
-	}
-	return nil, false
+	raw, escaped, ok := d.stringBytes()
+	return raw, ok && !escaped
 }
 
 // str reads a string into *s: valid UTF-8 (json.Unmarshal would replace
 // what is not), its escapes decoded as json.Unmarshal decodes them, but
 // for a \u escape of half a UTF-16 surrogate pair (left to it).
 func (d *commandReader) str(s *string) bool {
-	if !d.byte('"') {
+	raw, escaped, ok := d.stringBytes()
+	if !ok || !utf8.Valid(raw) {
 		return false
 	}
-	start := d.i
-	for d.i < len(d.b) {
-		switch c := d.b[d.i]; {
-		case c == '"':
-			b := d.b[start:d.i]
-			d.i++
-			if !utf8.Valid(b) {
-				return false
-			}
-			*s = string(b)
-			return true
-		case c == '\\':
-			return d.escaped(start, s)
-		case c < 0x20:
-			return false
-		}
-		d.i++
-	}
-	return false
-}
-
-// escaped reads the rest of the string that began at start from its
-// first escape, at d.i.
-func (d *commandReader) escaped(start int, s *string) bool {
-	out := make([]byte, 0, d.i-start+32)
-	out = append(out, d.b[start:d.i]...)
-	for d.i < len(d.b) {
-		c := d.b[d.i]
-		switch {
-		case c == '"':
-			d.i++
-			if !utf8.Valid(out) {
-				return false
-			}
-			*s = string(out)
-			return true
-		case c < 0x20:
-			return false
-		case c != '\\':
-			out = append(out, c)
-			d.i++
-			continue
-		}
-		if d.i+1 >= len(d.b) {
-			return false
-		}
-		e := d.b[d.i+1]
-		d.i += 2
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := d.hex4()
-			if !ok || utf16.IsSurrogate(r) {
-				return false
-			}
-			out = utf8.AppendRune(out, r)
-		default:
+	if escaped {
+		if raw, ok = jsonquote.AppendUnquoted(make([]byte, 0, len(raw)), raw); !ok {
 			return false
 		}
 	}
-	return false
-}
-
-// hex4 reads the four hex digits of a \u escape.
-func (d *commandReader) hex4() (rune, bool) {
-	if d.i+4 > len(d.b) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range d.b[d.i : d.i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	d.i += 4
-	return r, true
+	*s = string(raw)
+	return true
 }
 
 // digits reads an integer as JSON writes one, without a fraction or an
@@ -287,7 +221,7 @@ func (d *commandReader) skip(depth int) bool {
 		}
 		for {
 			if c == '{' {
-				if !d.skipString() || !d.byte(':') {
+				if _, _, ok := d.stringBytes(); !ok || !d.byte(':') {
 					return false
 				}
 			}
@@ -302,7 +236,8 @@ func (d *commandReader) skip(depth int) bool {
 			}
 		}
 	case '"':
-		return d.skipString()
+		_, _, ok := d.stringBytes()
+		return ok
 	default:
 		start := d.i
 		for d.i < len(d.b) && bytes.IndexByte([]byte("0123456789+-.eEtruefalsn"), d.b[d.i]) >= 0 {
@@ -312,72 +247,29 @@ func (d *commandReader) skip(depth int) bool {
 	}
 }
 
-// skipString moves past a string, escapes and all.
-func (d *commandReader) skipString() bool {
-	if !d.byte('"') {
-		return false
-	}
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case '\\':
-			d.i += 2
-			continue
-		case '"':
-			d.i++
-			return true
-		}
-		d.i++
-	}
-	return false
-}
-
 // strings reads an array of strings: empty, not nil, for [].
 func (d *commandReader) strings(out *[]string) bool {
-	if !d.byte('[') {
-		return false
-	}
 	list := []string{}
-	if !d.byte(']') {
-		for {
-			var s string
-			if !d.str(&s) {
-				return false
-			}
-			list = append(list, s)
-			if d.byte(']') {
-				break
-			}
-			if !d.byte(',') {
-				return false
-			}
-		}
-	}
+	ok := d.list('[', ']', func() bool {
+		var s string
+		ok := d.str(&s)
+		list = append(list, s)
+		return ok
+	})
 	*out = list
-	return true
+	return ok
 }
 
 // stringMap reads an object of strings: empty, not nil, for {}. A key
 // twice keeps its last value, as json.Unmarshal does.
 func (d *commandReader) stringMap(out *map[string]string) bool {
-	if !d.byte('{') {
-		return false
-	}
 	m := map[string]string{}
-	if !d.byte('}') {
-		for {
-			var k, v string
-			if !d.str(&k) || !d.byte(':') || !d.str(&v) {
-				return false
-			}
-			m[k] = v
-			if d.byte('}') {
-				break
-			}
-			if !d.byte(',') {
-				return false
-			}
-		}
-	}
+	ok := d.list('{', '}', func() bool {
+		var k, v string
+		ok := d.str(&k) && d.byte(':') && d.str(&v)
+		m[k] = v
+		return ok
+	})
 	*out = m
-	return true
+	return ok
 }

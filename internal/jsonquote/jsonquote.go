@@ -1,6 +1,8 @@
 // Package jsonquote writes a string as encoding/json's Marshal writes
 // it, without reflection: what the SCIM encoder writes and what the state
-// logs must be json.Marshal's bytes.
+// logs must be json.Marshal's bytes. It also reads a string's escapes
+// back as json.Unmarshal does, for the decoders that read those bytes
+// without reflection (AppendUnquoted).
 package jsonquote
 
 import "unicode/utf8"

@@ -3,6 +3,8 @@ package protocol
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/reconcile-dev/reconcile/internal/jsonquote"
 )
 
 // decodeFast decodes b as json.Unmarshal decodes it into an any
@@ -180,45 +182,11 @@ func (d *fastDecoder) string() (string, bool) {
 // unescape decodes raw, a string's bytes between its quotes, which holds
 // escapes.
 func (d *fastDecoder) unescape(raw []byte) (string, bool) {
-	b := d.buf[:0]
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\\' {
-			b = append(b, c)
-			continue
-		}
-		i++
-		if i >= len(raw) {
-			return "", false
-		}
-		switch raw[i] {
-		case '"', '\\', '/':
-			b = append(b, raw[i])
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			if i+4 >= len(raw) {
-				return "", false
-			}
-			r, err := strconv.ParseUint(string(raw[i+1:i+5]), 16, 16)
-			if err != nil || r >= 0xD800 && r < 0xE000 {
-				return "", false // a surrogate: json.Unmarshal pairs or replaces it
-			}
-			b = utf8.AppendRune(b, rune(r))
-			i += 4
-		default:
-			return "", false
-		}
-	}
+	b, ok := jsonquote.AppendUnquoted(d.buf[:0], raw)
 	d.buf = b
+	if !ok {
+		return "", false
+	}
 	return string(b), true
 }
 
