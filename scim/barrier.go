@@ -23,7 +23,10 @@ import (
 // by an attribute. The provider the request authenticated as, and whose
 // mappings and rollout it follows, is read before the barrier: the
 // command carries its version, and the FSM refuses the write if it
-// changed; the request is then authenticated again on the new one.
+// changed; the request is then authenticated again on the new one. A
+// request it refuses is authenticated again after the barrier: a node
+// restarted from an older snapshot may not hold the provider, or its
+// new secret, yet.
 
 // barrierKey carries the barrier a request waits for only when it needs to
 // (DeferBarrier).
@@ -55,12 +58,21 @@ func (s *Server) settle(r *request) *protocol.Error {
 	}
 	b := r.barrier
 	r.barrier = nil
-	if err := b(r.Context()); err != nil {
+	if err := waitBarrier(r.Context(), b); err != nil {
+		return err
+	}
+	return s.reauthenticate(r)
+}
+
+// waitBarrier waits for a deferred barrier; a failure is a 503 with
+// Retry-After.
+func waitBarrier(ctx context.Context, b func(context.Context) error) *protocol.Error {
+	if err := b(ctx); err != nil {
 		e := protocol.Errorf(http.StatusServiceUnavailable, "", "this node cannot serve a consistent request now: %v", err)
 		e.RetryAfter = time.Second
 		return e
 	}
-	return s.reauthenticate(r)
+	return nil
 }
 
 // refresh prepares a write the FSM refused as built on an older version

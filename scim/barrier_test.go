@@ -59,7 +59,8 @@ func TestDeferredBarrier(t *testing.T) {
 		method       string
 		path         func(s setup) string
 		body         string
-		ifMatch      bool // send alice's ETag as it was before what is pending
+		ifMatch      bool   // send alice's ETag as it was before what is pending
+		token        string // the request's bearer token, if not the provider's
 		want         int
 		barriers     int
 		check        func(t *testing.T, v *state.View, s setup)
@@ -148,6 +149,27 @@ func TestDeferredBarrier(t *testing.T) {
 			}
 		},
 	}, {
+		name: "the provider's secret rotated meanwhile, the new one sent: authenticated after the barrier",
+		pending: func(t *testing.T, s setup) {
+			updateProvider(t, s.srv, func(p *state.Provider) { p.Auth.Secret = state.HashSecret([]byte("another-token-0123456789")) })
+		},
+		token:  "another-token-0123456789",
+		method: "POST", path: func(setup) string { return "/Users" },
+		body: `{"userName":"bob@example.com"}`, want: http.StatusCreated, barriers: 1,
+	}, {
+		name:   "wrong credentials: refused after the barrier",
+		token:  "another-token-0123456789",
+		method: "PATCH", path: func(s setup) string { return "/Users/" + s.alice },
+		body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"G"}]}`,
+		want: http.StatusUnauthorized, barriers: 1,
+		check: wantTitle("A"),
+	}, {
+		name:      "wrong credentials, on a single node: refused",
+		noBarrier: true,
+		token:     "another-token-0123456789",
+		method:    "POST", path: func(setup) string { return "/Users" },
+		body: `{"userName":"bob@example.com"}`, want: http.StatusUnauthorized,
+	}, {
 		name:    "organization by attribute: the barrier first",
 		mapping: "attribute",
 		pending: func(t *testing.T, s setup) {
@@ -198,7 +220,11 @@ func TestDeferredBarrier(t *testing.T) {
 			}
 			srv := New(l, Options{})
 			req := httptest.NewRequest(tt.method, "/scim/v2/p"+tt.path(s), strings.NewReader(tt.body))
-			req.Header.Set("Authorization", "Bearer "+token)
+			bearer := token
+			if tt.token != "" {
+				bearer = tt.token
+			}
+			req.Header.Set("Authorization", "Bearer "+bearer)
 			if tt.ifMatch {
 				req.Header.Set("If-Match", etag)
 			}

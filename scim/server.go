@@ -158,7 +158,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, protocol.NotFound("the SCIM base URL is %s{provider}/", Prefix))
 		return
 	}
+	barrier := deferredBarrier(r)
 	p, err := s.authenticate(r, parts[0])
+	if err != nil && err.Status == http.StatusUnauthorized && barrier != nil {
+		// This node's state may not hold the provider, or its secret, yet:
+		// a node restarted from an older snapshot. Only a state that holds
+		// every acknowledged write may refuse the credentials.
+		if err = waitBarrier(r.Context(), barrier); err == nil {
+			barrier = nil
+			p, err = s.authenticate(r, parts[0])
+		}
+	}
 	if err != nil {
 		if s.authLog.Allow() { // at most a few a second, whatever a client sends
 			name := parts[0]
@@ -178,7 +188,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.observeRejected(r, p.Name, err)
 		return
 	}
-	req := &request{Request: r, w: w, provider: p, base: s.baseURL(r, p.Name), id: requestID(r), now: s.opts.Now().UTC(), barrier: deferredBarrier(r)}
+	req := &request{Request: r, w: w, provider: p, base: s.baseURL(r, p.Name), id: requestID(r), now: s.opts.Now().UTC(), barrier: barrier}
 	w.Header().Set("X-Request-Id", req.id)
 	s.route(req, parts[1:])
 }
