@@ -156,7 +156,7 @@ func TestLaggingNodeCatchesUpFromSnapshot(t *testing.T) {
 			t.Fatalf("a write after the snapshot: %v", err)
 		}
 	}
-	if err := lagging.store.Ready(); err != nil {
+	if err := lagging.store.Ready(ctx); err != nil {
 		t.Errorf("the lagging node after the snapshot: %v", err)
 	}
 	for _, tn := range nodes {

@@ -140,7 +140,7 @@ func (n *Node) Join(ctx context.Context, addr string) error {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if n.caughtUp() {
+		if n.caughtUp(ctx) {
 			return nil
 		}
 		select {
@@ -153,10 +153,10 @@ func (n *Node) Join(ctx context.Context, addr string) error {
 
 // caughtUp reports whether this node, which joins, is in the cluster: the
 // configuration it has replicated lists it (it replicates the older ones
-// first), it heard from the leader, and it applied what it knows to be
-// committed (a heartbeat tells a node its leader before the log does).
-func (n *Node) caughtUp() bool {
+// first), it heard from the leader, and its state holds what the leader
+// committed (see state.Store.Ready).
+func (n *Node) caughtUp(ctx context.Context) bool {
 	cfg, err := n.store.Configuration()
 	listed := err == nil && slices.ContainsFunc(cfg.Servers, func(s raft.Server) bool { return s.ID == raft.ServerID(n.opts.ID) })
-	return listed && n.store.CommitIndex() > 0 && n.store.Ready() == nil && !n.store.LastContact().IsZero()
+	return listed && n.store.CommitIndex() > 0 && n.store.Ready(ctx) == nil && !n.store.LastContact().IsZero()
 }

@@ -155,7 +155,7 @@ func TestJoinRunningNode(t *testing.T) {
 	}
 	// Join returned once n4 caught up: it lists itself, heard from the
 	// leader and applied what the leader committed.
-	if err := n4.store.Ready(); err != nil || n4.store.LastContact().IsZero() || n4.store.AppliedIndex() < leader.store.CommitIndex()-1 {
+	if err := n4.store.Ready(ctx); err != nil || n4.store.LastContact().IsZero() || n4.store.AppliedIndex() < leader.store.CommitIndex()-1 {
 		t.Errorf("n4 after Join: ready %v, last contact %v, applied %d of %d", err, n4.store.LastContact(), n4.store.AppliedIndex(), leader.store.CommitIndex())
 	}
 	ms, err := n4.node.Members(context.Background())

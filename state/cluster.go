@@ -268,6 +268,16 @@ func (s *Store) Consistent(ctx context.Context) error {
 	if s.cluster == nil || s.raft == nil {
 		return nil
 	}
+	index, err := s.readIndex(ctx)
+	if err != nil {
+		return err
+	}
+	return s.waitApplied(ctx, index)
+}
+
+// readIndex is the index a consistent read on this node waits for: the
+// leader's commit index once it has checked that it still leads.
+func (s *Store) readIndex(ctx context.Context) (uint64, error) {
 	var index uint64
 	var err error
 	if s.raft.State() == raft.Leader {
@@ -276,16 +286,23 @@ func (s *Store) Consistent(ctx context.Context) error {
 	if s.raft.State() != raft.Leader || errors.Is(err, raft.ErrNotLeader) {
 		index, err = s.followerReads.do(ctx, s.followerReadIndex)
 	}
-	if err != nil {
-		return err
-	}
-	return s.waitApplied(ctx, index)
+	return index, err
 }
 
 // Ready reports why this node should not take requests, or nil: its state
-// cannot be written, or, in a cluster, it knows no leader or has not
-// applied what it knows to be committed.
-func (s *Store) Ready() error {
+// cannot be written, or, in a cluster, it knows no leader, or its state
+// does not hold, by the time ctx ends, every write the cluster
+// acknowledged before the call: Consistent's wait, bounded. A follower
+// under load trails the leader by the writes in flight, so it waits for
+// them; one replaying a backlog is not ready until it is done.
+//
+// Nothing short of asking the leader will do. A node restarted on a
+// snapshot learns its leader from a heartbeat, which carries no commit
+// index, and then the commit index in the appends that send it the log,
+// which it caps at what it has received: on what it knows alone, it
+// looks caught up with only its snapshot's state, and again after every
+// append.
+func (s *Store) Ready(ctx context.Context) error {
 	if err := s.Failed(); err != nil {
 		return err
 	}
@@ -295,8 +312,12 @@ func (s *Store) Ready() error {
 	if leader, _ := s.raft.LeaderWithID(); leader == "" {
 		return ErrNoLeader
 	}
-	if commit, applied := s.raft.CommitIndex(), s.raft.AppliedIndex(); applied < commit {
-		return fmt.Errorf("catching up: applied %d of %d committed log entries", applied, commit)
+	index, err := s.readIndex(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.waitApplied(ctx, index); err != nil {
+		return fmt.Errorf("catching up: applied %d of %d committed log entries: %w", s.raft.AppliedIndex(), index, err)
 	}
 	return nil
 }

@@ -308,7 +308,7 @@ func (d *daemon) routes() *http.ServeMux {
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := d.ready(); err != nil {
+		if err := d.ready(r.Context()); err != nil {
 			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
 			return
 		}
@@ -317,12 +317,18 @@ func (d *daemon) routes() *http.ServeMux {
 	return mux
 }
 
+// readyWait bounds how long /readyz waits for the leader's commit index
+// and for this node's state to hold it.
+const readyWait = time.Second
+
 // ready says why the daemon should not take requests yet, or nil: its
 // state cannot be written, or as a cluster node it has no leader or lags
 // behind it, or no config was ever applied (a new cluster's leader applies
 // the first one once elected: until then no provider exists).
-func (d *daemon) ready() error {
-	if err := d.store.Ready(); err != nil {
+func (d *daemon) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyWait)
+	defer cancel()
+	if err := d.store.Ready(ctx); err != nil {
 		return err
 	}
 	if d.node != nil && d.src != nil && d.store.View().Config() == nil {
