@@ -69,6 +69,7 @@ var layers = map[string]layer{
 	"internal/jsonquote":  {},
 	"internal/jsonscan":   {},
 	"internal/names":      {},
+	"internal/packjson":   {},
 }
 
 // owners are the libraries only one package may import, so that they
