@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -83,10 +82,10 @@ func fixture(t testing.TB, n int) *state.Store {
 	for i := range n {
 		write(&state.User{ID: fmt.Sprintf("u%06d", i), Provider: "okta", UserName: fmt.Sprintf("user%d@acme.test", i), Organization: "eng", State: state.UserActive,
 			Email: fmt.Sprintf("mail%d@acme.test", i), ExternalID: fmt.Sprintf("ext-%d", i), GivenName: "User", FamilyName: fmt.Sprint(i), Title: "Engineer",
-			SCIM: json.RawMessage(fmt.Sprintf(`{"userName":"user%d@acme.test","externalId":"ext-%d","emails":[{"value":"mail%d@acme.test","primary":true}]}`, i, i, i))}, &yes, "user.create")
+			SCIM: state.PackResource(fmt.Appendf(nil, `{"userName":"user%d@acme.test","externalId":"ext-%d","emails":[{"value":"mail%d@acme.test","primary":true}]}`, i, i, i))}, &yes, "user.create")
 	}
 	write(&state.User{ID: "hostile", Provider: "okta", UserName: hostileName, Organization: "eng", State: state.UserActive, Title: "Boss\u202e",
-		SCIM: json.RawMessage(`{"userName":"<script>alert(1)</script>\u202egpj.exe\u001b[2J","title":"Boss` + "\u202e" + `"}`)}, &yes, "user.create")
+		SCIM: state.PackResource([]byte(`{"userName":"<script>alert(1)</script>\u202egpj.exe\u001b[2J","title":"Boss` + "\u202e" + `"}`))}, &yes, "user.create")
 	leaver := &state.User{ID: "leaver", Provider: "okta", UserName: "leaver@acme.test", Organization: "sales", State: state.UserActive, Title: "Seller"}
 	write(leaver, &yes, "user.create")
 	leaver = store.View().User("leaver")

@@ -36,15 +36,19 @@ func (c *Console) user(r *http.Request, v *state.View) (any, error) {
 		return nil, notFound("no user " + names.Escape(id))
 	}
 	d := userData{U: u, Groups: v.GroupsOfUser(u.ID), ExternalID: u.ExternalID}
-	if len(u.SCIM) > 0 {
+	text, err := u.SCIM.JSON()
+	if err != nil {
+		d.SCIM = names.Escape(err.Error())
+	}
+	if len(text) > 0 {
 		var res struct {
 			ExternalID string `json:"externalId"`
 		}
-		if json.Unmarshal(u.SCIM, &res) == nil && d.ExternalID == "" {
+		if json.Unmarshal(text, &res) == nil && d.ExternalID == "" {
 			d.ExternalID = res.ExternalID
 		}
 		var b bytes.Buffer
-		if json.Indent(&b, u.SCIM, "", "  ") == nil {
+		if json.Indent(&b, text, "", "  ") == nil {
 			// Escaped as JSON: newlines stay, invisible characters show.
 			d.SCIM = string(names.EscapeJSON(b.Bytes()))
 		}

@@ -124,11 +124,18 @@ func search(v *state.View, f userFilter) []*state.User {
 		}
 		// The email and externalId lookups find a superset: check.
 		if names.Equal(u.UserName, f.Q) || strings.EqualFold(u.Email, f.Q) || strings.EqualFold(u.ExternalID, f.Q) ||
-			bytes.Contains(bytes.ToLower(u.SCIM), lower) {
+			scimContains(u, lower) {
 			seen[u.ID] = true
 			out = append(out, u)
 		}
 	}
 	slices.SortFunc(out, func(a, b *state.User) int { return strings.Compare(a.ID, b.ID) })
 	return out
+}
+
+// scimContains reports whether the user's stored SCIM resource, in lower
+// case, holds lower.
+func scimContains(u *state.User, lower []byte) bool {
+	text, err := u.SCIM.JSON()
+	return err == nil && bytes.Contains(bytes.ToLower(text), lower)
 }

@@ -321,7 +321,11 @@ func wantTitle(title string) func(t *testing.T, v *state.View, s barrierSetup) {
 			t.Fatal("alice is gone")
 		}
 		var res struct{ Title string }
-		if err := json.Unmarshal(u.SCIM, &res); err != nil || res.Title != title || u.SCIMDeleted {
+		text, err := u.SCIM.JSON()
+		if err == nil {
+			err = json.Unmarshal(text, &res)
+		}
+		if err != nil || res.Title != title || u.SCIMDeleted {
 			t.Errorf("alice: title %q (deleted %v), want %q", res.Title, u.SCIMDeleted, title)
 		}
 	}

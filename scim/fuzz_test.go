@@ -40,7 +40,11 @@ func FuzzUserBody(f *testing.F) {
 			}
 		}
 		var back map[string]any
-		if err := json.Unmarshal(encodeResource(once), &back); err != nil {
+		text, err := encodeResource(once).JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(text, &back); err != nil {
 			t.Fatal(err)
 		}
 		twice, err := protocol.User.Normalize(back)

@@ -165,7 +165,7 @@ func (s *Server) writeUserPage(r *request, v *state.View, page []*state.User, to
 func userPageSize(base string, page []*state.User) int {
 	n := 256
 	for _, u := range page {
-		n += len(u.SCIM) + len(u.UserName) + len(base) + 2*len(u.ID) + 320
+		n += u.SCIM.JSONLen() + len(u.UserName) + len(base) + 2*len(u.ID) + 320
 	}
 	return n
 }

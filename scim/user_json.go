@@ -19,9 +19,13 @@ import (
 // ok is false when the stored text is not a JSON object; userJSON then
 // answers, as it always did. (Stored text is what encoding/json wrote, so
 // it is valid and has no duplicate keys; the check costs little next to
-// the decoding it saves.)
+// the decoding it saves, and packed text, valid when it was packed, needs
+// none.)
 func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User, etag string) (out []byte, ok bool) {
-	if len(u.SCIM) > 0 && !json.Valid(u.SCIM) {
+	buf := userBuffers.Get().(*[]byte)
+	stored, err := u.SCIM.AppendJSON((*buf)[:0])
+	defer putUserBuffer(buf, stored)
+	if err != nil || !u.SCIM.Packed() && len(stored) > 0 && !json.Valid(stored) {
 		return dst, false
 	}
 	start := len(dst)
@@ -45,7 +49,6 @@ func (s *Server) appendUser(dst []byte, r *request, v *state.View, u *state.User
 	// schema is listed when its member is there.
 	hasActive := false
 	extensions := make([]bool, len(protocol.User.Extensions()))
-	stored := u.SCIM
 	if len(stored) == 0 {
 		stored = []byte("{}")
 	}

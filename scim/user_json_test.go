@@ -1,7 +1,9 @@
 package scim
 
 import (
+	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -33,7 +35,7 @@ func TestAppendUser(t *testing.T) {
 	at := time.Date(2026, 11, 22, 14, 0, 0, 5, time.UTC)
 	synthetic := func(userName, doc string) *state.User {
 		return &state.User{ID: "u-" + userName, Provider: "p", UserName: userName, State: state.UserActive,
-			SCIM: json.RawMessage(doc), Created: at, Modified: at.Add(time.Second), ModifyIndex: 9}
+			SCIM: state.Resource(doc), Created: at, Modified: at.Add(time.Second), ModifyIndex: 9}
 	}
 	users = append(users,
 		synthetic("renamed", `{"userName":"old name","active":true}`),
@@ -42,6 +44,25 @@ func TestAppendUser(t *testing.T) {
 		synthetic("escaped-keys", `{"user\u004eame":"x","\u0061ctive":false,"urn:ietf:params:scim:schemas:extension:enterprise:2.0:Us\u0065r":{"a":1}}`),
 		synthetic("spaces", ` { "title" : "t" , "x" : [ 1 , 2 ] } `),
 	)
+	// Each stored one packed, as the store keeps them, and each
+	// synthetic one as JSON text, as a store of an earlier version kept
+	// them.
+	for _, u := range slices.Clone(users) {
+		c := *u
+		if c.SCIM.Packed() {
+			text, err := c.SCIM.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.SCIM = state.Resource(text)
+		} else {
+			c.SCIM = state.PackResource(c.SCIM)
+		}
+		if !bytes.Equal(c.SCIM, u.SCIM) {
+			c.ID += "-other-form"
+			users = append(users, &c)
+		}
+	}
 	s := New(store, Options{})
 	r := &request{base: "https://example.com/scim/v2/p"}
 	for _, u := range users {
@@ -81,18 +102,22 @@ func FuzzAppendUser(f *testing.F) {
 		if json.Unmarshal(doc, &m) != nil || m == nil {
 			return
 		}
-		u := &state.User{ID: "u1", Provider: "p", UserName: "ada", SCIM: doc}
-		v := store.View()
-		got, ok := s.appendUser(nil, r, v, u, userETag(v, u))
-		if !ok {
-			t.Fatalf("appendUser gave up on %s", doc)
-		}
-		var gotJSON any
-		if err := json.Unmarshal(got, &gotJSON); err != nil {
-			t.Fatalf("%s gives %s, not JSON: %v", doc, got, err)
-		}
-		if diff := cmp.Diff(jsonRoundTrip(s.userJSON(r, v, u, true)), gotJSON); diff != "" {
-			t.Fatalf("stored %s: appendUser differs from userJSON (-userJSON +appendUser):\n%s", doc, diff)
+		// As JSON text (a store before packing), and as the store keeps
+		// it.
+		for _, stored := range []state.Resource{state.Resource(doc), state.PackResource(doc)} {
+			u := &state.User{ID: "u1", Provider: "p", UserName: "ada", SCIM: stored}
+			v := store.View()
+			got, ok := s.appendUser(nil, r, v, u, userETag(v, u))
+			if !ok {
+				t.Fatalf("appendUser gave up on %s (packed %v)", doc, stored.Packed())
+			}
+			var gotJSON any
+			if err := json.Unmarshal(got, &gotJSON); err != nil {
+				t.Fatalf("%s gives %s, not JSON: %v", doc, got, err)
+			}
+			if diff := cmp.Diff(jsonRoundTrip(s.userJSON(r, v, u, true)), gotJSON); diff != "" {
+				t.Fatalf("stored %s (packed %v): appendUser differs from userJSON (-userJSON +appendUser):\n%s", doc, stored.Packed(), diff)
+			}
 		}
 	})
 }

@@ -40,10 +40,9 @@ func visibleUser(v *state.View, r *request, id string) (*state.User, *protocol.E
 // current userName.
 func storedResource(u *state.User) map[string]any {
 	res := map[string]any{}
-	if len(u.SCIM) > 0 {
-		if err := json.Unmarshal(u.SCIM, &res); err != nil {
-			res = map[string]any{}
-		}
+	var bad bool
+	if err := u.SCIM.WithJSON(func(text []byte) { bad = len(text) > 0 && json.Unmarshal(text, &res) != nil }); err != nil || bad {
+		res = map[string]any{}
 	}
 	res["userName"] = u.UserName
 	return res

@@ -239,14 +239,12 @@ func (s *Server) createUser(r *request) *protocol.Error {
 
 // encodeResource encodes a resource for storage the way json.Marshal does,
 // which is also how it comes back out of the log: an unchanged resource
-// encodes to the same bytes.
-func encodeResource(res map[string]any) json.RawMessage {
-	// Encoded into a pooled buffer, kept in an array of its own size: the
-	// stored user holds it for as long as it lives.
+// encodes to the same bytes. It is stored packed (state.PackResource).
+func encodeResource(res map[string]any) state.Resource {
 	buf := userBuffers.Get().(*[]byte)
 	b, ok := protocol.AppendJSON(*buf, res)
 	if ok {
-		out := bytes.Clone(b)
+		out := state.PackResource(b)
 		putUserBuffer(buf, b)
 		return out
 	}
@@ -255,7 +253,7 @@ func encodeResource(res map[string]any) json.RawMessage {
 	if err != nil {
 		panic(err) // res holds only values decoded from JSON
 	}
-	return b
+	return state.PackResource(b)
 }
 
 // replaceUser writes a new SCIM resource for an existing user (PUT, and
@@ -280,7 +278,8 @@ func (s *Server) replaceUser(r *request, id string, next func(u *state.User) (ma
 		}
 		if _, ok := res["active"]; !ok {
 			// A PUT that leaves out active does not deprovision anyone.
-			res["active"] = string(jsonscan.Value(cur.SCIM, "active")) != "false"
+			text, _ := cur.SCIM.JSON()
+			res["active"] = string(jsonscan.Value(text, "active")) != "false"
 		}
 		u := *cur
 		c := &userChange{user: &u, expect: cur.ModifyIndex, event: &state.SyncEvent{Action: "user.update"}, active: res["active"] == true}

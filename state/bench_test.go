@@ -28,7 +28,7 @@ func benchUser(i int) *User {
 		Organization: "o", GivenName: "Bench", FamilyName: "User", Email: name, Title: "Load Generator",
 		Division: "Research and Development", Department: "Backup and Restore", EmployeeType: "Employee",
 		City: "Minneapolis", Region: "MN", Country: "US",
-		SCIM: []byte(`{"active":true,"addresses":[{"country":"US","locality":"Minneapolis","region":"MN","type":"work"}],"emails":[{"primary":true,"type":"work","value":"` + name + `"}],"externalId":"ext-` + name + `","name":{"familyName":"User","givenName":"Bench"},"title":"Load Generator","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Backup and Restore","division":"Research and Development"},"userName":"` + name + `","userType":"Employee"}`),
+		SCIM: PackResource([]byte(`{"active":true,"addresses":[{"country":"US","locality":"Minneapolis","region":"MN","type":"work"}],"emails":[{"primary":true,"type":"work","value":"` + name + `"}],"externalId":"ext-` + name + `","name":{"familyName":"User","givenName":"Bench"},"title":"Load Generator","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Backup and Restore","division":"Research and Development"},"userName":"` + name + `","userType":"Employee"}`)), // packed, as the SCIM handlers store it
 	}
 }
 

@@ -117,7 +117,7 @@ func (d *commandReader) user(u *User) bool {
 		case "providerValues":
 			return d.stringMap(&u.ProviderValues)
 		case "scim":
-			return d.raw(&u.SCIM)
+			return d.resource(&u.SCIM)
 		case "createIndex":
 			return d.uint(&u.CreateIndex)
 		case "modifyIndex":

@@ -169,7 +169,7 @@ func FuzzDecodeCommand(f *testing.F) {
 	for _, cmd := range []*Command{
 		{Type: CmdUserWrite, Time: at, NameRule: 1, UserWrite: &UserWrite{Provider: "okta", Active: &active, ExpectIndex: 4,
 			User: &User{ID: "u1", Provider: "okta", UserName: "ada", Roles: []string{"a", "b"}, ProviderValues: map[string]string{"k": "v"},
-				SCIM: json.RawMessage(`{"userName":"ada","emails":[{"value":"a@b","primary":true}]}`), Created: at, Modified: at, CreateIndex: 3, ModifyIndex: 4},
+				SCIM: PackResource([]byte(`{"userName":"ada","emails":[{"value":"a@b","primary":true}]}`)), Created: at, Modified: at, CreateIndex: 3, ModifyIndex: 4},
 			Event: &SyncEvent{Seq: 9, Time: at, Source: "scim", Action: "user.update", Changes: []Change{{Field: "title", Old: "a", New: "b"}}}}},
 		{Type: CmdUserWrite, Time: at, UserWrite: &UserWrite{User: &User{ID: "u2", DeactivateAt: at, Due: -4, SCIMDeleted: true}}},
 	} {

@@ -31,7 +31,10 @@ func encodeCommand(cmd *Command) ([]byte, error) {
 		b = strconv.AppendInt(b, int64(cmd.NameRule), 10)
 	}
 	b = append(b, `,"userWrite":`...)
-	b = appendUserWrite(b, w)
+	b, err := appendUserWrite(b, w)
+	if err != nil {
+		return nil, err
+	}
 	return append(b, '}'), nil
 }
 
@@ -42,7 +45,7 @@ func userWriteSize(w *UserWrite) int {
 	const numbers = 6 * 20 // providerIndex, expectIndex, createIndex, modifyIndex, due, seq
 	n := 128 + numbers + len(w.Provider)
 	if u := w.User; u != nil {
-		n += 400 + len(u.SCIM) + len(u.ID) + len(u.Provider) + len(u.UserName) + len(u.ExternalID) +
+		n += 400 + u.SCIM.JSONLen() + len(u.ID) + len(u.Provider) + len(u.UserName) + len(u.ExternalID) +
 			len(u.Organization) + len(u.State) + len(u.GivenName) + len(u.FamilyName) + len(u.Email) +
 			len(u.Title) + len(u.Division) + len(u.Department) + len(u.EmployeeType) + len(u.City) +
 			len(u.Region) + len(u.Country)
@@ -94,7 +97,9 @@ func userWriteEncodable(cmd *Command) bool {
 			return false
 		}
 	}
-	return len(u.SCIM) == 0 || rawAsMarshalled(u.SCIM)
+	// Packed, it is compact: a resource stored before packing that is
+	// not is packed here to tell.
+	return len(u.SCIM) == 0 || u.SCIM.packed().Marshalled()
 }
 
 // jsonTimeOK reports whether time.Time.MarshalJSON accepts t: a year of
@@ -107,36 +112,7 @@ func jsonTimeOK(t time.Time) bool {
 	return off > -24*60*60 && off < 24*60*60
 }
 
-// rawAsMarshalled reports whether json.Marshal writes raw as it is: valid
-// JSON, with no whitespace between its tokens and none of the characters
-// it escapes in strings (<, >, &, U+2028, U+2029).
-func rawAsMarshalled(raw json.RawMessage) bool {
-	inString, escaped := false, false
-	for i, c := range raw {
-		switch {
-		case c == '<' || c == '>' || c == '&':
-			return false
-		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9):
-			return false
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			return false
-		}
-	}
-	return json.Valid(raw)
-}
-
-func appendUserWrite(b []byte, w *UserWrite) []byte {
+func appendUserWrite(b []byte, w *UserWrite) ([]byte, error) {
 	b = append(b, '{')
 	if w.Provider != "" {
 		b = append(b, `"provider":`...)
@@ -152,7 +128,10 @@ func appendUserWrite(b []byte, w *UserWrite) []byte {
 	if w.User == nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendUser(b, w.User)
+		var err error
+		if b, err = appendUser(b, w.User); err != nil {
+			return nil, err
+		}
 	}
 	if w.ExpectIndex != 0 {
 		b = append(b, `,"expectIndex":`...)
@@ -169,10 +148,10 @@ func appendUserWrite(b []byte, w *UserWrite) []byte {
 		b = append(b, `,"event":`...)
 		b = appendSyncEvent(b, w.Event)
 	}
-	return append(b, '}')
+	return append(b, '}'), nil
 }
 
-func appendUser(b []byte, u *User) []byte {
+func appendUser(b []byte, u *User) ([]byte, error) {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, u.ID)
 	b = appendOptString(b, `,"provider":`, u.Provider)
@@ -220,7 +199,10 @@ func appendUser(b []byte, u *User) []byte {
 	}
 	if len(u.SCIM) > 0 {
 		b = append(b, `,"scim":`...)
-		b = append(b, u.SCIM...)
+		var err error
+		if b, err = u.SCIM.AppendJSON(b); err != nil {
+			return nil, err
+		}
 	}
 	b = appendOptBool(b, `,"scimDeleted":true`, u.SCIMDeleted)
 	b = append(b, `,"created":`...)
@@ -231,7 +213,7 @@ func appendUser(b []byte, u *User) []byte {
 	b = strconv.AppendUint(b, u.CreateIndex, 10)
 	b = append(b, `,"modifyIndex":`...)
 	b = strconv.AppendUint(b, u.ModifyIndex, 10)
-	return append(b, '}')
+	return append(b, '}'), nil
 }
 
 func appendSyncEvent(b []byte, e *SyncEvent) []byte {

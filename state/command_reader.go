@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/reconcile-dev/reconcile/internal/jsonquote"
+	"github.com/reconcile-dev/reconcile/internal/packjson"
 )
 
 // What decodeCommand reads a logged user write with: a JSON reader of
@@ -194,17 +195,25 @@ func (d *commandReader) time(t *time.Time) bool {
 	return t.UnmarshalJSON(d.b[start:d.i]) == nil
 }
 
-// raw reads any JSON value, as json.RawMessage keeps it: its bytes.
-func (d *commandReader) raw(m *json.RawMessage) bool {
+// resource reads a stored SCIM resource: its JSON text, packed as the
+// store keeps it (Resource.UnmarshalJSON), or kept as it is when it is
+// valid JSON text that is not compact.
+func (d *commandReader) resource(r *Resource) bool {
 	start := d.i
-	if !d.skip(0) || !json.Valid(d.b[start:d.i]) {
+	if !d.skip(0) {
 		return false
 	}
-	*m = bytes.Clone(d.b[start:d.i])
+	text := d.b[start:d.i]
+	p := PackResource(text)
+	if !packjson.IsPacked(p) && !json.Valid(text) {
+		return false
+	}
+	*r = p
 	return true
 }
 
-// skip moves past one JSON value, roughly: raw checks what it passed.
+// skip moves past one JSON value, roughly: resource checks what it
+// passed.
 func (d *commandReader) skip(depth int) bool {
 	if d.i >= len(d.b) || depth > 64 {
 		return false

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/reconcile-dev/reconcile/internal/packjson"
 )
 
 // decodeCache holds, for the bytes a writer logged, the command that
@@ -122,7 +124,10 @@ func handedOver(cmd *Command, data []byte) bool {
 		bytes.Contains(data, []byte(`\ufffd`)):
 		return false
 	case cmd.UserWrite != nil && cmd.UserWrite.User != nil && len(cmd.UserWrite.User.SCIM) > 0:
-		return bytes.Contains(data, cmd.UserWrite.User.SCIM)
+		// Packed, and as json.Marshal writes it: both encoders wrote it
+		// as it is.
+		r := cmd.UserWrite.User.SCIM
+		return r.Marshalled() || !packjson.IsPacked(r) && bytes.Contains(data, r)
 	}
 	return true
 }

@@ -70,12 +70,17 @@ func TestHandOverFallsBackToDecoding(t *testing.T) {
 		{"other command types", &Command{Type: CmdSyncEvent, Time: at, SyncEvent: &SyncEvent{Action: "x"}}},
 		{"SCIM text not compact", &Command{Type: CmdUserWrite, Time: at, UserWrite: &UserWrite{Provider: "okta", User: func() *User {
 			u := user()
-			u.SCIM = json.RawMessage(`{ "userName" : "ada" }`)
+			u.SCIM = Resource(`{ "userName" : "ada" }`)
 			return u
 		}()}}},
 		{"SCIM text escaped otherwise", &Command{Type: CmdUserWrite, Time: at, UserWrite: &UserWrite{Provider: "okta", User: func() *User {
 			u := user()
-			u.SCIM = json.RawMessage("{\"title\":\"R<D>&\u2028\"}")
+			u.SCIM = Resource("{\"title\":\"R<D>&\u2028\"}")
+			return u
+		}()}}},
+		{"SCIM text escaped otherwise, packed", &Command{Type: CmdUserWrite, Time: at, UserWrite: &UserWrite{Provider: "okta", User: func() *User {
+			u := user()
+			u.SCIM = PackResource([]byte("{\"title\":\"R<D>&\u2028\"}"))
 			return u
 		}()}}},
 		// Handed over, with empty slices and maps as decoding gives them.
@@ -125,6 +130,9 @@ func fillValue(t *testing.T, v reflect.Value, path string, at time.Time, filling
 		return
 	case reflect.TypeFor[json.RawMessage]():
 		v.SetBytes([]byte(`{"userName":"ada","emails":[{"value":"a@example.com"}]}`))
+		return
+	case reflect.TypeFor[Resource]():
+		v.Set(reflect.ValueOf(PackResource([]byte(`{"userName":"ada","emails":[{"value":"a@example.com"}]}`))))
 		return
 	}
 	switch v.Kind() {

@@ -42,6 +42,7 @@
 // Tables: each has a *_schema.go file (its indexes) and a file of its
 // type, its queries on View and its write helpers (organizations.go,
 // providers.go, users.go, groups.go, memberships.go, meta.go, guards.go;
+// a user's SCIM resource, packed, in resource.go;
 // the staged users of providers in rollout: staged_schema.go beside
 // rollout.go);
 // schema.go assembles them, query.go holds View and the lookup helpers.

@@ -67,13 +67,16 @@ func lookupKeys(u *User) []uint64 {
 	if u.UserName != "" {
 		keys = append(keys, lookupKey(lookupUserName, u.UserName))
 	}
-	if v, ok := jsonscan.String(u.SCIM, "externalId"); ok && v != "" {
-		keys = append(keys, lookupKey(lookupExternalID, v))
-	}
-	jsonscan.Elements(jsonscan.Value(u.SCIM, "emails"), func(email []byte) {
-		if v, ok := jsonscan.String(email, "value"); ok && v != "" {
-			keys = append(keys, lookupKey(lookupEmail, v))
+	// Damaged, it is found by userName only.
+	_ = u.SCIM.WithJSON(func(text []byte) {
+		if v, ok := jsonscan.String(text, "externalId"); ok && v != "" {
+			keys = append(keys, lookupKey(lookupExternalID, v))
 		}
+		jsonscan.Elements(jsonscan.Value(text, "emails"), func(email []byte) {
+			if v, ok := jsonscan.String(email, "value"); ok && v != "" {
+				keys = append(keys, lookupKey(lookupEmail, v))
+			}
+		})
 	})
 	return keys
 }

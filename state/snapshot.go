@@ -13,8 +13,14 @@ import (
 )
 
 // Snapshot format: a gob stream of snapshotHeader, then for each table a
-// tableHeader followed by that many objects.
-const snapshotFormat = 1
+// tableHeader followed by that many objects. Format 2 holds users' SCIM
+// resources packed (Resource); format 1, still read, holds their JSON
+// text, packed as it is read. A version that reads format 1 only refuses
+// format 2 (a follower not yet upgraded that is sent a snapshot).
+const snapshotFormat = 2
+
+// oldestSnapshotFormat is the oldest format read.
+const oldestSnapshotFormat = 1
 
 type snapshotHeader struct {
 	Format int
@@ -161,8 +167,8 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("reading snapshot header: %w", err)
 	}
-	if h.Format != snapshotFormat {
-		return nil, fmt.Errorf("snapshot format %d is not supported (want %d): this data dir was written by another version of reconcile", h.Format, snapshotFormat)
+	if h.Format < oldestSnapshotFormat || h.Format > snapshotFormat {
+		return nil, fmt.Errorf("snapshot format %d is not supported (this version reads %d to %d): it was written by another version of reconcile", h.Format, oldestSnapshotFormat, snapshotFormat)
 	}
 	// Decoding the objects takes about as long as inserting them: they are
 	// decoded on another goroutine, a batch ahead.
@@ -176,11 +182,13 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 		decoded <- decodeSnapshot(dec, func(o any) {
 			switch u := o.(type) {
 			case *User:
+				u.SCIM = u.SCIM.packed()
 				tally.add(u)
 				orders.add(tableUsers, u)
 			case *Group:
 				orders.add(tableGroups, u)
 			case *StagedUser:
+				u.SCIM = u.SCIM.packed()
 				tally.staged[u.Provider]++
 			}
 			if each != nil {

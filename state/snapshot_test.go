@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"encoding/gob"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -97,4 +98,51 @@ func snapshotRoundTrip(t *testing.T, s *Store) *memdb.MemDB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// TestReadSnapshotFormat1: a snapshot of a version before packing holds
+// users' SCIM resources as JSON text; they are read packed, and give
+// back the same text.
+func TestReadSnapshotFormat1(t *testing.T) {
+	const text = `{"emails":[{"primary":true,"type":"work","value":"ada@example.com"}],"externalId":"e1","userName":"ada@example.com"}`
+	const spaced = `{ "userName" : "bob@example.com" }` // not as encoding/json writes it: kept as it is
+	var b bytes.Buffer
+	enc := gob.NewEncoder(&b)
+	for _, v := range []any{
+		snapshotHeader{Format: 1},
+		tableHeader{Name: tableUsers, Count: 2},
+		&User{ID: "u1", Provider: "p", UserName: "ada@example.com", SCIM: Resource(text)},
+		&User{ID: "u2", Provider: "p", UserName: "bob@example.com", SCIM: Resource(spaced)},
+	} {
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := NewMemory(Options{})
+	if err := st.fsm.Restore(io.NopCloser(&b)); err != nil {
+		t.Fatal(err)
+	}
+	db := st.fsm.db.Load()
+	tx := db.Txn(false)
+	for id, want := range map[string]struct {
+		text   string
+		packed bool
+	}{"u1": {text, true}, "u2": {spaced, false}} {
+		raw, err := tx.First(tableUsers, indexID, id)
+		if err != nil || raw == nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		u := raw.(*User)
+		got, err := u.SCIM.JSON()
+		if err != nil || string(got) != want.text || u.SCIM.Packed() != want.packed {
+			t.Errorf("%s: %q (packed %v), %v; want %q (packed %v)", id, got, u.SCIM.Packed(), err, want.text, want.packed)
+		}
+	}
+	// Found by the externalId and email in the text.
+	if us := st.View().UsersBySCIMExternalID("e1"); len(us) != 1 {
+		t.Errorf("found by externalId: %v", us)
+	}
+	if us := st.View().UsersBySCIMEmail("ada@example.com"); len(us) != 1 {
+		t.Errorf("found by email: %v", us)
+	}
 }

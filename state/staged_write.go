@@ -29,6 +29,7 @@ func stagedWriteTxn(tx *memdb.Txn, index uint64, cmd *Command, p *Provider) (don
 		}
 	}
 	u := *w.User
+	u.SCIM = u.SCIM.packed() // see applyUserWriteTxn
 	if p.Rollout.liveFor(tx, &u) {
 		if cur != nil {
 			if err := tx.Delete(tableStaged, cur); err != nil {

@@ -1,7 +1,6 @@
 package state
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -78,7 +77,7 @@ type User struct {
 	// SCIM is the user's SCIM resource as the provider last wrote it: the
 	// attributes of the schemas the server declares, without id, meta and
 	// password, as JSON. Provider-owned users only.
-	SCIM json.RawMessage `json:"scim,omitempty"`
+	SCIM Resource `json:"scim,omitempty"`
 	// SCIMDeleted is set when the provider deleted the SCIM resource: the
 	// user stays (blocked, then deactivated), but SCIM no longer shows it.
 	SCIMDeleted bool `json:"scimDeleted,omitempty"`

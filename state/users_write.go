@@ -22,15 +22,27 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("%s %q is already taken", e.Field, e.Value)
 }
 
-// applyUserWriteTxn applies CmdUserWrite.
-func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
-	w := cmd.UserWrite
+// writtenUser is the user a write stores: a copy of the command's, its
+// resource packed as decoding the command gives it, so that every node
+// stores the same bytes.
+func writtenUser(w *UserWrite) (User, error) {
 	if w == nil || w.User == nil || w.User.ID == "" {
-		return fmt.Errorf("user.write command without a user")
+		return User{}, fmt.Errorf("user.write command without a user")
 	}
 	u := *w.User
 	if u.Provider != w.Provider || w.Provider == "" {
-		return fmt.Errorf("user.write: user of provider %q written for provider %q", u.Provider, w.Provider)
+		return User{}, fmt.Errorf("user.write: user of provider %q written for provider %q", u.Provider, w.Provider)
+	}
+	u.SCIM = u.SCIM.packed()
+	return u, nil
+}
+
+// applyUserWriteTxn applies CmdUserWrite.
+func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
+	w := cmd.UserWrite
+	u, err := writtenUser(w)
+	if err != nil {
+		return err
 	}
 	p := first[*Provider](tx, tableProviders, indexID, w.Provider)
 	if p == nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"strings"
 
+	"github.com/reconcile-dev/reconcile/internal/packjson"
+
 	filter "github.com/scim2/filter-parser/v2"
 )
 
@@ -21,6 +23,9 @@ import (
 // the filter matches contains, compared without ASCII case.
 type Prefilter struct {
 	texts []string
+	// packed are the texts to look for in packed text (packjson): those
+	// that cannot be part of a token it holds as a byte.
+	packed []string
 }
 
 // Prefilter returns the prefilter of e for resources of rt stored as the
@@ -28,12 +33,24 @@ type Prefilter struct {
 // unstored (in lower case) the text may not hold as the resource has
 // them.
 func (rt *ResourceType) Prefilter(e filter.Expression, unstored map[string]bool) Prefilter {
-	return Prefilter{texts: requiredTexts(rt, e, unstored)}
+	texts := requiredTexts(rt, e, unstored)
+	var packed []string
+	for _, t := range texts {
+		if !packjson.InToken(t) {
+			packed = append(packed, t)
+		}
+	}
+	return Prefilter{texts: texts, packed: packed}
 }
 
-// MayMatch reports whether doc, the stored text of a resource, may be
-// matched by p's filter; false rules it out.
-func (p Prefilter) MayMatch(doc []byte) bool { return mayMatch(doc, p.texts) }
+// MayMatch reports whether doc, the stored text of a resource (JSON
+// text, or packed), may be matched by p's filter; false rules it out.
+func (p Prefilter) MayMatch(doc []byte) bool {
+	if packjson.IsPacked(doc) {
+		return mayMatch(packjson.Body(doc), p.packed)
+	}
+	return mayMatch(doc, p.texts)
+}
 
 // requiredTexts returns strings that a stored resource matched by e must
 // contain, compared without ASCII case: the values of equality

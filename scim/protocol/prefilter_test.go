@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/reconcile-dev/reconcile/internal/packjson"
 )
 
 func TestRequiredTexts(t *testing.T) {
@@ -50,5 +51,42 @@ func TestContainsFoldASCII(t *testing.T) {
 	}
 	if !hasNonASCII([]byte("{\"title\":\"1234567\u212Aitchen\"}")) || !hasNonASCII([]byte("12345678\xe2")) || hasNonASCII([]byte("123456789")) {
 		t.Error("hasNonASCII is wrong")
+	}
+}
+
+// TestMayMatchPacked: a stored resource packed (packjson) is ruled out
+// where its JSON text is, but never for a text a token holds as a byte
+// ("work", "User"), nor in another case.
+func TestMayMatchPacked(t *testing.T) {
+	doc := []byte(`{"emails":[{"primary":true,"type":"work","value":"w@acme.com"}],"externalId":"E1","title":"Truest","userType":"User"}`)
+	packed, ok := packjson.Pack(nil, doc)
+	if !ok {
+		t.Fatal("not packed")
+	}
+	for f, want := range map[string]bool{
+		`emails[type eq "work"].value eq "w@acme.com"`: true,
+		`emails[type eq "WORK"].value eq "W@ACME.COM"`: true,
+		`emails[type eq "work"].value eq "x@acme.com"`: false,
+		`externalId eq "e1"`:                           true,
+		`externalId eq "e2"`:                           false,
+		`userType eq "user"`:                           true, // a dictionary string
+		`userType eq "ser"`:                            true, // part of one: cannot tell
+		`title eq "true"`:                              true, // a literal's text
+		`title eq "Trues"`:                             true,
+		`title eq "Other"`:                             true, // "other" is a dictionary string
+		`title eq "Boss"`:                              false,
+	} {
+		expr, err := ParseFilter(f)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		p := User.Prefilter(expr, nil)
+		got := p.MayMatch(packed)
+		if got != want {
+			t.Errorf("%s: MayMatch(packed) = %v, want %v", f, got, want)
+		}
+		if p.MayMatch(doc) && !got {
+			t.Errorf("%s: packed, ruled out; as JSON text, not", f)
+		}
 	}
 }
