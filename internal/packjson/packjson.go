@@ -9,12 +9,12 @@
 // length, and a string that is one of the dictionary's (every attribute
 // name of SCIM's User and Group schemas and of the enterprise extension,
 // the schemas' URNs, the common "type" values) is one byte. A provider's
-// user of about 900 bytes packs into about 450.
+// user of about 880 bytes packs into about 390.
 //
 // Unpack(Pack(x)) is x for every x Pack accepts: compact JSON text, as
-// encoding/json writes it, without a byte between tokens. Pack refuses
-// anything else (whitespace, invalid text), and callers keep that text
-// as it is: packed text starts with a byte no JSON text starts with, so
+// encoding/json writes it, without a byte between tokens, nested at most
+// 64 deep. Pack refuses anything else (whitespace, invalid text), and
+// callers keep that text as it is: packed text starts with a byte no JSON text starts with, so
 // the two tell themselves apart.
 //
 // The format is stored (in snapshots): a token's byte and the

@@ -2,8 +2,10 @@ package packjson
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -44,6 +46,8 @@ func TestPack(t *testing.T) {
 		{"mismatched brackets", `{]`, false},
 		{"empty", ``, false},
 		{"a bad literal", `[tru]`, false},
+		{"nested 64 deep", strings.Repeat("[", 64) + strings.Repeat("]", 64), true},
+		{"nested 65 deep", strings.Repeat("[", 65) + strings.Repeat("]", 65), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,6 +118,20 @@ func TestUnpackDamaged(t *testing.T) {
 				t.Fatalf("byte %d set to %#x: %q", i, c, out)
 			}
 		}
+	}
+}
+
+// TestUnpackLengthBound: a length that no packed text of its size could
+// unpack to is damage, not an allocation.
+func TestUnpackLengthBound(t *testing.T) {
+	b := binary.AppendUvarint([]byte{Magic, 0}, 1<<30)
+	b = append(b, tNull)
+	if n := testing.AllocsPerRun(10, func() {
+		if _, err := Unpack(nil, b); !errors.Is(err, ErrDamaged) {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations", n)
 	}
 }
 

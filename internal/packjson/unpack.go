@@ -50,6 +50,11 @@ func Marshalled(b []byte) bool {
 
 const maxLen = 1<<31 - 1
 
+// maxExpansion bounds how many bytes of JSON text a byte of packed text
+// gives: a dictionary string's, quoted, with a separator. A length past
+// it is damage, not an allocation to make.
+const maxExpansion = 64
+
 // Unpack appends the JSON text b holds to dst: b itself when it is not
 // packed. Damaged packed text is ErrDamaged, with dst as it was.
 func Unpack(dst, b []byte) ([]byte, error) {
@@ -61,7 +66,7 @@ func Unpack(dst, b []byte) ([]byte, error) {
 		return dst, ErrDamaged
 	}
 	n, k := binary.Uvarint(b[2:])
-	if k <= 0 || n > uint64(maxLen) {
+	if k <= 0 || n > uint64(maxLen) || n > uint64(len(b))*maxExpansion {
 		return dst, ErrDamaged
 	}
 	u := unpacker{b: b, i: 2 + k, dst: growBy(dst, int(n))}
