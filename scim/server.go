@@ -159,12 +159,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	barrier := deferredBarrier(r)
+	before := s.store.View().Provider(parts[0])
 	p, err := s.authenticate(r, parts[0])
 	if err != nil && err.Status == http.StatusUnauthorized && barrier != nil {
 		// This node's state may not hold the provider, or its secret, yet:
 		// a node restarted from an older snapshot. Only a state that holds
-		// every acknowledged write may refuse the credentials.
-		if err = waitBarrier(r.Context(), barrier); err == nil {
+		// every acknowledged write may refuse the credentials; checked
+		// again only if the provider changed (a slow hash costs a KDF).
+		if berr := waitBarrier(r.Context(), barrier); berr != nil {
+			err = berr
+		} else if now := s.store.View().Provider(parts[0]); now != nil && (before == nil || now.ModifyIndex != before.ModifyIndex) {
 			barrier = nil
 			p, err = s.authenticate(r, parts[0])
 		}

@@ -268,16 +268,6 @@ func (s *Store) Consistent(ctx context.Context) error {
 	if s.cluster == nil || s.raft == nil {
 		return nil
 	}
-	index, err := s.readIndex(ctx)
-	if err != nil {
-		return err
-	}
-	return s.waitApplied(ctx, index)
-}
-
-// readIndex is the index a consistent read on this node waits for: the
-// leader's commit index once it has checked that it still leads.
-func (s *Store) readIndex(ctx context.Context) (uint64, error) {
 	var index uint64
 	var err error
 	if s.raft.State() == raft.Leader {
@@ -286,7 +276,10 @@ func (s *Store) readIndex(ctx context.Context) (uint64, error) {
 	if s.raft.State() != raft.Leader || errors.Is(err, raft.ErrNotLeader) {
 		index, err = s.followerReads.do(ctx, s.followerReadIndex)
 	}
-	return index, err
+	if err != nil {
+		return err
+	}
+	return s.waitApplied(ctx, index)
 }
 
 // Ready reports why this node should not take requests, or nil: its state
@@ -312,12 +305,8 @@ func (s *Store) Ready(ctx context.Context) error {
 	if leader, _ := s.raft.LeaderWithID(); leader == "" {
 		return ErrNoLeader
 	}
-	index, err := s.readIndex(ctx)
-	if err != nil {
-		return err
-	}
-	if err := s.waitApplied(ctx, index); err != nil {
-		return fmt.Errorf("catching up: applied %d of %d committed log entries: %w", s.raft.AppliedIndex(), index, err)
+	if err := s.Consistent(ctx); err != nil {
+		return fmt.Errorf("not caught up with the leader (applied %d log entries): %w", s.raft.AppliedIndex(), err)
 	}
 	return nil
 }
