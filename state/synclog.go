@@ -91,8 +91,14 @@ const tableSyncLog = "synclog"
 // appendSyncEventTxn appends e with the next sequence number, dropping
 // the oldest event of its kind when the log holds as many as it keeps.
 func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
+	return appendUserEventTxn(tx, e, "")
+}
+
+// appendUserEventTxn is appendSyncEventTxn for an event about a user whose
+// own strings (ownStrings) are own: the event refers to them.
+func appendUserEventTxn(tx *memdb.Txn, e *SyncEvent, own string) error {
 	internEvent(e)
-	next := syncLogOf(tx).append(e)
+	next := syncLogOf(tx).appendOwn(e, own)
 	if err := tx.Insert(tableMeta, &meta{Key: metaSyncLog, log: next}); err != nil {
 		return fmt.Errorf("appending to the sync log: %w", err)
 	}

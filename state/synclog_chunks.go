@@ -19,12 +19,12 @@ import (
 // committed covers it (memdb allows one write transaction at a time; one
 // that is dropped leaves a slot that the next append writes again).
 type syncLog struct {
-	chunks [][]*packedEvent // chunks[0] holds positions from base+1 (synclog_pack.go)
-	base   uint64           // a multiple of the chunk size
-	first  uint64           // the oldest event kept; first > last when empty
-	last   uint64           // the newest event, 0 before the first
-	keep   uint64           // how many events are kept
-	chunk  uint64           // slots per chunk
+	chunks [][]packedEvent // chunks[0] holds positions from base+1 (synclog_pack.go)
+	base   uint64          // a multiple of the chunk size
+	first  uint64          // the oldest event kept; first > last when empty
+	last   uint64          // the newest event, 0 before the first
+	keep   uint64          // how many events are kept
+	chunk  uint64          // slots per chunk
 }
 
 // syncLogChunk is how many events a chunk holds: a new chunk, and a
@@ -44,10 +44,10 @@ func (l *syncLog) at(p uint64) *SyncEvent {
 // seqAt returns the sequence number of the event at position p, first
 // <= p <= last, without unpacking it.
 func (l *syncLog) seqAt(p uint64) uint64 {
-	return l.packedAt(p).Seq
+	return l.packedAt(p).seq()
 }
 
-func (l *syncLog) packedAt(p uint64) *packedEvent {
+func (l *syncLog) packedAt(p uint64) packedEvent {
 	slot := p - 1 - l.base
 	return l.chunks[slot/l.chunk][slot%l.chunk]
 }
@@ -55,13 +55,18 @@ func (l *syncLog) packedAt(p uint64) *packedEvent {
 // append returns the log with e appended; e's Seq is above every Seq the
 // log holds. The oldest event goes when the log is full.
 func (l *syncLog) append(e *SyncEvent) *syncLog {
+	return l.appendPacked(packEvent(e, ""))
+}
+
+// appendPacked is append with the event packed.
+func (l *syncLog) appendPacked(p packedEvent) *syncLog {
 	n := *l
 	n.last++
 	slot := n.last - 1 - n.base
 	if slot/n.chunk == uint64(len(n.chunks)) {
-		n.chunks = append(n.chunks, make([]*packedEvent, n.chunk))
+		n.chunks = append(n.chunks, make([]packedEvent, n.chunk))
 	}
-	n.chunks[slot/n.chunk][slot%n.chunk] = packEvent(e)
+	n.chunks[slot/n.chunk][slot%n.chunk] = p
 	if n.last-n.first+1 > n.keep {
 		n.first = n.last - n.keep + 1
 	}

@@ -34,17 +34,24 @@ func rejection(e *SyncEvent) bool { return e.Outcome == OutcomeRejected }
 
 // append returns the log with e appended and e.Seq set.
 func (s *syncLogs) append(e *SyncEvent) *syncLogs {
+	return s.appendOwn(e, "")
+}
+
+// appendOwn is append for an event about a user whose strings own holds
+// (ownStrings): the event refers to them rather than copying them.
+func (s *syncLogs) appendOwn(e *SyncEvent, own string) *syncLogs {
 	n := *s
 	n.seq++
 	e.Seq = n.seq
-	n.add(e)
+	n.add(e, own)
 	return &n
 }
 
 // add puts e, numbered, in its run.
-func (s *syncLogs) add(e *SyncEvent) {
+func (s *syncLogs) add(e *SyncEvent, own string) {
+	p := packEvent(e, own)
 	if !rejection(e) {
-		s.changes = s.changes.append(e)
+		s.changes = s.changes.appendPacked(p)
 		return
 	}
 	l := s.rejected[e.Provider]
@@ -55,7 +62,7 @@ func (s *syncLogs) add(e *SyncEvent) {
 	if s.rejected == nil {
 		s.rejected = make(map[string]*syncLog)
 	}
-	s.rejected[e.Provider] = l.append(e)
+	s.rejected[e.Provider] = l.appendPacked(p)
 }
 
 // after calls fn for each event after seq, in order, until fn returns
@@ -162,7 +169,7 @@ func syncLogsFrom(events []*SyncEvent, keep, keepRejected, chunk, chunkRejected 
 	}
 	for i, e := range events {
 		if kept[i] {
-			s.add(e)
+			s.add(e, "")
 		}
 	}
 	s.seq = events[len(events)-1].Seq

@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -25,22 +26,54 @@ func (e *ConflictError) Error() string {
 // writtenUser is the user a write stores: a copy of the command's, its
 // resource packed as decoding the command gives it, so that every node
 // stores the same bytes.
-func writtenUser(w *UserWrite) (User, error) {
+func writtenUser(w *UserWrite) (u User, own string, err error) {
 	if w == nil || w.User == nil || w.User.ID == "" {
-		return User{}, fmt.Errorf("user.write command without a user")
+		return User{}, "", fmt.Errorf("user.write command without a user")
 	}
-	u := *w.User
+	u = *w.User
 	if u.Provider != w.Provider || w.Provider == "" {
-		return User{}, fmt.Errorf("user.write: user of provider %q written for provider %q", u.Provider, w.Provider)
+		return User{}, "", fmt.Errorf("user.write: user of provider %q written for provider %q", u.Provider, w.Provider)
 	}
 	u.SCIM = u.SCIM.packed()
-	return u, nil
+	return u, ownStrings(&u), nil
+}
+
+// ownStrings puts the strings a user has of its own (userName,
+// externalId, the names, an email other than the userName: interning
+// shares the rest, internUser) into one allocation. Decoding a write
+// gives each its own, four allocations that at 100,000 users kept about
+// 160 bytes a user, where one holds them in about 110. It returns that
+// allocation, which the write's sync log event refers to.
+func ownStrings(u *User) string {
+	fields := [...]*string{&u.UserName, &u.ExternalID, &u.GivenName, &u.FamilyName, &u.Email}
+	sameEmail := u.Email == u.UserName
+	n := 0
+	for _, f := range fields {
+		n += len(*f)
+	}
+	var b strings.Builder
+	b.Grow(n) // one allocation: each WriteString below fits
+	var ends [len(fields)]int
+	for i, f := range fields {
+		if !(sameEmail && f == &u.Email) {
+			b.WriteString(*f)
+		}
+		ends[i] = b.Len()
+	}
+	all, start := b.String(), 0 // strings.Builder's String does not copy
+	for i, f := range fields {
+		*f, start = all[start:ends[i]], ends[i]
+	}
+	if sameEmail {
+		u.Email = u.UserName
+	}
+	return all
 }
 
 // applyUserWriteTxn applies CmdUserWrite.
 func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	w := cmd.UserWrite
-	u, err := writtenUser(w)
+	u, own, err := writtenUser(w)
 	if err != nil {
 		return err
 	}
@@ -52,6 +85,9 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 		return &StaleError{Address: "provider." + p.Name, Reason: fmt.Sprintf("was changed (at index %d)", p.ModifyIndex)}
 	}
 	cur := first[*User](tx, tableUsers, indexID, u.ID)
+	if cur != nil {
+		u.ID = cur.ID // the copy the index holds, not the request's
+	}
 	expect := w.ExpectIndex
 	var promoted *StagedUser
 	if cur == nil {
@@ -119,7 +155,7 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 			ev.Action = action // a PUT or PATCH that deprovisions or reactivates
 		}
 		ev.Changes = append(ev.Changes, lifecycle...)
-		if err := appendSyncEventTxn(tx, &ev); err != nil {
+		if err := appendUserEventTxn(tx, &ev, own); err != nil {
 			return err
 		}
 	}

@@ -218,3 +218,24 @@ func checkUserCounts(t *testing.T, v *View, full bool) {
 		}
 	}
 }
+
+// TestOwnStrings checks that a written user's own strings read as they
+// were written and share one allocation.
+func TestOwnStrings(t *testing.T) {
+	for name, u := range map[string]User{
+		"email is the userName": {UserName: "a@x.example", ExternalID: "e1", GivenName: "A", FamilyName: "B", Email: "a@x.example"},
+		"an email of its own":   {UserName: "a", ExternalID: "e1", GivenName: "A", FamilyName: "B", Email: "a@x.example"},
+		"empty ones":            {UserName: "a"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			want := u
+			if n := testing.AllocsPerRun(10, func() { v := want; ownStrings(&v) }); n > 1 {
+				t.Errorf("%v allocations, want at most 1", n)
+			}
+			ownStrings(&u)
+			if diff := cmp.Diff(want, u); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
