@@ -184,9 +184,8 @@ func (p *eventPacker) value(s string, shared bool) {
 			return
 		}
 	}
-	if id, ok := appendUUID(nil, s); ok {
-		p.tag(valueUUID, 0)
-		p.b = append(p.b, id...)
+	if b, ok := appendUUID(binary.AppendUvarint(p.b, valueUUID), s); ok { // the tag of valueUUID, 0
+		p.b = b
 		return
 	}
 	p.tag(valueInline, uint64(len(s)))

@@ -117,11 +117,15 @@ func FuzzPackEvent(f *testing.F) {
 	})
 }
 
-// TestPackEventCoversChange fails when Change gains a field: packChanges
-// must pack it too.
+// TestPackEventCoversChange fails when SyncEvent or Change gains a
+// field: packEvent must pack it too.
 func TestPackEventCoversChange(t *testing.T) {
 	if n := reflect.TypeFor[Change]().NumField(); n != 3 {
-		t.Fatalf("Change has %d fields; packChanges packs 3: pack the new one", n)
+		t.Errorf("Change has %d fields; packEvent packs 3: pack the new one", n)
+	}
+	// Seq, Time and Changes, and the strings of headerStrings.
+	if n := reflect.TypeFor[SyncEvent]().NumField(); n != 3+len(headerStrings) {
+		t.Errorf("SyncEvent has %d fields; packEvent packs %d: pack the new one", n, 3+len(headerStrings))
 	}
 }
 
