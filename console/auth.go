@@ -12,6 +12,13 @@ import (
 // cookieName names the session cookie.
 const cookieName = "reconcile_console"
 
+// At most refusedLogRate refused sign-ins a second are logged, after a
+// burst of refusedLogBurst, as the SCIM server does for its 401s.
+const (
+	refusedLogRate  = 5
+	refusedLogBurst = 20
+)
+
 // Roles: which token a session signed in with.
 const (
 	roleAdmin  = "admin"
@@ -60,7 +67,9 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	next := localNext(r.PostForm.Get("next"))
 	role := c.roleOf(strings.TrimSpace(r.PostForm.Get("token")))
 	if role == "" {
-		c.opts.Logger.Warn("console: sign-in refused", "remote", r.RemoteAddr)
+		if c.refusedLog.Allow() {
+			c.opts.Logger.Warn("console: sign-in refused", "remote", r.RemoteAddr)
+		}
 		c.pages.render(w, http.StatusUnauthorized, "signin", frame{Title: "Sign in", Body: signInData{Enabled: c.enabled(), Next: next,
 			Error: "that is not the admin, plan or viewer token of this daemon"}})
 		return

@@ -2,9 +2,11 @@ package console
 
 import (
 	"crypto/tls"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -118,5 +120,29 @@ func TestSessionsStoreNoID(t *testing.T) {
 		if strings.Contains(string(k[:]), ck.Value) || s.role != roleAdmin {
 			t.Errorf("session %x: %+v", k, s)
 		}
+	}
+}
+
+// TestSignInRefusedLog: a client posting wrong tokens in a loop gets a
+// 401 each time, but the log holds a bounded burst of the refusals, not
+// one line each.
+func TestSignInRefusedLog(t *testing.T) {
+	var logged strings.Builder
+	c := New(fixture(t, 1), Options{AdminToken: adminToken, Loop: fakeLoop{},
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	const tries = 200
+	start := time.Now()
+	for i := range tries {
+		if resp := do(c, "POST", "/ui/signin", url.Values{"token": {"wrong" + strconv.Itoa(i)}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong token %d: %s, want 401", i, resp.Status)
+		}
+	}
+	// The burst, and what the rate let through while the loop ran.
+	n := strings.Count(logged.String(), "sign-in refused")
+	if most := refusedLogBurst + int(time.Since(start).Seconds()*refusedLogRate) + 1; n < refusedLogBurst || n > most {
+		t.Errorf("%d refused sign-ins logged %d lines, want %d to %d", tries, n, refusedLogBurst, most)
+	}
+	if resp := do(c, "POST", "/ui/signin", url.Values{"token": {adminToken}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the admin token after the refusals: %s, want a session", resp.Status)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/reconcile-dev/reconcile/admin"
 	"github.com/reconcile-dev/reconcile/reconcile"
 	"github.com/reconcile-dev/reconcile/state"
@@ -67,6 +69,9 @@ type Console struct {
 	pages    *pages
 	mux      *http.ServeMux
 	activity *activity
+	// refusedLog bounds the log lines of refused sign-ins: a client
+	// posting wrong tokens in a loop must not flood the daemon's log.
+	refusedLog *rate.Limiter
 }
 
 // New returns the console over store.
@@ -81,7 +86,7 @@ func New(store Store, opts Options) *Console {
 		opts.Drift = reconcile.DriftReport
 	}
 	c := &Console{store: store, opts: opts, sessions: newSessions(opts.IdleTimeout), pages: mustParsePages(), mux: http.NewServeMux(),
-		activity: newActivity()}
+		activity: newActivity(), refusedLog: rate.NewLimiter(refusedLogRate, refusedLogBurst)}
 	assets, _ := fs.Sub(static, "static")
 	c.mux.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", http.FileServerFS(assets)))
 	c.mux.HandleFunc("GET /ui/signin", c.signInForm)
