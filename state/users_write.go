@@ -49,7 +49,9 @@ func ownStrings(u *User) string {
 	sameEmail := u.Email == u.UserName
 	n := 0
 	for _, f := range fields {
-		n += len(*f)
+		if !(sameEmail && f == &u.Email) {
+			n += len(*f)
+		}
 	}
 	var b strings.Builder
 	b.Grow(n) // one allocation: each WriteString below fits

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -231,6 +232,25 @@ func TestOwnStrings(t *testing.T) {
 			want := u
 			if n := testing.AllocsPerRun(10, func() { v := want; ownStrings(&v) }); n > 1 {
 				t.Errorf("%v allocations, want at most 1", n)
+			}
+			// The allocation holds each string once, no more: an email
+			// that is the userName is not in it twice.
+			size := len(u.UserName) + len(u.ExternalID) + len(u.GivenName) + len(u.FamilyName)
+			if u.Email != u.UserName {
+				size += len(u.Email)
+			}
+			var all string
+			allocated := uint64(math.MaxUint64) // the least of a few tries: other goroutines may allocate too
+			for range 5 {
+				var before, after runtime.MemStats
+				v := want
+				runtime.ReadMemStats(&before)
+				all = ownStrings(&v)
+				runtime.ReadMemStats(&after)
+				allocated = min(allocated, after.TotalAlloc-before.TotalAlloc)
+			}
+			if len(all) != size || allocated > uint64(max(size, 8)+8) {
+				t.Errorf("the strings take %d bytes, allocated %d; want %d", len(all), allocated, size)
 			}
 			ownStrings(&u)
 			if diff := cmp.Diff(want, u); diff != "" {
