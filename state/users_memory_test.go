@@ -38,7 +38,7 @@ func liveBytesAdded(n int, add func() any) float64 {
 // TestStoredBytesPerUser guards the live heap a stored user costs:
 // with 20,000 users, 2,448 bytes with a memdb index by userName, 2,074
 // with the lookups finding users by userName instead, 1,800 with the
-// SCIM resource packed (2,066 as JSON text), 1,583 with the sync log's
+// SCIM resource packed (2,066 as JSON text), 1,566 with the sync log's
 // event packed whole and referring to the user's strings, and the id
 // index keyed by the id itself.
 func TestStoredBytesPerUser(t *testing.T) {
