@@ -47,7 +47,11 @@ func usersTableSchema() *memdb.TableSchema {
 // a user kept in the index, and allocates a key again for every lookup.
 // The radix tree never writes into its keys, and a string never changes,
 // so the key may be the string's memory. Without the NUL the ids sort as
-// they did: a NUL sorted below every byte an id holds.
+// they did: a NUL sorted below every byte an id holds. What the NUL also
+// did is keep one id from being a prefix of another: memdb's First (and
+// so first[*User]) looks a unique index's key up exactly, but its Get
+// with an id scans for the id as a prefix, so find a user by id with
+// First, never with Get or list.
 type userIDIndexer struct{}
 
 func (userIDIndexer) FromObject(obj any) (bool, []byte, error) {
@@ -68,6 +72,11 @@ func (userIDIndexer) FromArgs(args ...any) ([]byte, error) {
 	id, ok := args[0].(string)
 	if !ok {
 		return nil, fmt.Errorf("id: want a string, got %T", args[0])
+	}
+	if id == "" {
+		// Not nil: memdb looks a nil key up as a prefix of every key,
+		// which would find the first user.
+		return []byte{}, nil
 	}
 	return unsafe.Slice(unsafe.StringData(id), len(id)), nil
 }

@@ -259,3 +259,25 @@ func TestOwnStrings(t *testing.T) {
 		})
 	}
 }
+
+// TestUserEmptyID: no user has the empty id, or an id's prefix, however
+// many are stored (memdb looks a nil key up as a prefix of every key).
+func TestUserEmptyID(t *testing.T) {
+	s := NewMemory(Options{})
+	mustApply(t, s, configCmd(create(testOrg("eng", "")), create(testProvider("okta", "eng"))))
+	for _, id := range []string{"a1", "b2"} {
+		mustApply(t, s, userWrite("okta", &User{ID: id, Provider: "okta", UserName: id + "@x.example", Organization: "eng", State: UserActive}, 0))
+	}
+	v := s.View()
+	if u := v.User(""); u != nil {
+		t.Errorf("User(\"\") = %s, want none", u.ID)
+	}
+	if raw, err := v.tx.First(tableUsers, indexID, "a"); err != nil || raw != nil {
+		t.Errorf("First(users, id, \"a\") = %v, %v; want none: a prefix of an id is not the id", raw, err)
+	}
+	var ids []string
+	v.UsersAfter("", func(u *User) bool { ids = append(ids, u.ID); return true })
+	if diff := cmp.Diff([]string{"a1", "b2"}, ids); diff != "" {
+		t.Errorf("UsersAfter(\"\") (-want +got):\n%s", diff)
+	}
+}
