@@ -26,16 +26,31 @@ func (e *ConflictError) Error() string {
 // writtenUser is the user a write stores: a copy of the command's, its
 // resource packed as decoding the command gives it, so that every node
 // stores the same bytes.
-func writtenUser(w *UserWrite) (u User, own string, err error) {
+func writtenUser(w *UserWrite) (User, error) {
 	if w == nil || w.User == nil || w.User.ID == "" {
-		return User{}, "", fmt.Errorf("user.write command without a user")
+		return User{}, fmt.Errorf("user.write command without a user")
 	}
-	u = *w.User
+	u := *w.User
 	if u.Provider != w.Provider || w.Provider == "" {
-		return User{}, "", fmt.Errorf("user.write: user of provider %q written for provider %q", u.Provider, w.Provider)
+		return User{}, fmt.Errorf("user.write: user of provider %q written for provider %q", u.Provider, w.Provider)
 	}
 	u.SCIM = u.SCIM.packed()
-	return u, ownStrings(&u), nil
+	return u, nil
+}
+
+// keepStrings gives u the stored user's own strings (ownStrings) when
+// they are the same, and puts u's in one allocation of their own when
+// they are not, which it returns; "" when u keeps cur's. An identity
+// provider's update (PingOne's PUT sends every field) mostly leaves them
+// as they were: the record keeps the allocation it had, and the update's
+// sync log event does not keep a copy alive.
+func keepStrings(u, cur *User) (own string) {
+	if cur != nil && u.UserName == cur.UserName && u.ExternalID == cur.ExternalID && u.GivenName == cur.GivenName &&
+		u.FamilyName == cur.FamilyName && u.Email == cur.Email {
+		u.UserName, u.ExternalID, u.GivenName, u.FamilyName, u.Email = cur.UserName, cur.ExternalID, cur.GivenName, cur.FamilyName, cur.Email
+		return ""
+	}
+	return ownStrings(u)
 }
 
 // ownStrings puts the strings a user has of its own (userName,
@@ -75,7 +90,7 @@ func ownStrings(u *User) string {
 // applyUserWriteTxn applies CmdUserWrite.
 func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	w := cmd.UserWrite
-	u, own, err := writtenUser(w)
+	u, err := writtenUser(w)
 	if err != nil {
 		return err
 	}
@@ -90,6 +105,7 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	if cur != nil {
 		u.ID = cur.ID // the copy the index holds, not the request's
 	}
+	own := keepStrings(&u, cur)
 	expect := w.ExpectIndex
 	var promoted *StagedUser
 	if cur == nil {

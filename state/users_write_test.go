@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -279,5 +281,40 @@ func TestUserEmptyID(t *testing.T) {
 	v.UsersAfter("", func(u *User) bool { ids = append(ids, u.ID); return true })
 	if diff := cmp.Diff([]string{"a1", "b2"}, ids); diff != "" {
 		t.Errorf("UsersAfter(\"\") (-want +got):\n%s", diff)
+	}
+}
+
+// TestUpdateKeepsStrings: an update that leaves a user's own strings as
+// they were keeps the stored allocation of them (the sync log's event of
+// the update does not keep a copy alive); one that changes them gets a
+// new one, which the event refers to.
+func TestUpdateKeepsStrings(t *testing.T) {
+	s := NewMemory(Options{})
+	mustApply(t, s, configCmd(create(testOrg("eng", "")), create(testProvider("okta", "eng"))))
+	u := User{ID: "u1", Provider: "okta", UserName: "alice@x.example", ExternalID: "e1", GivenName: "Alice", FamilyName: "Liddell",
+		Email: "alice@x.example", Organization: "eng", State: UserActive, Title: "Engineer"}
+	mustApply(t, s, userWrite("okta", &u, 0))
+	first := s.View().User("u1")
+
+	same := u
+	same.UserName, same.Title = strings.Clone(u.UserName), "Manager" // decoded anew, as a command is
+	mustApply(t, s, userWrite("okta", &same, first.ModifyIndex))
+	second := s.View().User("u1")
+	if second.Title != "Manager" || unsafe.StringData(second.UserName) != unsafe.StringData(first.UserName) {
+		t.Errorf("an update with the same strings: title %q, userName at %p, want %p (the stored one)",
+			second.Title, unsafe.StringData(second.UserName), unsafe.StringData(first.UserName))
+	}
+
+	renamed := u
+	renamed.FamilyName = "Hargreaves"
+	mustApply(t, s, userWrite("okta", &renamed, second.ModifyIndex))
+	third := s.View().User("u1")
+	if third.FamilyName != "Hargreaves" || third.UserName != u.UserName || unsafe.StringData(third.UserName) == unsafe.StringData(first.UserName) {
+		t.Errorf("an update that renames: %q %q, userName shared with the old strings: %v", third.UserName, third.FamilyName,
+			unsafe.StringData(third.UserName) == unsafe.StringData(first.UserName))
+	}
+	log := s.View().SyncLog()
+	if e := log[len(log)-1]; e.UserName != u.UserName || e.UserID != "u1" {
+		t.Errorf("the rename's event: %+v", e)
 	}
 }
