@@ -87,6 +87,26 @@ func ownStrings(u *User) string {
 	return all
 }
 
+// appendWriteEventTxn appends the sync log event of a user write, if
+// the command has one, with the lifecycle's changes; u is the user as
+// stored, own its strings (keepStrings), action what the write did to
+// its lifecycle ("" for nothing).
+func appendWriteEventTxn(tx *memdb.Txn, cmd *Command, u *User, own, action string, lifecycle []Change) error {
+	if cmd.UserWrite.Event == nil {
+		return nil
+	}
+	ev := *cmd.UserWrite.Event
+	ev.Time, ev.UserID = cmd.Time, u.ID
+	if ev.UserName == "" {
+		ev.UserName = u.UserName
+	}
+	if action != "" && ev.Action == "user.update" {
+		ev.Action = action // a PUT or PATCH that deprovisions or reactivates
+	}
+	ev.Changes = append(ev.Changes, lifecycle...)
+	return appendUserEventTxn(tx, &ev, own)
+}
+
 // applyUserWriteTxn applies CmdUserWrite.
 func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	w := cmd.UserWrite
@@ -163,19 +183,8 @@ func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	if err := insertUserTxn(tx, &u); err != nil {
 		return err
 	}
-	if w.Event != nil {
-		ev := *w.Event
-		ev.Time, ev.UserID = cmd.Time, u.ID
-		if ev.UserName == "" {
-			ev.UserName = u.UserName
-		}
-		if action != "" && ev.Action == "user.update" {
-			ev.Action = action // a PUT or PATCH that deprovisions or reactivates
-		}
-		ev.Changes = append(ev.Changes, lifecycle...)
-		if err := appendUserEventTxn(tx, &ev, own); err != nil {
-			return err
-		}
+	if err := appendWriteEventTxn(tx, cmd, &u, own, action, lifecycle); err != nil {
+		return err
 	}
 	if w.LeaveGroups {
 		groups, err := removeMembershipsOfUserTxn(tx, index, cmd.Time, u.ID)
