@@ -175,20 +175,23 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	batches := make(chan snapshotBatch, 4)
 	stop := make(chan struct{})
 	decoded := make(chan error, 1)
-	tally := newUserTally()  // read after decoded
-	orders := orderBuilder{} // likewise
+	tally := newUserTally()     // read after decoded
+	orders := orderBuilder{}    // likewise
+	owns := map[string]string{} // likewise: each user's strings, for its events
 	go func() {
 		defer close(batches)
 		decoded <- decodeSnapshot(dec, func(o any) {
 			switch u := o.(type) {
 			case *User:
 				u.SCIM = u.SCIM.packed()
+				owns[u.ID] = restoredStrings(u)
 				tally.add(u)
 				orders.add(tableUsers, u)
 			case *Group:
 				orders.add(tableGroups, u)
 			case *StagedUser:
 				u.SCIM = u.SCIM.packed()
+				restoredStrings(&u.User)
 				tally.staged[u.Provider]++
 			}
 			if each != nil {
@@ -233,7 +236,7 @@ func readSnapshot(r io.Reader, each func(any)) (*memdb.MemDB, error) {
 	recountUsersTxn(tx, tally.counts())
 	orders.insert(tx)
 	if len(events) > 0 {
-		l, err := syncLogsFrom(events, SyncLogRetention, SyncLogRejectedRetention, syncLogChunk, syncLogRejectedChunk)
+		l, err := syncLogsFrom(events, func(id string) string { return owns[id] }, SyncLogRetention, SyncLogRejectedRetention, syncLogChunk, syncLogRejectedChunk)
 		if err != nil {
 			return nil, fmt.Errorf("restoring %s: %w", tableSyncLog, err)
 		}

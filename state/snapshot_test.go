@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-memdb"
@@ -144,5 +145,39 @@ func TestReadSnapshotFormat1(t *testing.T) {
 	}
 	if us := st.View().UsersBySCIMEmail("ada@example.com"); len(us) != 1 {
 		t.Errorf("found by email: %v", us)
+	}
+}
+
+// TestRestoredUserStrings: a user read from a snapshot holds its strings
+// as a written one does (its own in one allocation, the shared ones
+// interned), and its sync log event refers to them rather than copying.
+func TestRestoredUserStrings(t *testing.T) {
+	s := NewMemory(Options{})
+	mustApply(t, s, configCmd(create(testOrg("eng", "")), create(testProvider("okta", "eng"))))
+	for _, id := range []string{"u1", "u2"} {
+		cmd := userWrite("okta", &User{ID: id, Provider: "okta", UserName: id + "@x.example", ExternalID: "ext-" + id, GivenName: "Alice",
+			FamilyName: "Liddell", Email: id + "@x.example", Organization: "eng", State: UserActive, Title: "Engineer"}, 0)
+		cmd.UserWrite.Event = &SyncEvent{Source: SourceSCIM, Action: "user.create", Outcome: OutcomeOK, Provider: "okta"}
+		mustApply(t, s, cmd)
+	}
+	tx := snapshotRoundTrip(t, s).Txn(false)
+	u1, u2 := first[*User](tx, tableUsers, indexID, "u1"), first[*User](tx, tableUsers, indexID, "u2")
+	if u1 == nil || u2 == nil {
+		t.Fatal("users missing after the round trip")
+	}
+	// ownStrings's layout: userName, externalId, the names; the email is
+	// the userName.
+	if got, want := uintptr(unsafe.Pointer(unsafe.StringData(u1.FamilyName)))-uintptr(unsafe.Pointer(unsafe.StringData(u1.UserName))),
+		uintptr(len(u1.UserName)+len(u1.ExternalID)+len(u1.GivenName)); got != want || unsafe.StringData(u1.Email) != unsafe.StringData(u1.UserName) {
+		t.Errorf("the restored user's own strings are not one allocation (familyName at +%d, want +%d)", got, want)
+	}
+	if unsafe.StringData(u1.Title) != unsafe.StringData(u2.Title) {
+		t.Error("two restored users hold their title apart: not interned")
+	}
+	l := syncLogOf(tx).changes
+	for p := l.first; p <= l.last; p++ {
+		if e := l.packedAt(p); e.event().UserID != "" && e.own == "" {
+			t.Errorf("the restored event of %s copies the user's strings", e.event().UserID)
+		}
 	}
 }

@@ -190,7 +190,7 @@ func TestSyncLogFrom(t *testing.T) {
 			events = append(events, e)
 			return true
 		})
-		r, err := syncLogsFrom(events, 6, 2, 4, 2)
+		r, err := syncLogsFrom(events, nil, 6, 2, 4, 2)
 		if err != nil {
 			t.Fatalf("%d events: %v", n, err)
 		}
@@ -210,7 +210,7 @@ func TestSyncLogFrom(t *testing.T) {
 		}
 		events = append(events, e)
 	}
-	l, err := syncLogsFrom(events, 3, 2, 4, 2)
+	l, err := syncLogsFrom(events, nil, 3, 2, 4, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestSyncLogFrom(t *testing.T) {
 		{{Seq: 5}, {Seq: 3}},
 		{{Seq: 3}, {Seq: 3}},
 	} {
-		if _, err := syncLogsFrom(bad, 6, 2, 4, 2); err == nil {
+		if _, err := syncLogsFrom(bad, nil, 6, 2, 4, 2); err == nil {
 			t.Errorf("syncLogsFrom(%v): no error", bad)
 		}
 	}

@@ -138,8 +138,9 @@ func (s *syncLogs) len() int {
 // holds them: what a log that went on appending would hold, the newest
 // events of each run, numbered on from the last. (A snapshot of a log
 // from before rejections were kept apart keeps the newest of each kind
-// too.)
-func syncLogsFrom(events []*SyncEvent, keep, keepRejected, chunk, chunkRejected uint64) (*syncLogs, error) {
+// too.) ownOf, if not nil, gives the strings of the user with an id
+// (ownStrings) for its events to refer to.
+func syncLogsFrom(events []*SyncEvent, ownOf func(id string) string, keep, keepRejected, chunk, chunkRejected uint64) (*syncLogs, error) {
 	s := newSyncLogs(keep, keepRejected, chunk, chunkRejected)
 	for i, e := range events {
 		if e.Seq == 0 {
@@ -168,9 +169,14 @@ func syncLogsFrom(events []*SyncEvent, keep, keepRejected, chunk, chunkRejected 
 		}
 	}
 	for i, e := range events {
-		if kept[i] {
-			s.add(e, "")
+		if !kept[i] {
+			continue
 		}
+		own := ""
+		if ownOf != nil && e.UserID != "" {
+			own = ownOf(e.UserID)
+		}
+		s.add(e, own)
 	}
 	s.seq = events[len(events)-1].Seq
 	return s, nil

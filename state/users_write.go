@@ -107,6 +107,16 @@ func appendWriteEventTxn(tx *memdb.Txn, cmd *Command, u *User, own, action strin
 	return appendUserEventTxn(tx, &ev, own)
 }
 
+// restoredStrings gives a user read from a snapshot the strings a
+// written one has, and returns its own (ownStrings) for its sync log
+// events to refer to: decoding gives every string an allocation of its
+// own, which after a restart cost a user about 240 bytes and nine heap
+// objects more than after the writes that stored it.
+func restoredStrings(u *User) string {
+	internUser(u)
+	return ownStrings(u)
+}
+
 // applyUserWriteTxn applies CmdUserWrite.
 func applyUserWriteTxn(tx *memdb.Txn, index uint64, cmd *Command) error {
 	w := cmd.UserWrite
