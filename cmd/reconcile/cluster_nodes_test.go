@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/rpc"
@@ -151,11 +152,31 @@ func (c *testCluster) start(n *clusterNode) {
 		err := cmd.Wait()
 		c.mu.Lock()
 		if !n.down {
-			c.crashed = append(c.crashed, fmt.Sprintf("%s exited by itself: %v", n.id, err))
+			c.crashed = append(c.crashed, fmt.Sprintf("%s exited by itself: %v; its log ends:\n%s", n.id, err,
+				logTail(filepath.Join(c.logs, n.id+".log"), 2048)))
 		}
 		c.mu.Unlock()
 		close(n.exited)
 	}()
+}
+
+// logTail returns the last n bytes of the file at path, or why it
+// cannot: the logs' directory is the test's, which is gone once a failed
+// test has reported.
+func logTail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > n {
+		f.Seek(st.Size()-n, io.SeekStart)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 // crashes returns what nodes exited without being told to.
