@@ -87,7 +87,7 @@ func (s *Server) refresh(r *request) *protocol.Error {
 
 // reauthenticate authenticates r again, as its provider is now.
 func (s *Server) reauthenticate(r *request) *protocol.Error {
-	p, err := s.authenticate(r.Request, r.provider.Name)
+	p, err := s.authenticate(r.Request, s.store.View().Provider(r.provider.Name))
 	if err != nil {
 		return err
 	}

@@ -159,8 +159,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	barrier := deferredBarrier(r)
-	before := s.store.View().Provider(parts[0])
-	p, err := s.authenticate(r, parts[0])
+	checked := s.store.View().Provider(parts[0])
+	p, err := s.authenticate(r, checked)
 	if err != nil && err.Status == http.StatusUnauthorized && barrier != nil {
 		// This node's state may not hold the provider, or its secret, yet:
 		// a node restarted from an older snapshot. Only a state that holds
@@ -168,9 +168,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		// again only if the provider changed (a slow hash costs a KDF).
 		if berr := waitBarrier(r.Context(), barrier); berr != nil {
 			err = berr
-		} else if now := s.store.View().Provider(parts[0]); now != nil && (before == nil || now.ModifyIndex != before.ModifyIndex) {
+		} else if now := s.store.View().Provider(parts[0]); now != nil && (checked == nil || now.ModifyIndex != checked.ModifyIndex) {
 			barrier = nil
-			p, err = s.authenticate(r, parts[0])
+			p, err = s.authenticate(r, now)
 		}
 	}
 	if err != nil {
@@ -293,14 +293,14 @@ func methodNotAllowed(r *request, allow string) *protocol.Error {
 	return protocol.Errorf(http.StatusMethodNotAllowed, "", "%s is not allowed here (allowed: %s)", r.Method, allow)
 }
 
-// authenticate checks the request's credentials against the provider's
-// stored hash. Every failure looks the same to the client; one against a
+// authenticate checks the request's credentials against the stored hash
+// of p, the provider the request names as a view of the state has it
+// (nil when it has none). Every failure looks the same to the client; one against a
 // provider that does not exist costs what one against a provider with a
 // generated secret does, so that it tells nothing about which providers
 // exist. (A provider whose secret was chosen costs an argon2id run, in a
 // bounded number of slots: see credentials.burn for why the others do not.)
-func (s *Server) authenticate(r *http.Request, name string) (*state.Provider, *protocol.Error) {
-	p := s.store.View().Provider(name)
+func (s *Server) authenticate(r *http.Request, p *state.Provider) (*state.Provider, *protocol.Error) {
 	var scheme string
 	if p != nil {
 		scheme = p.Auth.Type
