@@ -56,12 +56,3 @@ func internUser(u *User) {
 		u.Roles = roles
 	}
 }
-
-// internEvent interns a sync log event's repeated fields. Its changes
-// are not: the log packs them into a string of their own
-// (synclog_pack.go).
-func internEvent(e *SyncEvent) {
-	for _, p := range []*string{&e.Source, &e.Action, &e.Outcome, &e.Provider, &e.Revision} {
-		*p = intern(*p)
-	}
-}

@@ -97,7 +97,6 @@ func appendSyncEventTxn(tx *memdb.Txn, e *SyncEvent) error {
 // appendUserEventTxn is appendSyncEventTxn for an event about a user whose
 // own strings (ownStrings) are own: the event refers to them.
 func appendUserEventTxn(tx *memdb.Txn, e *SyncEvent, own string) error {
-	internEvent(e)
 	next := syncLogOf(tx).appendOwn(e, own)
 	if err := tx.Insert(tableMeta, &meta{Key: metaSyncLog, log: next}); err != nil {
 		return fmt.Errorf("appending to the sync log: %w", err)

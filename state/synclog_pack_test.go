@@ -169,9 +169,7 @@ func syncLogBytesPerEvent(n int) float64 {
 	return liveBytesAdded(n, func() any {
 		l := newSyncLogs(SyncLogRetention, SyncLogRejectedRetention, syncLogChunk, syncLogRejectedChunk)
 		for i := range n {
-			e := createEvent(i)
-			internEvent(e)
-			l = l.appendOwn(e, own[i])
+			l = l.appendOwn(createEvent(i), own[i])
 		}
 		return l
 	})

@@ -14,8 +14,8 @@
 // Unpack(Pack(x)) is x for every x Pack accepts: compact JSON text, as
 // encoding/json writes it, without a byte between tokens, nested at most
 // 64 deep. Pack refuses anything else (whitespace, invalid text), and
-// callers keep that text as it is: packed text starts with a byte no JSON text starts with, so
-// the two tell themselves apart.
+// callers keep that text as it is: packed text starts with a byte no
+// JSON text starts with, so the two tell themselves apart.
 //
 // The format is stored (in snapshots): a token's byte and the
 // dictionary's entries only ever get appended to.
