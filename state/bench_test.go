@@ -219,8 +219,8 @@ func BenchmarkReplay(b *testing.B) {
 		logs[i] = &raft.Log{Index: s.index + 1 + uint64(i), Type: raft.LogCommand, Data: data}
 	}
 	b.ResetTimer()
-	for i := 0; i < b.N; i += 1024 {
-		for k, res := range s.fsm.ApplyBatch(logs[i:min(i+1024, b.N)]) {
+	for i := 0; i < b.N; i += maxAppendEntries {
+		for k, res := range s.fsm.ApplyBatch(logs[i:min(i+maxAppendEntries, b.N)]) {
 			if err := res.(*fsmResult).err; err != nil {
 				b.Fatalf("command %d: %v", i+k, err)
 			}

@@ -73,8 +73,8 @@ func raftConfigFor(conf *raft.Config, c *Cluster) {
 }
 
 // logCacheSize is how many of the last log entries a cluster node keeps
-// in memory (about 1 KiB each for a SCIM write): a batch of
-// MaxAppendEntries.
+// in memory (about 1 KiB each for a SCIM write): sixteen batches of
+// maxAppendEntries.
 const logCacheSize = 1024
 
 // cachedLog keeps the last entries of a cluster node's log in memory, as
