@@ -3,6 +3,7 @@ package state
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -136,5 +137,33 @@ func TestOrder(t *testing.T) {
 		if diff := gocmp.Diff(a, b); diff != "" {
 			t.Errorf("%s's users after a restore (-before +after):\n%s", p, diff)
 		}
+	}
+}
+
+// TestOrderCopy bounds what the FSM's commit allocates to list a new
+// user in a tree of 100,000: a copy of the tree, then an insert into it,
+// which copies the nodes on the insert's path.
+func TestOrderCopy(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector's allocations")
+	}
+	const n, bound = 100_000, 4000
+	o := newOrder()
+	for i := range n {
+		o.Set(orderKey{uint64(i + 1), NewID()})
+	}
+	const inserts = 200
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range inserts {
+		next := o.Copy()
+		next.Set(orderKey{uint64(n + i + 1), "00000000-0000-4000-8000-000000000000"})
+		o = next
+	}
+	runtime.ReadMemStats(&after)
+	got := (after.TotalAlloc - before.TotalAlloc) / inserts
+	t.Logf("%d bytes a listed user", got)
+	if got > bound {
+		t.Errorf("listing a user in a tree of %d copies %d bytes, want at most %d", n, got, bound)
 	}
 }
