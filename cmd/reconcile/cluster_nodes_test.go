@@ -57,17 +57,6 @@ type testCluster struct {
 	crashed []string // nodes that exited without being told to
 }
 
-// freeAddr returns a loopback address with a port nobody listens on now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // startCluster starts size nodes that bootstrap a cluster, and waits
 // until each is ready. Their logs are in logs.
 func startCluster(t *testing.T, bin, logs string, size int) *testCluster {

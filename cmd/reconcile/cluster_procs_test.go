@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -39,18 +38,6 @@ func waitReady(t *testing.T, base, logPath string) {
 		b, _ := os.ReadFile(logPath)
 		t.Fatalf("%s is not ready after %v; its log:\n%s", base, waitFor, b)
 	}
-}
-
-// loopbackAddr returns a loopback address whose port was free a moment
-// ago.
-func loopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // oktaConfig is the config of the tests that start cluster nodes: one

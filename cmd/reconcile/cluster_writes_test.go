@@ -31,7 +31,7 @@ func TestClusterWriteBuildsOnWritesElsewhere(t *testing.T) {
 	const token = "cluster-writes-token-0123456789"
 	var raft, listen, logs, urls []string
 	for i := range 3 {
-		raft, listen = append(raft, loopbackAddr(t)), append(listen, loopbackAddr(t))
+		raft, listen = append(raft, freeAddr(t)), append(listen, freeAddr(t))
 		logs = append(logs, filepath.Join(dir, fmt.Sprintf("n%d.log", i+1)))
 		urls = append(urls, "http://"+listen[i]+"/scim/v2/okta")
 	}

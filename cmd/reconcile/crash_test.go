@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -79,12 +78,7 @@ func TestCrashUnderLoad(t *testing.T) {
 
 	start := func() (*exec.Cmd, string) {
 		t.Helper()
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := l.Addr().String()
-		l.Close()
+		addr := freeAddr(t)
 		cmd := exec.Command(bin, "serve", "--config", cfg, "--data-dir", data, "--listen", addr, "--access-log=false")
 		cmd.Env = append(os.Environ(), "OKTA_TOKEN="+token, "RECONCILE_ADMIN_TOKEN="+admin)
 		stdout, _ := cmd.StdoutPipe()

@@ -185,7 +185,7 @@ func runSystemdExample(t *testing.T, unit map[string][]string, envs map[string]m
 	relocate := func(v string) string {
 		return hostPort.ReplaceAllStringFunc(v, func(a string) string {
 			if moved[a] == "" {
-				moved[a] = loopbackAddr(t)
+				moved[a] = freeAddr(t)
 			}
 			return moved[a]
 		})

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,13 +31,10 @@ func cmdFreePorts(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: freeports NAME...")
 	}
-	// Hold every listener until all are open: a port freed at once may
-	// be handed out again.
 	for _, name := range args {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		port, err := freePort()
 		ts.Check(err)
-		defer l.Close()
-		ts.Setenv(name, strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+		ts.Setenv(name, strconv.Itoa(port))
 	}
 }
 
