@@ -73,7 +73,7 @@ func raftConfigFor(conf *raft.Config, c *Cluster) {
 }
 
 // logCacheSize is how many of the last log entries a cluster node keeps
-// in memory (about 1 KiB each for a SCIM write): sixteen batches of
+// in memory (about 1 KiB each for a SCIM write): four batches of
 // maxAppendEntries.
 const logCacheSize = 1024
 

@@ -149,9 +149,10 @@ func (f *fsm) commit(tx *memdb.Txn) {
 // one are applied one by one, exactly as without batching; the rest of the
 // batch goes on from there.
 //
-// Batches larger than replayChunk come from replaying the log at start,
-// where no writer decoded the commands: they are decoded a chunk ahead, on
-// another goroutine, while the chunk before is applied.
+// Batches larger than replayChunk come from replaying the log at start
+// (writers batch far below it), where no writer decoded the commands:
+// they are decoded a chunk ahead, on another goroutine, while the chunk
+// before is applied.
 func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	if len(logs) > 0 {
 		defer f.applied.Store(logs[len(logs)-1].Index)
@@ -174,8 +175,9 @@ func (f *fsm) ApplyBatch(logs []*raft.Log) []any {
 	return out
 }
 
-// replayChunk is how many commands of a large batch are decoded ahead.
-const replayChunk = 256
+// replayChunk is how many commands of a large batch are decoded ahead: a
+// quarter of the largest batch Raft hands over (maxAppendEntries).
+const replayChunk = maxAppendEntries / 4
 
 // pending is a decoded command and its position in a batch.
 type pending struct {

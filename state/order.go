@@ -44,7 +44,8 @@ type order = btree.BTreeG[orderKey]
 // that lists a new user copies the nodes on its path (copy on write): at
 // tidwall/btree's default of 32 (up to 63 keys of 24 bytes and 64
 // children a node) that was 6.4 KB a create at 100,000 users, about a
-// tenth of what a create allocates, against 3.1 KB at 8 (TestOrderCopy).
+// tenth of what a POST allocates in the daemon, against 3.1 KB at 8
+// (TestOrderCopy).
 const orderDegree = 8
 
 func newOrder() *order {

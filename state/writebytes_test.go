@@ -12,7 +12,7 @@ import (
 // the collector in proportion to what they allocate. Raft's leader loop
 // allocates room for MaxAppendEntries entries with each commit it hands
 // the FSM: 8 KiB at the 1,024 this store once asked for (40,654 bytes
-// a write here, against 31,700 at 64).
+// a write here, against 32,294 at 256).
 func TestDurableWriteBytes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes 600 users to a durable store")
