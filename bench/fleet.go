@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/reconcile-dev/reconcile/internal/loopport"
 	"github.com/valyala/fasthttp"
 )
 
@@ -92,7 +93,7 @@ func (f *Fleet) Single() (*Daemon, error) {
 func (f *Fleet) Cluster(n int) ([]*Daemon, error) {
 	addrs := make([]string, n)
 	for i := range addrs {
-		port, err := freePort()
+		port, err := loopport.Free()
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +119,7 @@ func (f *Fleet) Cluster(n int) ([]*Daemon, error) {
 // daemon prepares a daemon named name with a data dir and a port of its
 // own, and extra flags of serve.
 func (f *Fleet) daemon(name string, extra []string) (*Daemon, error) {
-	port, err := freePort()
+	port, err := loopport.Free()
 	if err != nil {
 		return nil, err
 	}
@@ -133,16 +134,6 @@ func (f *Fleet) daemon(name string, extra []string) (*Daemon, error) {
 	d.Base = d.URL + "/scim/v2/" + FleetProvider
 	f.daemons = append(f.daemons, d)
 	return d, nil
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // WaitServing waits until d is ready (/readyz) and serves the provider

@@ -68,6 +68,7 @@ var layers = map[string]layer{
 	"internal/gcheadroom": {},
 	"internal/jsonquote":  {},
 	"internal/jsonscan":   {},
+	"internal/loopport":   {},
 	"internal/names":      {},
 	"internal/packjson":   {},
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/reconcile-dev/reconcile/admin"
+	"github.com/reconcile-dev/reconcile/internal/loopport"
 )
 
 // The testscript commands of scripts that run a cluster of daemons:
@@ -32,7 +33,7 @@ func cmdFreePorts(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: freeports NAME...")
 	}
 	for _, name := range args {
-		port, err := freePort()
+		port, err := loopport.Free()
 		ts.Check(err)
 		ts.Setenv(name, strconv.Itoa(port))
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/reconcile-dev/reconcile/internal/loopport"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -157,7 +158,7 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: freeport NAME")
 	}
-	port, err := freePort()
+	port, err := loopport.Free()
 	ts.Check(err)
 	ts.Setenv(args[0], strconv.Itoa(port))
 }
