@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"syscall"
@@ -36,7 +37,7 @@ func TestClusterUnderLoad(t *testing.T) {
 		t.Skip("starts daemon processes")
 	}
 	bin := buildDaemon(t, *clusterTags)
-	dir := t.ArtifactDir()
+	dir := keptOnFailure(t, "cluster-under-load-")
 	c := startCluster(t, bin, dir, 3)
 	lc := newLoadClient()
 	r := &clusterRun{t: t, c: c, lc: lc, dir: dir}
@@ -224,4 +225,25 @@ func spread(ds []time.Duration) string {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	return fmt.Sprintf("min %v, median %v, max %v (%d)", s[0].Round(time.Millisecond), s[len(s)/2].Round(time.Millisecond), s[len(s)-1].Round(time.Millisecond), len(s))
+}
+
+// keptOnFailure returns a directory for the nodes' logs and the rounds'
+// histories that outlives a failed test, so that a failure in CI can be
+// read after it: removed when the test passes, or runs daemons broken on
+// purpose (-cluster.tags). (t.ArtifactDir keeps its directory only with
+// go test -artifacts.)
+func keptOnFailure(t *testing.T, prefix string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() && *clusterTags == "" {
+			t.Logf("the nodes' logs and the histories are kept in %s", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	})
+	return dir
 }
