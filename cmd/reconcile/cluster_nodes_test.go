@@ -150,8 +150,9 @@ func (c *testCluster) start(n *clusterNode) {
 }
 
 // logTail returns the last n bytes of the file at path, or why it
-// cannot: the logs' directory is the test's, which is gone once a failed
-// test has reported.
+// cannot: it puts the end of a node's log in the failure itself, for the
+// tests whose logs' directory is gone once they have reported (a
+// t.TempDir; TestClusterUnderLoad keeps its own when it fails).
 func logTail(path string, n int64) string {
 	f, err := os.Open(path)
 	if err != nil {
