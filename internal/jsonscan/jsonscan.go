@@ -28,13 +28,13 @@ func String(doc []byte, key string) (value string, ok bool) {
 }
 
 // Value returns the JSON text of the value of key at the top level of the
-// JSON object doc, or nil.
+// JSON object doc, or nil. Of duplicated keys it takes the last, as
+// encoding/json does, so it reads the whole object.
 func Value(doc []byte, key string) []byte {
 	var value []byte
 	Members(doc, func(k []byte, escaped bool, v []byte) bool {
 		if keyIs(k, escaped, key) {
 			value = v
-			return false
 		}
 		return true
 	})
