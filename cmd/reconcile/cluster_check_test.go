@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -39,27 +40,33 @@ func checkUsers(lc *loadClient, c *testCluster, users []*ownUser) []string {
 }
 
 // checkUser checks one user on every node: in SCIM, and its state in the
-// product, which the same command changes (a deprovision blocks it).
+// product, which the same command changes (a deprovision blocks it). A
+// problem names what every node holds, with its version.
 func checkUser(lc *loadClient, c *testCluster, u *ownUser) error {
-	var first userState
+	states := make([]userState, len(c.nodes))
+	held := make([]string, len(c.nodes))
 	for i, n := range c.nodes {
 		a, err := read(func() answer { return lc.do(n, http.MethodGet, "/Users/"+u.id, "") })
 		if err != nil {
 			return fmt.Errorf("user %s (%s) on %s: GET: %v", u.id, u.userName, n.id, err)
 		}
-		s := userState{gone: true}
+		states[i] = userState{gone: true}
 		if a.outcome == acked {
 			title, _ := a.body["title"].(string)
-			s = userState{title: title, active: a.body["active"] == true}
+			states[i] = userState{title: title, active: a.body["active"] == true}
 		}
+		meta, _ := a.body["meta"].(map[string]any)
+		held[i] = fmt.Sprintf("%s %v (version %v)", n.id, states[i], meta["version"])
+	}
+	for i, n := range c.nodes {
+		s := states[i]
 		switch {
 		case !slices.Contains(u.states, s):
-			return fmt.Errorf("user %s (%s) on %s is %v, but its acknowledged writes leave it %v: a write was lost", u.id, u.userName, n.id, s, u.states)
-		case i > 0 && s != first:
-			return fmt.Errorf("user %s (%s) is %v on %s but %v on %s", u.id, u.userName, first, c.nodes[0].id, s, n.id)
+			return fmt.Errorf("user %s (%s) on %s is %v, but its acknowledged writes leave it %v: a write was lost (%s)", u.id, u.userName, n.id, s, u.states, strings.Join(held, "; "))
+		case s != states[0]:
+			return fmt.Errorf("user %s (%s) is %v on %s but %v on %s (%s)", u.id, u.userName, states[0], c.nodes[0].id, s, n.id, strings.Join(held, "; "))
 		}
-		first = s
-		a, err = read(func() answer { return lc.admin(n, http.MethodGet, "/users/"+u.id) })
+		a, err := read(func() answer { return lc.admin(n, http.MethodGet, "/users/"+u.id) })
 		if err != nil || a.outcome != acked {
 			return fmt.Errorf("user %s (%s) on %s: the admin API's GET: %d %v", u.id, u.userName, n.id, a.status, err)
 		}

@@ -1,0 +1,193 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// inmemCluster is a cluster of stores on Raft's in-memory transport,
+// whose links a test cuts and mends.
+type inmemCluster struct {
+	t      *testing.T
+	dirs   []string
+	addrs  []raft.ServerAddress
+	trans  []*raft.InmemTransport
+	stores []*Store
+}
+
+func newInmemCluster(t *testing.T, n int) *inmemCluster {
+	t.Helper()
+	c := &inmemCluster{t: t, dirs: make([]string, n), addrs: make([]raft.ServerAddress, n), trans: make([]*raft.InmemTransport, n), stores: make([]*Store, n)}
+	var servers []raft.Server
+	for i := range n {
+		c.dirs[i] = t.TempDir()
+		c.addrs[i], c.trans[i] = raft.NewInmemTransport("")
+		servers = append(servers, raft.Server{ID: raft.ServerID(c.id(i)), Address: c.addrs[i]})
+	}
+	for i := range n {
+		c.open(i)
+	}
+	c.heal()
+	if err := c.stores[0].Bootstrap(servers); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, s := range c.stores {
+			if s != nil {
+				s.Close()
+			}
+		}
+	})
+	return c
+}
+
+func (c *inmemCluster) id(i int) string { return fmt.Sprintf("n%d", i+1) }
+
+func (c *inmemCluster) open(i int) {
+	c.t.Helper()
+	s, err := Open(context.Background(), c.dirs[i], Options{Cluster: &Cluster{
+		ID: c.id(i), Transport: c.trans[i], LeaderWait: 2 * time.Second,
+		ReadIndex: func(ctx context.Context, leader raft.ServerAddress) (uint64, error) {
+			return c.stores[slices.Index(c.addrs, leader)].LeaderReadIndex(ctx)
+		},
+		Forward: func(context.Context, raft.ServerAddress, []byte) (Result, error) {
+			return Result{}, errors.New("this test forwards no write")
+		},
+	}})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.stores[i] = s
+}
+
+// restart closes node i as a crash would leave it (no snapshot at close)
+// and opens it again on its data dir, on a new transport at its address.
+func (c *inmemCluster) restart(i int) {
+	c.t.Helper()
+	c.stores[i].snapshotOnClose = math.MaxUint32
+	c.stores[i].Close()
+	c.stores[i] = nil
+	_, c.trans[i] = raft.NewInmemTransport(c.addrs[i])
+	c.open(i)
+}
+
+// cut isolates node i from the others, both ways.
+func (c *inmemCluster) cut(i int) {
+	for j := range c.trans {
+		if j != i {
+			c.trans[i].Disconnect(c.addrs[j])
+			c.trans[j].Disconnect(c.addrs[i])
+		}
+	}
+}
+
+// heal connects every node with every other.
+func (c *inmemCluster) heal() {
+	for i := range c.trans {
+		for j := range c.trans {
+			if i != j {
+				c.trans[i].Connect(c.addrs[j], c.trans[j])
+			}
+		}
+	}
+}
+
+// leader waits for a leader among the nodes but skip.
+func (c *inmemCluster) leader(skip int) int {
+	c.t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for i, s := range c.stores {
+			if i != skip && s.IsLeader() {
+				return i
+			}
+		}
+	}
+	c.t.Fatal("no leader within 20s")
+	return -1
+}
+
+// orgs returns the organizations node i holds once it is consistent.
+func (c *inmemCluster) orgs(i int) []string {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.stores[i].Consistent(ctx); err != nil {
+		c.t.Fatalf("%s: %v", c.id(i), err)
+	}
+	var names []string
+	for _, o := range c.stores[i].View().Organizations() {
+		names = append(names, o.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// TestClusterDropsUncommittedTail: a leader cut off from the others
+// appends writes it cannot commit; the others elect a leader that
+// commits other writes at the same log indexes. Once the old leader is
+// back, its log's tail is replaced with the committed one: every node
+// holds the committed writes and none of the others, and so after the
+// old leader restarts from its log, as after a crash, whether it
+// restarts before it is back or after. The tails are shorter and longer
+// than a batch of appends (maxAppendEntries).
+func TestClusterDropsUncommittedTail(t *testing.T) {
+	if testing.Short() {
+		t.Skip("elections take seconds")
+	}
+	for _, tt := range []struct {
+		uncommitted, committed int
+		crash                  bool // the old leader restarts while cut off
+	}{{5, 300, false}, {300, 3, false}, {300, 600, true}} {
+		t.Run(fmt.Sprintf("%d_over_%d_crash_%v", tt.committed, tt.uncommitted, tt.crash), func(t *testing.T) {
+			c := newInmemCluster(t, 3)
+			old := c.leader(-1)
+			mustApply(t, c.stores[old], configCmd(create(testOrg("before", ""))))
+			c.cut(old)
+			lost := make(chan error, tt.uncommitted)
+			for i := range tt.uncommitted {
+				go func() {
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					_, err := c.stores[old].Apply(ctx, configCmd(create(testOrg(fmt.Sprintf("uncommitted%03d", i), ""))))
+					lost <- err
+				}()
+			}
+			next := c.leader(old)
+			for r := c.stores[old].raft; r.LastIndex() < r.CommitIndex()+uint64(tt.uncommitted); time.Sleep(time.Millisecond) {
+			}
+			want := []string{"before"}
+			for i := range tt.committed {
+				name := fmt.Sprintf("committed%03d", i)
+				mustApply(t, c.stores[next], configCmd(create(testOrg(name, ""))))
+				want = append(want, name)
+			}
+			slices.Sort(want)
+			if tt.crash {
+				c.restart(old)
+			}
+			c.heal()
+			for range tt.uncommitted {
+				if err := <-lost; err == nil {
+					t.Fatal("a write the cut-off leader could not commit was acknowledged")
+				}
+			}
+			for i := range c.stores {
+				if got := c.orgs(i); !slices.Equal(got, want) {
+					t.Errorf("%s holds %d organizations, want %d: %v", c.id(i), len(got), len(want), got)
+				}
+			}
+			c.restart(old)
+			c.heal()
+			if got := c.orgs(old); !slices.Equal(got, want) {
+				t.Errorf("%s after a restart holds %d organizations, want %d: %v", c.id(old), len(got), len(want), got)
+			}
+		})
+	}
+}
