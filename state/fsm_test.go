@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +182,105 @@ func TestGuardCountInBatch(t *testing.T) {
 	g := batched.View().Guard("p")
 	if g == nil || !g.Tripped || !strings.HasPrefix(g.Reason, "11 of 20 users (55%)") {
 		t.Errorf("guard = %+v, want tripped at 11 of 20", g)
+	}
+}
+
+// TestApplyBatchRandomWrites: random SCIM-like writes of a few users
+// (creates, updates built on the user's current version or on an older
+// one, deprovisions and reactivations, deletes), applied in random
+// batches, some handed over decoded as the leader's writers hand them,
+// leave the results and the state that applying them one by one, from
+// their bytes, leaves: every node of a cluster, whatever batches its
+// Raft hands its FSM (the leader's, a follower's, a replay's), ends in
+// the same state.
+func TestApplyBatchRandomWrites(t *testing.T) {
+	for seed := range uint64(16) {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			single, batched := NewMemory(Options{}), NewMemory(Options{})
+			config := configCmd(create(testOrg("o", "")), create(testProvider("p", "o")))
+			for _, s := range []*Store{single, batched} {
+				mustApply(t, s, config)
+			}
+			// Each command is built on the state the commands before it
+			// leave, as a writer reading a caught-up node builds it, or
+			// on an older version of its user, as one reading a node that
+			// lags does.
+			versions := map[string][]uint64{}
+			var logs []*raft.Log
+			var cmds []*Command
+			var want []*fsmResult
+			for i := range 300 {
+				index := uint64(100 + i)
+				id := fmt.Sprint("u", rng.IntN(4))
+				cur := single.View().User(id)
+				w := &UserWrite{Provider: "p", ExpectIndex: 0, Event: &SyncEvent{Source: SourceSCIM, Action: "user.update", Outcome: OutcomeOK, Provider: "p"}}
+				u := &User{ID: id, Provider: "p", UserName: id + "@acme.com", Organization: "o", Title: fmt.Sprint("t", i)}
+				u.SCIM = PackResource(fmt.Appendf(nil, `{"active":true,"title":"t%d","userName":"%s@acme.com"}`, i, id))
+				active := true
+				switch r := rng.IntN(10); {
+				case cur == nil:
+					w.Event.Action = "user.create"
+				case r < 5:
+					w.ExpectIndex = cur.ModifyIndex
+				case r < 6:
+					vs := versions[id]
+					w.ExpectIndex = vs[rng.IntN(len(vs))] // maybe stale
+				case r < 8:
+					w.ExpectIndex, active = cur.ModifyIndex, false
+				case r < 9:
+					w.ExpectIndex, active = cur.ModifyIndex, true
+				default:
+					w.ExpectIndex, active, w.LeaveGroups, u.SCIMDeleted = cur.ModifyIndex, false, true, true
+					w.Event.Action = "user.delete"
+				}
+				w.Active, w.User = &active, u
+				cmd := &Command{Type: CmdUserWrite, Time: testTime.Add(time.Duration(i) * time.Second), NameRule: nameRuleFold, UserWrite: w}
+				data, err := encodeCommand(cmd)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res := single.fsm.apply(index, data)
+				if res.err == nil {
+					versions[id] = append(versions[id], index)
+				}
+				logs = append(logs, &raft.Log{Index: index, Type: raft.LogCommand, Data: data})
+				cmds = append(cmds, cmd)
+				want = append(want, res)
+			}
+			refused, copied := 0, 0
+			for k, res := range want {
+				if res.err != nil {
+					refused++
+				}
+				if handedOver(cmds[k], logs[k].Data) {
+					copied++
+				}
+			}
+			if refused == 0 || refused == len(want) || copied < len(cmds)/2 {
+				t.Fatalf("%d of %d commands refused, %d handed over as copies: not what this test is for", refused, len(want), copied)
+			}
+			for start := 0; start < len(logs); {
+				end := min(start+1+rng.IntN(2*replayChunk), len(logs))
+				for k := start; k < end; k++ {
+					if rng.IntN(2) == 0 {
+						if err := batched.fsm.predecoded.handOver(cmds[k], logs[k].Data); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				got := batched.fsm.ApplyBatch(logs[start:end])
+				for k := start; k < end; k++ {
+					batched.fsm.predecoded.release(logs[k].Data)
+					if diff := cmp.Diff(describe(want[k]), describe(got[k-start])); diff != "" {
+						t.Errorf("command %d (index %d): result differs from applying it alone (-alone +batched):\n%s", k, logs[k].Index, diff)
+					}
+				}
+				start = end
+			}
+			if diff := cmp.Diff(dump(single), dump(batched), cmp.AllowUnexported(meta{})); diff != "" {
+				t.Errorf("state differs from applying one by one (-alone +batched):\n%s", diff)
+			}
+		})
 	}
 }
