@@ -49,6 +49,12 @@ type Request struct {
 	// not have been made, if the leader has not answered it (Unix
 	// nanoseconds on the follower's clock).
 	Deadline int64
+	// Term is the follower's Raft term when it sent the request: it
+	// answers that the request may or may not have been made once it
+	// knows a leader of a later term, so the leader serves it only while
+	// it leads in this term (state.LeaderOnly). 0 from a follower of a
+	// version that did not send it: served in any term.
+	Term uint64
 }
 
 // Response is the leader's response to a forwarded request.
@@ -59,8 +65,8 @@ type Response struct {
 }
 
 // RequestReply is a Response, or NotLeader when the node called does
-// not lead (any more), or the request came too late to be built: it did
-// not serve the request.
+// not lead (any more), or not in the request's term, or the request came
+// too late to be built: it did not serve the request.
 type RequestReply struct {
 	NotLeader bool
 	Response  Response
@@ -85,11 +91,11 @@ func (n *Node) SetRequestHandler(h RequestHandler) { n.requests.h.Store(&h) }
 func (c *Calls) Request(args Request, reply *RequestReply) error {
 	hp := c.n.requests.h.Load()
 	budget := time.Until(time.Unix(0, args.Deadline)) - forwardMargin
-	if hp == nil || !c.n.store.IsLeader() || budget <= 0 {
+	if hp == nil || !c.n.store.IsLeader() || budget <= 0 || args.Term != 0 && c.n.store.Term() != args.Term {
 		reply.NotLeader = true
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(state.LeaderOnly(context.Background()), min(budget, callTimeout))
+	ctx, cancel := context.WithTimeout(state.LeaderOnly(context.Background(), args.Term), min(budget, callTimeout))
 	defer cancel()
 	reply.Response = (*hp)(ctx, args)
 	return nil
@@ -112,7 +118,8 @@ func (n *Node) ForwardRequest(ctx context.Context, req Request) (Response, error
 	for {
 		if leader != "" {
 			var reply RequestReply
-			callCtx, superseded := n.untilLaterTerm(ctx, n.store.Term())
+			req.Term = n.store.Term()
+			callCtx, superseded := n.untilLaterTerm(ctx, req.Term)
 			err := n.calls.call(callCtx, string(leader), "Request", &req, &reply)
 			switch {
 			case err == nil && !reply.NotLeader:

@@ -49,7 +49,10 @@ func TestForwardRequest(t *testing.T) {
 	if s.req.Deadline == 0 {
 		t.Error("the request came without its deadline")
 	}
-	req.Deadline = s.req.Deadline
+	if s.req.Term != leader.store.Term() {
+		t.Errorf("the request came in term %d, the leader leads in term %d", s.req.Term, leader.store.Term())
+	}
+	req.Deadline, req.Term = s.req.Deadline, s.req.Term
 	if diff := cmp.Diff(req, s.req); diff != "" {
 		t.Errorf("what the leader served (-sent +served):\n%s", diff)
 	}
@@ -69,6 +72,17 @@ func TestForwardRequest(t *testing.T) {
 	direct = RequestReply{}
 	if err := follower.node.calls.call(context.Background(), string(leader.node.Addr()), "Request", &late, &direct); err != nil || !direct.NotLeader {
 		t.Errorf("the leader asked to serve a request too close to its deadline: %+v, %v; want NotLeader", direct, err)
+	}
+	// Sent in another term than the leader's, it is not served either:
+	// the follower answers once it knows a leader of a later term than
+	// its own, and the leader must not build it after that.
+	for _, term := range []uint64{req.Term - 1, req.Term + 1} {
+		stale := req
+		stale.Term = term
+		direct = RequestReply{}
+		if err := follower.node.calls.call(context.Background(), string(leader.node.Addr()), "Request", &stale, &direct); err != nil || !direct.NotLeader {
+			t.Errorf("the leader of term %d asked to serve a request of term %d: %+v, %v; want NotLeader", req.Term, term, direct, err)
+		}
 	}
 	select {
 	case s := <-got:
@@ -174,7 +188,7 @@ func TestLeaderOnlyWriteIsNeverForwarded(t *testing.T) {
 	if follower == leader {
 		follower = nodes[1]
 	}
-	_, err := follower.store.Apply(state.LeaderOnly(context.Background()), orgCmd("forwarded-twice"))
+	_, err := follower.store.Apply(state.LeaderOnly(context.Background(), follower.store.Term()), orgCmd("forwarded-twice"))
 	if !errors.Is(err, state.ErrNoLeader) {
 		t.Errorf("a leader-only write on a follower: %v, want ErrNoLeader", err)
 	}
@@ -184,7 +198,7 @@ func TestLeaderOnlyWriteIsNeverForwarded(t *testing.T) {
 	if leader.store.View().Organization("forwarded-twice") != nil {
 		t.Error("the leader applied a leader-only write another node took")
 	}
-	if _, err := leader.store.Apply(state.LeaderOnly(context.Background()), orgCmd("on-the-leader")); err != nil {
+	if _, err := leader.store.Apply(state.LeaderOnly(context.Background(), leader.store.Term()), orgCmd("on-the-leader")); err != nil {
 		t.Errorf("a leader-only write on the leader: %v", err)
 	}
 }

@@ -123,7 +123,7 @@ func (s *Store) waitForLeader(ctx context.Context) (raft.ServerAddress, error) {
 // forwardUnless forwards data to the leader (forward), unless ctx is
 // LeaderOnly.
 func (s *Store) forwardUnless(ctx context.Context, data []byte) (Result, error) {
-	if leaderOnly(ctx) {
+	if _, ok := leaderOnly(ctx); ok {
 		return Result{}, errNotLeaderHere
 	}
 	return s.forward(ctx, data)

@@ -191,3 +191,50 @@ func TestClusterDropsUncommittedTail(t *testing.T) {
 		})
 	}
 }
+
+// transferTo moves the leadership from node from to node to, and waits
+// until to leads.
+func (c *inmemCluster) transferTo(from, to int) {
+	c.t.Helper()
+	if err := c.stores[from].raft.LeadershipTransferToServer(raft.ServerID(c.id(to)), c.addrs[to]).Error(); err != nil {
+		c.t.Fatalf("moving the leadership from %s to %s: %v", c.id(from), c.id(to), err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); !c.stores[to].IsLeader(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s does not lead 20s after the transfer", c.id(to))
+		}
+	}
+}
+
+// TestLeaderOnlyWriteBoundToItsTerm: the write of a request that another
+// node forwarded to the leader in one term is refused, nothing applied,
+// once this node leads again in a later term. The node that forwarded it
+// stopped waiting when it learnt of the later term and told its client
+// that the write may or may not have been made; built now, on a state
+// that may hold the client's next write, it would undo that write.
+func TestLeaderOnlyWriteBoundToItsTerm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("elections take seconds")
+	}
+	c := newInmemCluster(t, 3)
+	l := c.leader(-1)
+	term := c.stores[l].Term()
+	if _, err := c.stores[l].Apply(LeaderOnly(context.Background(), term), configCmd(create(testOrg("in-its-term", "")))); err != nil {
+		t.Fatalf("a leader-only write in its term: %v", err)
+	}
+	other := (l + 1) % 3
+	c.transferTo(l, other)
+	c.transferTo(other, l)
+	if now := c.stores[l].Term(); now <= term {
+		t.Fatalf("%s leads in term %d again, want a later term than %d", c.id(l), now, term)
+	}
+	_, err := c.stores[l].Apply(LeaderOnly(context.Background(), term), configCmd(create(testOrg("a-term-late", ""))))
+	if !errors.Is(err, ErrNoLeader) {
+		t.Errorf("a leader-only write of term %d in term %d: %v, want ErrNoLeader", term, c.stores[l].Term(), err)
+	}
+	for i := range c.stores {
+		if got := c.orgs(i); !slices.Equal(got, []string{"in-its-term"}) {
+			t.Errorf("%s holds %v, want only the write made in its term", c.id(i), got)
+		}
+	}
+}

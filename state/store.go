@@ -329,6 +329,9 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		if s.cluster != nil && !s.IsLeader() {
 			return s.forwardUnless(ctx, data)
 		}
+		if err := s.checkTerm(ctx); err != nil {
+			return Result{}, err
+		}
 		r, err := s.applyLocal(ctx, cmd, data)
 		if errors.Is(err, raft.ErrNotLeader) {
 			return s.forwardUnless(ctx, data) // it was not appended: safe to hand on
