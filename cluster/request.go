@@ -95,7 +95,8 @@ func (c *Calls) Request(args Request, reply *RequestReply) error {
 		reply.NotLeader = true
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(state.LeaderOnly(context.Background(), args.Term), min(budget, callTimeout))
+	until := time.Now().Add(min(budget, callTimeout))
+	ctx, cancel := context.WithDeadline(state.LeaderOnly(context.Background(), args.Term, until), until)
 	defer cancel()
 	reply.Response = (*hp)(ctx, args)
 	return nil

@@ -188,7 +188,7 @@ func TestLeaderOnlyWriteIsNeverForwarded(t *testing.T) {
 	if follower == leader {
 		follower = nodes[1]
 	}
-	_, err := follower.store.Apply(state.LeaderOnly(context.Background(), follower.store.Term()), orgCmd("forwarded-twice"))
+	_, err := follower.store.Apply(state.LeaderOnly(context.Background(), follower.store.Term(), time.Time{}), orgCmd("forwarded-twice"))
 	if !errors.Is(err, state.ErrNoLeader) {
 		t.Errorf("a leader-only write on a follower: %v, want ErrNoLeader", err)
 	}
@@ -198,7 +198,7 @@ func TestLeaderOnlyWriteIsNeverForwarded(t *testing.T) {
 	if leader.store.View().Organization("forwarded-twice") != nil {
 		t.Error("the leader applied a leader-only write another node took")
 	}
-	if _, err := leader.store.Apply(state.LeaderOnly(context.Background(), leader.store.Term()), orgCmd("on-the-leader")); err != nil {
+	if _, err := leader.store.Apply(state.LeaderOnly(context.Background(), leader.store.Term(), time.Time{}), orgCmd("on-the-leader")); err != nil {
 		t.Errorf("a leader-only write on the leader: %v", err)
 	}
 }

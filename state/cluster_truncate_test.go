@@ -208,7 +208,8 @@ func (c *inmemCluster) transferTo(from, to int) {
 
 // TestLeaderOnlyWriteBoundToItsTerm: the write of a request that another
 // node forwarded to the leader in one term is refused, nothing applied,
-// once this node leads again in a later term. The node that forwarded it
+// once its time has run out, or once this node leads again in a later
+// term. The node that forwarded it
 // stopped waiting when it learnt of the later term and told its client
 // that the write may or may not have been made; built now, on a state
 // that may hold the client's next write, it would undo that write.
@@ -219,8 +220,14 @@ func TestLeaderOnlyWriteBoundToItsTerm(t *testing.T) {
 	c := newInmemCluster(t, 3)
 	l := c.leader(-1)
 	term := c.stores[l].Term()
-	if _, err := c.stores[l].Apply(LeaderOnly(context.Background(), term), configCmd(create(testOrg("in-its-term", "")))); err != nil {
+	if _, err := c.stores[l].Apply(LeaderOnly(context.Background(), term, time.Time{}), configCmd(create(testOrg("in-its-term", "")))); err != nil {
 		t.Fatalf("a leader-only write in its term: %v", err)
+	}
+	// Nor once its time ran out: the other node answers at the
+	// request's deadline.
+	_, err := c.stores[l].Apply(LeaderOnly(context.Background(), term, time.Now().Add(-time.Millisecond)), configCmd(create(testOrg("too-late", ""))))
+	if !errors.Is(err, ErrTooLate) {
+		t.Errorf("a leader-only write after its time: %v, want ErrTooLate", err)
 	}
 	other := (l + 1) % 3
 	c.transferTo(l, other)
@@ -228,7 +235,7 @@ func TestLeaderOnlyWriteBoundToItsTerm(t *testing.T) {
 	if now := c.stores[l].Term(); now <= term {
 		t.Fatalf("%s leads in term %d again, want a later term than %d", c.id(l), now, term)
 	}
-	_, err := c.stores[l].Apply(LeaderOnly(context.Background(), term), configCmd(create(testOrg("a-term-late", ""))))
+	_, err = c.stores[l].Apply(LeaderOnly(context.Background(), term, time.Time{}), configCmd(create(testOrg("a-term-late", ""))))
 	if !errors.Is(err, ErrNoLeader) {
 		t.Errorf("a leader-only write of term %d in term %d: %v, want ErrNoLeader", term, c.stores[l].Term(), err)
 	}

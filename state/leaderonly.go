@@ -2,12 +2,20 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 )
 
 // leaderOnlyKey marks a context whose writes this node applies only while
-// it leads in a given term (LeaderOnly); its value is the term.
+// it leads in a given term, and only until a given time (LeaderOnly); its
+// value is a leaderOnlyBounds.
 type leaderOnlyKey struct{}
+
+type leaderOnlyBounds struct {
+	term  uint64
+	until time.Time
+}
 
 // LeaderOnly marks ctx so that Store.Apply under it applies its command
 // only while this node leads in term, never forwarding it to another
@@ -20,15 +28,22 @@ type leaderOnlyKey struct{}
 // write, it would undo it). Store.Apply then fails with ErrNoLeader:
 // nothing was applied. A term of 0 (a request from a node of a version
 // that did not send its term) binds the write to no term.
-func LeaderOnly(ctx context.Context, term uint64) context.Context {
-	return context.WithValue(ctx, leaderOnlyKey{}, term)
+//
+// Nor is a write made once until has passed (the zero time: no bound):
+// the other node answers at the request's deadline, and this one builds
+// it only until a margin before. Store.Apply checks it, as it checks the
+// term, after the write was built, whatever happened to the goroutine
+// that built it (ctx's own deadline does not reach Store.Apply through
+// context.WithoutCancel). Store.Apply then fails with ErrTooLate.
+func LeaderOnly(ctx context.Context, term uint64, until time.Time) context.Context {
+	return context.WithValue(ctx, leaderOnlyKey{}, leaderOnlyBounds{term, until})
 }
 
-// leaderOnly returns the term ctx binds its writes to, and whether it is
+// leaderOnly returns the bounds ctx puts on its writes, and whether it is
 // LeaderOnly at all.
-func leaderOnly(ctx context.Context) (term uint64, ok bool) {
-	term, ok = ctx.Value(leaderOnlyKey{}).(uint64)
-	return term, ok
+func leaderOnly(ctx context.Context) (leaderOnlyBounds, bool) {
+	b, ok := ctx.Value(leaderOnlyKey{}).(leaderOnlyBounds)
+	return b, ok
 }
 
 // errNotLeaderHere is Store.Apply's error for a LeaderOnly write on a
@@ -39,14 +54,25 @@ var errNotLeaderHere = fmt.Errorf("%w (this node no longer leads)", ErrNoLeader)
 // that leads in a later term than the write's.
 var errLaterTerm = fmt.Errorf("%w (this node leads in a later term than the one the write was sent in)", ErrNoLeader)
 
-// checkTerm refuses a LeaderOnly write that this node, leading, is not to
-// apply in its current term. The check comes after the write was built:
-// if the term is the write's now, the state it was built on held nothing
-// of a later term, such as the client's next write.
-func (s *Store) checkTerm(ctx context.Context) error {
-	term, ok := leaderOnly(ctx)
-	if !ok || term == 0 || s.raft.CurrentTerm() == term {
+// ErrTooLate is Store.Apply's error for a LeaderOnly write whose time ran
+// out before it was logged: nothing was applied.
+var ErrTooLate = errors.New("the write's time ran out before it was logged: nothing was applied")
+
+// checkLeaderOnly refuses a LeaderOnly write that this node, leading, is
+// not to make now: in another term than the write's, or after its time.
+// The check comes after the write was built: if the term is the write's
+// and its time has not run out, the state it was built on held nothing
+// of a later term, nor anything written after the other node answered,
+// such as the client's next write.
+func (s *Store) checkLeaderOnly(ctx context.Context) error {
+	b, ok := leaderOnly(ctx)
+	switch {
+	case !ok:
 		return nil
+	case b.term != 0 && s.raft.CurrentTerm() != b.term:
+		return errLaterTerm
+	case !b.until.IsZero() && !time.Now().Before(b.until):
+		return ErrTooLate
 	}
-	return errLaterTerm
+	return nil
 }

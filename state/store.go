@@ -329,7 +329,7 @@ func (s *Store) Apply(ctx context.Context, cmd *Command) (Result, error) {
 		if s.cluster != nil && !s.IsLeader() {
 			return s.forwardUnless(ctx, data)
 		}
-		if err := s.checkTerm(ctx); err != nil {
+		if err := s.checkLeaderOnly(ctx); err != nil {
 			return Result{}, err
 		}
 		r, err := s.applyLocal(ctx, cmd, data)
