@@ -202,52 +202,7 @@ func TestApplyBatchRandomWrites(t *testing.T) {
 			for _, s := range []*Store{single, batched} {
 				mustApply(t, s, config)
 			}
-			// Each command is built on the state the commands before it
-			// leave, as a writer reading a caught-up node builds it, or
-			// on an older version of its user, as one reading a node that
-			// lags does.
-			versions := map[string][]uint64{}
-			var logs []*raft.Log
-			var cmds []*Command
-			var want []*fsmResult
-			for i := range 300 {
-				index := uint64(100 + i)
-				id := fmt.Sprint("u", rng.IntN(4))
-				cur := single.View().User(id)
-				w := &UserWrite{Provider: "p", ExpectIndex: 0, Event: &SyncEvent{Source: SourceSCIM, Action: "user.update", Outcome: OutcomeOK, Provider: "p"}}
-				u := &User{ID: id, Provider: "p", UserName: id + "@acme.com", Organization: "o", Title: fmt.Sprint("t", i)}
-				u.SCIM = PackResource(fmt.Appendf(nil, `{"active":true,"title":"t%d","userName":"%s@acme.com"}`, i, id))
-				active := true
-				switch r := rng.IntN(10); {
-				case cur == nil:
-					w.Event.Action = "user.create"
-				case r < 5:
-					w.ExpectIndex = cur.ModifyIndex
-				case r < 6:
-					vs := versions[id]
-					w.ExpectIndex = vs[rng.IntN(len(vs))] // maybe stale
-				case r < 8:
-					w.ExpectIndex, active = cur.ModifyIndex, false
-				case r < 9:
-					w.ExpectIndex, active = cur.ModifyIndex, true
-				default:
-					w.ExpectIndex, active, w.LeaveGroups, u.SCIMDeleted = cur.ModifyIndex, false, true, true
-					w.Event.Action = "user.delete"
-				}
-				w.Active, w.User = &active, u
-				cmd := &Command{Type: CmdUserWrite, Time: testTime.Add(time.Duration(i) * time.Second), NameRule: nameRuleFold, UserWrite: w}
-				data, err := encodeCommand(cmd)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res := single.fsm.apply(index, data)
-				if res.err == nil {
-					versions[id] = append(versions[id], index)
-				}
-				logs = append(logs, &raft.Log{Index: index, Type: raft.LogCommand, Data: data})
-				cmds = append(cmds, cmd)
-				want = append(want, res)
-			}
+			cmds, logs, want := randomUserWrites(t, rng, single, 300)
 			refused, copied := 0, 0
 			for k, res := range want {
 				if res.err != nil {
@@ -283,4 +238,54 @@ func TestApplyBatchRandomWrites(t *testing.T) {
 			}
 		})
 	}
+}
+
+// randomUserWrites makes n random writes of four users of provider p,
+// each built on the state the writes before it leave in s, as a writer
+// reading a caught-up node builds it, or on an older version of its
+// user, as one reading a node that lags does; it applies each to s one
+// by one, from its bytes, and returns the commands, their log entries
+// and the results.
+func randomUserWrites(t *testing.T, rng *rand.Rand, s *Store, n int) (cmds []*Command, logs []*raft.Log, results []*fsmResult) {
+	t.Helper()
+	versions := map[string][]uint64{}
+	for i := range n {
+		index := uint64(100 + i)
+		id := fmt.Sprint("u", rng.IntN(4))
+		cur := s.View().User(id)
+		w := &UserWrite{Provider: "p", Event: &SyncEvent{Source: SourceSCIM, Action: "user.update", Outcome: OutcomeOK, Provider: "p"}}
+		u := &User{ID: id, Provider: "p", UserName: id + "@acme.com", Organization: "o", Title: fmt.Sprint("t", i)}
+		u.SCIM = PackResource(fmt.Appendf(nil, `{"active":true,"title":"t%d","userName":"%s@acme.com"}`, i, id))
+		active := true
+		switch r := rng.IntN(10); {
+		case cur == nil:
+			w.Event.Action = "user.create"
+		case r < 5:
+			w.ExpectIndex = cur.ModifyIndex
+		case r < 6:
+			vs := versions[id]
+			w.ExpectIndex = vs[rng.IntN(len(vs))] // maybe stale
+		case r < 8:
+			w.ExpectIndex, active = cur.ModifyIndex, false
+		case r < 9:
+			w.ExpectIndex, active = cur.ModifyIndex, true
+		default:
+			w.ExpectIndex, active, w.LeaveGroups, u.SCIMDeleted = cur.ModifyIndex, false, true, true
+			w.Event.Action = "user.delete"
+		}
+		w.Active, w.User = &active, u
+		cmd := &Command{Type: CmdUserWrite, Time: testTime.Add(time.Duration(i) * time.Second), NameRule: nameRuleFold, UserWrite: w}
+		data, err := encodeCommand(cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := s.fsm.apply(index, data)
+		if res.err == nil {
+			versions[id] = append(versions[id], index)
+		}
+		cmds = append(cmds, cmd)
+		logs = append(logs, &raft.Log{Index: index, Type: raft.LogCommand, Data: data})
+		results = append(results, res)
+	}
+	return cmds, logs, results
 }
