@@ -126,6 +126,7 @@ func (c *testCluster) start(n *clusterNode) {
 		"--node-id", n.id, "--raft-listen", n.raft, "--bootstrap-expect", fmt.Sprint(len(c.nodes)),
 		"--join", strings.Join(join, ","), "--cluster-insecure", "--log-level", "info")
 	cmd.Env = append(os.Environ(), "OKTA_TOKEN="+loadSCIMToken, "RECONCILE_ADMIN_TOKEN="+loadAdminToken)
+	dieWithTest(cmd)
 	out, err := os.OpenFile(filepath.Join(c.logs, n.id+".log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		c.t.Fatal(err)

@@ -15,6 +15,7 @@ func startProc(t *testing.T, bin string, args, env []string, logPath string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
+	dieWithTest(cmd)
 	log, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)

@@ -269,6 +269,7 @@ func startConsoleDaemon(t *testing.T) string {
 	os.WriteFile(filepath.Join(cfg, "config.yaml"), []byte(consoleConfig), 0o644)
 	cmd := exec.Command(bin, "serve", "--config", cfg, "--data-dir", filepath.Join(work, "data"), "--listen", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "OKTA_TOKEN="+loadSCIMToken, "RECONCILE_ADMIN_TOKEN="+loadAdminToken, "RECONCILE_VIEWER_TOKEN=viewer-token-0123456789")
+	dieWithTest(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -81,6 +81,7 @@ func TestCrashUnderLoad(t *testing.T) {
 		addr := freeAddr(t)
 		cmd := exec.Command(bin, "serve", "--config", cfg, "--data-dir", data, "--listen", addr, "--access-log=false")
 		cmd.Env = append(os.Environ(), "OKTA_TOKEN="+token, "RECONCILE_ADMIN_TOKEN="+admin)
+		dieWithTest(cmd)
 		stdout, _ := cmd.StdoutPipe()
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {

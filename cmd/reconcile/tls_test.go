@@ -44,6 +44,7 @@ func TestServeTLS(t *testing.T) {
 
 	cmd := exec.Command(buildDaemon(t, ""), "serve", "--config", cfg, "--data-dir", filepath.Join(dir, "data"),
 		"--listen", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile, "--access-log=false")
+	dieWithTest(cmd)
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
