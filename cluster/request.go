@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/reconcile-dev/reconcile/state"
 )
 
@@ -104,9 +105,10 @@ func (c *Calls) Request(args Request, reply *RequestReply) error {
 
 // ForwardRequest has the leader serve a request that reached this node,
 // and returns its response. When the leader has the request and does not
-// answer, it answers no sooner than this node knows a leader of a later
-// term (the one it sent the request to can then commit nothing more, and
-// forwards nothing: state.LeaderOnly), or than the request's deadline
+// answer, it answers no sooner than this node knows another leader, of a
+// later term (the one it sent the request to can then commit nothing more
+// in the request's term, and makes it in no other, nor forwards it:
+// state.LeaderOnly), or than the request's deadline
 // (ctx's, or the node's leader wait): the error then wraps
 // state.ErrOutcomeUnknown. While no node takes the request, it wraps
 // state.ErrNoLeader: nothing was done.
@@ -120,7 +122,7 @@ func (n *Node) ForwardRequest(ctx context.Context, req Request) (Response, error
 		if leader != "" {
 			var reply RequestReply
 			req.Term = n.store.Term()
-			callCtx, superseded := n.untilLaterTerm(ctx, req.Term)
+			callCtx, superseded := n.untilLaterTerm(ctx, req.Term, leader)
 			err := n.calls.call(callCtx, string(leader), "Request", &req, &reply)
 			switch {
 			case err == nil && !reply.NotLeader:
@@ -146,13 +148,20 @@ func (n *Node) ForwardRequest(ctx context.Context, req Request) (Response, error
 }
 
 // untilLaterTerm is ctx, ended as soon as this node knows a leader of a
-// term after term; superseded says whether that is why it ended.
-func (n *Node) untilLaterTerm(ctx context.Context, term uint64) (_ context.Context, superseded func() bool) {
+// term after term other than sentTo; superseded says whether that is why
+// it ended. That leader's election took a majority past term, so sentTo
+// can commit nothing more in it. sentTo itself known to lead in a later
+// term is no such sign: this node's term may have been raised by a vote
+// request while sentTo still leads in term (a leadership transfer's
+// candidate asks for votes without a leader's timeout), and if sentTo was
+// elected again it refuses the request itself (state.LeaderOnly), and
+// says so.
+func (n *Node) untilLaterTerm(ctx context.Context, term uint64, sentTo raft.ServerAddress) (_ context.Context, superseded func() bool) {
 	callCtx, cancel := context.WithCancelCause(ctx)
 	go func() {
 		for {
 			moved := n.store.LeaderMoved() // before the check: no change is missed
-			if leader, _ := n.store.Leader(); leader != "" && n.store.Term() > term {
+			if leader, _ := n.store.Leader(); leader != "" && leader != sentTo && n.store.Term() > term {
 				cancel(errSuperseded)
 				return
 			}
@@ -166,6 +175,6 @@ func (n *Node) untilLaterTerm(ctx context.Context, term uint64) (_ context.Conte
 	return callCtx, func() bool { return context.Cause(callCtx) == errSuperseded }
 }
 
-// errSuperseded ends a forwarded request once a leader of a later term is
-// known.
-var errSuperseded = errors.New("a leader of a later term is known")
+// errSuperseded ends a forwarded request once another leader, of a later
+// term, is known.
+var errSuperseded = errors.New("another leader, of a later term, is known")

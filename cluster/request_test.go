@@ -76,12 +76,19 @@ func TestForwardRequest(t *testing.T) {
 	// Sent in another term than the leader's, it is not served either:
 	// the follower answers once it knows a leader of a later term than
 	// its own, and the leader must not build it after that.
-	for _, term := range []uint64{req.Term - 1, req.Term + 1} {
-		stale := req
-		stale.Term = term
+	// In its own term, or without one (a follower of an earlier
+	// version), it is.
+	for _, term := range []uint64{req.Term - 1, req.Term + 1, req.Term, 0} {
+		r := req
+		r.Term, r.Deadline = term, time.Now().Add(time.Minute).UnixNano()
 		direct = RequestReply{}
-		if err := follower.node.calls.call(context.Background(), string(leader.node.Addr()), "Request", &stale, &direct); err != nil || !direct.NotLeader {
-			t.Errorf("the leader of term %d asked to serve a request of term %d: %+v, %v; want NotLeader", req.Term, term, direct, err)
+		err := follower.node.calls.call(context.Background(), string(leader.node.Addr()), "Request", &r, &direct)
+		served := term == req.Term || term == 0
+		if err != nil || direct.NotLeader == served {
+			t.Errorf("the leader of term %d asked to serve a request of term %d: %+v, %v; want served %v", req.Term, term, direct, err, served)
+		}
+		if served {
+			<-got
 		}
 	}
 	select {
