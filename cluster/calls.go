@@ -22,11 +22,20 @@ const callTimeout = 10 * time.Second
 // asks it for the index a consistent read waits for; a starting node asks
 // the others who they are, and asks to join.
 
-// ApplyArgs is a command, encoded, that a follower forwards.
-type ApplyArgs struct{ Data []byte }
+// ApplyArgs is a command, encoded, that a follower forwards, with the
+// follower's Raft term and its deadline, as a forwarded request has them
+// (Request): the leader applies it only while it leads in that term and
+// until forwardMargin before the deadline. Both 0 from a follower of a
+// version that did not send them: applied in any term, at any time.
+type ApplyArgs struct {
+	Data     []byte
+	Term     uint64
+	Deadline int64 // Unix nanoseconds
+}
 
 // ApplyReply is its result (state.EncodeResult), or NotLeader when the
-// node called does not lead (any more): nothing was applied.
+// node called does not lead (any more), or not in the command's term, or
+// the command came too late: nothing was applied.
 type ApplyReply struct {
 	Result    []byte
 	NotLeader bool
@@ -96,11 +105,19 @@ type Calls struct{ n *Node }
 
 // Apply applies a forwarded command on this node, which must lead.
 func (c *Calls) Apply(args ApplyArgs, reply *ApplyReply) error {
-	if !c.n.store.IsLeader() {
+	budget := callTimeout
+	if args.Deadline != 0 {
+		budget = min(budget, time.Until(time.Unix(0, args.Deadline))-forwardMargin)
+	}
+	if !c.n.store.IsLeader() || budget <= 0 || args.Term != 0 && c.n.store.Term() != args.Term {
 		reply.NotLeader = true
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	var until time.Time
+	if args.Deadline != 0 {
+		until = time.Now().Add(budget)
+	}
+	ctx, cancel := context.WithTimeout(state.LeaderOnly(context.Background(), args.Term, until), budget)
 	defer cancel()
 	res, err := c.n.store.ApplyEncoded(ctx, args.Data)
 	if errors.Is(err, raft.ErrNotLeader) {

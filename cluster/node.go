@@ -182,19 +182,24 @@ func (n *Node) AskLeaderLoop(ctx context.Context, op, arg string) ([]byte, error
 func (n *Node) forward(ctx context.Context, leader raft.ServerAddress, data []byte) (state.Result, error) {
 	ctx, cancel := n.bounded(ctx)
 	defer cancel()
+	deadline, _ := ctx.Deadline()
 	for {
 		var reply ApplyReply
-		callCtx, moved := n.whileLeads(ctx, leader)
-		err := n.calls.call(callCtx, string(leader), "Apply", ApplyArgs{Data: data}, &reply)
+		args := ApplyArgs{Data: data, Term: n.store.Term(), Deadline: deadline.UnixNano()}
+		callCtx, superseded := n.untilLaterTerm(ctx, args.Term, leader)
+		err := n.calls.call(callCtx, string(leader), "Apply", args, &reply)
 		switch {
 		case err == nil && !reply.NotLeader:
 			return state.DecodeResult(reply.Result)
 		case err != nil && !errors.Is(err, errNotSent):
-			if moved() {
-				return state.Result{}, fmt.Errorf("%w: this node lost the leader %s while it had the write", state.ErrOutcomeUnknown, leader)
-			}
-			if ctx.Err() != nil {
-				return state.Result{}, fmt.Errorf("%w: %v", state.ErrOutcomeUnknown, err)
+			// The leader may have it, and log it until the margin or
+			// until it learns that it leads no more, as a forwarded
+			// request (ForwardRequest): a command that carries no
+			// version, such as an admin's, logged after the answer
+			// would come after its client's next write, and undo it.
+			<-callCtx.Done()
+			if superseded() {
+				return state.Result{}, fmt.Errorf("%w: another leader was elected while %s had the write", state.ErrOutcomeUnknown, leader)
 			}
 			return state.Result{}, fmt.Errorf("%w: the leader %s did not answer (%v)", state.ErrOutcomeUnknown, leader, err)
 		}

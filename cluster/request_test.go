@@ -2,7 +2,9 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -207,5 +209,56 @@ func TestLeaderOnlyWriteIsNeverForwarded(t *testing.T) {
 	}
 	if _, err := leader.store.Apply(state.LeaderOnly(context.Background(), leader.store.Term(), time.Time{}), orgCmd("on-the-leader")); err != nil {
 		t.Errorf("a leader-only write on the leader: %v", err)
+	}
+}
+
+// TestForwardedCommandBoundToTerm: a command a follower forwards (an
+// admin API write built there) is applied by the leader only in the
+// follower's term and until a margin before the follower's deadline, as
+// a forwarded request is: the follower may have answered "may or may
+// not" after that, and a command without a version, applied late, would
+// undo its client's next write. Without a term and a deadline (a
+// follower of an earlier version) it is applied as before.
+func TestForwardedCommandBoundToTerm(t *testing.T) {
+	nodes := startCluster(t, 3)
+	leader := waitLeader(t, nodes)
+	follower := nodes[0]
+	if follower == leader {
+		follower = nodes[1]
+	}
+	term := leader.store.Term()
+	later := time.Now().Add(time.Minute).UnixNano()
+	tests := []struct {
+		name     string
+		term     uint64
+		deadline int64
+		applied  bool
+	}{
+		{"an earlier term", term - 1, later, false},
+		{"a later term", term + 1, later, false},
+		{"too close to its deadline", term, time.Now().Add(forwardMargin / 2).UnixNano(), false},
+		{"its term", term, later, true},
+		{"no term nor deadline", 0, 0, true},
+	}
+	for i, tt := range tests {
+		name := fmt.Sprintf("cmd%d", i)
+		data, err := json.Marshal(orgCmd(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reply ApplyReply
+		args := ApplyArgs{Data: data, Term: tt.term, Deadline: tt.deadline}
+		if err := follower.node.calls.call(context.Background(), string(leader.node.Addr()), "Apply", args, &reply); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if reply.NotLeader == tt.applied {
+			t.Errorf("%s: NotLeader %v, want applied %v", tt.name, reply.NotLeader, tt.applied)
+		}
+		if err := leader.store.Consistent(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got := leader.store.View().Organization(name) != nil; got != tt.applied {
+			t.Errorf("%s: applied %v, want %v", tt.name, got, tt.applied)
+		}
 	}
 }

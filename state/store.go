@@ -376,7 +376,8 @@ func (s *Store) applyLocal(ctx context.Context, cmd *Command, data []byte) (*fsm
 }
 
 // ApplyEncoded applies a command that another node encoded and forwarded
-// to this one, which leads.
+// to this one, which leads; under a LeaderOnly ctx, only in its term and
+// before its time.
 func (s *Store) ApplyEncoded(ctx context.Context, data []byte) (Result, error) {
 	if err := s.Failed(); err != nil {
 		return Result{}, err
@@ -384,6 +385,9 @@ func (s *Store) ApplyEncoded(ctx context.Context, data []byte) (Result, error) {
 	cmd := new(Command)
 	if err := decodeCommand(data, cmd); err != nil {
 		return Result{}, fmt.Errorf("decoding a forwarded command: %w", err)
+	}
+	if err := s.checkLeaderOnly(ctx); err != nil {
+		return Result{}, err
 	}
 	res, err := s.applyLocal(ctx, cmd, data)
 	if err != nil || ackEarly {
