@@ -216,7 +216,7 @@ func (n *Node) readIndex(ctx context.Context, leader raft.ServerAddress) (uint64
 	defer cancel()
 	for {
 		var reply ReadIndexReply
-		callCtx, _ := n.whileLeads(ctx, leader)
+		callCtx := n.whileLeads(ctx, leader)
 		err := n.calls.call(callCtx, string(leader), "ReadIndex", struct{}{}, &reply)
 		if err == nil && !reply.NotLeader {
 			return reply.Index, nil
@@ -234,10 +234,11 @@ func (n *Node) readIndex(ctx context.Context, leader raft.ServerAddress) (uint64
 // learns that leader leads no more: another node leads, or this one lost
 // contact with it. A leader that stopped (a paused process, a cut-off
 // network) would otherwise hold the call until ctx's deadline, and the
-// requests waiting on it, while the others have elected a new one. moved
-// says whether that is why the call ended. The call's context ends with
-// ctx: it needs no cancelling of its own.
-func (n *Node) whileLeads(ctx context.Context, leader raft.ServerAddress) (_ context.Context, moved func() bool) {
+// requests waiting on it, while the others have elected a new one. For
+// reads only: a write the leader may still make is answered no sooner
+// than untilLaterTerm says. The call's context ends with ctx: it needs no
+// cancelling of its own.
+func (n *Node) whileLeads(ctx context.Context, leader raft.ServerAddress) context.Context {
 	changed := n.store.LeaderMoved() // before the check: no change is missed
 	callCtx, cancel := context.WithCancelCause(ctx)
 	if now, _ := n.store.Leader(); now != leader {
@@ -251,7 +252,7 @@ func (n *Node) whileLeads(ctx context.Context, leader raft.ServerAddress) (_ con
 			}
 		}()
 	}
-	return callCtx, func() bool { return context.Cause(callCtx) == errLeaderMoved && ctx.Err() == nil }
+	return callCtx
 }
 
 // errLeaderMoved ends a call to a node that leads no more.
