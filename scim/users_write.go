@@ -114,7 +114,9 @@ func storeUnavailable(err error) *protocol.Error {
 	e := protocol.Errorf(http.StatusServiceUnavailable, "", "the change could not be stored; nothing was changed, retry later")
 	switch {
 	case errors.Is(err, state.ErrNoLeader):
-		e.Detail = "the cluster has no leader now; nothing was changed, retry later"
+		// No leader, or a leader that may not take this write: one that
+		// leads in a later term than a forwarded write's.
+		e.Detail = "the cluster has no leader that can take the change now; nothing was changed, retry later"
 	case errors.Is(err, state.ErrOutcomeUnknown):
 		e.Detail = "the cluster's leader changed while the change was stored: it may or may not have been made; read the resource before retrying"
 	}
