@@ -105,19 +105,11 @@ type Calls struct{ n *Node }
 
 // Apply applies a forwarded command on this node, which must lead.
 func (c *Calls) Apply(args ApplyArgs, reply *ApplyReply) error {
-	budget := callTimeout
-	if args.Deadline != 0 {
-		budget = min(budget, time.Until(time.Unix(0, args.Deadline))-forwardMargin)
-	}
-	if !c.n.store.IsLeader() || budget <= 0 || args.Term != 0 && c.n.store.Term() != args.Term {
+	ctx, cancel, ok := c.n.forwardedContext(args.Term, args.Deadline)
+	if !ok {
 		reply.NotLeader = true
 		return nil
 	}
-	var until time.Time
-	if args.Deadline != 0 {
-		until = time.Now().Add(budget)
-	}
-	ctx, cancel := context.WithTimeout(state.LeaderOnly(context.Background(), args.Term, until), budget)
 	defer cancel()
 	res, err := c.n.store.ApplyEncoded(ctx, args.Data)
 	if errors.Is(err, raft.ErrNotLeader) {

@@ -91,16 +91,38 @@ func (n *Node) SetRequestHandler(h RequestHandler) { n.requests.h.Store(&h) }
 // Request serves a forwarded request on this node, which must lead.
 func (c *Calls) Request(args Request, reply *RequestReply) error {
 	hp := c.n.requests.h.Load()
-	budget := time.Until(time.Unix(0, args.Deadline)) - forwardMargin
-	if hp == nil || !c.n.store.IsLeader() || budget <= 0 || args.Term != 0 && c.n.store.Term() != args.Term {
+	if hp == nil {
 		reply.NotLeader = true
 		return nil
 	}
-	until := time.Now().Add(min(budget, callTimeout))
-	ctx, cancel := context.WithDeadline(state.LeaderOnly(context.Background(), args.Term, until), until)
+	ctx, cancel, ok := c.n.forwardedContext(args.Term, args.Deadline)
+	if !ok {
+		reply.NotLeader = true
+		return nil
+	}
 	defer cancel()
 	reply.Response = (*hp)(ctx, args)
 	return nil
+}
+
+// forwardedContext is the context this node serves a request or a
+// command forwarded in term, with the follower's deadline (Unix
+// nanoseconds), under: its writes are LeaderOnly in term, and it ends,
+// as they do, forwardMargin before the deadline (callTimeout at the
+// latest). ok is false when this node is not to serve it: it does not
+// lead, or not in term, or the deadline is too close. A term or a
+// deadline of 0 (a follower of an earlier version) bounds nothing.
+func (n *Node) forwardedContext(term uint64, deadline int64) (_ context.Context, _ context.CancelFunc, ok bool) {
+	budget := callTimeout
+	if deadline != 0 {
+		budget = min(budget, time.Until(time.Unix(0, deadline))-forwardMargin)
+	}
+	if !n.store.IsLeader() || budget <= 0 || term != 0 && n.store.Term() != term {
+		return nil, nil, false
+	}
+	until := time.Now().Add(budget)
+	ctx, cancel := context.WithDeadline(state.LeaderOnly(context.Background(), term, until), until)
+	return ctx, cancel, true
 }
 
 // ForwardRequest has the leader serve a request that reached this node,

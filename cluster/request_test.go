@@ -33,10 +33,7 @@ func TestForwardRequest(t *testing.T) {
 		})
 	}
 	leader := waitLeader(t, nodes)
-	follower := nodes[0]
-	if follower == leader {
-		follower = nodes[1]
-	}
+	follower := followers(t, nodes)[0]
 	req := Request{Method: "POST", RequestURI: "/scim/v2/okta/Users?attributes=id", Host: "scim.example.com",
 		RemoteAddr: "192.0.2.7:4242", TLS: true, Header: map[string][]string{"Authorization": {"Bearer t0ken"}},
 		Body: []byte(`{"userName":"a"}`)}
@@ -137,10 +134,7 @@ func TestForwardRequestUnanswered(t *testing.T) {
 		})
 	}
 	leader := waitLeader(t, nodes)
-	follower := nodes[0]
-	if follower == leader {
-		follower = nodes[1]
-	}
+	follower := followers(t, nodes)[0]
 	term := follower.store.Term()
 	closed := make(chan struct{})
 	go func() {
@@ -173,11 +167,7 @@ func TestForwardRequestUnansweredInTerm(t *testing.T) {
 			return Response{Status: 201}
 		})
 	}
-	leader := waitLeader(t, nodes)
-	follower := nodes[0]
-	if follower == leader {
-		follower = nodes[1]
-	}
+	follower := followers(t, nodes)[0]
 	deadline := time.Now().Add(forwardMargin + time.Second)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
@@ -193,10 +183,7 @@ func TestForwardRequestUnansweredInTerm(t *testing.T) {
 func TestLeaderOnlyWriteIsNeverForwarded(t *testing.T) {
 	nodes := startCluster(t, 3)
 	leader := waitLeader(t, nodes)
-	follower := nodes[0]
-	if follower == leader {
-		follower = nodes[1]
-	}
+	follower := followers(t, nodes)[0]
 	_, err := follower.store.Apply(state.LeaderOnly(context.Background(), follower.store.Term(), time.Time{}), orgCmd("forwarded-twice"))
 	if !errors.Is(err, state.ErrNoLeader) {
 		t.Errorf("a leader-only write on a follower: %v, want ErrNoLeader", err)
@@ -222,10 +209,7 @@ func TestLeaderOnlyWriteIsNeverForwarded(t *testing.T) {
 func TestForwardedCommandBoundToTerm(t *testing.T) {
 	nodes := startCluster(t, 3)
 	leader := waitLeader(t, nodes)
-	follower := nodes[0]
-	if follower == leader {
-		follower = nodes[1]
-	}
+	follower := followers(t, nodes)[0]
 	term := leader.store.Term()
 	later := time.Now().Add(time.Minute).UnixNano()
 	tests := []struct {
